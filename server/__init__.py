@@ -1,0 +1,1 @@
+"""Tandem relay: pairs reps' consoles with customers' pages and agents."""

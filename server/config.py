@@ -1,0 +1,95 @@
+"""Settings, read once from the environment (`TANDEM_*`).
+
+Every knob of the relay lives here so that tests can build a `Settings`
+with other values and hand it to `create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _var_dir(env: dict[str, str]) -> Path:
+    return Path(env.get("TANDEM_VAR", "var"))
+
+
+def _secret_key(env: dict[str, str], var: Path) -> str:
+    """The signing key: from the environment, else kept in `var/secret_key` so
+    that tokens and invite links survive a restart."""
+    if env.get("TANDEM_SECRET_KEY"):
+        return env["TANDEM_SECRET_KEY"]
+    path = var / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass
+class Settings:
+    var_dir: Path = Path("var")
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    database_url: str = "sqlite+aiosqlite:///var/tandem.db"
+    broker_url: str = "memory://"
+    public_url: str = "http://127.0.0.1:8000"
+    site_name: str = "Tandem"
+    admin_email: str = "admin@localhost"
+    admin_password: str | None = field(default=None, repr=False)
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "Tandem <tandem@localhost>"
+
+    # lifetimes (seconds)
+    rep_token_ttl: float = 12 * 3600
+    invite_ttl: float = 24 * 3600
+    resume_window: float = 120.0
+    grant_timeout: float = 60.0
+    offer_timeout: float = 30.0
+
+    # abuse limits: attempts per window (seconds)
+    signin_attempts: int = 5
+    signin_window: float = 300.0
+    join_attempts: int = 10
+    join_window: float = 60.0
+
+    # wire limits
+    max_message_bytes: int = 256 * 1024
+    max_binary_bytes: int = 1024 * 1024
+    messages_per_second: float = 200.0
+    message_burst: int = 400
+    send_queue_depth: int = 256
+    history_messages: int = 512
+    history_bytes: int = 4 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        var = _var_dir(env)
+        s = cls(var_dir=var, secret_key=_secret_key(env, var))
+        s.database_url = env.get("TANDEM_DATABASE_URL", f"sqlite+aiosqlite:///{var}/tandem.db")
+        s.broker_url = env.get("TANDEM_BROKER_URL", s.broker_url)
+        s.public_url = env.get("TANDEM_PUBLIC_URL", s.public_url).rstrip("/")
+        s.site_name = env.get("TANDEM_SITE_NAME", s.site_name)
+        s.admin_email = env.get("TANDEM_ADMIN_EMAIL", s.admin_email)
+        s.admin_password = env.get("TANDEM_ADMIN_PASSWORD") or None
+        s.smtp_host = env.get("TANDEM_SMTP_HOST", s.smtp_host)
+        s.smtp_port = int(env.get("TANDEM_SMTP_PORT", s.smtp_port))
+        s.smtp_user = env.get("TANDEM_SMTP_USER") or None
+        s.smtp_password = env.get("TANDEM_SMTP_PASSWORD") or None
+        s.smtp_starttls = env.get("TANDEM_SMTP_STARTTLS", "") in ("1", "true", "yes")
+        s.mail_from = env.get("TANDEM_MAIL_FROM", s.mail_from)
+        for name in ("resume_window", "grant_timeout", "offer_timeout", "invite_ttl"):
+            key = f"TANDEM_{name.upper()}"
+            if key in env:
+                setattr(s, name, float(env[key]))
+        return s
