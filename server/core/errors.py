@@ -1,0 +1,24 @@
+"""Readable refusals. The endpoint turns each into a typed `error` message and
+keeps the connection open."""
+
+
+class CoreError(Exception):
+    code = "invalid"
+
+
+class NotAllowed(CoreError):
+    """The actor may not do this now (role, grant or session state)."""
+
+    code = "not_allowed"
+
+
+class NotFound(CoreError):
+    code = "not_found"
+
+
+class Invalid(CoreError):
+    code = "invalid"
+
+
+class Conflict(CoreError):
+    code = "conflict"

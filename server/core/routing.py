@@ -1,0 +1,115 @@
+"""Queues and routing: who waits where, and which rep takes whom.
+
+Waiting customers are sessions in the WAITING state. A queue's line is its
+waiting sessions in order of arrival. Reps take them with "Accept next"
+(manual routing), or the relay offers each one to the longest-idle available
+queue rep with free capacity, who must accept before the offer times out
+(automatic routing); a declined or expired offer moves on to the next rep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .session import LIVE, Session, State
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfig:
+    name: str
+    title: str
+    routing: str = "manual"  # manual | automatic
+    offer_timeout: float = 30.0
+
+
+@dataclass(slots=True)
+class RepSeat:
+    """A rep as the relay sees them: account settings set by an admin, plus
+    presence (connections, availability, idle since)."""
+
+    account_id: int
+    name: str
+    queue_rep: bool = False
+    queues: frozenset[str] = frozenset()
+    max_customers: int = 1
+    multi_session: bool = False
+    connections: int = 0
+    available: bool = False
+    idle_since: float = 0.0
+    """When the rep last took a customer or became free: longest idle is offered first."""
+    busy: bool = False
+
+    def update(self, *, name: str, queue_rep: bool, queues: Iterable[str],
+               max_customers: int, multi_session: bool) -> None:
+        self.name = name
+        self.queue_rep = queue_rep
+        self.queues = frozenset(queues)
+        self.max_customers = max(1, max_customers)
+        self.multi_session = multi_session
+        if not queue_rep:
+            self.available = False
+
+
+def primary_sessions(rep: RepSeat, sessions: Iterable[Session]) -> list[Session]:
+    out = []
+    for s in sessions:
+        if s.state in LIVE and s.primary is not None:
+            if s.participants[s.primary].account_id == rep.account_id:
+                out.append(s)
+    return out
+
+
+def load(rep: RepSeat, sessions: Iterable[Session]) -> int:
+    """Customers the rep helps now, as primary."""
+    return sum(len(s.customers(present_only=False)) for s in primary_sessions(rep, sessions))
+
+
+def capacity_problem(rep: RepSeat, sessions: Iterable[Session], extra: int = 1) -> str | None:
+    """Why the rep cannot take ``extra`` more customers, or None if they can."""
+    mine = primary_sessions(rep, sessions)
+    if not rep.multi_session and mine:
+        return "single-session mode: end or transfer your current session first"
+    if sum(len(s.customers(present_only=False)) for s in mine) + extra > rep.max_customers:
+        return f"you already help your maximum of {rep.max_customers} customers"
+    return None
+
+
+def line(sessions: Iterable[Session], queue: str) -> list[Session]:
+    """The queue's waiting sessions, longest waiting first. Sessions offered
+    to named reps by a transfer wait outside any line."""
+    waiting = [s for s in sessions
+               if s.state is State.WAITING and s.queue == queue and not s.offered_to]
+    return sorted(waiting, key=lambda s: (s.waiting_since or 0.0, s.created_at))
+
+
+def next_for(rep: RepSeat, sessions: list[Session]) -> Session | None:
+    """The session "Accept next" gives this rep: offered to them by name
+    first, else the longest-waiting one across their queues."""
+    named = [s for s in sessions if s.state is State.WAITING and rep.account_id in s.offered_to]
+    if named:
+        return min(named, key=lambda s: s.waiting_since or 0.0)
+    heads = [line(sessions, q)[:1] for q in rep.queues]
+    candidates = [h[0] for h in heads if h]
+    return min(candidates, key=lambda s: (s.waiting_since or 0.0, s.created_at), default=None)
+
+
+def pick_rep(session: Session, queue: str, reps: Iterable[RepSeat],
+             sessions: list[Session], busy: set[int]) -> RepSeat | None:
+    """The longest-idle available queue rep of ``queue`` with free capacity who
+    has not declined this session and holds no other offer."""
+    candidates = [
+        r for r in reps
+        if r.queue_rep and r.available and r.connections > 0 and queue in r.queues
+        and r.account_id not in session.declined and r.account_id not in busy
+        and capacity_problem(r, sessions) is None
+    ]
+    return min(candidates, key=lambda r: (r.idle_since, r.account_id), default=None)
+
+
+@dataclass
+class QueueBoard:
+    """What was last told to customers and reps, so only changes are sent."""
+
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    boards: dict[int, object] = field(default_factory=dict)

@@ -1,0 +1,462 @@
+"""Every message on the wire: the one schema of Tandem.
+
+Text frames carry JSON objects with a ``type``; each type is a strict pydantic
+model below (unknown types and unknown fields are rejected). Client messages
+carry ``seq``, the client's own counter, so that a client which reconnects can
+resend what the relay did not process. Relay messages carry ``seq`` too: the
+position in the receiver's stream, which the client names as ``last_seq`` in
+its ``hello`` to get what it missed.
+
+High-volume streams (cobrowse events, control input, file chunks, fallback
+frames) are binary frames: a fixed `FRAME_HEADER` (kind, stream, seq) and an
+opaque body that the relay forwards without parsing.
+
+``python -m server.protocol --write`` exports the JSON Schema the extension
+uses; ``--check`` fails when the exported file is out of date.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import struct
+import sys
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "protocol.schema.json"
+
+SessionId = Annotated[str, Field(min_length=1, max_length=64)]
+Pid = Annotated[str, Field(min_length=1, max_length=64)]
+Number = Annotated[str, Field(pattern=r"^[0-9 ]{9,11}$")]
+GrantKind = Literal["view", "control", "files"]
+Scope = Literal["desktop", "application", "tab"]
+Direction = Literal["request", "share"]
+ActivityKind = Literal["view", "control", "files", "video", "audio", "recording"]
+Role = Literal["primary", "assistant", "customer"]
+SessionStateName = Literal["waiting", "open", "active", "ended"]
+TRANSFER_MESSAGE_MAX = 345
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ClientMessage(Message):
+    seq: int = Field(ge=0)
+
+
+class SessionMessage(ClientMessage):
+    session: SessionId
+
+
+# --- client -> relay -------------------------------------------------------
+
+
+class Hello(ClientMessage):
+    """First message of every connection. ``token`` is a rep's sign-in token or
+    a customer's capability token; ``last_seq`` is the last relay ``seq`` this
+    client saw (0 on a first connection), to resume after a drop."""
+
+    type: Literal["hello"]
+    token: str = Field(min_length=1, max_length=2048)
+    last_seq: int = Field(default=0, ge=0)
+    client: Literal["extension", "page", "agent", "api"] = "api"
+    capabilities: list[Literal["voice", "video"]] = Field(default_factory=list, max_length=4)
+
+
+class Ping(ClientMessage):
+    """Keepalive from any client; answered by `Pong`."""
+
+    type: Literal["ping"]
+
+
+class SetAvailability(ClientMessage):
+    """Rep: ready (or not) to take customers from queues."""
+
+    type: Literal["set_availability"]
+    available: bool
+
+
+class StartSession(ClientMessage):
+    """Rep: start an outbound session; the rep becomes its primary."""
+
+    type: Literal["start_session"]
+    email_invite_on_start: bool = False
+
+
+class AssistSession(ClientMessage):
+    """Rep: join a live session by its number, as an assistant."""
+
+    type: Literal["assist_session"]
+    number: Number
+
+
+class AcceptNext(ClientMessage):
+    """Queue rep: take the customer who has waited longest in the rep's queues."""
+
+    type: Literal["accept_next"]
+
+
+class AcceptOffer(SessionMessage):
+    """Queue rep: accept a session offered by automatic distribution or a transfer."""
+
+    type: Literal["accept_offer"]
+
+
+class DeclineOffer(SessionMessage):
+    """Queue rep: decline an offer; it moves on to the next rep."""
+
+    type: Literal["decline_offer"]
+
+
+class SelectCustomer(SessionMessage):
+    """Primary: choose which customer to help; ends every sharing activity."""
+
+    type: Literal["select_customer"]
+    pid: Pid
+
+
+class RequestGrant(SessionMessage):
+    """Rep: ask the selected customer for view, control or file access
+    (``request``), or offer the rep's own screen (``share``)."""
+
+    type: Literal["request_grant"]
+    kind: GrantKind
+    scope: Scope = "desktop"
+    direction: Direction = "request"
+
+
+class DecideGrant(SessionMessage):
+    """The grantor (the customer asked): approve or deny a pending grant."""
+
+    type: Literal["decide_grant"]
+    grant: int = Field(ge=1)
+    approve: bool
+
+
+class RevokeGrant(SessionMessage):
+    """Grantor or requester: end a grant and whatever runs on it, at once."""
+
+    type: Literal["revoke_grant"]
+    grant: int = Field(ge=1)
+
+
+class StartActivity(SessionMessage):
+    """A participant starts video or audio; the primary starts recording."""
+
+    type: Literal["start_activity"]
+    kind: Literal["video", "audio", "recording"]
+
+
+class StopActivity(SessionMessage):
+    """Stop an activity the sender runs (the primary may stop any)."""
+
+    type: Literal["stop_activity"]
+    activity: int = Field(ge=1)
+
+
+class TransferControl(SessionMessage):
+    """Primary: make an assistant the primary."""
+
+    type: Literal["transfer_control"]
+    to: Pid
+
+
+class TransferSession(SessionMessage):
+    """Primary queue rep: hand the session to a queue or to queue reps, and leave."""
+
+    type: Literal["transfer_session"]
+    queue: str | None = Field(default=None, max_length=40)
+    reps: list[int] = Field(default_factory=list, max_length=50)
+    message: str = Field(default="", max_length=TRANSFER_MESSAGE_MAX)
+
+
+class EndSession(SessionMessage):
+    """Primary: end the session for everyone."""
+
+    type: Literal["end_session"]
+
+
+class LeaveSession(SessionMessage):
+    """Assistant or customer: leave; the session goes on."""
+
+    type: Literal["leave_session"]
+
+
+class Chat(SessionMessage):
+    """Any participant: a chat line; ``reps_only`` hides it from customers."""
+
+    type: Literal["chat"]
+    text: str = Field(min_length=1, max_length=4000)
+    reps_only: bool = False
+
+
+class Note(SessionMessage):
+    """Rep: a note for the session report."""
+
+    type: Literal["note"]
+    text: str = Field(min_length=1, max_length=20000)
+
+
+class Signal(SessionMessage):
+    """WebRTC signaling (offer, answer, ICE candidate) to one participant."""
+
+    type: Literal["signal"]
+    to: Pid
+    data: dict
+
+
+ClientMessages = Annotated[
+    Union[
+        Hello, Ping, SetAvailability, StartSession, AssistSession, AcceptNext,
+        AcceptOffer, DeclineOffer, SelectCustomer, RequestGrant, DecideGrant,
+        RevokeGrant, StartActivity, StopActivity, TransferControl, TransferSession,
+        EndSession, LeaveSession, Chat, Note, Signal,
+    ],
+    Field(discriminator="type"),
+]
+client_message = TypeAdapter(ClientMessages)
+
+
+# --- relay -> client -------------------------------------------------------
+
+
+class Account(Message):
+    id: int
+    name: str
+    email: str
+    is_admin: bool
+    queue_rep: bool
+    max_customers: int
+    multi_session: bool
+    queues: list[str]
+
+
+class Welcome(Message):
+    """Answer to `Hello`. ``client_seq`` is the last client ``seq`` the relay
+    processed: the client resends anything after it."""
+
+    type: Literal["welcome"] = "welcome"
+    role: Literal["rep", "customer"]
+    pid: Pid | None = None
+    account: Account | None = None
+    resumed: bool = False
+    client_seq: int = 0
+    resume_window: float
+
+
+class Error(Message):
+    """A message was refused. ``ref`` is its ``seq`` when it had one. The
+    connection stays open unless the code is ``unauthorized``."""
+
+    type: Literal["error"] = "error"
+    code: Literal[
+        "bad_json", "bad_message", "too_large", "rate_limited", "unauthorized",
+        "not_allowed", "not_found", "invalid", "conflict", "resync",
+    ]
+    message: str
+    ref: int | None = None
+
+
+class Pong(Message):
+    type: Literal["pong"] = "pong"
+
+
+class ParticipantInfo(Message):
+    pid: Pid
+    name: str
+    kind: Literal["rep", "customer"]
+    role: Role
+    present: bool
+    selected: bool = False
+
+
+class GrantInfo(Message):
+    id: int
+    kind: GrantKind
+    scope: Scope
+    direction: Direction
+    requester: Pid
+    grantor: Pid
+    state: Literal["pending", "approved", "denied", "revoked", "expired"]
+
+
+class ActivityInfo(Message):
+    """``sharer`` is whose screen, window or tab is shown (or who runs video,
+    audio, recording); ``peer`` is who controls it, or the rep on the other
+    end of a file transfer."""
+
+    id: int
+    kind: ActivityKind
+    sharer: Pid
+    peer: Pid | None = None
+    scope: Scope | None = None
+    grant: int | None = None
+    stream: int
+    """Stream id for binary frames of this activity (equal to ``id``)."""
+
+
+class SessionState(Message):
+    """The whole visible state of one session, as seen by its receiver; sent
+    after every change."""
+
+    type: Literal["session_state"] = "session_state"
+    session: SessionId
+    number: str
+    state: SessionStateName
+    kind: Literal["outbound", "inbound"]
+    queue: str | None
+    you: Pid
+    role: Role
+    primary: Pid | None
+    participants: list[ParticipantInfo]
+    grants: list[GrantInfo]
+    activities: list[ActivityInfo]
+    tools_available: bool
+    """False until a customer has joined: tools that need one are disabled."""
+    can_end: bool
+    auto_record: bool = False
+    join_link: str | None = None
+    transfer_message: str | None = None
+
+
+class ChatMessage(Message):
+    type: Literal["chat_message"] = "chat_message"
+    session: SessionId
+    id: int
+    pid: Pid
+    name: str
+    text: str
+    reps_only: bool
+    at: float
+
+
+class QueuePosition(Message):
+    """To a waiting customer: place in line (1 = next)."""
+
+    type: Literal["queue_position"] = "queue_position"
+    session: SessionId
+    queue: str | None
+    position: int
+    waiting: int
+
+
+class WaitingCustomer(Message):
+    session: SessionId
+    number: str
+    name: str
+    since: float
+    message: str | None = None
+
+
+class QueueInfo(Message):
+    name: str
+    title: str
+    routing: Literal["manual", "automatic"]
+    waiting: list[WaitingCustomer]
+
+
+class QueueState(Message):
+    """To queue reps: who waits in their queues."""
+
+    type: Literal["queue_state"] = "queue_state"
+    available: bool
+    queues: list[QueueInfo]
+
+
+class Offer(Message):
+    """To a queue rep: accept this session within ``expires_in`` seconds."""
+
+    type: Literal["offer"] = "offer"
+    session: SessionId
+    number: str
+    name: str
+    queue: str | None
+    expires_in: float | None
+    message: str | None = None
+
+
+class OfferWithdrawn(Message):
+    type: Literal["offer_withdrawn"] = "offer_withdrawn"
+    session: SessionId
+    reason: str
+
+
+class SessionEnded(Message):
+    """The receiver is no longer in the session: it ended, they left, or they
+    transferred it."""
+
+    type: Literal["session_ended"] = "session_ended"
+    session: SessionId
+    reason: Literal["ended", "left", "transferred", "removed"]
+
+
+class SignalRelay(Message):
+    type: Literal["signal"] = "signal"
+    session: SessionId
+    sender: Pid
+    data: dict
+
+
+ServerMessages = Annotated[
+    Union[
+        Welcome, Error, Pong, SessionState, ChatMessage, QueuePosition, QueueState,
+        Offer, OfferWithdrawn, SessionEnded, SignalRelay,
+    ],
+    Field(discriminator="type"),
+]
+server_message = TypeAdapter(ServerMessages)
+
+
+# --- binary frames ---------------------------------------------------------
+
+
+class StreamKind(enum.IntEnum):
+    """What a binary frame carries, and so which activity must be live for it."""
+
+    COBROWSE = 1  # rrweb events, sharer -> viewers (needs a view activity)
+    CONTROL = 2  # input events, controller -> sharer (needs a control activity)
+    FILE = 3  # file chunks (needs a files activity)
+    FRAMES = 4  # fallback screen frames, sharer -> viewers
+
+
+FRAME_HEADER = struct.Struct("!BII")
+"""kind (u8), stream (u32, the activity id), seq (u32). Client -> relay, seq is
+the client's counter; relay -> client, it is the receiver's stream position."""
+
+
+def json_schema() -> dict:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Tandem wire protocol",
+        "client": client_message.json_schema(),
+        "server": server_message.json_schema(),
+        "frame_header": {"format": FRAME_HEADER.format, "size": FRAME_HEADER.size,
+                         "kinds": {k.name.lower(): int(k) for k in StreamKind}},
+    }
+
+
+def _schema_text() -> str:
+    return json.dumps(json_schema(), indent=1, sort_keys=True) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if "--write" in argv:
+        SCHEMA_PATH.parent.mkdir(exist_ok=True)
+        SCHEMA_PATH.write_text(_schema_text())
+        print(f"wrote {SCHEMA_PATH.name}")
+        return 0
+    if "--check" in argv:
+        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text() != _schema_text():
+            print("protocol.schema.json is out of date: run `make schema`", file=sys.stderr)
+            return 1
+        return 0
+    sys.stdout.write(_schema_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

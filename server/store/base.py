@@ -1,0 +1,246 @@
+"""The one store interface: everything the relay keeps beyond a restart.
+
+Accounts, queues and admin policies are plain rows. Sessions are kept as an
+append-only audit log of core `Record`s plus projections (sessions,
+participants, grants, activities, chat, notes, transfers) that `record()`
+updates in the same transaction, so the log and the projections never
+disagree. After a restart the relay rebuilds its live state from
+`live_sessions()` and `max_ids()`.
+
+Backends subclass `Store`; `server.store.open_store(url)` picks one by URL.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server.core.records import Record
+
+QUEUE_NAME = re.compile(r"[a-z0-9-]{1,40}")
+ROUTINGS = ("manual", "automatic")
+
+ACCOUNT_FIELDS = frozenset(
+    {"name", "password_hash", "is_admin", "queue_rep", "max_customers", "multi_session", "queues", "active"}
+)
+QUEUE_FIELDS = frozenset({"title", "routing", "offer_timeout"})
+
+
+class StoreError(Exception):
+    """Base of the errors a store raises on purpose."""
+
+
+class Conflict(StoreError):
+    """The row exists already (duplicate account email, duplicate queue name)."""
+
+
+class NotFound(StoreError, LookupError):
+    """The row to update does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A rep or admin who signs in. Never deleted: set ``active=False``."""
+
+    id: int
+    email: str
+    name: str
+    password_hash: str
+    is_admin: bool
+    queue_rep: bool
+    max_customers: int
+    multi_session: bool
+    queues: tuple[str, ...]
+    active: bool
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """A WebACD queue customers wait in (``/help?queue=NAME``)."""
+
+    name: str
+    title: str
+    routing: str  # 'manual' | 'automatic'
+    offer_timeout: float
+    created_at: float
+
+
+def check_queue_name(name: str) -> str:
+    """Return `name` if it is a queue slug (``[a-z0-9-]{1,40}``), else raise ValueError."""
+    if not isinstance(name, str) or not QUEUE_NAME.fullmatch(name):
+        raise ValueError(f"queue name must match [a-z0-9-]{{1,40}}: {name!r}")
+    return name
+
+
+def check_account_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the fields of `update_account`/`create_account`; returns them normalised."""
+    unknown = set(fields) - ACCOUNT_FIELDS
+    if unknown:
+        raise TypeError(f"unknown account fields: {', '.join(sorted(unknown))}")
+    out = dict(fields)
+    if "max_customers" in out:
+        n = out["max_customers"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"max_customers must be an integer >= 1: {n!r}")
+    if "queues" in out:
+        out["queues"] = [check_queue_name(q) for q in out["queues"]]
+    for flag in ("is_admin", "queue_rep", "multi_session", "active"):
+        if flag in out:
+            out[flag] = bool(out[flag])
+    return out
+
+
+def check_queue_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the fields of `update_queue`/`create_queue`."""
+    unknown = set(fields) - QUEUE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown queue fields: {', '.join(sorted(unknown))}")
+    if "routing" in fields and fields["routing"] not in ROUTINGS:
+        raise ValueError(f"routing must be one of {ROUTINGS}: {fields['routing']!r}")
+    if "offer_timeout" in fields:
+        t = fields["offer_timeout"]
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0:
+            raise ValueError(f"offer_timeout must be a positive number: {t!r}")
+    return dict(fields)
+
+
+class Store(ABC):
+    """Durable data of the relay. Call `open()` once before use and `close()`
+    at shutdown (or use ``async with store:``). Every method is a coroutine and
+    safe to call from concurrent tasks of one event loop."""
+
+    async def __aenter__(self) -> "Store":
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema up to date (creates a fresh database)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release every connection. Idempotent."""
+
+    # accounts -------------------------------------------------------------
+
+    @abstractmethod
+    async def create_account(
+        self,
+        email: str,
+        name: str,
+        password_hash: str,
+        *,
+        is_admin: bool = False,
+        queue_rep: bool = False,
+        max_customers: int = 1,
+        multi_session: bool = False,
+        queues: Sequence[str] = (),
+    ) -> Account:
+        """Add an account. Emails are unique ignoring case: raises `Conflict`."""
+
+    @abstractmethod
+    async def get_account(self, id: int) -> Account | None: ...
+
+    @abstractmethod
+    async def get_account_by_email(self, email: str) -> Account | None:
+        """Look up by email, ignoring case and surrounding spaces."""
+
+    @abstractmethod
+    async def list_accounts(self) -> list[Account]:
+        """Every account, in creation order."""
+
+    @abstractmethod
+    async def update_account(self, id: int, **fields: Any) -> Account:
+        """Change any of `ACCOUNT_FIELDS`; raises `NotFound`, `TypeError` on
+        unknown fields, `ValueError` on bad values."""
+
+    @abstractmethod
+    async def count_accounts(self) -> int: ...
+
+    # queues ---------------------------------------------------------------
+
+    @abstractmethod
+    async def create_queue(
+        self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0
+    ) -> Queue:
+        """Add a queue; `name` is a slug (ValueError otherwise), `Conflict` if taken."""
+
+    @abstractmethod
+    async def get_queue(self, name: str) -> Queue | None: ...
+
+    @abstractmethod
+    async def list_queues(self) -> list[Queue]:
+        """Every queue, by name."""
+
+    @abstractmethod
+    async def update_queue(self, name: str, **fields: Any) -> Queue:
+        """Change title, routing or offer_timeout; raises `NotFound`."""
+
+    @abstractmethod
+    async def delete_queue(self, name: str) -> bool:
+        """Remove a queue and drop it from every account's queues.
+        Returns False when there was no such queue."""
+
+    # policies -------------------------------------------------------------
+
+    @abstractmethod
+    async def get_policies(self) -> dict[str, Any]:
+        """Every admin setting, key -> JSON value."""
+
+    @abstractmethod
+    async def set_policy(self, key: str, value: Any) -> None:
+        """Set one admin setting to a JSON-serialisable value."""
+
+    # sessions: records, audit, projections --------------------------------
+
+    @abstractmethod
+    async def record(self, records: Sequence[Record]) -> None:
+        """Append `records` to the audit log and apply them to the projections,
+        all in one transaction: either every record is kept or none is."""
+
+    @abstractmethod
+    async def audit(
+        self,
+        action: str,
+        *,
+        actor: str | None = None,
+        session_id: str | None = None,
+        data: dict[str, Any] | None = None,
+        at: float | None = None,
+    ) -> None:
+        """Append one audit entry that is not a session transition
+        (``account.created``, ``signin.failed``, ...). `at` defaults to now."""
+
+    @abstractmethod
+    async def audit_log(self, session_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """The latest `limit` audit entries (of one session, or all), oldest
+        first. Keys: id, at, session_id, actor, action, data."""
+
+    @abstractmethod
+    async def live_sessions(self) -> list[dict[str, Any]]:
+        """Every session not ended, oldest first, for restoring the relay
+        after a restart. Keys: session_id, number, kind, queue, state,
+        created_at, waiting_since, transfer_message, selected_pid,
+        participants (dicts pid, kind, account_id, name, role; only those
+        present, in join order)."""
+
+    @abstractmethod
+    async def max_ids(self) -> dict[str, int]:
+        """Highest grant_id, activity_id, message_id, note_id used in any
+        session (0 when none), so the core continues numbering after them."""
+
+    @abstractmethod
+    async def session_report(self, session_id: str) -> dict[str, Any] | None:
+        """The session row plus lists participants, grants, activities, chat,
+        notes, transfers and audit, each oldest first; None if unknown."""
+
+    @abstractmethod
+    async def sessions(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The most recent `limit` session rows, newest first."""

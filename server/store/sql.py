@@ -1,0 +1,456 @@
+"""`SqlStore`: the store on SQLAlchemy's asyncio engine (SQLite by default).
+
+`open()` brings the schema to the newest alembic revision, so a fresh file
+gets every table and an old one is upgraded in place. SQLite runs in WAL mode
+with foreign keys on, and with real transactions (SQLAlchemy's documented
+recipe for the sqlite drivers): every write takes the write lock up front
+(``BEGIN IMMEDIATE``), so a write never fails half-way on a busy database, and
+every read sees one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from server.core.records import Record
+from server.store import models as m
+from server.store.base import (
+    Account,
+    Conflict,
+    NotFound,
+    Queue,
+    Store,
+    check_account_fields,
+    check_queue_fields,
+    check_queue_name,
+)
+from server.store.projections import apply_records
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _json_default(value: Any) -> Any:
+    # records may carry enums, sets or tuples; the audit log must never refuse one
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+_dumps = functools.partial(json.dumps, default=_json_default, separators=(",", ":"), ensure_ascii=False)
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # take over transaction control from the driver, see _on_begin
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, much faster
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("tandem_write") else "BEGIN")
+
+
+def _pragma(sync_conn: Connection, sql: str) -> None:
+    # through the driver's own cursor: Connection.execute would open a transaction,
+    # and SQLite ignores `PRAGMA foreign_keys` inside one
+    cursor = sync_conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
+
+
+def _upgrade(sync_conn: Connection) -> None:
+    """Run ``alembic upgrade head`` on `sync_conn`, in one transaction."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    cfg.attributes["connection"] = sync_conn
+    sqlite = sync_conn.dialect.name == "sqlite"
+    if sqlite:
+        # revisions may rebuild tables (batch mode); with foreign keys on, dropping
+        # the old `sessions` table would cascade-delete every session's rows
+        _pragma(sync_conn, "PRAGMA foreign_keys=OFF")
+    try:
+        with sync_conn.begin():
+            command.upgrade(cfg, "head")
+            if sqlite and sync_conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                raise RuntimeError("migration left rows that break foreign keys")
+    finally:
+        if sqlite:
+            _pragma(sync_conn, "PRAGMA foreign_keys=ON")
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        password_hash=row.password_hash,
+        is_admin=bool(row.is_admin),
+        queue_rep=bool(row.queue_rep),
+        max_customers=row.max_customers,
+        multi_session=bool(row.multi_session),
+        queues=tuple(row.queues or ()),
+        active=bool(row.active),
+        created_at=row.created_at,
+    )
+
+
+def _queue(row: Any) -> Queue:
+    return Queue(
+        name=row.name, title=row.title, routing=row.routing, offer_timeout=row.offer_timeout, created_at=row.created_at
+    )
+
+
+def _rows(result: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in result]
+
+
+class SqlStore(Store):
+    """The store in a SQL database named by a SQLAlchemy async URL, e.g.
+    ``sqlite+aiosqlite:///var/tandem.db`` or ``sqlite+aiosqlite://`` (memory)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self._engine: AsyncEngine | None = None
+        self._writer: AsyncEngine | None = None
+        # one writer at a time inside this process; other processes wait in BEGIN IMMEDIATE
+        self._write_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.url.render_as_string(hide_password=True)!r})"
+
+    # lifecycle ------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect, create the parent folder of a SQLite file, and upgrade the
+        schema to the newest revision. Calling it again does nothing."""
+        if self._engine is not None:
+            return
+        options: dict[str, Any] = {"json_serializer": _dumps}
+        sqlite = self.url.get_backend_name() == "sqlite"
+        if sqlite:
+            database = self.url.database or ""
+            if database in ("", ":memory:") or self.url.query.get("mode") == "memory":
+                options["poolclass"] = StaticPool  # one connection, or each sees its own empty db
+            elif not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(self.url, **options)
+        if sqlite:
+            event.listen(engine.sync_engine, "connect", _on_connect)
+            event.listen(engine.sync_engine, "begin", _on_begin)
+        try:
+            async with engine.connect() as conn:
+                await conn.run_sync(_upgrade)
+        except BaseException:
+            await engine.dispose()
+            raise
+        self._engine = engine
+        self._writer = engine.execution_options(tandem_write=True)
+        log.info("store open: %r", self)
+
+    async def close(self) -> None:
+        """Close every connection. The store can be opened again afterwards."""
+        engine, self._engine, self._writer = self._engine, None, None
+        if engine is not None:
+            await engine.dispose()
+
+    def _read(self) -> Any:
+        if self._engine is None:
+            raise RuntimeError("store is not open")
+        return self._engine.connect()
+
+    async def _write(self, fn: Any, *args: Any) -> Any:
+        """Run ``await fn(conn, *args)`` in one write transaction."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        async with self._write_lock:
+            async with self._writer.begin() as conn:
+                return await fn(conn, *args)
+
+    # accounts -------------------------------------------------------------
+
+    async def create_account(
+        self,
+        email: str,
+        name: str,
+        password_hash: str,
+        *,
+        is_admin: bool = False,
+        queue_rep: bool = False,
+        max_customers: int = 1,
+        multi_session: bool = False,
+        queues: Sequence[str] = (),
+    ) -> Account:
+        email = email.strip()
+        if not email:
+            raise ValueError("email is required")
+        values = check_account_fields(
+            dict(
+                name=name,
+                password_hash=password_hash,
+                is_admin=is_admin,
+                queue_rep=queue_rep,
+                max_customers=max_customers,
+                multi_session=multi_session,
+                queues=queues,
+                active=True,
+            )
+        )
+        values.update(email=email, email_key=email.lower(), created_at=time.time())
+
+        async def run(conn: AsyncConnection) -> Account:
+            result = await conn.execute(insert(m.accounts).values(**values))
+            query = select(m.accounts).where(m.accounts.c.id == result.inserted_primary_key[0])
+            return _account((await conn.execute(query)).one())
+
+        try:
+            return await self._write(run)
+        except IntegrityError:
+            raise Conflict(f"an account with email {email!r} exists already") from None
+
+    async def get_account(self, id: int) -> Account | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(m.accounts).where(m.accounts.c.id == id))).first()
+        return _account(row) if row else None
+
+    async def get_account_by_email(self, email: str) -> Account | None:
+        async with self._read() as conn:
+            query = select(m.accounts).where(m.accounts.c.email_key == email.strip().lower())
+            row = (await conn.execute(query)).first()
+        return _account(row) if row else None
+
+    async def list_accounts(self) -> list[Account]:
+        async with self._read() as conn:
+            result = await conn.execute(select(m.accounts).order_by(m.accounts.c.id))
+        return [_account(row) for row in result]
+
+    async def update_account(self, id: int, **fields: Any) -> Account:
+        values = check_account_fields(fields)
+
+        async def run(conn: AsyncConnection) -> Account:
+            if values:
+                await conn.execute(update(m.accounts).where(m.accounts.c.id == id).values(**values))
+            row = (await conn.execute(select(m.accounts).where(m.accounts.c.id == id))).first()
+            if row is None:
+                raise NotFound(f"no account {id}")
+            return _account(row)
+
+        return await self._write(run)
+
+    async def count_accounts(self) -> int:
+        async with self._read() as conn:
+            return (await conn.execute(select(func.count()).select_from(m.accounts))).scalar_one()
+
+    # queues ---------------------------------------------------------------
+
+    async def create_queue(
+        self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0
+    ) -> Queue:
+        check_queue_name(name)
+        check_queue_fields(dict(title=title, routing=routing, offer_timeout=offer_timeout))
+        queue = Queue(name, title, routing, float(offer_timeout), time.time())
+
+        async def run(conn: AsyncConnection) -> None:
+            await conn.execute(
+                insert(m.queues).values(
+                    name=name, title=title, routing=routing, offer_timeout=queue.offer_timeout,
+                    created_at=queue.created_at,
+                )
+            )
+
+        try:
+            await self._write(run)
+        except IntegrityError:
+            raise Conflict(f"a queue named {name!r} exists already") from None
+        return queue
+
+    async def get_queue(self, name: str) -> Queue | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(m.queues).where(m.queues.c.name == name))).first()
+        return _queue(row) if row else None
+
+    async def list_queues(self) -> list[Queue]:
+        async with self._read() as conn:
+            result = await conn.execute(select(m.queues).order_by(m.queues.c.name))
+        return [_queue(row) for row in result]
+
+    async def update_queue(self, name: str, **fields: Any) -> Queue:
+        values = check_queue_fields(fields)
+
+        async def run(conn: AsyncConnection) -> Queue:
+            if values:
+                await conn.execute(update(m.queues).where(m.queues.c.name == name).values(**values))
+            row = (await conn.execute(select(m.queues).where(m.queues.c.name == name))).first()
+            if row is None:
+                raise NotFound(f"no queue {name!r}")
+            return _queue(row)
+
+        return await self._write(run)
+
+    async def delete_queue(self, name: str) -> bool:
+        async def run(conn: AsyncConnection) -> bool:
+            deleted = (await conn.execute(delete(m.queues).where(m.queues.c.name == name))).rowcount
+            for row in (await conn.execute(select(m.accounts.c.id, m.accounts.c.queues))).all():
+                if name in (row.queues or ()):
+                    kept = [q for q in row.queues if q != name]
+                    await conn.execute(update(m.accounts).where(m.accounts.c.id == row.id).values(queues=kept))
+            return deleted > 0
+
+        return await self._write(run)
+
+    # policies -------------------------------------------------------------
+
+    async def get_policies(self) -> dict[str, Any]:
+        async with self._read() as conn:
+            result = await conn.execute(select(m.policies.c.key, m.policies.c.value))
+        return {row.key: row.value for row in result}
+
+    async def set_policy(self, key: str, value: Any) -> None:
+        if not isinstance(key, str) or not key:
+            raise ValueError("policy key must be a non-empty string")
+        json.dumps(value)  # refuse what cannot be stored before touching the database
+
+        async def run(conn: AsyncConnection) -> None:
+            now = time.time()
+            done = await conn.execute(
+                update(m.policies).where(m.policies.c.key == key).values(value=value, updated_at=now)
+            )
+            if done.rowcount == 0:
+                await conn.execute(insert(m.policies).values(key=key, value=value, updated_at=now))
+
+        await self._write(run)
+
+    # records and audit ----------------------------------------------------
+
+    async def record(self, records: Sequence[Record]) -> None:
+        if not records:
+            return
+
+        async def run(conn: AsyncConnection) -> None:
+            await conn.run_sync(apply_records, list(records))
+
+        await self._write(run)
+
+    async def audit(
+        self,
+        action: str,
+        *,
+        actor: str | None = None,
+        session_id: str | None = None,
+        data: dict[str, Any] | None = None,
+        at: float | None = None,
+    ) -> None:
+        values = dict(
+            at=time.time() if at is None else at, session_id=session_id, actor=actor, action=action, data=data or {}
+        )
+
+        async def run(conn: AsyncConnection) -> None:
+            await conn.execute(insert(m.audit_log).values(**values))
+
+        await self._write(run)
+
+    async def audit_log(self, session_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        query = select(m.audit_log).order_by(m.audit_log.c.id.desc()).limit(limit)
+        if session_id is not None:
+            query = query.where(m.audit_log.c.session_id == session_id)
+        async with self._read() as conn:
+            rows = _rows(await conn.execute(query))
+        rows.reverse()
+        return rows
+
+    # restoring and reporting ----------------------------------------------
+
+    async def live_sessions(self) -> list[dict[str, Any]]:
+        s, p = m.sessions, m.participants
+        live = s.c.state != "ended"
+        async with self._read() as conn:
+            session_rows = (await conn.execute(select(s).where(live).order_by(s.c.created_at, s.c.id))).all()
+            people = (
+                await conn.execute(
+                    select(p.c.session_id, p.c.pid, p.c.kind, p.c.account_id, p.c.name, p.c.role)
+                    .join(s, s.c.id == p.c.session_id)
+                    .where(live, p.c.left_at.is_(None))
+                    .order_by(p.c.session_id, p.c.ordinal)
+                )
+            ).all()
+        by_session: dict[str, list[dict[str, Any]]] = {}
+        for row in people:
+            person = dict(row._mapping)
+            by_session.setdefault(person.pop("session_id"), []).append(person)
+        return [
+            {
+                "session_id": row.id,
+                "number": row.number,
+                "kind": row.kind,
+                "queue": row.queue,
+                "state": row.state,
+                "created_at": row.created_at,
+                "waiting_since": row.waiting_since,
+                "transfer_message": row.transfer_message,
+                "selected_pid": row.selected_pid,
+                "participants": by_session.get(row.id, []),
+            }
+            for row in session_rows
+        ]
+
+    async def max_ids(self) -> dict[str, int]:
+        columns = {
+            "grant_id": m.grants.c.grant_id,
+            "activity_id": m.activities.c.activity_id,
+            "message_id": m.chat_messages.c.message_id,
+            "note_id": m.notes.c.note_id,
+        }
+        query = select(*(select(func.max(c)).scalar_subquery().label(k) for k, c in columns.items()))
+        async with self._read() as conn:
+            row = (await conn.execute(query)).one()
+        return {k: int(row._mapping[k] or 0) for k in columns}
+
+    async def session_report(self, session_id: str) -> dict[str, Any] | None:
+        parts = {
+            "participants": (m.participants, m.participants.c.ordinal),
+            "grants": (m.grants, m.grants.c.grant_id),
+            "activities": (m.activities, m.activities.c.activity_id),
+            "chat": (m.chat_messages, m.chat_messages.c.message_id),
+            "notes": (m.notes, m.notes.c.note_id),
+            "transfers": (m.transfers, m.transfers.c.id),
+            "audit": (m.audit_log, m.audit_log.c.id),
+        }
+        async with self._read() as conn:
+            row = (await conn.execute(select(m.sessions).where(m.sessions.c.id == session_id))).first()
+            if row is None:
+                return None
+            report = dict(row._mapping)
+            for key, (table, order) in parts.items():
+                query = select(table).where(table.c.session_id == session_id).order_by(order)
+                report[key] = _rows(await conn.execute(query))
+        return report
+
+    async def sessions(self, limit: int = 100) -> list[dict[str, Any]]:
+        query = select(m.sessions).order_by(m.sessions.c.created_at.desc(), m.sessions.c.id.desc()).limit(limit)
+        async with self._read() as conn:
+            return _rows(await conn.execute(query))
