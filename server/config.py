@@ -38,6 +38,9 @@ class Settings:
     database_url: str = "sqlite+aiosqlite:///var/tandem.db"
     broker_url: str = "memory://"
     public_url: str = "http://127.0.0.1:8000"
+    allowed_origins: tuple[str, ...] = ()
+    """Web origins (besides the relay's own and extensions) whose pages may open
+    the WebSocket: the websites that embed the help snippet."""
     site_name: str = "Tandem"
     admin_email: str = "admin@localhost"
     admin_password: str | None = field(default=None, repr=False)
@@ -79,6 +82,7 @@ class Settings:
         s.database_url = env.get("TANDEM_DATABASE_URL", f"sqlite+aiosqlite:///{var}/tandem.db")
         s.broker_url = env.get("TANDEM_BROKER_URL", s.broker_url)
         s.public_url = env.get("TANDEM_PUBLIC_URL", s.public_url).rstrip("/")
+        s.allowed_origins = tuple(o.strip().rstrip("/") for o in env.get("TANDEM_ALLOWED_ORIGINS", "").split(",") if o.strip())
         s.site_name = env.get("TANDEM_SITE_NAME", s.site_name)
         s.admin_email = env.get("TANDEM_ADMIN_EMAIL", s.admin_email)
         s.admin_password = env.get("TANDEM_ADMIN_PASSWORD") or None

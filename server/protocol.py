@@ -57,12 +57,14 @@ class SessionMessage(ClientMessage):
 
 class Hello(ClientMessage):
     """First message of every connection. ``token`` is a rep's sign-in token or
-    a customer's capability token; ``last_seq`` is the last relay ``seq`` this
-    client saw (0 on a first connection), to resume after a drop."""
+    a customer's capability token. To resume after a drop, ``resume`` and
+    ``last_seq`` (the last relay ``seq`` this client saw) come back too."""
 
     type: Literal["hello"]
     token: str = Field(min_length=1, max_length=2048)
     last_seq: int = Field(default=0, ge=0)
+    resume: str | None = Field(default=None, max_length=64)
+    """The ``resume`` id of the previous `Welcome`, when reconnecting."""
     client: Literal["extension", "page", "agent", "api"] = "api"
     capabilities: list[Literal["voice", "video"]] = Field(default_factory=list, max_length=4)
 
@@ -244,6 +246,8 @@ class Welcome(Message):
     pid: Pid | None = None
     account: Account | None = None
     resumed: bool = False
+    resume: str
+    """Send back in the next `Hello` to resume this stream after a drop."""
     client_seq: int = 0
     resume_window: float
 

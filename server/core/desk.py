@@ -21,7 +21,7 @@ from .errors import Conflict, Invalid, NotAllowed, NotFound
 from .grants import Activity, Grant, GrantState
 from .records import Record
 from .routing import (QueueBoard, QueueConfig, RepSeat, capacity_problem, line,
-                      next_for, pick_rep, primary_sessions)
+                      load, next_for, pick_rep, primary_sessions)
 from .session import LIVE, Participant, Session, State, parse_number
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ class Desk:
         self._records: list[Record] = []
         self._channels: dict[str, str] = {}
         self._dirty: set[str] = set()
+        self._streams: dict[int, str] = {}
+        """Activity id -> session id, for routing binary frames without a scan."""
         self._board = QueueBoard()
         self._handlers = {
             "set_availability": self._set_availability, "start_session": self._start,
@@ -125,6 +127,7 @@ class Desk:
         seat = self._seat(account_id)
         seat.connections += 1
         self._presence(lambda x: x.account_id == account_id, True)
+        self._dirty.update(s.id for s in self.sessions.values() if s.rep_pid(account_id))
         self._board.boards.pop(account_id, None)
         for s in self.sessions.values():
             if s.state is State.WAITING and (account_id in s.offered_to or (s.offer and s.offer[0] == account_id)):
@@ -147,6 +150,7 @@ class Desk:
             raise NotAllowed("you are no longer in this session")
         self._presence(lambda x: x.pid == actor.pid, True)
         self._board.positions.pop(actor.pid, None)
+        self._dirty.add(s.id)
         self._flush(now)
 
     def customer_offline(self, actor: CustomerActor, now: float) -> None:
@@ -186,7 +190,7 @@ class Desk:
         """A customer typed a session number (or opened an invite link)."""
         s = self.by_number(number)
         seat = self.reps.get(s.participants[s.primary].account_id) if s.primary else None
-        if seat and len(s.customers(present_only=False)) >= seat.max_customers:
+        if seat and load(seat, self.sessions.values()) >= seat.max_customers:
             raise NotAllowed("this session is full")
         pid = self.new_id()
         s.add_participant(Participant(pid, "customer", _name(name, "Customer"), "customer"), now)
@@ -368,11 +372,10 @@ class Desk:
         """Channels a binary frame of ``kind`` on ``stream`` goes to, checked
         against the live activity and its grant. Raises NotAllowed otherwise.
         Cheap: called for every frame."""
-        for s in self.sessions.values():
-            act = s.activities.get(stream)
-            if act is not None:
-                break
-        else:
+        s = self.sessions.get(self._streams.get(stream, ""))
+        act = s.activities.get(stream) if s else None
+        if act is None:
+            self._streams.pop(stream, None)
             raise NotAllowed(f"stream {stream} is not live")
         pid = actor.pid if isinstance(actor, CustomerActor) else s.rep_pid(actor.account_id)
         if kind == p.StreamKind.CONTROL:
@@ -505,6 +508,8 @@ class Desk:
                 if ch:
                     self._send(ch, msg)
             s.notices.clear()
+            for act_id in s.activities:
+                self._streams[act_id] = s.id
             if s.state is not State.ENDED:
                 link = self.join_link(s)
                 for x in s.participants.values():
@@ -515,6 +520,11 @@ class Desk:
         self._update_board(now or 0.0)
 
     def _drop(self, s: Session) -> None:
+        offered = set(s.offered_to) | ({s.offer[0]} if s.offer else set())
+        for rid in sorted(offered):
+            self._send(rep_channel(rid), p.OfferWithdrawn(session=s.id, reason="ended"))
+        s.offer = None
+        s.offered_to.clear()
         self.sessions.pop(s.id, None)
         if self.numbers.get(s.number) == s.id:
             del self.numbers[s.number]
@@ -523,7 +533,7 @@ class Desk:
             self._board.positions.pop(pid, None)
 
     def _distribute(self, now: float) -> None:
-        busy = {s.offer[0] for s in self.sessions.values() if s.offer}
+        busy = {s.offer[0] for s in self.sessions.values() if s.offer and s.state is State.WAITING}
         sessions = list(self.sessions.values())
         for q in self.queues.values():
             if q.routing != "automatic":
@@ -533,7 +543,7 @@ class Desk:
                     continue
                 seat = pick_rep(s, q.name, self.reps.values(), sessions, busy)
                 if seat is None:
-                    break
+                    continue  # maybe every rep declined this one, not those behind
                 s.offer = (seat.account_id, now + q.offer_timeout)
                 busy.add(seat.account_id)
                 self._record(s, "offer.made", seat, now)
@@ -541,6 +551,11 @@ class Desk:
 
     def _update_board(self, now: float) -> None:
         sessions = list(self.sessions.values())
+        in_line = {c.pid for s in sessions if s.state is State.WAITING
+                   for c in s.customers(present_only=False)}
+        for pid in list(self._board.positions):
+            if pid not in in_line:  # so a customer back in a queue is told their place again
+                del self._board.positions[pid]
         lines = {name: line(sessions, name) for name in self.queues}
         for name, waiting in lines.items():
             for i, s in enumerate(waiting, 1):
@@ -568,8 +583,8 @@ class Desk:
 
     def _tell_position(self, s: Session, queue: str | None, position: int, waiting: int) -> None:
         for c in s.customers(present_only=False):
-            if self._board.positions.get(c.pid) != (position, waiting):
-                self._board.positions[c.pid] = (position, waiting)
+            if self._board.positions.get(c.pid) != (queue, position, waiting):
+                self._board.positions[c.pid] = (queue, position, waiting)
                 self._send(self._channels[c.pid], p.QueuePosition(
                     session=s.id, queue=queue, position=position, waiting=waiting))
 

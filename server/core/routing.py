@@ -111,5 +111,5 @@ def pick_rep(session: Session, queue: str, reps: Iterable[RepSeat],
 class QueueBoard:
     """What was last told to customers and reps, so only changes are sent."""
 
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[str, tuple[str | None, int, int]] = field(default_factory=dict)
     boards: dict[int, object] = field(default_factory=dict)

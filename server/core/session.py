@@ -212,8 +212,7 @@ class Session:
         for act in list(self.activities.values()):
             self._end_activity(act, at, "session ended")
         self._set_state(State.ENDED, at, pid, reason)
-        self.offer = None
-        self.offered_to.clear()
+        # offer and offered_to stay: the Desk withdraws them when it drops the session
         for who in self.participants.values():
             self.notices.append((who.pid, p.SessionEnded(session=self.id, reason="ended")))
 

@@ -1,4 +1,4 @@
-"""Apply core `Record`s to the audit log and the session projections.
+"""The session projections: core `Record`s written in, relay state read out.
 
 `apply_records(conn, records)` is called by `SqlStore.record()` inside one
 write transaction (through ``AsyncConnection.run_sync``), so it is plain
@@ -8,6 +8,9 @@ Every record is audited. A record that changes a session the store does not
 know (no ``session.created`` before it) is only audited, never half-applied.
 Actions without a projection (``offer.*``, anything unknown) are only audited.
 Applying the same record twice leaves the projections as applying it once.
+
+`live_sessions`, `max_ids` and `session_report` read the projections back
+(see the `Store` methods of the same names).
 """
 
 from __future__ import annotations
@@ -236,3 +239,70 @@ def apply_records(conn: Connection, records: list[Record]) -> None:
             log.error("record %s for session %s lacks %s: audited only", r.action, r.session_id, missing)
             continue
         known.add(r.session_id)
+
+
+# reading back ------------------------------------------------------------------
+
+
+def live_sessions(conn: Connection) -> list[dict[str, Any]]:
+    s, p = m.sessions, m.participants
+    live = s.c.state != "ended"
+    session_rows = conn.execute(select(s).where(live).order_by(s.c.created_at, s.c.id)).all()
+    people = conn.execute(
+        select(p.c.session_id, p.c.pid, p.c.kind, p.c.account_id, p.c.name, p.c.role)
+        .join(s, s.c.id == p.c.session_id)
+        .where(live, p.c.left_at.is_(None))
+        .order_by(p.c.session_id, p.c.ordinal)
+    ).all()
+    by_session: dict[str, list[dict[str, Any]]] = {}
+    for row in people:
+        person = dict(row._mapping)
+        by_session.setdefault(person.pop("session_id"), []).append(person)
+    return [
+        {
+            "session_id": row.id,
+            "number": row.number,
+            "kind": row.kind,
+            "queue": row.queue,
+            "state": row.state,
+            "created_at": row.created_at,
+            "waiting_since": row.waiting_since,
+            "transfer_message": row.transfer_message,
+            "selected_pid": row.selected_pid,
+            "participants": by_session.get(row.id, []),
+        }
+        for row in session_rows
+    ]
+
+
+def max_ids(conn: Connection) -> dict[str, int]:
+    columns = {
+        "grant_id": m.grants.c.grant_id,
+        "activity_id": m.activities.c.activity_id,
+        "message_id": m.chat_messages.c.message_id,
+        "note_id": m.notes.c.note_id,
+    }
+    row = conn.execute(select(*(select(func.max(c)).scalar_subquery().label(k) for k, c in columns.items()))).one()
+    return {k: int(row._mapping[k] or 0) for k in columns}
+
+
+REPORT_PARTS = {
+    "participants": (m.participants, m.participants.c.ordinal),
+    "grants": (m.grants, m.grants.c.grant_id),
+    "activities": (m.activities, m.activities.c.activity_id),
+    "chat": (m.chat_messages, m.chat_messages.c.message_id),
+    "notes": (m.notes, m.notes.c.note_id),
+    "transfers": (m.transfers, m.transfers.c.id),
+    "audit": (m.audit_log, m.audit_log.c.id),
+}
+
+
+def session_report(conn: Connection, session_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(m.sessions).where(m.sessions.c.id == session_id)).first()
+    if row is None:
+        return None
+    report = dict(row._mapping)
+    for key, (table, order) in REPORT_PARTS.items():
+        rows = conn.execute(select(table).where(table.c.session_id == session_id).order_by(order))
+        report[key] = [dict(r._mapping) for r in rows]
+    return report

@@ -30,6 +30,7 @@ from sqlalchemy.pool import StaticPool
 
 from server.core.records import Record
 from server.store import models as m
+from server.store import projections
 from server.store.base import (
     Account,
     Conflict,
@@ -40,7 +41,6 @@ from server.store.base import (
     check_queue_fields,
     check_queue_name,
 )
-from server.store.projections import apply_records
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +352,7 @@ class SqlStore(Store):
             return
 
         async def run(conn: AsyncConnection) -> None:
-            await conn.run_sync(apply_records, list(records))
+            await conn.run_sync(projections.apply_records, list(records))
 
         await self._write(run)
 
@@ -386,69 +386,16 @@ class SqlStore(Store):
     # restoring and reporting ----------------------------------------------
 
     async def live_sessions(self) -> list[dict[str, Any]]:
-        s, p = m.sessions, m.participants
-        live = s.c.state != "ended"
         async with self._read() as conn:
-            session_rows = (await conn.execute(select(s).where(live).order_by(s.c.created_at, s.c.id))).all()
-            people = (
-                await conn.execute(
-                    select(p.c.session_id, p.c.pid, p.c.kind, p.c.account_id, p.c.name, p.c.role)
-                    .join(s, s.c.id == p.c.session_id)
-                    .where(live, p.c.left_at.is_(None))
-                    .order_by(p.c.session_id, p.c.ordinal)
-                )
-            ).all()
-        by_session: dict[str, list[dict[str, Any]]] = {}
-        for row in people:
-            person = dict(row._mapping)
-            by_session.setdefault(person.pop("session_id"), []).append(person)
-        return [
-            {
-                "session_id": row.id,
-                "number": row.number,
-                "kind": row.kind,
-                "queue": row.queue,
-                "state": row.state,
-                "created_at": row.created_at,
-                "waiting_since": row.waiting_since,
-                "transfer_message": row.transfer_message,
-                "selected_pid": row.selected_pid,
-                "participants": by_session.get(row.id, []),
-            }
-            for row in session_rows
-        ]
+            return await conn.run_sync(projections.live_sessions)
 
     async def max_ids(self) -> dict[str, int]:
-        columns = {
-            "grant_id": m.grants.c.grant_id,
-            "activity_id": m.activities.c.activity_id,
-            "message_id": m.chat_messages.c.message_id,
-            "note_id": m.notes.c.note_id,
-        }
-        query = select(*(select(func.max(c)).scalar_subquery().label(k) for k, c in columns.items()))
         async with self._read() as conn:
-            row = (await conn.execute(query)).one()
-        return {k: int(row._mapping[k] or 0) for k in columns}
+            return await conn.run_sync(projections.max_ids)
 
     async def session_report(self, session_id: str) -> dict[str, Any] | None:
-        parts = {
-            "participants": (m.participants, m.participants.c.ordinal),
-            "grants": (m.grants, m.grants.c.grant_id),
-            "activities": (m.activities, m.activities.c.activity_id),
-            "chat": (m.chat_messages, m.chat_messages.c.message_id),
-            "notes": (m.notes, m.notes.c.note_id),
-            "transfers": (m.transfers, m.transfers.c.id),
-            "audit": (m.audit_log, m.audit_log.c.id),
-        }
         async with self._read() as conn:
-            row = (await conn.execute(select(m.sessions).where(m.sessions.c.id == session_id))).first()
-            if row is None:
-                return None
-            report = dict(row._mapping)
-            for key, (table, order) in parts.items():
-                query = select(table).where(table.c.session_id == session_id).order_by(order)
-                report[key] = _rows(await conn.execute(query))
-        return report
+            return await conn.run_sync(projections.session_report, session_id)
 
     async def sessions(self, limit: int = 100) -> list[dict[str, Any]]:
         query = select(m.sessions).order_by(m.sessions.c.created_at.desc(), m.sessions.c.id.desc()).limit(limit)

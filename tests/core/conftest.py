@@ -51,6 +51,19 @@ class Harness:
         out = self.desk.data_to_send()
         return [m for ch, m in out if (channel is None or ch == channel) and (type_ is None or m.type == type_)]
 
+    def enter(self, queue="billing", name="Ann"):
+        """A customer clicks the help link of ``queue``; returns their actor."""
+        s, pid = self.desk.enter_queue(queue, name, self.now)
+        return CustomerActor(s.id, pid)
+
+    def available(self, rep, available=True):
+        self.send(rep, "set_availability", available=available)
+
+    def later(self, seconds):
+        """Move the clock on and let the desk notice (grant and offer deadlines)."""
+        self.now += seconds
+        self.desk.tick(self.now)
+
     def active_session(self, rep="r1", customer="Ann"):
         r = self.rep(1, "Rita")
         s = self.start(r)

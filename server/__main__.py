@@ -1,0 +1,41 @@
+"""`python -m server` (or `tandem-relay`): run the relay."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from .config import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    parser = argparse.ArgumentParser(prog="tandem-relay", description="Run the Tandem relay.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    base = f"http://{args.host}:{args.port}"
+    if settings.public_url == Settings.public_url:
+        settings.public_url = base
+    print(f"""
+  Tandem relay starting on {base}
+  database: {settings.database_url}
+
+  Open next:
+    {base}/signin        sign in as {settings.admin_email} (admin: reps, queues, policies)
+    {base}/demo          the demo shop: click its help link to wait in a queue as a customer
+    {base}/join          join a session by its 9-digit number
+    {base}/api/docs      the REST API (OpenAPI at /api/openapi.json); live work goes over {base.replace('http', 'ws')}/ws
+""", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+                ws_max_size=max(settings.max_message_bytes, settings.max_binary_bytes) + 64)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""What admins change: reps, queues, policies. Used by the REST API and the
+admin pages alike; every change is audited and reaches the live relay at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .auth import generate_password, hash_password
+from .relay import Relay
+from .store import Account, Queue
+
+POLICY_DEFAULTS: dict[str, Any] = {
+    "auto_record": False,
+    "grant_timeout": 60,
+    "offer_timeout": 30,
+    "chat_with_customers": True,
+}
+
+
+async def create_rep(relay: Relay, by: int, *, email: str, name: str, password: str | None = None,
+                     **fields: Any) -> tuple[Account, str | None]:
+    """Create a rep; returns the account and the password if one was generated."""
+    generated = None if password else generate_password()
+    account = await relay.store.create_account(email.strip().lower(), name.strip() or email,
+                                               hash_password(password or generated), **fields)
+    await relay.store.audit("account.created", actor=f"rep:{by}",
+                            data={"account_id": account.id, "email": account.email, **_plain(fields)})
+    relay.configure_rep(account)
+    await relay.flush()
+    return account, generated
+
+
+async def update_rep(relay: Relay, by: int, account_id: int, *, password: str | None = None,
+                     **fields: Any) -> Account:
+    if password:
+        fields["password_hash"] = hash_password(password)
+    account = await relay.store.update_account(account_id, **fields)
+    data = {k: v for k, v in _plain(fields).items() if k != "password_hash"}
+    await relay.store.audit("account.updated", actor=f"rep:{by}",
+                            data={"account_id": account_id, "password_changed": bool(password), **data})
+    relay.configure_rep(account)
+    await relay.flush()
+    return account
+
+
+async def create_queue(relay: Relay, by: int, **fields: Any) -> Queue:
+    queue = await relay.store.create_queue(**fields)
+    await relay.store.audit("queue.created", actor=f"rep:{by}", data=_plain(fields))
+    await relay.reload_queues()
+    return queue
+
+
+async def update_queue(relay: Relay, by: int, name: str, **fields: Any) -> Queue:
+    queue = await relay.store.update_queue(name, **fields)
+    await relay.store.audit("queue.updated", actor=f"rep:{by}", data={"name": name, **_plain(fields)})
+    await relay.reload_queues()
+    return queue
+
+
+async def delete_queue(relay: Relay, by: int, name: str) -> bool:
+    deleted = await relay.store.delete_queue(name)
+    if deleted:
+        await relay.store.audit("queue.deleted", actor=f"rep:{by}", data={"name": name})
+        await relay.reload_queues()
+    return deleted
+
+
+async def policies(relay: Relay) -> dict[str, Any]:
+    return {**POLICY_DEFAULTS, **await relay.store.get_policies()}
+
+
+async def set_policies(relay: Relay, by: int, values: dict[str, Any]) -> dict[str, Any]:
+    for key, value in values.items():
+        if key not in POLICY_DEFAULTS:
+            raise ValueError(f"unknown policy {key!r}")
+        await relay.store.set_policy(key, value)
+    await relay.store.audit("policies.changed", actor=f"rep:{by}", data=_plain(values))
+    await relay.reload_policies()
+    return await policies(relay)
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}

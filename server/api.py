@@ -1,0 +1,350 @@
+"""The REST API (`/api/...`): sign-in, joining, invitations, administration.
+
+Live session work happens over `/ws`; this API covers what is naturally a
+request: getting a token, joining, sending an invitation, managing reps and
+queues. The OpenAPI document is served at `/api/openapi.json`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import admin
+from .core.session import format_number
+from .i18n import pick_language, translator
+from .mail import MailError, is_email, mailto_link, send_mail
+from .openapi import Api, ApiError
+from .relay import Relay
+from .signin import SignInError, client_address, sign_in
+from .store import Account
+
+api = Api("Tandem relay", "0.1.0")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AccountOut(Body):
+    id: int
+    email: str
+    name: str
+    is_admin: bool
+    queue_rep: bool
+    max_customers: int
+    multi_session: bool
+    queues: list[str]
+    active: bool
+
+
+def account_out(a: Account) -> AccountOut:
+    return AccountOut(id=a.id, email=a.email, name=a.name, is_admin=a.is_admin, queue_rep=a.queue_rep,
+                      max_customers=a.max_customers, multi_session=a.multi_session,
+                      queues=list(a.queues), active=a.active)
+
+
+def relay_of(request: Request) -> Relay:
+    return request.app.state.relay
+
+
+# --- sign-in ------------------------------------------------------------------
+
+class SignIn(Body):
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class SignedIn(Body):
+    token: str
+    account: AccountOut
+
+
+@api.route("POST", "/api/signin", summary="Sign in as a rep; returns a token for /ws and the API",
+           body=SignIn, response=SignedIn, tag="reps")
+async def signin(request: Request, body: SignIn):
+    try:
+        account, token = await sign_in(relay_of(request), body.email, body.password, client_address(request))
+    except SignInError as exc:
+        if exc.retry_after is not None:
+            raise ApiError(429, "rate_limited", str(exc), {"Retry-After": str(int(exc.retry_after) + 1)})
+        raise ApiError(401, "unauthorized", str(exc))
+    return SignedIn(token=token, account=account_out(account))
+
+
+@api.route("GET", "/api/me", summary="The signed-in rep", auth="rep", response=AccountOut, tag="reps")
+async def me(request: Request, account: Account):
+    return account_out(account)
+
+
+# --- customers ----------------------------------------------------------------
+
+class Join(Body):
+    number: Annotated[str, Field(min_length=9, max_length=15)]
+    name: Annotated[str, Field(default="", max_length=80)]
+
+
+class HelpRequest(Body):
+    queue: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(default="", max_length=80)]
+
+
+class Joined(Body):
+    session: str
+    token: str
+    """Capability token for /ws (role customer, this session only)."""
+    page: str
+    """The customer's session page."""
+
+
+def check_join_rate(request: Request) -> None:
+    relay = relay_of(request)
+    address = client_address(request)
+    now = relay.clock()
+    if not relay.join_by_address.hit(address, now):
+        wait = int(relay.join_by_address.retry_after(address, now)) + 1
+        raise ApiError(429, "rate_limited", f"too many attempts; try again in {wait} s",
+                       {"Retry-After": str(wait)})
+
+
+@api.route("POST", "/api/join", summary="Customer: join a live session by its number",
+           body=Join, response=Joined, tag="customers")
+async def join(request: Request, body: Join):
+    check_join_rate(request)
+    s, token = await relay_of(request).join(body.number, body.name)
+    return Joined(session=s.id, token=token, page=f"/s/{token}")
+
+
+@api.route("POST", "/api/help", summary="Customer: wait in a queue for the next rep (the help link)",
+           body=HelpRequest, response=Joined, tag="customers")
+async def help_request(request: Request, body: HelpRequest):
+    check_join_rate(request)
+    s, token = await relay_of(request).enter_queue(body.queue, body.name)
+    return Joined(session=s.id, token=token, page=f"/s/{token}")
+
+
+class QueueOut(Body):
+    name: str
+    title: str
+    routing: str
+    offer_timeout: float
+    help_link: str
+
+
+def queue_out(relay: Relay, q) -> QueueOut:
+    return QueueOut(name=q.name, title=q.title, routing=q.routing, offer_timeout=q.offer_timeout,
+                    help_link=f"{relay.settings.public_url}/help?queue={q.name}")
+
+
+class QueueList(Body):
+    queues: list[QueueOut]
+
+
+@api.route("GET", "/api/queues", summary="Queues customers can ask for help in", response=QueueList,
+           tag="customers")
+async def list_queues(request: Request):
+    relay = relay_of(request)
+    return QueueList(queues=[queue_out(relay, q) for q in await relay.store.list_queues()])
+
+
+# --- invitations ----------------------------------------------------------------
+
+class InviteRequest(Body):
+    invitee: Literal["customer", "rep"] = "customer"
+    email: Annotated[str | None, Field(default=None, max_length=254)] = None
+    send: bool = False
+    """True: the relay sends the email over SMTP. False: only build the texts
+    (for "send with my own email program", the IM link and the phone text)."""
+
+
+class Invitation(Body):
+    number: str
+    link: str
+    join_page: str
+    phone: str
+    subject: str
+    body: str
+    mailto: str
+    sent: bool
+
+
+@api.route("POST", "/api/sessions/{session}/invitations", summary="Invite a customer or a rep",
+           auth="rep", body=InviteRequest, response=Invitation, tag="sessions")
+async def invite(request: Request, session: str, body: InviteRequest, account: Account):
+    relay = relay_of(request)
+    s = relay.desk.sessions.get(session)
+    if s is None or not s.live:
+        raise ApiError(404, "not_found", "no such live session")
+    if s.rep_pid(account.id) is None:
+        raise ApiError(403, "not_allowed", "only reps in the session can invite")
+    _ = translator(pick_language(request.headers.get("accept-language")))
+    site, number = relay.settings.site_name, format_number(s.number)
+    join_page = f"{relay.settings.public_url}/join"
+    if body.invitee == "customer":
+        link = relay.join_link(s)
+        subject = _("invite.email.subject", site=site)
+        text = _("invite.email.body", rep=account.name, site=site, link=link, number=number, join_url=join_page)
+    else:
+        link = f"{relay.settings.public_url}/invite/{relay.tokens.invite(s.id, s.number, 'rep')}"
+        subject = _("invite.rep.subject", rep=account.name, number=number, site=site)
+        text = _("invite.rep.body", rep=account.name, number=number, link=link, site=site)
+    if body.email is not None and not is_email(body.email):
+        raise ApiError(422, "invalid", f"{body.email!r} is not an email address")
+    sent = False
+    if body.send:
+        if not body.email:
+            raise ApiError(422, "invalid", "an email address is needed to send the invitation")
+        try:
+            await send_mail(relay.settings, body.email, subject, text)
+        except MailError as exc:
+            raise ApiError(502, "mail_failed", str(exc))
+        sent = True
+    await relay.store.audit("invitation", actor=f"rep:{account.id}", session_id=s.id,
+                            data={"invitee": body.invitee, "email": body.email, "sent": sent})
+    return Invitation(number=number, link=link, join_page=join_page,
+                      phone=_("invite.phone", number=number, join_url=join_page),
+                      subject=subject, body=text, mailto=mailto_link(body.email or "", subject, text),
+                      sent=sent)
+
+
+@api.route("GET", "/api/sessions/{session}", summary="A session's record: participants, chat, notes, audit",
+           auth="rep", tag="sessions")
+async def session_record(request: Request, session: str, account: Account):
+    relay = relay_of(request)
+    await relay.drain()
+    report = await relay.store.session_report(session)
+    if report is None:
+        raise ApiError(404, "not_found", "no such session")
+    if not account.is_admin and account.id not in {x["account_id"] for x in report["participants"]}:
+        raise ApiError(403, "not_allowed", "only the session's reps and admins can read it")
+    return JSONResponse(report)
+
+
+# --- administration -------------------------------------------------------------
+
+class RepIn(Body):
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    password: Annotated[str | None, Field(default=None, min_length=8, max_length=1024)] = None
+    is_admin: bool = False
+    queue_rep: bool = False
+    max_customers: Annotated[int, Field(ge=1, le=50)] = 1
+    multi_session: bool = False
+    queues: list[str] = []
+
+
+class RepPatch(Body):
+    name: Annotated[str | None, Field(default=None, min_length=1, max_length=80)] = None
+    password: Annotated[str | None, Field(default=None, min_length=8, max_length=1024)] = None
+    is_admin: bool | None = None
+    queue_rep: bool | None = None
+    max_customers: Annotated[int | None, Field(default=None, ge=1, le=50)] = None
+    multi_session: bool | None = None
+    queues: list[str] | None = None
+    active: bool | None = None
+
+
+class RepCreated(Body):
+    account: AccountOut
+    password: str | None
+    """The generated password, when none was given (shown once)."""
+
+
+class RepList(Body):
+    reps: list[AccountOut]
+
+
+@api.route("GET", "/api/admin/reps", summary="All rep accounts", auth="admin", response=RepList, tag="admin")
+async def admin_reps(request: Request, account: Account):
+    return RepList(reps=[account_out(a) for a in await relay_of(request).store.list_accounts()])
+
+
+@api.route("POST", "/api/admin/reps", summary="Create a rep", auth="admin", body=RepIn,
+           response=RepCreated, status=201, tag="admin")
+async def admin_create_rep(request: Request, body: RepIn, account: Account):
+    if not is_email(body.email):
+        raise ApiError(422, "invalid", f"{body.email!r} is not an email address")
+    created, generated = await admin.create_rep(relay_of(request), account.id, **body.model_dump())
+    return RepCreated(account=account_out(created), password=generated)
+
+
+@api.route("PATCH", "/api/admin/reps/{rep:int}", summary="Change a rep's settings", auth="admin",
+           body=RepPatch, response=AccountOut, tag="admin")
+async def admin_update_rep(request: Request, rep: int, body: RepPatch, account: Account):
+    fields = body.model_dump(exclude_none=True)
+    if rep == account.id and (fields.get("is_admin") is False or fields.get("active") is False):
+        raise ApiError(409, "conflict", "you cannot remove your own admin access")
+    return account_out(await admin.update_rep(relay_of(request), account.id, rep, **fields))
+
+
+class QueueIn(Body):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$")]
+    title: Annotated[str, Field(min_length=1, max_length=80)]
+    routing: Literal["manual", "automatic"] = "manual"
+    offer_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+
+
+class QueuePatch(Body):
+    title: Annotated[str | None, Field(default=None, min_length=1, max_length=80)] = None
+    routing: Literal["manual", "automatic"] | None = None
+    offer_timeout: Annotated[float | None, Field(default=None, gt=0, le=600)] = None
+
+
+@api.route("POST", "/api/admin/queues", summary="Create a queue", auth="admin", body=QueueIn,
+           response=QueueOut, status=201, tag="admin")
+async def admin_create_queue(request: Request, body: QueueIn, account: Account):
+    relay = relay_of(request)
+    return queue_out(relay, await admin.create_queue(relay, account.id, **body.model_dump()))
+
+
+@api.route("PATCH", "/api/admin/queues/{name}", summary="Change a queue", auth="admin", body=QueuePatch,
+           response=QueueOut, tag="admin")
+async def admin_update_queue(request: Request, name: str, body: QueuePatch, account: Account):
+    relay = relay_of(request)
+    return queue_out(relay, await admin.update_queue(relay, account.id, name, **body.model_dump(exclude_none=True)))
+
+
+@api.route("DELETE", "/api/admin/queues/{name}", summary="Delete a queue", auth="admin", tag="admin")
+async def admin_delete_queue(request: Request, name: str, account: Account):
+    if not await admin.delete_queue(relay_of(request), account.id, name):
+        raise ApiError(404, "not_found", f"no queue {name!r}")
+    return {"deleted": name}
+
+
+class Policies(Body):
+    auto_record: bool | None = None
+    grant_timeout: Annotated[int | None, Field(default=None, ge=5, le=600)] = None
+    offer_timeout: Annotated[int | None, Field(default=None, ge=5, le=600)] = None
+    chat_with_customers: bool | None = None
+
+
+@api.route("GET", "/api/admin/policies", summary="Session policies", auth="admin", response=Policies, tag="admin")
+async def admin_policies(request: Request, account: Account):
+    return Policies(**await admin.policies(relay_of(request)))
+
+
+@api.route("PUT", "/api/admin/policies", summary="Change session policies", auth="admin", body=Policies,
+           response=Policies, tag="admin")
+async def admin_set_policies(request: Request, body: Policies, account: Account):
+    return Policies(**await admin.set_policies(relay_of(request), account.id, body.model_dump(exclude_none=True)))
+
+
+@api.route("GET", "/api/admin/audit", summary="The audit log (optionally of one session)", auth="admin",
+           tag="admin")
+async def admin_audit(request: Request, account: Account):
+    relay = relay_of(request)
+    await relay.drain()
+    return {"entries": await relay.store.audit_log(request.query_params.get("session"), limit=500)}
+
+
+async def openapi(request: Request):
+    return JSONResponse(api.document())
+
+
+
+
+routes = [Route("/api/openapi.json", openapi), *api.routes()]

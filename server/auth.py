@@ -1,0 +1,151 @@
+"""Passwords and signed tokens.
+
+Reps and admins sign in with a password (argon2id hashes). After that, and
+for everyone who never signs in, access is a signed token:
+
+- a **rep token** names an account; the relay issues it at sign-in and reads it
+  on every request (`Tokens.rep` / `Tokens.read_rep`);
+- a **capability** lets its holder act in one session as one participant with
+  one role; customers hold nothing else (`Tokens.capability`);
+- an **invite** is the signed, expiring part of a join link
+  (`Tokens.invite`).
+
+Each purpose signs with its own salt, so a token of one kind is never
+accepted as another. Tokens are signed, not encrypted: never put secrets in them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+
+INVITEES = ("customer", "rep")
+
+_hasher = PasswordHasher()
+
+# no 0/O, 1/l/I: easy to read out over the phone and type from a printout
+_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class BadToken(Exception):
+    """The token is forged, damaged, of another kind, or expired."""
+
+
+class TokenExpired(BadToken):
+    """The token was genuine but is older than allowed (e.g. an old invite link)."""
+
+
+# passwords ----------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """Hash `password` for storing in `Account.password_hash`."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when `password` matches `password_hash`. Never raises: a wrong
+    password, an empty or corrupt hash all give False."""
+    if not isinstance(password_hash, str) or not isinstance(password, str) or not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's (or is
+    not a valid argon2 hash). Call after a successful `verify_password` and
+    store `hash_password(password)` if so."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+def generate_password() -> str:
+    """A random password that is easy to read and type, e.g. ``k7mq-x3pa-9dte-hw2r``
+    (16 random characters, about 79 bits). For first admin accounts and resets."""
+    chars = "".join(secrets.choice(_READABLE) for _ in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+# tokens -------------------------------------------------------------------
+
+
+class Tokens:
+    """Issues and reads signed tokens with `secret_key` (``Settings.secret_key``).
+
+    ``read_*`` methods return what was signed or raise `BadToken`
+    (`TokenExpired` when only the age is wrong). `max_age` is in seconds;
+    ``None`` means no expiry check.
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        if not secret_key:
+            raise ValueError("a secret key is required")
+        self._rep = URLSafeTimedSerializer(secret_key, salt="tandem.rep")
+        self._capability = URLSafeTimedSerializer(secret_key, salt="tandem.capability")
+        self._invite = URLSafeTimedSerializer(secret_key, salt="tandem.invite")
+
+    @staticmethod
+    def _load(serializer: URLSafeTimedSerializer, token: str, max_age: float | None) -> Any:
+        if not isinstance(token, str) or not token:
+            raise BadToken("no token")
+        try:
+            return serializer.loads(token, max_age=max_age)
+        except SignatureExpired as exc:
+            raise TokenExpired(str(exc)) from None
+        except BadData as exc:  # bad signature, bad payload, bad timestamp
+            raise BadToken(str(exc)) from None
+
+    @staticmethod
+    def _strings(value: Any, n: int) -> tuple[str, ...]:
+        if not isinstance(value, list) or len(value) != n or not all(isinstance(v, str) for v in value):
+            raise BadToken("unexpected token payload")
+        return tuple(value)
+
+    # reps
+
+    def rep(self, account_id: int) -> str:
+        """A token naming `account_id`; give it to the rep at sign-in."""
+        return self._rep.dumps(int(account_id))
+
+    def read_rep(self, token: str, max_age: float | None) -> int:
+        """The account id in a rep token (``Settings.rep_token_ttl`` as max_age)."""
+        value = self._load(self._rep, token, max_age)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadToken("unexpected token payload")
+        return value
+
+    # capabilities
+
+    def capability(self, session_id: str, pid: str, role: str) -> str:
+        """A token letting its holder act as participant `pid` with `role` in
+        `session_id`, and nothing else; given to customers when they join."""
+        return self._capability.dumps([session_id, pid, role])
+
+    def read_capability(self, token: str, max_age: float | None = None) -> tuple[str, str, str]:
+        """``(session_id, pid, role)``; the caller still checks the session is live."""
+        return self._strings(self._load(self._capability, token, max_age), 3)  # type: ignore[return-value]
+
+    # invites
+
+    def invite(self, session_id: str, number: str, invitee: str) -> str:
+        """The signed part of a join link for a ``'customer'`` or a ``'rep'``
+        (who joins as assistant)."""
+        if invitee not in INVITEES:
+            raise ValueError(f"invitee must be one of {INVITEES}: {invitee!r}")
+        return self._invite.dumps([session_id, number, invitee])
+
+    def read_invite(self, token: str, max_age: float | None) -> tuple[str, str, str]:
+        """``(session_id, number, invitee)`` (``Settings.invite_ttl`` as max_age)."""
+        value = self._strings(self._load(self._invite, token, max_age), 3)
+        if value[2] not in INVITEES:
+            raise BadToken("unexpected token payload")
+        return value  # type: ignore[return-value]

@@ -1,0 +1,55 @@
+"""One interface for every delivery between connections, backends chosen by URL.
+
+A channel is an ordered stream: `publish` gives each payload the channel's
+next sequence number and keeps a bounded history, so a client that drops and
+comes back can be given what it missed (`subscribe(channel, after=last_seq)`).
+Deliveries reach a subscriber through its callback, in order; the receiving
+side decides what to do with a slow reader.
+
+``memory://`` is the in-process backend (one relay node); other backends
+(Redis) implement the same interface and are imported only when their scheme
+is used.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+from urllib.parse import urlsplit
+
+Payload = str | bytes
+Deliver = Callable[[int, Payload], None]
+
+
+class Gap(Exception):
+    """The subscriber asked for messages older than the history keeps: it must resync."""
+
+
+class Subscription(Protocol):
+    def close(self) -> None: ...
+
+
+class Broker(Protocol):
+    async def connect(self) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+    async def publish(self, channel: str, payload: Payload) -> int:
+        """Append to the channel; returns the payload's sequence number (from 1)."""
+
+    async def subscribe(self, channel: str, after: int | None, deliver: Deliver) -> Subscription:
+        """Deliver every payload after sequence ``after`` (history first, then
+        live), or only new ones when ``after`` is None. Raises `Gap`."""
+
+    async def last_seq(self, channel: str) -> int: ...
+
+    async def forget(self, channel: str) -> None:
+        """Drop a channel's history (its reader will not come back)."""
+
+
+def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 4 << 20) -> Broker:
+    scheme = urlsplit(url).scheme
+    if scheme == "memory":
+        from .memory import MemoryBroker
+
+        return MemoryBroker(history_messages=history_messages, history_bytes=history_bytes)
+    raise ValueError(f"no broker backend for {scheme!r} URLs (supported: memory://)")

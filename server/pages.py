@@ -1,0 +1,412 @@
+"""HTML pages: Join, the help-link landing, the customer's session page,
+rep sign-in, invite links, the demo shop and the admin pages.
+
+Strings come from the catalogs (`server/locales`) in the browser's language.
+Every form carries a CSRF token (double-submit cookie)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from functools import wraps
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from . import admin
+from .auth import BadToken, TokenExpired
+from .core.errors import CoreError
+from .core.session import format_number
+from .i18n import LANGUAGES, pick_language, strings, translator
+from .mail import is_email
+from .relay import Relay
+from .signin import COOKIE, SignInError, client_address, current_account, sign_in
+from .store import Conflict, NotFound
+
+CSRF_COOKIE = "tandem_csrf"
+DEMO_QUEUE = "demo"
+
+env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                  autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+env.filters["datetime"] = lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else ""
+
+
+def language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    return asked if asked in LANGUAGES else pick_language(request.headers.get("accept-language"))
+
+
+async def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    lang = language(request)
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
+    relay: Relay = request.app.state.relay
+    if "user" not in context:
+        context["user"] = await current_account(request)
+    html = env.get_template(template).render(
+        _=translator(lang), lang=lang, site_name=relay.settings.site_name, languages=LANGUAGES,
+        csrf=csrf, **context)
+    response = HTMLResponse(html, status)
+    if request.cookies.get(CSRF_COOKIE) != csrf:
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
+    return response
+
+
+async def message(request: Request, title_key: str, message_key: str, status: int, **kw) -> HTMLResponse:
+    _ = translator(language(request))
+    return await render(request, "message.html", status, title=_(title_key), message=_(message_key, **kw))
+
+
+async def form(request: Request) -> dict:
+    """The posted form, after the CSRF check; raises PermissionError."""
+    data = await request.form()
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token or data.get("csrf") != token:
+        raise PermissionError("csrf")
+    return data
+
+
+def csrf_checked(handler):
+    @wraps(handler)
+    async def wrapper(request: Request) -> Response:
+        try:
+            data = await form(request)
+        except PermissionError:
+            return await message(request, "error.title", "error.csrf", 403)
+        return await handler(request, data)
+    return wrapper
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, 303)
+
+
+# --- public pages ---------------------------------------------------------------
+
+async def home(request: Request) -> Response:
+    return await render(request, "home.html")
+
+
+async def join_page(request: Request) -> Response:
+    return await render(request, "join.html", error=None, number=request.query_params.get("number", "")[:15])
+
+
+@csrf_checked
+async def join_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    number, name = str(data.get("number", ""))[:15], str(data.get("name", ""))[:80]
+    _ = translator(language(request))
+    now = relay.clock()
+    address = client_address(request)
+    if not relay.join_by_address.hit(address, now):
+        wait = int(relay.join_by_address.retry_after(address, now)) + 1
+        return await render(request, "join.html", 429, error=_("join.error.rate", seconds=wait), number=number)
+    try:
+        s, token = await relay.join(number, name)
+    except CoreError as exc:
+        key = "join.error.invalid" if exc.code == "invalid" else "join.error.full" if "full" in str(exc) \
+            else "join.error.unknown"
+        return await render(request, "join.html", 400 if exc.code == "invalid" else 404, error=_(key), number=number)
+    return see_other(f"/s/{token}")
+
+
+async def help_page(request: Request) -> Response:
+    relay: Relay = request.app.state.relay
+    queue = await relay.store.get_queue(request.query_params.get("queue", ""))
+    if queue is None:
+        return await message(request, "error.title", "help.error.queue", 404)
+    return await render(request, "help.html", queue=queue, error=None)
+
+
+@csrf_checked
+async def help_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    now, address = relay.clock(), client_address(request)
+    if not relay.join_by_address.hit(address, now):
+        return await message(request, "error.title", "join.error.rate", 429,
+                             seconds=int(relay.join_by_address.retry_after(address, now)) + 1)
+    try:
+        s, token = await relay.enter_queue(str(data.get("queue", ""))[:40], str(data.get("name", ""))[:80])
+    except CoreError:
+        return await message(request, "error.title", "help.error.queue", 404)
+    return see_other(f"/s/{token}")
+
+
+async def customer_page(request: Request) -> Response:
+    relay: Relay = request.app.state.relay
+    token = request.path_params["token"]
+    try:
+        actor = relay.customer_actor(token)
+    except BadToken:
+        return await message(request, "error.title", "customer.error.gone", 410)
+    s = relay.desk.sessions[actor.session_id]
+    lang = language(request)
+    return await render(request, "customer.html", token=token, ws_path="/ws",
+                        number=format_number(s.number) if s.live else None,
+                        queue_title=s.queue, strings=strings(lang, "customer."), user=None)
+
+
+async def invite_page(request: Request) -> Response:
+    relay: Relay = request.app.state.relay
+    token = request.path_params["token"]
+    try:
+        session_id, number, invitee = relay.tokens.read_invite(token, relay.settings.invite_ttl)
+    except TokenExpired:
+        return await message(request, "error.title", "invite.error.expired", 410)
+    except BadToken:
+        return await message(request, "error.title", "invite.error.invalid", 404)
+    if session_id not in relay.desk.sessions:
+        return await message(request, "error.title", "customer.error.gone", 410)
+    return await render(request, "invite.html", invitee=invitee, number=format_number(number),
+                        token=token, error=None)
+
+
+@csrf_checked
+async def invite_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    try:
+        _sid, number, invitee = relay.tokens.read_invite(request.path_params["token"], relay.settings.invite_ttl)
+    except BadToken:
+        return await message(request, "error.title", "invite.error.invalid", 404)
+    if invitee != "customer":
+        return see_other(f"/invite/{request.path_params['token']}")
+    try:
+        s, token = await relay.join(number, str(data.get("name", ""))[:80])
+    except CoreError:
+        return await message(request, "error.title", "customer.error.gone", 410)
+    return see_other(f"/s/{token}")
+
+
+async def demo(request: Request) -> Response:
+    """The demo shop; its help link goes to ``?queue=`` or the demo queue."""
+    relay: Relay = request.app.state.relay
+    names = [q.name for q in await relay.store.list_queues()]
+    asked = request.query_params.get("queue")
+    queue = asked if asked in names else DEMO_QUEUE if DEMO_QUEUE in names or not names else names[0]
+    return await render(request, "demo.html", demo_queue=queue)
+
+
+async def api_docs(request: Request) -> Response:
+    from .api import api
+    return await render(request, "api_docs.html", endpoints=api.endpoints)
+
+
+# --- sign-in --------------------------------------------------------------------
+
+def safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") else "/"
+
+
+async def signin_page(request: Request) -> Response:
+    return await render(request, "signin.html", error=None, email="",
+                        next=safe_next(request.query_params.get("next", "/")))
+
+
+@csrf_checked
+async def signin_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    email, nxt = str(data.get("email", ""))[:254], safe_next(str(data.get("next", "/")))
+    try:
+        account, token = await sign_in(relay, email, str(data.get("password", "")), client_address(request))
+    except SignInError as exc:
+        _ = translator(language(request))
+        error = _("signin.error.rate") if exc.retry_after is not None else _("signin.error.wrong")
+        return await render(request, "signin.html", 429 if exc.retry_after else 401,
+                            error=error, email=email, next=nxt)
+    response = see_other(nxt if nxt != "/" else ("/admin/reps" if account.is_admin else "/"))
+    response.set_cookie(COOKIE, token, max_age=int(relay.settings.rep_token_ttl), httponly=True,
+                        samesite="lax", secure=relay.settings.public_url.startswith("https"))
+    return response
+
+
+@csrf_checked
+async def signout(request: Request, data) -> Response:
+    response = see_other("/")
+    response.delete_cookie(COOKIE)
+    return response
+
+
+# --- admin ----------------------------------------------------------------------
+
+def admin_only(handler):
+    @wraps(handler)
+    async def wrapper(request: Request, *args) -> Response:
+        user = await current_account(request)
+        if user is None:
+            return see_other(f"/signin?next={request.url.path}")
+        if not user.is_admin:
+            return await message(request, "error.title", "error.admin_only", 403)
+        request.state.user = user
+        return await handler(request, *args)
+    return wrapper
+
+
+def _flags(data) -> dict:
+    return {k: data.get(k) == "on" for k in ("is_admin", "queue_rep", "multi_session")}
+
+
+def _int(value, default: int, lo: int, hi: int) -> int:
+    try:
+        return max(lo, min(hi, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+async def _reps_page(request: Request, status: int = 200, error: str | None = None,
+                     notice: str | None = None) -> Response:
+    relay: Relay = request.app.state.relay
+    return await render(request, "admin_reps.html", status, accounts=await relay.store.list_accounts(),
+                        queues=await relay.store.list_queues(), error=error, notice=notice,
+                        user=request.state.user)
+
+
+@admin_only
+async def admin_reps(request: Request) -> Response:
+    return await _reps_page(request)
+
+
+@csrf_checked
+@admin_only
+async def admin_reps_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    _ = translator(language(request))
+    email = str(data.get("email", "")).strip()
+    if not is_email(email):
+        return await _reps_page(request, 400, error=_("admin.error.email"))
+    try:
+        account, generated = await admin.create_rep(
+            relay, request.state.user.id, email=email, name=str(data.get("name", ""))[:80],
+            password=str(data.get("password", "")) or None,
+            max_customers=_int(data.get("max_customers"), 1, 1, 20),
+            queues=[str(q) for q in data.getlist("queues")], **_flags(data))
+    except Conflict:
+        return await _reps_page(request, 409, error=_("admin.error.exists"))
+    except ValueError as exc:
+        return await _reps_page(request, 400, error=str(exc))
+    notice = _("admin.notice.password", email=account.email, password=generated) if generated else \
+        _("admin.notice.created", email=account.email)
+    return await _reps_page(request, 201, notice=notice)
+
+
+@csrf_checked
+@admin_only
+async def admin_rep_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    rep_id = int(request.path_params["rep"])
+    fields = dict(name=str(data.get("name", ""))[:80] or None,
+                  max_customers=_int(data.get("max_customers"), 1, 1, 20),
+                  queues=[str(q) for q in data.getlist("queues")], active=data.get("active") == "on",
+                  **_flags(data))
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if rep_id == request.state.user.id:
+        fields.update(is_admin=True, active=True)  # an admin cannot lock themselves out
+    try:
+        await admin.update_rep(relay, request.state.user.id, rep_id,
+                               password=str(data.get("password", "")) or None, **fields)
+    except (NotFound, ValueError) as exc:
+        return await _reps_page(request, 400, error=str(exc))
+    return see_other("/admin/reps")
+
+
+async def _queues_page(request: Request, status: int = 200, error: str | None = None) -> Response:
+    relay: Relay = request.app.state.relay
+    return await render(request, "admin_queues.html", status, queues=await relay.store.list_queues(),
+                        error=error, base_url=relay.settings.public_url, user=request.state.user)
+
+
+@admin_only
+async def admin_queues(request: Request) -> Response:
+    return await _queues_page(request)
+
+
+@csrf_checked
+@admin_only
+async def admin_queues_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    _ = translator(language(request))
+    try:
+        await admin.create_queue(relay, request.state.user.id, name=str(data.get("name", "")).strip(),
+                                 title=str(data.get("title", "")).strip()[:80] or str(data.get("name", "")),
+                                 routing=str(data.get("routing", "manual")),
+                                 offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)))
+    except Conflict:
+        return await _queues_page(request, 409, error=_("admin.error.queue_exists"))
+    except ValueError:
+        return await _queues_page(request, 400, error=_("admin.error.queue_name"))
+    return see_other("/admin/queues")
+
+
+@csrf_checked
+@admin_only
+async def admin_queue_post(request: Request, data) -> Response:
+    relay: Relay = request.app.state.relay
+    try:
+        await admin.update_queue(relay, request.state.user.id, request.path_params["name"],
+                                 title=str(data.get("title", "")).strip()[:80] or request.path_params["name"],
+                                 routing=str(data.get("routing", "manual")),
+                                 offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)))
+    except (NotFound, ValueError) as exc:
+        return await _queues_page(request, 400, error=str(exc))
+    return see_other("/admin/queues")
+
+
+@csrf_checked
+@admin_only
+async def admin_queue_delete(request: Request, data) -> Response:
+    await admin.delete_queue(request.app.state.relay, request.state.user.id, request.path_params["name"])
+    return see_other("/admin/queues")
+
+
+@admin_only
+async def admin_policies(request: Request) -> Response:
+    return await render(request, "admin_policies.html", policies=await admin.policies(request.app.state.relay),
+                        user=request.state.user)
+
+
+@csrf_checked
+@admin_only
+async def admin_policies_post(request: Request, data) -> Response:
+    await admin.set_policies(request.app.state.relay, request.state.user.id, {
+        "auto_record": data.get("auto_record") == "on",
+        "chat_with_customers": data.get("chat_with_customers") == "on",
+        "grant_timeout": _int(data.get("grant_timeout"), 60, 5, 600),
+        "offer_timeout": _int(data.get("offer_timeout"), 30, 5, 600),
+    })
+    return see_other("/admin/policies")
+
+
+@admin_only
+async def admin_sessions(request: Request) -> Response:
+    relay: Relay = request.app.state.relay
+    await relay.drain()
+    return await render(request, "admin_sessions.html", sessions=await relay.store.sessions(100),
+                        audit=(await relay.store.audit_log(limit=200))[::-1], user=request.state.user)
+
+
+routes = [
+    Route("/", home),
+    Route("/join", join_page, methods=["GET"]),
+    Route("/join", join_post, methods=["POST"]),
+    Route("/help", help_page, methods=["GET"]),
+    Route("/help", help_post, methods=["POST"]),
+    Route("/s/{token}", customer_page),
+    Route("/invite/{token}", invite_page, methods=["GET"]),
+    Route("/invite/{token}", invite_post, methods=["POST"]),
+    Route("/demo", demo),
+    Route("/api/docs", api_docs),
+    Route("/signin", signin_page, methods=["GET"]),
+    Route("/signin", signin_post, methods=["POST"]),
+    Route("/signout", signout, methods=["POST"]),
+    Route("/admin/reps", admin_reps, methods=["GET"]),
+    Route("/admin/reps", admin_reps_post, methods=["POST"]),
+    Route("/admin/reps/{rep:int}", admin_rep_post, methods=["POST"]),
+    Route("/admin/queues", admin_queues, methods=["GET"]),
+    Route("/admin/queues", admin_queues_post, methods=["POST"]),
+    Route("/admin/queues/{name}", admin_queue_post, methods=["POST"]),
+    Route("/admin/queues/{name}/delete", admin_queue_delete, methods=["POST"]),
+    Route("/admin/policies", admin_policies, methods=["GET"]),
+    Route("/admin/policies", admin_policies_post, methods=["POST"]),
+    Route("/admin/sessions", admin_sessions, methods=["GET"]),
+]

@@ -1,0 +1,219 @@
+"""The relay node: the core `Desk` wired to the store, the broker and the clock.
+
+Every input goes through `Relay` methods; each one calls the desk and then
+`flush()`, which publishes what the desk wants sent and queues its records
+for the store. Records are written by one task, in order, in batches, so a
+slow disk never stalls message delivery and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from . import protocol as p
+from .auth import BadToken, Tokens
+from .broker import open_broker
+from .config import Settings
+from .core.desk import Actor, CustomerActor, Desk, RepActor
+from .core.routing import QueueConfig
+from .core.session import Session
+from .ratelimit import RateLimiter
+from .store import Account, open_store
+
+log = logging.getLogger(__name__)
+
+
+def random_number() -> str:
+    """A random 9-digit session number that does not start with 0."""
+    return str(secrets.randbelow(900_000_000) + 100_000_000)
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+@dataclass(slots=True)
+class Resume:
+    """What a reconnecting client needs: its channel and its last processed seq."""
+
+    channel: str
+    client_seq: int
+    expires: float
+
+
+class Relay:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = open_store(settings.database_url)
+        self.broker = open_broker(settings.broker_url, history_messages=settings.history_messages,
+                                  history_bytes=settings.history_bytes)
+        self.tokens = Tokens(settings.secret_key)
+        self.clock = time.time
+        self.desk = Desk(new_id=new_id, new_number=random_number, join_link=self.join_link,
+                         grant_timeout=settings.grant_timeout, offer_timeout=settings.offer_timeout)
+        self.signin_by_account = RateLimiter(settings.signin_attempts, settings.signin_window)
+        self.signin_by_address = RateLimiter(settings.signin_attempts * 4, settings.signin_window)
+        self.join_by_address = RateLimiter(settings.join_attempts, settings.join_window)
+        self.resumes: dict[str, Resume] = {}
+        self._links: dict[str, str] = {}
+        self._records: list = []
+        self._records_ready = asyncio.Event()
+        self._gone_timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    # --- life cycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.store.open()
+        await self.broker.connect()
+        now = self.clock()
+        for account in await self.store.list_accounts():
+            self.configure_rep(account, now)
+        await self.reload_queues()
+        self.desk.set_policies(await self.store.get_policies(), now)
+        rows = await self.store.live_sessions()
+        self.desk.restore(rows, await self.store.max_ids())
+        self.desk.data_to_send()
+        self.desk.records_to_store()
+        if rows:
+            log.info("restored %d live sessions", len(rows))
+        self._tasks = [asyncio.create_task(self._tick_loop(), name="tick"),
+                       asyncio.create_task(self._record_loop(), name="records")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for handle in self._gone_timers.values():
+            handle.cancel()
+        await self._write_records()
+        await self.broker.disconnect()
+        await self.store.close()
+
+    # --- configuration ------------------------------------------------------
+
+    def configure_rep(self, account: Account, now: float | None = None) -> None:
+        self.desk.configure_rep(account.id, name=account.name, queue_rep=account.queue_rep,
+                                queues=account.queues, max_customers=account.max_customers,
+                                multi_session=account.multi_session, now=now or self.clock())
+
+    async def reload_queues(self) -> None:
+        queues = await self.store.list_queues()
+        self.desk.configure_queues([QueueConfig(q.name, q.title, q.routing, q.offer_timeout) for q in queues])
+        await self.flush()
+
+    async def reload_policies(self) -> None:
+        self.desk.set_policies(await self.store.get_policies(), self.clock())
+        await self.flush()
+
+    def join_link(self, session: Session) -> str:
+        link = self._links.get(session.id)
+        if link is None:
+            token = self.tokens.invite(session.id, session.number, "customer")
+            link = self._links[session.id] = f"{self.settings.public_url}/invite/{token}"
+        return link
+
+    # --- inputs -------------------------------------------------------------
+
+    async def receive(self, actor: Actor, msg: p.ClientMessage) -> None:
+        try:
+            self.desk.receive(actor, msg, self.clock())
+        finally:
+            await self.flush()
+
+    def frame_targets(self, actor: Actor, kind: int, stream: int) -> list[str]:
+        return self.desk.route_frame(actor, kind, stream)
+
+    async def online(self, actor: Actor) -> None:
+        now = self.clock()
+        if isinstance(actor, RepActor):
+            self.desk.rep_online(actor.account_id, now)
+        else:
+            timer = self._gone_timers.pop(actor.pid, None)
+            if timer:
+                timer.cancel()
+            self.desk.customer_online(actor, now)
+        await self.flush()
+
+    async def offline(self, actor: Actor) -> None:
+        now = self.clock()
+        if isinstance(actor, RepActor):
+            self.desk.rep_offline(actor.account_id, now)
+        else:
+            self.desk.customer_offline(actor, now)
+            loop = asyncio.get_running_loop()
+            self._gone_timers[actor.pid] = loop.call_later(
+                self.settings.resume_window, lambda: asyncio.ensure_future(self._customer_gone(actor)))
+        await self.flush()
+
+    async def _customer_gone(self, actor: CustomerActor) -> None:
+        self._gone_timers.pop(actor.pid, None)
+        self.desk.customer_gone(actor, self.clock())
+        await self.flush()
+
+    def customer_actor(self, token: str) -> CustomerActor:
+        """The actor a capability token stands for, if still in its session."""
+        session_id, pid, role = self.tokens.read_capability(token)
+        if role != "customer" or not self.desk.customer_pid_exists(session_id, pid):
+            raise BadToken("this link is no longer valid: the session has ended or you left it")
+        return CustomerActor(session_id, pid)
+
+    async def enter_queue(self, queue: str, name: str) -> tuple[Session, str]:
+        s, pid = self.desk.enter_queue(queue, name, self.clock())
+        await self.flush()
+        return s, self.tokens.capability(s.id, pid, "customer")
+
+    async def join(self, number: str, name: str) -> tuple[Session, str]:
+        s, pid = self.desk.join(number, name, self.clock())
+        await self.flush()
+        return s, self.tokens.capability(s.id, pid, "customer")
+
+    # --- output -------------------------------------------------------------
+
+    async def flush(self) -> None:
+        """Publish what the desk wants sent, queue its records for the store."""
+        for channel, msg in self.desk.data_to_send():
+            await self.broker.publish(channel, msg.model_dump_json(exclude_none=False))
+        records = self.desk.records_to_store()
+        if records:
+            self._records.extend(records)
+            self._records_ready.set()
+            for r in records:
+                if r.action == "session.state" and r.data.get("state") == "ended":
+                    self._links.pop(r.session_id, None)
+
+    async def _record_loop(self) -> None:
+        while True:
+            await self._records_ready.wait()
+            self._records_ready.clear()
+            await self._write_records()
+
+    async def _write_records(self) -> None:
+        while self._records:
+            batch, self._records = self._records, []
+            try:
+                await self.store.record(batch)
+            except Exception:
+                log.exception("could not store %d records; retrying", len(batch))
+                self._records[:0] = batch
+                await asyncio.sleep(1.0)
+
+    async def drain(self) -> None:
+        """Wait until every record so far is in the store (tests, shutdown)."""
+        await self._write_records()
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            try:
+                self.desk.tick(self.clock())
+                await self.flush()
+                now = self.clock()
+                for key in [k for k, r in self.resumes.items() if r.expires < now]:
+                    del self.resumes[key]
+            except Exception:
+                log.exception("tick failed")

@@ -1,0 +1,61 @@
+"""Rep sign-in, shared by the REST API and the pages: password check with
+rate limits per account and per address, and reading who is signed in."""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from .auth import BadToken, hash_password, needs_rehash, verify_password
+from .relay import Relay
+from .store import Account
+
+COOKIE = "tandem_rep"
+_DUMMY_HASH = hash_password("not a real password")
+
+
+class SignInError(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def client_address(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
+async def sign_in(relay: Relay, email: str, password: str, address: str) -> tuple[Account, str]:
+    """Check a rep's password; returns the account and a sign-in token.
+    Attempts are limited per account and per address, successful or not."""
+    now = relay.clock()
+    email = email.strip().lower()
+    for limiter, key in ((relay.signin_by_account, email), (relay.signin_by_address, address)):
+        if not limiter.hit(key, now):
+            wait = limiter.retry_after(key, now)
+            await relay.store.audit("signin.limited", actor=address, data={"email": email})
+            raise SignInError(f"too many sign-in attempts; try again in {int(wait) + 1} s", wait)
+    account = await relay.store.get_account_by_email(email)
+    if account is None:
+        verify_password(_DUMMY_HASH, password)  # same cost whether or not the account exists
+    if account is None or not account.active or not verify_password(account.password_hash, password):
+        await relay.store.audit("signin.failed", actor=address, data={"email": email})
+        raise SignInError("wrong email or password")
+    if needs_rehash(account.password_hash):
+        account = await relay.store.update_account(account.id, password_hash=hash_password(password))
+    relay.signin_by_account.reset(email)
+    await relay.store.audit("signin", actor=f"rep:{account.id}", data={"address": address})
+    return account, relay.tokens.rep(account.id)
+
+
+async def current_account(conn: HTTPConnection) -> Account | None:
+    """The signed-in rep: a Bearer token (API) or the sign-in cookie (pages)."""
+    relay: Relay = conn.app.state.relay
+    header = conn.headers.get("authorization", "")
+    token = header[7:] if header.lower().startswith("bearer ") else conn.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        account_id = relay.tokens.read_rep(token, relay.settings.rep_token_ttl)
+    except BadToken:
+        return None
+    account = await relay.store.get_account(account_id)
+    return account if account and account.active else None

@@ -1,0 +1,389 @@
+// The customer's live session page: speaks server/protocol.py over one WebSocket.
+//
+// Delivery: every message this page sends carries the page's own `seq` and
+// stays in an outbox until a `welcome` confirms it (`client_seq`); after a
+// drop the page reconnects with backoff, names the last relay `seq` it saw
+// (`last_seq`) and resends whatever was not processed. Counters, outbox and
+// chat survive a reload in sessionStorage, keyed by the session token.
+'use strict';
+
+(() => {
+  const root = document.getElementById('tandem-customer');
+  if (!root || !root.dataset.token) return;
+
+  const TOKEN = root.dataset.token;
+  const WS_PATH = root.dataset.wsPath || '/ws';
+  const STORE_KEY = 'tandem:' + TOKEN;
+  const PING_MS = 20000;
+  const SILENCE_MS = 50000; // no answer to two pings: the socket is dead
+  const BACKOFF_MAX_MS = 15000;
+  const OUTBOX_MAX = 200;
+  const CHAT_MAX = 300;
+  const ERROR_MS = 10000;
+
+  // --- strings -------------------------------------------------------------
+
+  let STRINGS = {};
+  try {
+    STRINGS = JSON.parse(document.getElementById('tandem-strings').textContent) || {};
+  } catch (_) { /* keys are shown instead of text */ }
+
+  function t(key, vars) {
+    const text = Object.prototype.hasOwnProperty.call(STRINGS, key) ? STRINGS[key] : key;
+    if (!vars) return text;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+  }
+
+  // --- elements ------------------------------------------------------------
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    number: $('session-number'),
+    status: $('status'),
+    position: $('position'),
+    participants: $('participants'),
+    error: $('error'),
+    grants: $('grants'),
+    banners: $('banners'),
+    chatLog: $('chat-log'),
+    chatEmpty: $('chat-empty'),
+    chatForm: $('chat-form'),
+    chatText: $('chat-text'),
+    leave: $('leave'),
+    ended: $('ended'),
+    endedText: $('ended-text'),
+    grantTemplate: $('grant-template'),
+    bannerTemplate: $('banner-template'),
+  };
+
+  // --- persistent state ----------------------------------------------------
+
+  function loadStore() {
+    try { return JSON.parse(sessionStorage.getItem(STORE_KEY)) || {}; } catch (_) { return {}; }
+  }
+  const stored = loadStore();
+  let seq = Number.isInteger(stored.seq) ? stored.seq : 0; // this page's counter
+  let lastSeq = Number.isInteger(stored.lastSeq) ? stored.lastSeq : 0; // last relay seq seen
+  let outbox = Array.isArray(stored.outbox) ? stored.outbox : []; // sent, not yet confirmed
+  let chat = Array.isArray(stored.chat) ? stored.chat : [];
+
+  function save() {
+    try {
+      sessionStorage.setItem(STORE_KEY, JSON.stringify({
+        seq, lastSeq, outbox: outbox.slice(-OUTBOX_MAX), chat: chat.slice(-CHAT_MAX),
+      }));
+    } catch (_) { /* private mode or full: resume still works within this page */ }
+  }
+
+  // --- session state -------------------------------------------------------
+
+  let ws = null;
+  let ready = false; // welcome received on the current socket
+  let finished = false; // session over: never reconnect
+  let attempt = 0;
+  let retryTimer = null;
+  let pingTimer = null;
+  let lastHeard = 0;
+  let sessionId = null;
+  let you = null;
+  let current = null; // last session_state
+  let errorTimer = null;
+
+  // --- rendering -----------------------------------------------------------
+
+  function setStatus(key, vars) { ui.status.textContent = t(key, vars); }
+
+  function formatNumber(number) {
+    const digits = String(number).replace(/\D/g, '');
+    return digits.length === 9 ? digits.replace(/(\d{3})(\d{3})(\d{3})/, '$1 $2 $3') : String(number);
+  }
+
+  function showError(code) {
+    const key = 'customer.error.' + code;
+    ui.error.textContent = Object.prototype.hasOwnProperty.call(STRINGS, key) ? t(key) : t('customer.error.unknown');
+    ui.error.hidden = false;
+    clearTimeout(errorTimer);
+    errorTimer = setTimeout(() => { ui.error.hidden = true; }, ERROR_MS);
+  }
+
+  function nameOf(pid) {
+    const p = current && current.participants.find((x) => x.pid === pid);
+    return p ? p.name : t('customer.someone');
+  }
+
+  function setChatEnabled(on) {
+    ui.chatText.disabled = !on;
+    ui.chatForm.querySelector('button').disabled = !on;
+  }
+
+  function renderChatLine(line) {
+    const li = document.createElement('li');
+    li.className = line.mine ? 'chat-line mine' : 'chat-line';
+    li.dataset.id = String(line.id);
+    const who = document.createElement('span');
+    who.className = 'chat-name';
+    who.textContent = line.mine ? t('customer.chat.you') : line.name;
+    li.append(who, document.createTextNode(line.text));
+    ui.chatLog.append(li);
+    ui.chatEmpty.hidden = true;
+    ui.chatLog.scrollTop = ui.chatLog.scrollHeight;
+  }
+
+  function renderParticipants(state) {
+    const names = state.participants.map((p) => {
+      if (p.pid === state.you) return t('customer.participant.you', { name: p.name });
+      if (!p.present) return t('customer.participant.away', { name: p.name });
+      if (p.kind === 'rep') return t('customer.participant.rep', { name: p.name });
+      return p.name;
+    });
+    ui.participants.textContent = t('customer.participants', { names: names.join(t('customer.separator')) });
+    ui.participants.hidden = names.length === 0;
+  }
+
+  // Keyed lists: keep the nodes that stay, so focus and clicks are not lost.
+  function syncList(container, items, build) {
+    const wanted = new Map(items.map((item) => [String(item.id), item]));
+    for (const node of [...container.children]) {
+      if (!wanted.has(node.dataset.id)) node.remove();
+    }
+    for (const [id, item] of wanted) {
+      if (!container.querySelector(`[data-id="${id}"]`)) {
+        const node = build(item);
+        node.dataset.id = id;
+        container.append(node);
+      }
+    }
+  }
+
+  function grantText(g) {
+    const name = nameOf(g.requester);
+    if (g.direction === 'share') return t('customer.grant.share', { name });
+    if (g.kind === 'files') return t('customer.grant.files', { name });
+    return t(`customer.grant.${g.kind}.${g.scope}`, { name });
+  }
+
+  function buildPrompt(g) {
+    const node = ui.grantTemplate.content.firstElementChild.cloneNode(true);
+    node.querySelector('.grant-text').textContent = grantText(g);
+    for (const button of node.querySelectorAll('button')) {
+      button.addEventListener('click', () => {
+        for (const b of node.querySelectorAll('button')) b.disabled = true;
+        send('decide_grant', { session: sessionId, grant: g.id, approve: button.dataset.approve === '1' });
+      });
+    }
+    return node;
+  }
+
+  function buildBanner(g) {
+    const node = ui.bannerTemplate.content.firstElementChild.cloneNode(true);
+    const name = nameOf(g.requester);
+    node.querySelector('.banner-text').textContent =
+      g.kind === 'files' ? t('customer.banner.files', { name }) : t(`customer.banner.${g.kind}.${g.scope}`, { name });
+    const stop = node.querySelector('button');
+    stop.addEventListener('click', () => {
+      stop.disabled = true;
+      send('revoke_grant', { session: sessionId, grant: g.id });
+    });
+    return node;
+  }
+
+  function renderState(state) {
+    current = state;
+    sessionId = state.session;
+    you = state.you;
+    if (state.number) {
+      ui.number.textContent = t('customer.number', { number: formatNumber(state.number) });
+      ui.number.hidden = false;
+    }
+    if (state.state === 'waiting') setStatus('customer.status.waiting');
+    else if (state.state === 'open') setStatus('customer.status.open');
+    else if (state.state === 'active') setStatus('customer.status.active');
+    else setStatus('customer.status.ended');
+    if (state.state !== 'waiting') ui.position.hidden = true;
+    renderParticipants(state);
+
+    const mine = state.grants.filter((g) => g.grantor === state.you);
+    syncList(ui.grants, mine.filter((g) => g.state === 'pending'), buildPrompt);
+    syncList(ui.banners, mine.filter((g) => g.state === 'approved' && g.direction === 'request'), buildBanner);
+
+    const repHere = state.participants.some((p) => p.kind === 'rep' && p.present);
+    setChatEnabled(state.state !== 'ended' && repHere);
+    ui.leave.disabled = state.state === 'ended';
+  }
+
+  function finish(reason) {
+    finished = true;
+    clearTimeout(retryTimer);
+    stopPing();
+    if (ws) ws.close(1000);
+    let key = 'customer.status.' + reason;
+    if (!Object.prototype.hasOwnProperty.call(STRINGS, key)) key = 'customer.status.ended';
+    setStatus(key);
+    ui.endedText.textContent = t(key);
+    ui.ended.hidden = false;
+    ui.position.hidden = true;
+    ui.grants.replaceChildren();
+    ui.banners.replaceChildren();
+    setChatEnabled(false);
+    ui.leave.disabled = true;
+    outbox = [];
+    try { sessionStorage.removeItem(STORE_KEY); } catch (_) { /* nothing to forget */ }
+  }
+
+  // --- wire ----------------------------------------------------------------
+
+  function transmit(msg) {
+    if (ready && ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  // Queue a message for the relay; it is (re)sent until a welcome confirms it.
+  function send(type, fields) {
+    const msg = Object.assign({ type, seq: ++seq }, fields);
+    outbox.push(msg);
+    if (outbox.length > OUTBOX_MAX) outbox.shift();
+    save();
+    transmit(msg);
+  }
+
+  function startPing() {
+    stopPing();
+    pingTimer = setInterval(() => {
+      if (Date.now() - lastHeard > SILENCE_MS) { if (ws) ws.close(); return; }
+      // A ping is not worth resending: it takes a seq but skips the outbox.
+      transmit({ type: 'ping', seq: ++seq });
+      save();
+    }, PING_MS);
+  }
+
+  function stopPing() { clearInterval(pingTimer); pingTimer = null; }
+
+  const handlers = {
+    welcome(msg) {
+      ready = true;
+      attempt = 0;
+      if (msg.pid) you = msg.pid;
+      if (msg.resumed === false) {
+        // The relay does not know this page (first visit, or resume window
+        // over): nothing it could confirm, nothing worth replaying.
+        outbox = [];
+      }
+      const confirmed = Number.isInteger(msg.client_seq) ? msg.client_seq : 0;
+      outbox = outbox.filter((m) => m.seq > confirmed);
+      // Not processed, so safe to renumber: the resends follow this hello.
+      for (const m of outbox) { m.seq = ++seq; transmit(m); }
+      save();
+      startPing();
+      if (current) renderState(current);
+      else setStatus('customer.status.connecting');
+    },
+    session_state(msg) { renderState(msg); },
+    chat_message(msg) {
+      if (msg.reps_only) return;
+      if (chat.some((line) => line.id === msg.id)) return;
+      const line = { id: msg.id, name: msg.name, text: msg.text, mine: msg.pid === you };
+      chat.push(line);
+      if (chat.length > CHAT_MAX) chat.shift();
+      save();
+      renderChatLine(line);
+    },
+    queue_position(msg) {
+      ui.position.textContent = msg.position <= 1
+        ? t('customer.position_next')
+        : t('customer.position', { position: msg.position });
+      ui.position.hidden = false;
+      if (!current || current.state === 'waiting') setStatus('customer.status.waiting');
+    },
+    session_ended(msg) { finish(msg.reason); },
+    error(msg) {
+      if (msg.ref != null) outbox = outbox.filter((m) => m.seq !== msg.ref); // refused: never resend
+      save();
+      if (msg.code === 'resync') {
+        // Our stream has a gap the relay cannot fill: start it over.
+        lastSeq = 0;
+        save();
+        if (ws) ws.close();
+        return;
+      }
+      if (msg.code === 'unauthorized') {
+        showError('unauthorized');
+        finish('ended');
+        ui.endedText.textContent = t('customer.error.unauthorized');
+        return;
+      }
+      showError(msg.code);
+      // A refused decision or stop: let the customer try again.
+      for (const b of root.querySelectorAll('#grants button, #banners button')) b.disabled = false;
+    },
+    pong() { /* liveness is tracked for every message */ },
+  };
+
+  function onMessage(event) {
+    if (typeof event.data !== 'string') return; // binary streams are not for this page
+    let msg;
+    try { msg = JSON.parse(event.data); } catch (_) { return; }
+    if (!msg || typeof msg.type !== 'string') return;
+    lastHeard = Date.now();
+    if (msg.type === 'welcome' && msg.resumed === false) lastSeq = 0; // a new stream
+    if (Number.isInteger(msg.seq) && msg.seq > lastSeq) { lastSeq = msg.seq; save(); }
+    const handler = handlers[msg.type];
+    if (handler) handler(msg);
+  }
+
+  function connect() {
+    retryTimer = null;
+    if (finished) return;
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + WS_PATH;
+    let socket;
+    try { socket = new WebSocket(url); } catch (_) { scheduleReconnect(); return; }
+    ws = socket;
+    ready = false;
+    socket.addEventListener('open', () => {
+      lastHeard = Date.now();
+      socket.send(JSON.stringify({ type: 'hello', seq: ++seq, token: TOKEN, last_seq: lastSeq, client: 'page' }));
+      save();
+    });
+    socket.addEventListener('message', (event) => { if (socket === ws) onMessage(event); });
+    socket.addEventListener('close', () => {
+      if (socket !== ws) return;
+      ws = null;
+      ready = false;
+      stopPing();
+      if (!finished) scheduleReconnect();
+    });
+  }
+
+  function scheduleReconnect() {
+    if (finished || retryTimer) return;
+    const delay = Math.min(1000 * 2 ** attempt, BACKOFF_MAX_MS);
+    attempt += 1;
+    setStatus('customer.status.reconnecting');
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  // --- user actions --------------------------------------------------------
+
+  ui.chatForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = ui.chatText.value.trim();
+    if (!text || !sessionId) return;
+    send('chat', { session: sessionId, text: text.slice(0, 4000) });
+    ui.chatText.value = '';
+    ui.chatText.focus();
+  });
+
+  ui.leave.addEventListener('click', () => {
+    if (!sessionId) return;
+    if (!window.confirm(t('customer.leave_confirm'))) return;
+    ui.leave.disabled = true;
+    send('leave_session', { session: sessionId });
+  });
+
+  // Back online: do not wait out the backoff.
+  window.addEventListener('online', () => {
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; attempt = 0; connect(); }
+  });
+
+  for (const line of chat) renderChatLine(line);
+  setStatus('customer.status.connecting');
+  connect();
+})();

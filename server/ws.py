@@ -1,0 +1,309 @@
+"""The `/ws` endpoint: parse, check, hand to the relay, send what comes back.
+
+One WebSocket per client. The first message is `hello` (a rep's sign-in token
+or a customer's capability token). After that, text frames are protocol
+messages and binary frames are stream frames (`protocol.FRAME_HEADER`).
+Everything a connection receives comes through its `Outbox`, fed by the
+broker: a reader that stops reading fills its outbox up to a bound, and is
+then disconnected (it may resume from its last seq), so it can never grow
+the relay's memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from collections import deque
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from . import protocol as p
+from .auth import BadToken
+from .broker import Gap
+from .core.desk import Actor, CustomerActor, RepActor, customer_channel, rep_channel
+from .core.errors import CoreError
+from .relay import Relay, Resume
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_FORBIDDEN_ORIGIN = 4003
+CLOSE_SLOW = 4008
+HELLO_TIMEOUT = 10.0
+_HEADER = p.FRAME_HEADER
+
+
+class Outbox:
+    """A connection's bounded send queue. ``seq`` None marks a direct reply
+    (welcome, error, pong) that is not part of the resumable stream."""
+
+    __slots__ = ("items", "limit", "event", "overflow", "last_seq")
+
+    def __init__(self, limit: int) -> None:
+        self.items: deque[tuple[int | None, str | bytes]] = deque()
+        self.limit = limit
+        self.event = asyncio.Event()
+        self.overflow = False
+        self.last_seq = 0
+
+    def deliver(self, seq: int | None, payload) -> None:
+        if self.overflow:
+            return
+        if len(self.items) >= self.limit:
+            self.overflow = True
+            self.items.clear()
+        else:
+            self.items.append((seq, payload))
+        self.event.set()
+
+    def reply(self, msg: p.Message) -> None:
+        self.deliver(None, msg.model_dump_json())
+
+
+class TokenBucket:
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def origin_allowed(websocket: WebSocket, relay: Relay) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None or origin.startswith("chrome-extension://"):
+        return True  # not a web page (native agent, API client) or our extension
+    origin = origin.rstrip("/")
+    host = websocket.headers.get("host", "")
+    if urlsplit(origin).netloc == host:
+        return True
+    public = urlsplit(relay.settings.public_url)
+    return origin in (f"{public.scheme}://{public.netloc}", *relay.settings.allowed_origins)
+
+
+async def ws_endpoint(websocket: WebSocket) -> None:
+    relay: Relay = websocket.app.state.relay
+    if not origin_allowed(websocket, relay):
+        await websocket.close(CLOSE_FORBIDDEN_ORIGIN)
+        return
+    await websocket.accept()
+    await Connection(websocket, relay).run()
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, relay: Relay) -> None:
+        self.ws = websocket
+        self.relay = relay
+        s = relay.settings
+        self.outbox = Outbox(s.send_queue_depth)
+        self.bucket = TokenBucket(s.messages_per_second, s.message_burst)
+        self.actor: Actor | None = None
+        self.resume: Resume | None = None
+        self.sub = None
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._write())
+        try:
+            if await self._hello():
+                await self._read()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            await self._close()
+
+    # --- hello --------------------------------------------------------------
+
+    async def _hello(self) -> bool:
+        try:
+            raw = await asyncio.wait_for(self.ws.receive(), HELLO_TIMEOUT)
+        except asyncio.TimeoutError:
+            return await self._refuse("say hello first")
+        if raw["type"] == "websocket.disconnect":
+            return False
+        try:
+            hello = p.client_message.validate_json(raw.get("text") or b"")
+        except ValidationError:
+            return await self._refuse("the first message must be a valid hello")
+        if not isinstance(hello, p.Hello):
+            return await self._refuse("the first message must be hello")
+        welcome = await self._authenticate(hello)
+        if welcome is None:
+            return await self._refuse("unknown, expired or revoked token")
+        self.outbox.reply(welcome)
+        channel = self.resume.channel
+        after = hello.last_seq if welcome.resumed else None
+        try:
+            self.sub = await self.relay.broker.subscribe(channel, after, self.outbox.deliver)
+        except Gap:
+            self.outbox.reply(p.Error(code="resync", message="too much was missed; the state is sent afresh"))
+            self.sub = await self.relay.broker.subscribe(channel, None, self.outbox.deliver)
+        await self.relay.online(self.actor)
+        return True
+
+    async def _authenticate(self, hello: p.Hello) -> p.Welcome | None:
+        relay = self.relay
+        account = None
+        try:
+            account_id = relay.tokens.read_rep(hello.token, relay.settings.rep_token_ttl)
+            account = await relay.store.get_account(account_id)
+            if account is None or not account.active:
+                return None
+            self.actor = RepActor(account.id)
+            channel = rep_channel(account.id)
+        except BadToken:
+            try:
+                self.actor = relay.customer_actor(hello.token)
+            except BadToken:
+                return None
+            channel = customer_channel(self.actor.pid)
+        old = relay.resumes.pop(hello.resume, None) if hello.resume else None
+        resumed = old is not None and old.channel == channel
+        key = secrets.token_urlsafe(12)
+        self.resume = Resume(channel, old.client_seq if resumed else 0, float("inf"))
+        relay.resumes[key] = self.resume
+        return p.Welcome(
+            role="rep" if account else "customer",
+            pid=self.actor.pid if isinstance(self.actor, CustomerActor) else None,
+            account=p.Account(id=account.id, name=account.name, email=account.email,
+                              is_admin=account.is_admin, queue_rep=account.queue_rep,
+                              max_customers=account.max_customers,
+                              multi_session=account.multi_session,
+                              queues=list(account.queues)) if account else None,
+            resumed=resumed, resume=key, client_seq=self.resume.client_seq,
+            resume_window=relay.settings.resume_window)
+
+    async def _refuse(self, why: str) -> bool:
+        self.outbox.reply(p.Error(code="unauthorized", message=why))
+        await asyncio.sleep(0.05)  # let the writer send the reason before closing
+        await self.ws.close(CLOSE_UNAUTHORIZED)
+        return False
+
+    # --- reading ------------------------------------------------------------
+
+    async def _read(self) -> None:
+        settings = self.relay.settings
+        while True:
+            raw = await self.ws.receive()
+            kind = raw["type"]
+            if kind == "websocket.disconnect":
+                return
+            if not self.bucket.take():
+                self._error("rate_limited", "too many messages; slow down")
+                continue
+            text = raw.get("text")
+            if text is not None:
+                if len(text) > settings.max_message_bytes:
+                    self._error("too_large", f"messages are limited to {settings.max_message_bytes} bytes")
+                    continue
+                await self._text(text)
+            else:
+                data = raw.get("bytes") or b""
+                if len(data) > settings.max_binary_bytes:
+                    self._error("too_large", f"frames are limited to {settings.max_binary_bytes} bytes")
+                    continue
+                await self._binary(data)
+
+    async def _text(self, text: str) -> None:
+        try:
+            msg = p.client_message.validate_json(text)
+        except ValidationError as exc:
+            self._invalid(text, exc)
+            return
+        if msg.type == "ping":
+            self.outbox.reply(p.Pong())
+            return
+        if msg.type == "hello":
+            self._error("invalid", "already said hello", msg.seq)
+            return
+        if msg.seq <= self.resume.client_seq:
+            return  # a resend of something already processed
+        self.resume.client_seq = msg.seq
+        try:
+            await self.relay.receive(self.actor, msg)
+        except CoreError as exc:
+            self._error(exc.code, str(exc), msg.seq)
+
+    async def _binary(self, data: bytes) -> None:
+        if len(data) < _HEADER.size:
+            self._error("bad_message", f"a binary frame starts with a {_HEADER.size}-byte header")
+            return
+        kind, stream, seq = _HEADER.unpack_from(data)
+        if seq <= self.resume.client_seq:
+            return
+        self.resume.client_seq = seq
+        try:
+            targets = self.relay.frame_targets(self.actor, kind, stream)
+        except CoreError as exc:
+            self._error(exc.code, str(exc), seq)
+            return
+        publish = self.relay.broker.publish
+        for channel in targets:
+            await publish(channel, data)
+
+    def _error(self, code: str, message: str, ref: int | None = None) -> None:
+        self.outbox.reply(p.Error(code=code, message=message, ref=ref))
+
+    def _invalid(self, text: str, exc: ValidationError) -> None:
+        errors = exc.errors(include_url=False)
+        ref = None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            self._error("bad_json", "not valid JSON")
+            return
+        if isinstance(data, dict) and isinstance(data.get("seq"), int):
+            ref = data["seq"]
+        first = errors[0] if errors else {}
+        if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            what = data.get("type") if isinstance(data, dict) else None
+            self._error("bad_message", f"unknown message type {what!r}" if what else "a message needs a type", ref)
+            return
+        detail = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+                           for e in errors[:3])
+        self._error("bad_message", detail, ref)
+
+    # --- writing ------------------------------------------------------------
+
+    async def _write(self) -> None:
+        box, send = self.outbox, self.ws.send
+        while True:
+            while not box.items:
+                if box.overflow:
+                    log.warning("closing a slow receiver on %s", self.resume and self.resume.channel)
+                    await self.ws.close(CLOSE_SLOW, "slow receiver: resume from your last seq")
+                    return
+                box.event.clear()
+                await box.event.wait()
+            seq, payload = box.items.popleft()
+            if isinstance(payload, str):
+                if seq is not None:
+                    payload = '{"seq":%d,%s' % (seq, payload[1:])
+                await send({"type": "websocket.send", "text": payload})
+            else:
+                kind, stream, _ = _HEADER.unpack_from(payload)
+                data = _HEADER.pack(kind, stream, seq) + memoryview(payload)[_HEADER.size:]
+                await send({"type": "websocket.send", "bytes": data})
+
+    async def _close(self) -> None:
+        if self.sub is not None:
+            self.sub.close()
+        if self.resume is not None:
+            self.resume.expires = time.time() + self.relay.settings.resume_window
+        if self.actor is not None and self.sub is not None:
+            await self.relay.offline(self.actor)
