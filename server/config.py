@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
@@ -76,24 +76,25 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Every field can be set as ``TANDEM_<FIELD>`` (``TANDEM_SMTP_PORT=2525``);
+        ``TANDEM_ALLOWED_ORIGINS`` takes a comma-separated list."""
         env = dict(os.environ if env is None else env)
         var = _var_dir(env)
         s = cls(var_dir=var, secret_key=_secret_key(env, var))
-        s.database_url = env.get("TANDEM_DATABASE_URL", f"sqlite+aiosqlite:///{var}/tandem.db")
-        s.broker_url = env.get("TANDEM_BROKER_URL", s.broker_url)
-        s.public_url = env.get("TANDEM_PUBLIC_URL", s.public_url).rstrip("/")
-        s.allowed_origins = tuple(o.strip().rstrip("/") for o in env.get("TANDEM_ALLOWED_ORIGINS", "").split(",") if o.strip())
-        s.site_name = env.get("TANDEM_SITE_NAME", s.site_name)
-        s.admin_email = env.get("TANDEM_ADMIN_EMAIL", s.admin_email)
-        s.admin_password = env.get("TANDEM_ADMIN_PASSWORD") or None
-        s.smtp_host = env.get("TANDEM_SMTP_HOST", s.smtp_host)
-        s.smtp_port = int(env.get("TANDEM_SMTP_PORT", s.smtp_port))
-        s.smtp_user = env.get("TANDEM_SMTP_USER") or None
-        s.smtp_password = env.get("TANDEM_SMTP_PASSWORD") or None
-        s.smtp_starttls = env.get("TANDEM_SMTP_STARTTLS", "") in ("1", "true", "yes")
-        s.mail_from = env.get("TANDEM_MAIL_FROM", s.mail_from)
-        for name in ("resume_window", "grant_timeout", "offer_timeout", "invite_ttl"):
-            key = f"TANDEM_{name.upper()}"
-            if key in env:
-                setattr(s, name, float(env[key]))
+        s.database_url = f"sqlite+aiosqlite:///{var}/tandem.db"
+        for f in fields(cls):
+            raw = env.get(f"TANDEM_{f.name.upper()}")
+            if raw is None or f.name in ("var_dir", "secret_key"):
+                continue
+            current = getattr(s, f.name)
+            if isinstance(current, bool):
+                value = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif isinstance(current, (int, float)) and not isinstance(current, bool):
+                value = type(current)(raw)
+            elif isinstance(current, tuple):
+                value = tuple(x.strip().rstrip("/") for x in raw.split(",") if x.strip())
+            else:
+                value = raw or None if f.name.startswith("smtp_") or f.name == "admin_password" else raw
+            setattr(s, f.name, value)
+        s.public_url = s.public_url.rstrip("/")
         return s

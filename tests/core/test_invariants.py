@@ -259,6 +259,19 @@ class DeskMachine(RuleBasedStateMachine):
         if s:
             self.send(self.actor(s, j), "chat", session=s.id, text="hello", reps_only=reps_only)
 
+    # --- the admin ---------------------------------------------------------------
+
+    @rule(on=st.booleans())
+    def admin_sets_auto_record(self, on):
+        self.apply(self.desk.set_policies, {"auto_record": on}, self.now)
+
+    @rule(aid=rep_ids, max_customers=st.integers(1, 3), multi_session=st.booleans(),
+          queue_rep=st.booleans())
+    def admin_configures_rep(self, aid, max_customers, multi_session, queue_rep):
+        self.apply(lambda: self.desk.configure_rep(
+            aid, name=f"Rep {aid}", queue_rep=queue_rep, queues=REPS[aid]["queues"] if queue_rep else (),
+            max_customers=max_customers, multi_session=multi_session, now=self.now))
+
     # --- two-step shortcuts, so that short runs reach sessions with sharing ---
 
     @rule(aid=rep_ids, inbound=st.booleans())

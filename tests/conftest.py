@@ -1,0 +1,152 @@
+"""Shared fixtures: a relay app on a temporary SQLite file (TestClient), and a
+real relay process on a loopback port for tests that cut sockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.config import Settings
+
+ADMIN_EMAIL = "admin@localhost"
+ADMIN_PASSWORD = "admin-password-1"
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(var_dir=tmp_path, secret_key="test-secret", admin_password=ADMIN_PASSWORD,
+                    database_url=f"sqlite+aiosqlite:///{tmp_path}/tandem.db",
+                    public_url="http://testserver")
+
+
+@pytest.fixture
+def client(settings: Settings):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def signin(client: TestClient, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
+    r = client.post("/api/signin", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    return r.json()["token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_rep(client: TestClient, admin: str, email: str, name: str, **fields) -> tuple[int, str]:
+    """Create a rep through the admin API; returns (account id, sign-in token)."""
+    r = client.post("/api/admin/reps", headers=bearer(admin),
+                    json={"email": email, "name": name, "password": "rep-password-1", **fields})
+    assert r.status_code == 201, r.text
+    return r.json()["account"]["id"], signin(client, email, "rep-password-1")
+
+
+def make_queue(client: TestClient, admin: str, name: str, **fields) -> None:
+    r = client.post("/api/admin/queues", headers=bearer(admin), json={"name": name, "title": name.title(), **fields})
+    assert r.status_code == 201, r.text
+
+
+class Peer:
+    """A TestClient WebSocket that speaks the protocol: numbered sends, and
+    waiting for a message of a given type (skipping others)."""
+
+    def __init__(self, ws, token: str) -> None:
+        self.ws = ws
+        self.seq = 0
+        self.welcome = self.hello(token)
+
+    def hello(self, token: str, **extra) -> dict:
+        self.ws.send_text(json.dumps({"type": "hello", "seq": 0, "token": token, **extra}))
+        return self.ws.receive_json()
+
+    def send(self, type_: str, **fields) -> int:
+        self.seq += 1
+        self.ws.send_text(json.dumps({"type": type_, "seq": self.seq, **fields}))
+        return self.seq
+
+    def expect(self, type_: str, limit: int = 50, **match) -> dict:
+        seen = []
+        for _ in range(limit):
+            msg = self.ws.receive_json()
+            if msg["type"] == type_ and all(msg.get(k) == v for k, v in match.items()):
+                return msg
+            seen.append(msg["type"])
+        raise AssertionError(f"no {type_} {match or ''} among {seen}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveRelay:
+    """`python -m server` on a free loopback port, in its own process."""
+
+    def __init__(self, var: Path, **env: str) -> None:
+        self.var = var
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
+        self.env = {**os.environ, "TANDEM_VAR": str(var), "TANDEM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "TANDEM_SECRET_KEY": "test-secret", "TANDEM_PUBLIC_URL": self.base, **env}
+        self.log = var / f"relay-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "LiveRelay":
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "warning"],
+            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"relay exited:\n{self.log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"relay did not start:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def live_relay(tmp_path: Path, request):
+    relay = LiveRelay(tmp_path).start()
+    yield relay
+    relay.stop()
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print(f"--- relay log ---\n{relay.log.read_text()}")
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
