@@ -250,6 +250,11 @@ class Desk:
             seat.idle_since = now
         seat.available = msg.available
         self._board.boards.pop(seat.account_id, None)
+        if not msg.available:  # an offer in flight moves on to the next rep
+            for s in self.sessions.values():
+                if s.offer and s.offer[0] == seat.account_id:
+                    s.offer = None
+                    self._send(rep_channel(seat.account_id), p.OfferWithdrawn(session=s.id, reason="unavailable"))
 
     def _start(self, actor: Actor, msg: p.StartSession, now: float) -> None:
         seat = self._rep(actor)
@@ -468,7 +473,11 @@ class Desk:
         if problem:
             raise NotAllowed(problem)
         others = set(s.offered_to) | ({s.offer[0]} if s.offer else set())
-        pid = self._add_rep(s, seat, "primary", now)
+        pid = s.rep_pid(seat.account_id)
+        if pid is not None:  # an assistant who stayed takes the session over
+            s.promote(pid, now)
+        else:
+            pid = self._add_rep(s, seat, "primary", now)
         seat.idle_since = now
         for rid in others - {seat.account_id}:
             self._send(rep_channel(rid), p.OfferWithdrawn(session=s.id, reason="taken"))

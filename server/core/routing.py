@@ -102,7 +102,7 @@ def pick_rep(session: Session, queue: str, reps: Iterable[RepSeat],
         r for r in reps
         if r.queue_rep and r.available and r.connections > 0 and queue in r.queues
         and r.account_id not in session.declined and r.account_id not in busy
-        and capacity_problem(r, sessions) is None
+        and capacity_problem(r, sessions, extra=max(1, len(session.customers(present_only=False)))) is None
     ]
     return min(candidates, key=lambda r: (r.idle_since, r.account_id), default=None)
 

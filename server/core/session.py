@@ -175,6 +175,18 @@ class Session:
                 self.selected = who.pid
                 self._record("customer.selected", who.pid, at, pid=who.pid)
 
+    def promote(self, pid: str, at: float) -> None:
+        """A waiting session is taken by a rep already in it (an assistant who
+        stayed after a transfer): they become its primary."""
+        who = self.member(pid)
+        if self.state is not State.WAITING or not who.is_rep:
+            raise Conflict("you are already in this session")
+        self._set_role(who, "primary", at)
+        self.offer = None
+        self.offered_to.clear()
+        self.declined.clear()
+        self._set_state(State.ACTIVE if self.customers(present_only=False) else State.OPEN, at, pid)
+
     def leave(self, pid: str, at: float, reason: str = "left") -> None:
         """An assistant or a customer leaves; the primary must end or hand over first."""
         who = self.member(pid)
@@ -385,6 +397,8 @@ class Session:
         self._primary(pid, "transfer the session")
         if bool(queue) == bool(reps):
             raise Invalid("transfer to one queue or to one or more reps")
+        if not self.customers(present_only=False):
+            raise NotAllowed("there is no customer to transfer")
         if len(message) > p.TRANSFER_MESSAGE_MAX:
             raise Invalid(f"the message is longer than {p.TRANSFER_MESSAGE_MAX} characters")
         for grant in self.grants.values():

@@ -2,9 +2,10 @@
 //
 // Delivery: every message this page sends carries the page's own `seq` and
 // stays in an outbox until a `welcome` confirms it (`client_seq`); after a
-// drop the page reconnects with backoff, names the last relay `seq` it saw
-// (`last_seq`) and resends whatever was not processed. Counters, outbox and
-// chat survive a reload in sessionStorage, keyed by the session token.
+// drop the page reconnects with backoff, hands back the previous welcome's
+// `resume` id with the last relay `seq` it saw (`last_seq`), and resends
+// whatever was not processed. Counters, outbox and chat survive a reload in
+// sessionStorage, keyed by the session token.
 'use strict';
 
 (() => {
@@ -64,13 +65,15 @@
   const stored = loadStore();
   let seq = Number.isInteger(stored.seq) ? stored.seq : 0; // this page's counter
   let lastSeq = Number.isInteger(stored.lastSeq) ? stored.lastSeq : 0; // last relay seq seen
-  let outbox = Array.isArray(stored.outbox) ? stored.outbox : []; // sent, not yet confirmed
+  let resume = typeof stored.resume === 'string' ? stored.resume : null; // from the last welcome
+  // Not yet confirmed: { msg, sent } where `sent` says whether it ever left this page.
+  let outbox = Array.isArray(stored.outbox) ? stored.outbox.filter((e) => e && e.msg) : [];
   let chat = Array.isArray(stored.chat) ? stored.chat : [];
 
   function save() {
     try {
       sessionStorage.setItem(STORE_KEY, JSON.stringify({
-        seq, lastSeq, outbox: outbox.slice(-OUTBOX_MAX), chat: chat.slice(-CHAT_MAX),
+        seq, lastSeq, resume, outbox: outbox.slice(-OUTBOX_MAX), chat: chat.slice(-CHAT_MAX),
       }));
     } catch (_) { /* private mode or full: resume still works within this page */ }
   }
@@ -233,16 +236,18 @@
   // --- wire ----------------------------------------------------------------
 
   function transmit(msg) {
-    if (ready && ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(msg));
+    return true;
   }
 
   // Queue a message for the relay; it is (re)sent until a welcome confirms it.
   function send(type, fields) {
-    const msg = Object.assign({ type, seq: ++seq }, fields);
-    outbox.push(msg);
+    const entry = { msg: Object.assign({ type, seq: ++seq }, fields), sent: false };
+    outbox.push(entry);
     if (outbox.length > OUTBOX_MAX) outbox.shift();
+    entry.sent = transmit(entry.msg);
     save();
-    transmit(msg);
   }
 
   function startPing() {
@@ -262,15 +267,18 @@
       ready = true;
       attempt = 0;
       if (msg.pid) you = msg.pid;
-      if (msg.resumed === false) {
-        // The relay does not know this page (first visit, or resume window
-        // over): nothing it could confirm, nothing worth replaying.
-        outbox = [];
+      if (typeof msg.resume === 'string') resume = msg.resume;
+      if (msg.resumed) {
+        const confirmed = Number.isInteger(msg.client_seq) ? msg.client_seq : 0;
+        outbox = outbox.filter((e) => e.msg.seq > confirmed);
+      } else {
+        // A fresh stream (first visit, resume window over, relay restarted):
+        // what was sent may or may not have been processed, so only what
+        // never left this page is replayed.
+        outbox = outbox.filter((e) => !e.sent);
       }
-      const confirmed = Number.isInteger(msg.client_seq) ? msg.client_seq : 0;
-      outbox = outbox.filter((m) => m.seq > confirmed);
       // Not processed, so safe to renumber: the resends follow this hello.
-      for (const m of outbox) { m.seq = ++seq; transmit(m); }
+      for (const e of outbox) { e.msg.seq = ++seq; e.sent = transmit(e.msg); }
       save();
       startPing();
       if (current) renderState(current);
@@ -295,15 +303,10 @@
     },
     session_ended(msg) { finish(msg.reason); },
     error(msg) {
-      if (msg.ref != null) outbox = outbox.filter((m) => m.seq !== msg.ref); // refused: never resend
+      if (msg.ref != null) outbox = outbox.filter((e) => e.msg.seq !== msg.ref); // refused: never resend
       save();
-      if (msg.code === 'resync') {
-        // Our stream has a gap the relay cannot fill: start it over.
-        lastSeq = 0;
-        save();
-        if (ws) ws.close();
-        return;
-      }
+      // Too much was missed to replay: the relay sends the state afresh.
+      if (msg.code === 'resync') return;
       if (msg.code === 'unauthorized') {
         showError('unauthorized');
         finish('ended');
@@ -339,7 +342,9 @@
     ready = false;
     socket.addEventListener('open', () => {
       lastHeard = Date.now();
-      socket.send(JSON.stringify({ type: 'hello', seq: ++seq, token: TOKEN, last_seq: lastSeq, client: 'page' }));
+      const hello = { type: 'hello', seq: ++seq, token: TOKEN, last_seq: lastSeq, client: 'page' };
+      if (resume) hello.resume = resume;
+      socket.send(JSON.stringify(hello));
       save();
     });
     socket.addEventListener('message', (event) => { if (socket === ws) onMessage(event); });

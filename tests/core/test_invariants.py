@@ -80,9 +80,11 @@ class DeskMachine(RuleBasedStateMachine):
         self.objects: dict[str, Session] = {}
         self.numbers: dict[str, str] = {}
         self.streams: set[int] = set()
-        self.dead: set[int] = set()
-        self.just_ended: list[str] = []
         """Every activity id seen, live or not: frames on dead streams must be refused."""
+        self.dead: set[int] = set()
+        """Streams already checked after they stopped."""
+        self.just_ended: list[str] = []
+        """Sessions that ended in the last step, for everyone in them to poke at."""
 
     # --- plumbing -----------------------------------------------------------
 
@@ -282,8 +284,8 @@ class DeskMachine(RuleBasedStateMachine):
             self.accept_next(aid)
         else:
             self.start(aid)
-            s = max((s for s in self.desk.sessions.values() if s.rep_pid(aid) == s.primary is not None),
-                    key=lambda s: s.created_at, default=None)
+            mine = [s for s in self.desk.sessions.values() if s.primary and s.rep_pid(aid) == s.primary]
+            s = max(mine, key=lambda s: s.created_at, default=None)
             if s:
                 self.customer_joins(s.number)
 

@@ -480,3 +480,34 @@ def test_transfer_declined_by_every_named_rep_falls_back_to_the_queue_line(h):
     h.send(r2, "decline_offer", session=s.id)
     told = [(m.queue, m.position) for m in h.sent(customer_channel(ann.pid), "queue_position")]
     assert told == [("billing", 1)]
+
+
+def test_assistant_who_stayed_takes_session_transferred_to_queue(h):
+    r1 = h.rep(1, queues=("billing",))
+    s = h.start(r1)
+    h.join(s)
+    r2 = h.rep(2, queues=("billing",))
+    h.send(r2, "assist_session", number=s.number)
+    h.send(r1, "transfer_session", session=s.id, queue="billing")
+    h.send(r2, "accept_next")
+    assert s.primary == h.pid(s, r2) and s.state.value == "active"
+
+
+def test_going_unavailable_moves_an_offer_in_flight_on(h):
+    r1, r2 = h.rep(1, queues=("auto",)), h.rep(2, queues=("auto",))
+    h.send(r1, "set_availability", available=True)
+    h.now += 1
+    h.send(r2, "set_availability", available=True)
+    s, _ = h.desk.enter_queue("auto", "Ann", h.now)
+    assert s.offer[0] == 1
+    h.sent()
+    h.send(r1, "set_availability", available=False)
+    assert s.offer[0] == 2
+    assert [m.reason for m in h.sent(rep_channel(1), "offer_withdrawn")] == ["unavailable"]
+
+
+def test_transfer_session_without_customer_is_refused(h):
+    r1 = h.rep(1)
+    s = h.start(r1)
+    with pytest.raises(NotAllowed, match="no customer"):
+        h.send(r1, "transfer_session", session=s.id, queue="billing")
