@@ -143,9 +143,11 @@ async def customer_page(request: Request) -> Response:
         return await message(request, "error.title", "customer.error.gone", 410)
     s = relay.desk.sessions[actor.session_id]
     lang = language(request)
+    queue = relay.desk.queues.get(s.queue or "")
     return await render(request, "customer.html", token=token, ws_path="/ws",
                         number=format_number(s.number) if s.live else None,
-                        queue_title=s.queue, strings=strings(lang, "customer."), user=None)
+                        queue_title=queue.title if queue else None, strings=strings(lang, "customer."),
+                        user=None)
 
 
 async def invite_page(request: Request) -> Response:

@@ -342,7 +342,9 @@
     ready = false;
     socket.addEventListener('open', () => {
       lastHeard = Date.now();
-      const hello = { type: 'hello', seq: ++seq, token: TOKEN, last_seq: lastSeq, client: 'page' };
+      // A freshly loaded page has nothing on screen yet: ask for the whole
+      // stream (the relay replays it, or sends the state afresh).
+      const hello = { type: 'hello', seq: ++seq, token: TOKEN, last_seq: current ? lastSeq : 0, client: 'page' };
       if (resume) hello.resume = resume;
       socket.send(JSON.stringify(hello));
       save();
