@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings.from_env()
     base = f"http://{args.host}:{args.port}"
     if settings.public_url == Settings.public_url:
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     {base}/api/docs      the REST API (OpenAPI at /api/openapi.json); live work goes over {base.replace('http', 'ws')}/ws
 """, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                ws_max_size=max(settings.max_message_bytes, settings.max_binary_bytes) + 64)
+                ws_max_size=max(settings.max_message_bytes, settings.max_binary_bytes) + 64,
+                ws_per_message_deflate=False)  # frames are mostly compressed already; saves relay CPU
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ class Settings:
     messages_per_second: float = 200.0
     message_burst: int = 400
     send_queue_depth: int = 256
+    send_queue_bytes: int = 8 * 1024 * 1024
     history_messages: int = 512
     history_bytes: int = 4 * 1024 * 1024
 

@@ -143,8 +143,7 @@ class Relay:
         now = self.clock()
         if isinstance(actor, RepActor):
             self.desk.rep_offline(actor.account_id, now)
-        else:
-            self.desk.customer_offline(actor, now)
+        elif self.desk.customer_offline(actor, now):
             loop = asyncio.get_running_loop()
             self._gone_timers[actor.pid] = loop.call_later(
                 self.settings.resume_window, lambda: asyncio.ensure_future(self._customer_gone(actor)))
@@ -178,6 +177,11 @@ class Relay:
         """Publish what the desk wants sent, queue its records for the store."""
         for channel, msg in self.desk.data_to_send():
             await self.broker.publish(channel, msg.model_dump_json(exclude_none=False))
+            if msg.type == "session_ended" and channel.startswith("cus:"):
+                # the customer's stream ends with the session: keep it only
+                # long enough for a dropped page to come back and read the end
+                asyncio.get_running_loop().call_later(
+                    self.settings.resume_window, lambda ch=channel: asyncio.ensure_future(self.broker.forget(ch)))
         records = self.desk.records_to_store()
         if records:
             self._records.extend(records)

@@ -39,27 +39,39 @@ _HEADER = p.FRAME_HEADER
 
 
 class Outbox:
-    """A connection's bounded send queue. ``seq`` None marks a direct reply
-    (welcome, error, pong) that is not part of the resumable stream."""
+    """A connection's bounded send queue, by count and by bytes. ``seq`` None
+    marks a direct reply (welcome, error, pong) outside the resumable stream.
+    On overflow the queue is dropped and `overflowed` is set: the connection
+    is closed, and the client resumes from the last seq it saw."""
 
-    __slots__ = ("items", "limit", "event", "overflow", "last_seq")
+    __slots__ = ("items", "limit", "max_bytes", "size", "event", "overflowed", "on_overflow")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, max_bytes: int) -> None:
         self.items: deque[tuple[int | None, str | bytes]] = deque()
         self.limit = limit
+        self.max_bytes = max_bytes
+        self.size = 0
         self.event = asyncio.Event()
-        self.overflow = False
-        self.last_seq = 0
+        self.overflowed = asyncio.Event()
+        self.on_overflow = lambda: None
 
     def deliver(self, seq: int | None, payload) -> None:
-        if self.overflow:
+        if self.overflowed.is_set():
             return
-        if len(self.items) >= self.limit:
-            self.overflow = True
+        if len(self.items) >= self.limit or self.size + len(payload) > self.max_bytes:
             self.items.clear()
+            self.size = 0
+            self.overflowed.set()
+            self.on_overflow()
         else:
             self.items.append((seq, payload))
+            self.size += len(payload)
         self.event.set()
+
+    def pop(self) -> tuple[int | None, str | bytes]:
+        item = self.items.popleft()
+        self.size -= len(item[1])
+        return item
 
     def reply(self, msg: p.Message) -> None:
         self.deliver(None, msg.model_dump_json())
@@ -109,23 +121,43 @@ class Connection:
         self.ws = websocket
         self.relay = relay
         s = relay.settings
-        self.outbox = Outbox(s.send_queue_depth)
+        self.outbox = Outbox(s.send_queue_depth, s.send_queue_bytes)
         self.bucket = TokenBucket(s.messages_per_second, s.message_burst)
         self.actor: Actor | None = None
         self.resume: Resume | None = None
         self.sub = None
 
     async def run(self) -> None:
+        """Read until the client goes. When the outbox overflows (the client
+        stopped reading), this task is cancelled at once, even if the writer
+        is stuck on a full socket, and the connection is closed as slow."""
+        task = asyncio.current_task()
+        self.outbox.on_overflow = task.cancel
         writer = asyncio.create_task(self._write())
+        slow = False
+        try:
+            await self._serve()
+        except asyncio.CancelledError:
+            if not self.outbox.overflowed.is_set():
+                raise
+            task.uncancel()
+            slow = True
+        finally:
+            writer.cancel()
+            await self._close()
+        if slow:
+            log.warning("closing a slow receiver on %s", self.resume and self.resume.channel)
+            try:
+                await asyncio.wait_for(self.ws.close(CLOSE_SLOW, "slow receiver: resume from your last seq"), 2)
+            except Exception:  # the socket may be stuck or gone; the client resumes either way
+                pass
+
+    async def _serve(self) -> None:
         try:
             if await self._hello():
                 await self._read()
         except WebSocketDisconnect:
             pass
-        finally:
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
-            await self._close()
 
     # --- hello --------------------------------------------------------------
 
@@ -208,7 +240,7 @@ class Connection:
                 continue
             text = raw.get("text")
             if text is not None:
-                if len(text) > settings.max_message_bytes:
+                if len(text) > settings.max_message_bytes or len(text.encode()) > settings.max_message_bytes:
                     self._error("too_large", f"messages are limited to {settings.max_message_bytes} bytes")
                     continue
                 await self._text(text)
@@ -284,13 +316,9 @@ class Connection:
         box, send = self.outbox, self.ws.send
         while True:
             while not box.items:
-                if box.overflow:
-                    log.warning("closing a slow receiver on %s", self.resume and self.resume.channel)
-                    await self.ws.close(CLOSE_SLOW, "slow receiver: resume from your last seq")
-                    return
                 box.event.clear()
                 await box.event.wait()
-            seq, payload = box.items.popleft()
+            seq, payload = box.pop()
             if isinstance(payload, str):
                 if seq is not None:
                     payload = '{"seq":%d,%s' % (seq, payload[1:])

@@ -108,12 +108,14 @@ class LiveRelay:
                     "TANDEM_SECRET_KEY": "test-secret", "TANDEM_PUBLIC_URL": self.base, **env}
         self.log = var / f"relay-{self.port}.log"
         self.proc: subprocess.Popen | None = None
+        self._log_file = None
 
     def start(self) -> "LiveRelay":
+        self._log_file = self.log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "warning"],
-            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+            env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -133,6 +135,9 @@ class LiveRelay:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
 
 
 @pytest.fixture

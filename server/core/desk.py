@@ -67,6 +67,8 @@ class Desk:
         self._records: list[Record] = []
         self._channels: dict[str, str] = {}
         self._dirty: set[str] = set()
+        self._links: dict[str, int] = {}
+        """Open connections per customer pid."""
         self._streams: dict[int, str] = {}
         """Activity id -> session id, for routing binary frames without a scan."""
         self._board = QueueBoard()
@@ -148,14 +150,23 @@ class Desk:
         s = self._session(actor.session_id)
         if actor.pid not in s.participants:
             raise NotAllowed("you are no longer in this session")
+        self._links[actor.pid] = self._links.get(actor.pid, 0) + 1
         self._presence(lambda x: x.pid == actor.pid, True)
         self._board.positions.pop(actor.pid, None)
         self._dirty.add(s.id)
         self._flush(now)
 
-    def customer_offline(self, actor: CustomerActor, now: float) -> None:
+    def customer_offline(self, actor: CustomerActor, now: float) -> bool:
+        """A customer's connection closed. Returns True when it was their last
+        one (a resumed customer's old socket may close after the new one opened)."""
+        left = self._links.get(actor.pid, 0) - 1
+        if left > 0:
+            self._links[actor.pid] = left
+            return False
+        self._links.pop(actor.pid, None)
         self._presence(lambda x: x.pid == actor.pid, False)
         self._flush(now)
+        return True
 
     def customer_gone(self, actor: CustomerActor, now: float) -> None:
         """The customer did not come back within the resume window."""
