@@ -429,7 +429,9 @@ class StreamKind(enum.IntEnum):
 
 FRAME_HEADER = struct.Struct("!BII")
 """kind (u8), stream (u32, the activity id), seq (u32). Client -> relay, seq is
-the client's counter; relay -> client, it is the receiver's stream position."""
+the client's counter, shared with its text messages (a frame whose seq is not
+above the last one processed is taken for a resend and dropped); relay ->
+client, it is the receiver's stream position, shared with text messages."""
 
 
 def json_schema() -> dict:
