@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
 """, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
                 ws_max_size=max(settings.max_message_bytes, settings.max_binary_bytes) + 64,
-                ws_per_message_deflate=False)  # frames are mostly compressed already; saves relay CPU
+                ws="websockets-sansio", ws_per_message_deflate=False)  # frames are mostly compressed already; saves relay CPU
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ class Settings:
     send_queue_depth: int = 256
     send_queue_bytes: int = 8 * 1024 * 1024
     history_messages: int = 512
-    history_bytes: int = 4 * 1024 * 1024
+    history_bytes: int = 1024 * 1024
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":

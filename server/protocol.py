@@ -38,6 +38,7 @@ ActivityKind = Literal["view", "control", "files", "video", "audio", "recording"
 Role = Literal["primary", "assistant", "customer"]
 SessionStateName = Literal["waiting", "open", "active", "ended"]
 TRANSFER_MESSAGE_MAX = 345
+BOARD_LENGTH = 50
 
 
 class Message(BaseModel):
@@ -339,13 +340,12 @@ class ChatMessage(Message):
 
 
 class QueuePosition(Message):
-    """To a waiting customer: place in line (1 = next)."""
+    """To a waiting customer: place in line (1 = next); sent when it changes."""
 
     type: Literal["queue_position"] = "queue_position"
     session: SessionId
     queue: str | None
     position: int
-    waiting: int
 
 
 class WaitingCustomer(Message):
@@ -360,6 +360,8 @@ class QueueInfo(Message):
     name: str
     title: str
     routing: Literal["manual", "automatic"]
+    total: int
+    """How many wait; ``waiting`` lists the first `BOARD_LENGTH` of them."""
     waiting: list[WaitingCustomer]
 
 

@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import secrets
+import struct
 import time
 from collections import deque
 from urllib.parse import urlsplit
@@ -36,6 +37,8 @@ CLOSE_FORBIDDEN_ORIGIN = 4003
 CLOSE_SLOW = 4008
 HELLO_TIMEOUT = 10.0
 _HEADER = p.FRAME_HEADER
+_SEQ = struct.Struct("!I")
+_SEQ_AT = _HEADER.size - _SEQ.size
 
 
 class Outbox:
@@ -324,8 +327,8 @@ class Connection:
                     payload = '{"seq":%d,%s' % (seq, payload[1:])
                 await send({"type": "websocket.send", "text": payload})
             else:
-                kind, stream, _ = _HEADER.unpack_from(payload)
-                data = _HEADER.pack(kind, stream, seq) + memoryview(payload)[_HEADER.size:]
+                # only the seq field changes: the receiver's stream position
+                data = b"".join((payload[:_SEQ_AT], _SEQ.pack(seq), memoryview(payload)[_HEADER.size:]))
                 await send({"type": "websocket.send", "bytes": data})
 
     async def _close(self) -> None:

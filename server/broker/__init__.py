@@ -46,7 +46,7 @@ class Broker(Protocol):
         """Drop a channel's history (its reader will not come back)."""
 
 
-def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 4 << 20) -> Broker:
+def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20) -> Broker:
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         from .memory import MemoryBroker

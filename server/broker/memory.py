@@ -33,7 +33,7 @@ class _Sub:
 
 
 class MemoryBroker:
-    def __init__(self, *, history_messages: int = 512, history_bytes: int = 4 << 20) -> None:
+    def __init__(self, *, history_messages: int = 512, history_bytes: int = 1 << 20) -> None:
         self.history_messages = history_messages
         self.history_bytes = history_bytes
         self._channels: dict[str, _Channel] = {}

@@ -26,6 +26,10 @@ from .session import LIVE, Participant, Session, State, parse_number
 
 log = logging.getLogger(__name__)
 
+_QUEUE_ACTIONS = frozenset({"session.created", "session.state", "participant.joined", "participant.left",
+                            "participant.role", "transfer.session"})
+"""Records after which lines, offers and boards must be recomputed."""
+
 
 @dataclass(frozen=True, slots=True)
 class RepActor:
@@ -67,6 +71,10 @@ class Desk:
         self._records: list[Record] = []
         self._channels: dict[str, str] = {}
         self._dirty: set[str] = set()
+        self._board_dirty = True
+        """Queues, offers or rep seats may have changed: recompute the boards."""
+        self._routes: dict[tuple[Actor, int, int], list[str]] = {}
+        """route_frame answers, valid until the next change (cleared by _flush)."""
         self._links: dict[str, int] = {}
         """Open connections per customer pid."""
         self._streams: dict[int, str] = {}
@@ -101,6 +109,7 @@ class Desk:
 
     def configure_queues(self, queues: list[QueueConfig]) -> None:
         self.queues = {q.name: q for q in queues}
+        self._board_dirty = True
         self._flush(None)
 
     def configure_rep(self, account_id: int, *, name: str, queue_rep: bool, queues: tuple[str, ...] | list[str],
@@ -110,6 +119,7 @@ class Desk:
             seat = self.reps[account_id] = RepSeat(account_id, name, idle_since=now)
         seat.update(name=name, queue_rep=queue_rep, queues=queues,
                     max_customers=max_customers, multi_session=multi_session)
+        self._board_dirty = True
         self._flush(now)
         return seat
 
@@ -128,6 +138,7 @@ class Desk:
         their sessions, queue board and pending offers."""
         seat = self._seat(account_id)
         seat.connections += 1
+        self._board_dirty = True
         self._presence(lambda x: x.account_id == account_id, True)
         self._dirty.update(s.id for s in self.sessions.values() if s.rep_pid(account_id))
         self._board.boards.pop(account_id, None)
@@ -139,6 +150,7 @@ class Desk:
     def rep_offline(self, account_id: int, now: float) -> None:
         seat = self._seat(account_id)
         seat.connections = max(0, seat.connections - 1)
+        self._board_dirty = True
         if seat.connections == 0:
             self._presence(lambda x: x.account_id == account_id, False)
             for s in self.sessions.values():
@@ -261,6 +273,7 @@ class Desk:
             seat.idle_since = now
         seat.available = msg.available
         self._board.boards.pop(seat.account_id, None)
+        self._board_dirty = True
         if not msg.available:  # an offer in flight moves on to the next rep
             for s in self.sessions.values():
                 if s.offer and s.offer[0] == seat.account_id:
@@ -291,6 +304,7 @@ class Desk:
 
     def _accept_offer(self, actor: Actor, msg: p.AcceptOffer, now: float) -> None:
         seat = self._rep(actor)
+        self._board_dirty = True
         s = self._session(msg.session)
         offered = (s.offer and s.offer[0] == seat.account_id) or seat.account_id in s.offered_to
         if s.state is not State.WAITING or not offered:
@@ -300,6 +314,7 @@ class Desk:
 
     def _decline_offer(self, actor: Actor, msg: p.DeclineOffer, now: float) -> None:
         seat = self._rep(actor)
+        self._board_dirty = True
         s = self._session(msg.session)
         if s.offer and s.offer[0] == seat.account_id:
             s.offer = None
@@ -387,7 +402,15 @@ class Desk:
     def route_frame(self, actor: Actor, kind: int, stream: int) -> list[str]:
         """Channels a binary frame of ``kind`` on ``stream`` goes to, checked
         against the live activity and its grant. Raises NotAllowed otherwise.
-        Cheap: called for every frame."""
+        Cheap: called for every frame, and cached until the next change."""
+        key = (actor, kind, stream)
+        cached = self._routes.get(key)
+        if cached is not None:
+            return cached
+        self._routes[key] = targets = self._route(actor, kind, stream)
+        return targets
+
+    def _route(self, actor: Actor, kind: int, stream: int) -> list[str]:
         s = self.sessions.get(self._streams.get(stream, ""))
         act = s.activities.get(stream) if s else None
         if act is None:
@@ -416,6 +439,7 @@ class Desk:
             if s.expire_grants(now):
                 self._dirty.add(s.id)
             if s.offer and s.offer[1] <= now:
+                self._board_dirty = True
                 rid = s.offer[0]
                 s.offer = None
                 s.declined.add(rid)
@@ -514,8 +538,15 @@ class Desk:
         self._records.append(Record(action, s.id, f"rep:{rid}" if rid else "system", now, {"rep_id": rid}))
 
     def _flush(self, now: float | None) -> None:
-        """Tell everyone what changed: session states, queue positions and boards."""
-        if now is not None:
+        """Tell everyone what changed: session states, and (only when queues
+        may have changed) offers, places in line and queue boards."""
+        self._routes.clear()
+        for sid in self._dirty:
+            s = self.sessions.get(sid)
+            if s is not None and (s.state is State.WAITING
+                                  or any(r.action in _QUEUE_ACTIONS for r in s.records)):
+                self._board_dirty = True
+        if self._board_dirty and now is not None:
             self._distribute(now)
         for sid in sorted(self._dirty):
             s = self.sessions.get(sid)
@@ -537,7 +568,9 @@ class Desk:
             else:
                 self._drop(s)
         self._dirty.clear()
-        self._update_board(now or 0.0)
+        if self._board_dirty:
+            self._board_dirty = False
+            self._update_board(now or 0.0)
 
     def _drop(self, s: Session) -> None:
         offered = set(s.offered_to) | ({s.offer[0]} if s.offer else set())
@@ -579,10 +612,10 @@ class Desk:
         lines = {name: line(sessions, name) for name in self.queues}
         for name, waiting in lines.items():
             for i, s in enumerate(waiting, 1):
-                self._tell_position(s, name, i, len(waiting))
+                self._tell_position(s, name, i)
         for s in sessions:
             if s.state is State.WAITING and s.offered_to:
-                self._tell_position(s, None, 1, 1)
+                self._tell_position(s, None, 1)
         for seat in self.reps.values():
             busy = bool(primary_sessions(seat, sessions))
             if seat.busy and not busy:
@@ -591,22 +624,21 @@ class Desk:
             if not seat.queue_rep or seat.connections == 0:
                 continue
             board = p.QueueState(available=seat.available, queues=[
-                p.QueueInfo(name=q.name, title=q.title, routing=q.routing, waiting=[
+                p.QueueInfo(name=q.name, title=q.title, routing=q.routing, total=len(lines[q.name]), waiting=[
                     p.WaitingCustomer(session=s.id, number=s.number,
                                       name=next((c.name for c in s.customers(present_only=False)), ""),
                                       since=s.waiting_since or 0.0, message=s.transfer_message)
-                    for s in lines[q.name]])
+                    for s in lines[q.name][:p.BOARD_LENGTH]])
                 for q in self.queues.values() if q.name in seat.queues])
             if self._board.boards.get(seat.account_id) != board:
                 self._board.boards[seat.account_id] = board
                 self._send(rep_channel(seat.account_id), board)
 
-    def _tell_position(self, s: Session, queue: str | None, position: int, waiting: int) -> None:
+    def _tell_position(self, s: Session, queue: str | None, position: int) -> None:
         for c in s.customers(present_only=False):
-            if self._board.positions.get(c.pid) != (queue, position, waiting):
-                self._board.positions[c.pid] = (queue, position, waiting)
-                self._send(self._channels[c.pid], p.QueuePosition(
-                    session=s.id, queue=queue, position=position, waiting=waiting))
+            if self._board.positions.get(c.pid) != (queue, position):
+                self._board.positions[c.pid] = (queue, position)
+                self._send(self._channels[c.pid], p.QueuePosition(session=s.id, queue=queue, position=position))
 
     # --- restart ------------------------------------------------------------
 

@@ -14,11 +14,11 @@ from server.core.session import State
 
 
 def positions(out, *customers):
-    """The last place in line each customer was told in ``out``, as (position, waiting)."""
+    """The last place in line each customer was told in ``out``."""
     last = {}
     for ch, m in out:
         if m.type == "queue_position":
-            last[ch] = (m.position, m.waiting)
+            last[ch] = m.position
     return [last.get(customer_channel(c.pid)) for c in customers]
 
 
@@ -41,14 +41,14 @@ def test_help_link_puts_customer_in_queue_with_place_in_line(h):
     ann = h.enter("billing", "Ann")
     assert h.desk.sessions[ann.session_id].state is State.WAITING
     out = h.desk.data_to_send()
-    assert [(m.queue, m.position, m.waiting) for ch, m in out
-            if ch == customer_channel(ann.pid) and m.type == "queue_position"] == [("billing", 1, 1)]
+    assert [(m.queue, m.position) for ch, m in out
+            if ch == customer_channel(ann.pid) and m.type == "queue_position"] == [("billing", 1)]
     view = [m for ch, m in out if ch == customer_channel(ann.pid) and m.type == "session_state"][-1]
     assert view.state == "waiting" and view.kind == "inbound" and view.queue == "billing"
     h.now += 1
     bob = h.enter("billing", "Bob")
     out = h.desk.data_to_send()
-    assert positions(out, ann, bob) == [(1, 2), (2, 2)]
+    assert positions(out, ann, bob) == [None, 2]  # Ann is not told again: her place did not change
     assert waiting_names(out, 1) == ["Ann", "Bob"]
 
 
@@ -63,7 +63,7 @@ def test_positions_move_up_when_the_head_is_taken(h):
     h.sent()
     h.send(r, "accept_next")
     assert h.desk.sessions[ann.session_id].state is State.ACTIVE
-    assert positions(h.desk.data_to_send(), bob, cy) == [(1, 2), (2, 2)]
+    assert positions(h.desk.data_to_send(), bob, cy) == [1, 2]
 
 
 def test_positions_move_up_when_the_head_leaves(h):
@@ -72,7 +72,7 @@ def test_positions_move_up_when_the_head_leaves(h):
     h.sent()
     h.send(ann, "leave_session", session=ann.session_id)
     out = h.desk.data_to_send()
-    assert positions(out, bob, cy) == [(1, 2), (2, 2)]
+    assert positions(out, bob, cy) == [1, 2]
     assert waiting_names(out, 1) == ["Bob", "Cy"]
 
 
@@ -83,7 +83,7 @@ def test_positions_move_up_when_the_head_disconnects_for_good(h):
     h.sent()
     h.desk.customer_gone(ann, h.now + 60)
     assert ann.session_id not in h.desk.sessions
-    assert positions(h.desk.data_to_send(), bob) == [(1, 1)]
+    assert positions(h.desk.data_to_send(), bob) == [1]
 
 
 # --- "Accept next" -------------------------------------------------------------
@@ -243,11 +243,11 @@ def test_nobody_eligible_means_no_offer_and_customer_waits(h):
     ann = h.enter("auto")
     out = h.desk.data_to_send()
     assert not [m for ch, m in out if m.type == "offer"]
-    assert positions_in(out, ann) == (1, 1)
+    assert positions_in(out, ann) == 1
 
 
 def positions_in(out, customer):
-    told = [(m.position, m.waiting) for ch, m in out
+    told = [m.position for ch, m in out
             if ch == customer_channel(customer.pid) and m.type == "queue_position"]
     return told[-1] if told else None
 
@@ -392,8 +392,8 @@ def test_transfer_to_queue_goes_to_the_back_of_its_line(h):
     h.send(r1, "transfer_session", session=ann.session_id, queue="billing")
     # waiting_since restarts at the transfer: Ann waits behind those already in line
     assert h.desk.sessions[ann.session_id].waiting_since == h.now
-    # those already waiting keep their places; only the length of the line grows
-    assert positions(h.desk.data_to_send(), ann, bob, cy) == [(3, 3), (1, 3), (2, 3)]
+    # those already waiting keep their places and are not bothered
+    assert positions(h.desk.data_to_send(), ann, bob, cy) == [3, None, None]
     h.rep(2)
     assert waiting_names(h.desk.data_to_send(), 2) == ["Bob", "Cy", "Ann"]
 
@@ -401,10 +401,10 @@ def test_transfer_to_queue_goes_to_the_back_of_its_line(h):
 def test_customer_transferred_back_to_a_queue_is_told_their_place_again(h):
     r1 = h.rep(1)
     ann = h.enter(name="Ann")
-    assert positions(h.desk.data_to_send(), ann) == [(1, 1)]
+    assert positions(h.desk.data_to_send(), ann) == [1]
     h.send(r1, "accept_next")
     h.send(r1, "transfer_session", session=ann.session_id, queue="billing")
-    assert positions(h.desk.data_to_send(), ann) == [(1, 1)]
+    assert positions(h.desk.data_to_send(), ann) == [1]
 
 
 def test_transfer_to_automatic_queue_is_offered_to_another_rep(h):
