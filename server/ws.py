@@ -182,7 +182,13 @@ class Connection:
             return await self._refuse("unknown, expired or revoked token")
         self.outbox.reply(welcome)
         channel = self.resume.channel
-        after = hello.last_seq if welcome.resumed else None
+        if welcome.resumed:
+            after = hello.last_seq
+        elif isinstance(self.actor, CustomerActor):
+            after = 0  # a customer's stream is theirs alone: a new page gets it all (bounded by history)
+        else:
+            after = None  # a rep's console gets its live sessions afresh from the desk
+
         try:
             self.sub = await self.relay.broker.subscribe(channel, after, self.outbox.deliver)
         except Gap:

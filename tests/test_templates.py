@@ -88,6 +88,7 @@ CONTEXTS = {
     "base.html": {},
     "admin_base.html": {"error": None, "notice": None},
     "home.html": {},
+    "console.html": {"token": "tok.en-1", "ws_path": "/ws", "account_id": 7},
     "join.html": {"error": EVIL, "number": "123 456"},
     "help.html": {"queue": QUEUES[0], "error": None},
     "customer.html": {"token": "tok.en-1", "ws_path": "/ws", "number": "123 456 789",
