@@ -102,11 +102,8 @@ class Joined(Body):
 
 
 def check_join_rate(request: Request) -> None:
-    relay = relay_of(request)
-    address = client_address(request)
-    now = relay.clock()
-    if not relay.join_by_address.hit(address, now):
-        wait = int(relay.join_by_address.retry_after(address, now)) + 1
+    wait = relay_of(request).join_wait(client_address(request))
+    if wait:
         raise ApiError(429, "rate_limited", f"too many attempts; try again in {wait} s",
                        {"Retry-After": str(wait)})
 

@@ -98,10 +98,8 @@ async def join_post(request: Request, data) -> Response:
     relay: Relay = request.app.state.relay
     number, name = str(data.get("number", ""))[:15], str(data.get("name", ""))[:80]
     _ = translator(language(request))
-    now = relay.clock()
-    address = client_address(request)
-    if not relay.join_by_address.hit(address, now):
-        wait = int(relay.join_by_address.retry_after(address, now)) + 1
+    wait = relay.join_wait(client_address(request))
+    if wait:
         return await render(request, "join.html", 429, error=_("join.error.rate", seconds=wait), number=number)
     try:
         s, token = await relay.join(number, name)
@@ -123,10 +121,9 @@ async def help_page(request: Request) -> Response:
 @csrf_checked
 async def help_post(request: Request, data) -> Response:
     relay: Relay = request.app.state.relay
-    now, address = relay.clock(), client_address(request)
-    if not relay.join_by_address.hit(address, now):
-        return await message(request, "error.title", "join.error.rate", 429,
-                             seconds=int(relay.join_by_address.retry_after(address, now)) + 1)
+    wait = relay.join_wait(client_address(request))
+    if wait:
+        return await message(request, "error.title", "join.error.rate", 429, seconds=wait)
     try:
         s, token = await relay.enter_queue(str(data.get("queue", ""))[:40], str(data.get("name", ""))[:80])
     except CoreError:

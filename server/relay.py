@@ -154,6 +154,14 @@ class Relay:
         self.desk.customer_gone(actor, self.clock())
         await self.flush()
 
+    def join_wait(self, address: str) -> int:
+        """Counts one join attempt (by number or help link) from ``address``;
+        returns 0 when allowed, else the seconds to wait."""
+        now = self.clock()
+        if self.join_by_address.hit(address, now):
+            return 0
+        return int(self.join_by_address.retry_after(address, now)) + 1
+
     def customer_actor(self, token: str) -> CustomerActor:
         """The actor a capability token stands for, if still in its session."""
         session_id, pid, role = self.tokens.read_capability(token)
