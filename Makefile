@@ -6,7 +6,9 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint schema clean
+.PHONY: run test bench lint schema clean extension e2e
+
+EXT_SRC := $(shell find extension/src extension/static -type f ! -path '*/generated/*' 2>/dev/null) extension/build.mjs server/schema/protocol.schema.json
 
 $(PY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -22,10 +24,26 @@ $(VENV)/.stamp-dev: pyproject.toml | $(PY)
 	$(PIP) install -q -e '.[server,dev]'
 	@touch $@ $(VENV)/.stamp-server
 
-run: $(VENV)/.stamp-server
+# The extension and the website snippet (server/static/tandem.js), built with esbuild.
+extension/node_modules/.package-lock.json: extension/package.json extension/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	cd extension && npm ci --no-audit --no-fund --loglevel=error
+
+extension/dist/manifest.json: extension/node_modules/.package-lock.json $(EXT_SRC)
+	cd extension && node build.mjs
+
+var/tandem-extension.zip: extension/dist/manifest.json
+	@mkdir -p var
+	@rm -f $@ && cd extension/dist && $(PYTHON) -m zipfile -c ../../$@ .
+
+extension: var/tandem-extension.zip
+
+run: $(VENV)/.stamp-server extension
+	@echo "\n  Chrome extension: open chrome://extensions, turn on Developer mode, 'Load unpacked'"
+	@echo "  and choose $(CURDIR)/extension/dist  (packed: var/tandem-extension.zip)\n"
 	$(PY) -m server --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.stamp-dev
+test: $(VENV)/.stamp-dev extension
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
 
