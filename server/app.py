@@ -8,7 +8,9 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, WebSocketRoute
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from . import api, pages
@@ -70,6 +72,52 @@ async def ensure_admin(relay: Relay) -> str | None:
     return None if s.admin_password else password
 
 
+SNIPPET = Path(__file__).parent / "static" / "tandem.js"
+
+
+async def snippet(request: Request) -> Response:
+    """The embeddable customer snippet: ``<script src="RELAY/tandem.js" data-queue="billing">``."""
+    if not SNIPPET.exists():
+        return PlainTextResponse("// tandem.js is not built: run `make run` (or `make extension`)\n", 503,
+                                 media_type="text/javascript")
+    return FileResponse(SNIPPET, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+class Cors:
+    """Lets the websites in ``allowed_origins`` call the customer API
+    (``/api/help``, ``/api/join``) from the snippet."""
+
+    PATHS = ("/api/help", "/api/join", "/api/queues")
+
+    def __init__(self, app, origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.origins = set(origins)
+
+    async def __call__(self, scope, receive, send) -> None:
+        origin = None
+        if scope["type"] == "http" and scope["path"] in self.PATHS:
+            origin = dict(scope["headers"]).get(b"origin", b"").decode()
+            if origin not in self.origins:
+                origin = None
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        cors = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin"),
+                (b"access-control-allow-methods", b"GET, POST"),
+                (b"access-control-allow-headers", b"content-type"), (b"access-control-max-age", b"600")]
+        if scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": cors})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_cors(message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + cors
+            await send(message)
+
+        await self.app(scope, receive, send_cors)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     relay = Relay(settings)
@@ -88,9 +136,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     static = Path(__file__).parent / "static"
     app = Starlette(
-        routes=[WebSocketRoute("/ws", ws_endpoint), *api.routes, *pages.routes,
+        routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *pages.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins)],
         lifespan=lifespan,
     )
     app.state.relay = relay

@@ -133,3 +133,21 @@ def test_expired_invite_link_is_refused(client, settings):
     finally:
         itsdangerous.timed.TimestampSigner.get_timestamp = orig
     assert r.status_code == 410
+
+
+def test_snippet_websites_may_call_the_customer_api(settings):
+    from starlette.testclient import TestClient
+
+    from server.app import create_app
+
+    settings.allowed_origins = ("https://shop.example",)
+    with TestClient(create_app(settings)) as client:
+        ok = client.options("/api/help", headers={"Origin": "https://shop.example",
+                                                  "Access-Control-Request-Method": "POST"})
+        assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == "https://shop.example"
+        r = client.post("/api/help", json={"queue": "demo"}, headers={"Origin": "https://shop.example"})
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://shop.example"
+        other = client.post("/api/help", json={"queue": "demo"}, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        assert "access-control-allow-origin" not in client.post(
+            "/api/signin", json={"email": "a@b.c", "password": "x"}, headers={"Origin": "https://shop.example"}).headers
