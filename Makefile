@@ -43,7 +43,11 @@ run: $(VENV)/.stamp-server extension
 	@echo "  and choose $(CURDIR)/extension/dist  (packed: var/tandem-extension.zip)\n"
 	$(PY) -m server --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.stamp-dev extension
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+
+test: $(VENV)/.stamp-dev extension $(CHROMIUM)
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
 

@@ -148,10 +148,3 @@ def live_relay(tmp_path: Path, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         print(f"--- relay log ---\n{relay.log.read_text()}")
-
-
-@pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, f"rep_{rep.when}", rep)

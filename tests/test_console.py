@@ -93,7 +93,7 @@ def test_the_console_keeps_to_the_csp(client, rep):
         if 'type="application/json"' in attrs:
             continue
         assert "src=" in attrs and body.strip() == "", "inline script"
-    assert '<script src="/static/console.js" defer></script>' in r.text
+    assert '<script type="module" src="/static/console.js"></script>' in r.text
     assert not re.search(r"<style\b", r.text, re.I)
     assert not re.search(r"\sstyle\s*=", r.text, re.I)
     assert not re.search(r"\son[a-z]+\s*=", r.text, re.I)
@@ -152,7 +152,8 @@ def test_the_script_uses_only_keys_it_is_given():
 
 def test_the_script_speaks_only_protocol_message_types():
     src = (STATIC / "console.js").read_text(encoding="utf-8")
-    sent = set(re.findall(r"send\('([a-z_]+)'", src)) | set(re.findall(r"type: '([a-z_]+)'", src))
+    wire = src + (STATIC / "connection.js").read_text(encoding="utf-8")  # hello and ping
+    sent = set(re.findall(r"send\('([a-z_]+)'", wire)) | set(re.findall(r"type: '([a-z_]+)'", wire))
     client_types = {m.model_fields["type"].annotation.__args__[0]
                     for m in protocol.ClientMessages.__origin__.__args__}
     assert sent and sent <= client_types

@@ -189,7 +189,7 @@ def test_customer_page_hands_its_strings_and_settings_to_the_script():
     block = re.search(r'<script type="application/json" id="tandem-strings">(.*?)</script>', html, re.S)
     assert json.loads(block.group(1)) == i18n.strings("sv", "customer.")
     assert 'data-token="tok.en-1"' in html and 'data-ws-path="/ws"' in html
-    assert '<script src="/static/customer.js" defer></script>' in html
+    assert '<script type="module" src="/static/customer.js"></script>' in html
 
 
 def test_queue_page_shows_help_link_and_embeddable_snippet():
@@ -250,7 +250,8 @@ def test_customer_script_uses_only_keys_it_is_given():
 
 def test_customer_script_speaks_only_protocol_message_types():
     src = (STATIC / "customer.js").read_text(encoding="utf-8")
-    sent = set(re.findall(r"send\('([a-z_]+)'", src)) | set(re.findall(r"type: '([a-z_]+)'", src))
+    wire = src + (STATIC / "connection.js").read_text(encoding="utf-8")  # hello and ping
+    sent = set(re.findall(r"send\('([a-z_]+)'", wire)) | set(re.findall(r"type: '([a-z_]+)'", wire))
     client_types = {m.model_fields["type"].annotation.__args__[0]
                     for m in protocol.ClientMessages.__origin__.__args__}
     assert sent and sent <= client_types

@@ -2,12 +2,12 @@
 //
 // Three parts, kept apart so the extension's side panel can reuse the first two:
 //   createConnection()  the transport: hello, resume, outbox, ping, reconnect
-//                       (the same delivery rules as customer.js);
+//                       (connection.js, shared with customer.js);
 //   createCommands()    one function per message a rep sends, named for it;
 //   the console UI      renders what the relay says. Every visible string comes
 //                       from the catalog; what people typed is set with
 //                       textContent only.
-'use strict';
+import { createConnection } from './connection.js';
 
 (() => {
   const root = document.getElementById('tandem-console');
@@ -36,7 +36,7 @@
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
   }
 
-  // --- transport -------------------------------------------------------------
+  // --- storage ---------------------------------------------------------------
 
   function readStore(key) {
     try { return JSON.parse(sessionStorage.getItem(key)) || {}; } catch (_) { return {}; }
@@ -44,158 +44,6 @@
 
   function writeStore(key, value) {
     try { sessionStorage.setItem(key, JSON.stringify(value)); } catch (_) { /* resume still works in this page */ }
-  }
-
-  // One protocol connection that survives drops. Every message sent carries
-  // this client's `seq` and stays in the outbox until a `welcome` confirms it
-  // (`client_seq`); after a drop it reconnects with backoff, hands back the
-  // previous welcome's `resume` id with the last relay `seq` it saw, and
-  // resends whatever was not processed. Counters and outbox survive a reload
-  // in sessionStorage under `storeKey`.
-  //
-  // Unlike the customer page, a freshly loaded console resumes from the last
-  // seq it stored rather than from 0: the relay sends every session, the queue
-  // board and pending offers afresh to a rep who connects, so replaying the
-  // whole stream would only flash sessions that ended long ago.
-  function createConnection({ token, url, storeKey, client, onMessage, onStatus }) {
-    const PING_MS = 20000;
-    const SILENCE_MS = 50000; // no answer to two pings: the socket is dead
-    const BACKOFF_MAX_MS = 15000;
-    const OUTBOX_MAX = 200;
-
-    const stored = readStore(storeKey);
-    let seq = Number.isInteger(stored.seq) ? stored.seq : 0;
-    let lastSeq = Number.isInteger(stored.lastSeq) ? stored.lastSeq : 0;
-    let resume = typeof stored.resume === 'string' ? stored.resume : null;
-    let outbox = Array.isArray(stored.outbox) ? stored.outbox.filter((e) => e && e.msg) : [];
-
-    let ws = null;
-    let ready = false;
-    let finished = false;
-    let attempt = 0;
-    let retryTimer = null;
-    let pingTimer = null;
-    let lastHeard = 0;
-
-    function save() {
-      writeStore(storeKey, { seq, lastSeq, resume, outbox: outbox.slice(-OUTBOX_MAX) });
-    }
-
-    function transmit(msg) {
-      if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return false;
-      ws.send(JSON.stringify(msg));
-      return true;
-    }
-
-    // Queue a message for the relay; it is (re)sent until a welcome confirms it.
-    function send(type, fields) {
-      const entry = { msg: Object.assign({ type, seq: ++seq }, fields), sent: false };
-      outbox.push(entry);
-      if (outbox.length > OUTBOX_MAX) outbox.shift();
-      entry.sent = transmit(entry.msg);
-      save();
-      return entry.msg.seq;
-    }
-
-    function startPing() {
-      stopPing();
-      pingTimer = setInterval(() => {
-        if (Date.now() - lastHeard > SILENCE_MS) { if (ws) ws.close(); return; }
-        // A ping is not worth resending: it takes a seq but skips the outbox.
-        transmit({ type: 'ping', seq: ++seq });
-        save();
-      }, PING_MS);
-    }
-
-    function stopPing() { clearInterval(pingTimer); pingTimer = null; }
-
-    function welcomed(msg) {
-      ready = true;
-      attempt = 0;
-      if (typeof msg.resume === 'string') resume = msg.resume;
-      if (msg.resumed) {
-        const confirmed = Number.isInteger(msg.client_seq) ? msg.client_seq : 0;
-        outbox = outbox.filter((e) => e.msg.seq > confirmed);
-      } else {
-        // A fresh stream: what was sent may or may not have been processed,
-        // so only what never left this page is replayed.
-        outbox = outbox.filter((e) => !e.sent);
-      }
-      // Not processed, so safe to renumber: the resends follow this hello.
-      for (const e of outbox) { e.msg.seq = ++seq; e.sent = transmit(e.msg); }
-      save();
-      startPing();
-      onStatus('connected');
-    }
-
-    function refused(msg) {
-      if (msg.ref != null) outbox = outbox.filter((e) => e.msg.seq !== msg.ref); // never resend
-      save();
-      if (msg.code === 'unauthorized') close('unauthorized');
-    }
-
-    function receive(event) {
-      if (typeof event.data !== 'string') return; // binary streams are for viewers
-      let msg;
-      try { msg = JSON.parse(event.data); } catch (_) { return; }
-      if (!msg || typeof msg.type !== 'string') return;
-      lastHeard = Date.now();
-      if (msg.type === 'welcome' && msg.resumed === false) lastSeq = 0; // a new stream
-      if (Number.isInteger(msg.seq) && msg.seq > lastSeq) { lastSeq = msg.seq; save(); }
-      if (msg.type === 'welcome') welcomed(msg);
-      else if (msg.type === 'error') refused(msg);
-      onMessage(msg);
-    }
-
-    function open() {
-      retryTimer = null;
-      if (finished) return;
-      let socket;
-      try { socket = new WebSocket(url); } catch (_) { scheduleReconnect(); return; }
-      ws = socket;
-      ready = false;
-      socket.addEventListener('open', () => {
-        lastHeard = Date.now();
-        const hello = { type: 'hello', seq: ++seq, token, last_seq: lastSeq, client };
-        if (resume) hello.resume = resume;
-        socket.send(JSON.stringify(hello));
-        save();
-      });
-      socket.addEventListener('message', (event) => { if (socket === ws) receive(event); });
-      socket.addEventListener('close', () => {
-        if (socket !== ws) return;
-        ws = null;
-        ready = false;
-        stopPing();
-        if (!finished) scheduleReconnect();
-      });
-    }
-
-    function scheduleReconnect() {
-      if (finished || retryTimer) return;
-      const delay = Math.min(1000 * 2 ** attempt, BACKOFF_MAX_MS);
-      attempt += 1;
-      onStatus('reconnecting');
-      retryTimer = setTimeout(open, delay);
-    }
-
-    // Stop for good (signed out): never reconnect, forget the stream.
-    function close(reason) {
-      finished = true;
-      clearTimeout(retryTimer);
-      stopPing();
-      if (ws) ws.close(1000);
-      outbox = [];
-      try { sessionStorage.removeItem(storeKey); } catch (_) { /* nothing to forget */ }
-      onStatus(reason || 'closed');
-    }
-
-    // Back online: do not wait out the backoff.
-    window.addEventListener('online', () => {
-      if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; attempt = 0; open(); }
-    });
-
-    return { send, open, close, isReady: () => ready };
   }
 
   // --- commands: one per message a rep sends -------------------------------
@@ -331,15 +179,23 @@
 
   function saveUi() { writeStore(STORE_KEY + ':ui', { chats, notes }); }
 
+  // Unlike the customer page, a freshly loaded console resumes from the last
+  // seq it stored rather than from 0: the relay sends every session, the queue
+  // board and pending offers afresh to a rep who connects, so replaying the
+  // whole stream would only flash sessions that ended long ago.
   const connection = createConnection({
     token: TOKEN,
     url: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + WS_PATH,
     storeKey: STORE_KEY,
     client: 'page',
+    replayOnLoad: false,
     onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
     onStatus: showConnection,
   });
   const commands = createCommands(connection);
+
+  // Back online: do not wait out the backoff.
+  window.addEventListener('online', () => connection.reconnectNow());
 
   // --- header ------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
 // The customer's live session page: speaks server/protocol.py over one WebSocket.
 //
-// Delivery: every message this page sends carries the page's own `seq` and
-// stays in an outbox until a `welcome` confirms it (`client_seq`); after a
-// drop the page reconnects with backoff, hands back the previous welcome's
-// `resume` id with the last relay `seq` it saw (`last_seq`), and resends
-// whatever was not processed. Counters, outbox and chat survive a reload in
-// sessionStorage, keyed by the session token.
-'use strict';
+// Delivery is connection.js's: every message this page sends carries the
+// page's own `seq` and stays in an outbox until a `welcome` confirms it
+// (`client_seq`); after a drop the page reconnects with backoff, hands back
+// the previous welcome's `resume` id with the last relay `seq` it saw
+// (`last_seq`), and resends whatever was not processed. Counters, outbox and
+// chat survive a reload in sessionStorage, keyed by the session token.
+import { createConnection } from './connection.js';
 
 (() => {
   const root = document.getElementById('tandem-customer');
@@ -15,10 +15,6 @@
   const TOKEN = root.dataset.token;
   const WS_PATH = root.dataset.wsPath || '/ws';
   const STORE_KEY = 'tandem:' + TOKEN;
-  const PING_MS = 20000;
-  const SILENCE_MS = 50000; // no answer to two pings: the socket is dead
-  const BACKOFF_MAX_MS = 15000;
-  const OUTBOX_MAX = 200;
   const CHAT_MAX = 300;
   const ERROR_MS = 10000;
 
@@ -59,34 +55,24 @@
 
   // --- persistent state ----------------------------------------------------
 
-  function loadStore() {
-    try { return JSON.parse(sessionStorage.getItem(STORE_KEY)) || {}; } catch (_) { return {}; }
-  }
-  const stored = loadStore();
-  let seq = Number.isInteger(stored.seq) ? stored.seq : 0; // this page's counter
-  let lastSeq = Number.isInteger(stored.lastSeq) ? stored.lastSeq : 0; // last relay seq seen
-  let resume = typeof stored.resume === 'string' ? stored.resume : null; // from the last welcome
-  // Not yet confirmed: { msg, sent } where `sent` says whether it ever left this page.
-  let outbox = Array.isArray(stored.outbox) ? stored.outbox.filter((e) => e && e.msg) : [];
-  let chat = Array.isArray(stored.chat) ? stored.chat : [];
+  // Counters, resume id and outbox are the connection's, under STORE_KEY;
+  // the chat is kept beside them.
+  const CHAT_KEY = STORE_KEY + ':chat';
 
-  function save() {
+  function loadChat() {
     try {
-      sessionStorage.setItem(STORE_KEY, JSON.stringify({
-        seq, lastSeq, resume, outbox: outbox.slice(-OUTBOX_MAX), chat: chat.slice(-CHAT_MAX),
-      }));
-    } catch (_) { /* private mode or full: resume still works within this page */ }
+      const stored = JSON.parse(sessionStorage.getItem(CHAT_KEY));
+      return Array.isArray(stored) ? stored : [];
+    } catch (_) { return []; }
+  }
+  let chat = loadChat();
+
+  function saveChat() {
+    try { sessionStorage.setItem(CHAT_KEY, JSON.stringify(chat.slice(-CHAT_MAX))); } catch (_) { /* kept in this page */ }
   }
 
   // --- session state -------------------------------------------------------
 
-  let ws = null;
-  let ready = false; // welcome received on the current socket
-  let finished = false; // session over: never reconnect
-  let attempt = 0;
-  let retryTimer = null;
-  let pingTimer = null;
-  let lastHeard = 0;
   let sessionId = null;
   let you = null;
   let current = null; // last session_state
@@ -215,10 +201,7 @@
   }
 
   function finish(reason) {
-    finished = true;
-    clearTimeout(retryTimer);
-    stopPing();
-    if (ws) ws.close(1000);
+    connection.close(); // never reconnect; forgets the stream
     let key = 'customer.status.' + reason;
     if (!Object.prototype.hasOwnProperty.call(STRINGS, key)) key = 'customer.status.ended';
     setStatus(key);
@@ -229,58 +212,30 @@
     ui.banners.replaceChildren();
     setChatEnabled(false);
     ui.leave.disabled = true;
-    outbox = [];
-    try { sessionStorage.removeItem(STORE_KEY); } catch (_) { /* nothing to forget */ }
+    try { sessionStorage.removeItem(CHAT_KEY); } catch (_) { /* nothing to forget */ }
   }
 
   // --- wire ----------------------------------------------------------------
 
-  function transmit(msg) {
-    if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(JSON.stringify(msg));
-    return true;
-  }
+  const connection = createConnection({
+    url: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + WS_PATH,
+    token: TOKEN,
+    storeKey: STORE_KEY,
+    client: 'page',
+    // A freshly loaded page has nothing on screen yet: ask for the whole
+    // stream (the relay replays it, or sends the state afresh).
+    replayOnLoad: () => !current,
+    onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
+    onStatus: (state) => { if (state === 'reconnecting') setStatus('customer.status.reconnecting'); },
+  });
 
   // Queue a message for the relay; it is (re)sent until a welcome confirms it.
-  function send(type, fields) {
-    const entry = { msg: Object.assign({ type, seq: ++seq }, fields), sent: false };
-    outbox.push(entry);
-    if (outbox.length > OUTBOX_MAX) outbox.shift();
-    entry.sent = transmit(entry.msg);
-    save();
-  }
-
-  function startPing() {
-    stopPing();
-    pingTimer = setInterval(() => {
-      if (Date.now() - lastHeard > SILENCE_MS) { if (ws) ws.close(); return; }
-      // A ping is not worth resending: it takes a seq but skips the outbox.
-      transmit({ type: 'ping', seq: ++seq });
-      save();
-    }, PING_MS);
-  }
-
-  function stopPing() { clearInterval(pingTimer); pingTimer = null; }
+  function send(type, fields) { connection.send(type, fields); }
 
   const handlers = {
     welcome(msg) {
-      ready = true;
-      attempt = 0;
+      // The connection has resent what the relay did not process.
       if (msg.pid) you = msg.pid;
-      if (typeof msg.resume === 'string') resume = msg.resume;
-      if (msg.resumed) {
-        const confirmed = Number.isInteger(msg.client_seq) ? msg.client_seq : 0;
-        outbox = outbox.filter((e) => e.msg.seq > confirmed);
-      } else {
-        // A fresh stream (first visit, resume window over, relay restarted):
-        // what was sent may or may not have been processed, so only what
-        // never left this page is replayed.
-        outbox = outbox.filter((e) => !e.sent);
-      }
-      // Not processed, so safe to renumber: the resends follow this hello.
-      for (const e of outbox) { e.msg.seq = ++seq; e.sent = transmit(e.msg); }
-      save();
-      startPing();
       if (current) renderState(current);
       else setStatus('customer.status.connecting');
     },
@@ -291,7 +246,7 @@
       const line = { id: msg.id, name: msg.name, text: msg.text, mine: msg.pid === you };
       chat.push(line);
       if (chat.length > CHAT_MAX) chat.shift();
-      save();
+      saveChat();
       renderChatLine(line);
     },
     queue_position(msg) {
@@ -303,8 +258,8 @@
     },
     session_ended(msg) { finish(msg.reason); },
     error(msg) {
-      if (msg.ref != null) outbox = outbox.filter((e) => e.msg.seq !== msg.ref); // refused: never resend
-      save();
+      // The connection has dropped the refused message (`ref`) from its outbox,
+      // and closed itself on `unauthorized`.
       // Too much was missed to replay: the relay sends the state afresh.
       if (msg.code === 'resync') return;
       if (msg.code === 'unauthorized') {
@@ -319,53 +274,6 @@
     },
     pong() { /* liveness is tracked for every message */ },
   };
-
-  function onMessage(event) {
-    if (typeof event.data !== 'string') return; // binary streams are not for this page
-    let msg;
-    try { msg = JSON.parse(event.data); } catch (_) { return; }
-    if (!msg || typeof msg.type !== 'string') return;
-    lastHeard = Date.now();
-    if (msg.type === 'welcome' && msg.resumed === false) lastSeq = 0; // a new stream
-    if (Number.isInteger(msg.seq) && msg.seq > lastSeq) { lastSeq = msg.seq; save(); }
-    const handler = handlers[msg.type];
-    if (handler) handler(msg);
-  }
-
-  function connect() {
-    retryTimer = null;
-    if (finished) return;
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + WS_PATH;
-    let socket;
-    try { socket = new WebSocket(url); } catch (_) { scheduleReconnect(); return; }
-    ws = socket;
-    ready = false;
-    socket.addEventListener('open', () => {
-      lastHeard = Date.now();
-      // A freshly loaded page has nothing on screen yet: ask for the whole
-      // stream (the relay replays it, or sends the state afresh).
-      const hello = { type: 'hello', seq: ++seq, token: TOKEN, last_seq: current ? lastSeq : 0, client: 'page' };
-      if (resume) hello.resume = resume;
-      socket.send(JSON.stringify(hello));
-      save();
-    });
-    socket.addEventListener('message', (event) => { if (socket === ws) onMessage(event); });
-    socket.addEventListener('close', () => {
-      if (socket !== ws) return;
-      ws = null;
-      ready = false;
-      stopPing();
-      if (!finished) scheduleReconnect();
-    });
-  }
-
-  function scheduleReconnect() {
-    if (finished || retryTimer) return;
-    const delay = Math.min(1000 * 2 ** attempt, BACKOFF_MAX_MS);
-    attempt += 1;
-    setStatus('customer.status.reconnecting');
-    retryTimer = setTimeout(connect, delay);
-  }
 
   // --- user actions --------------------------------------------------------
 
@@ -386,11 +294,9 @@
   });
 
   // Back online: do not wait out the backoff.
-  window.addEventListener('online', () => {
-    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; attempt = 0; connect(); }
-  });
+  window.addEventListener('online', () => connection.reconnectNow());
 
   for (const line of chat) renderChatLine(line);
   setStatus('customer.status.connecting');
-  connect();
+  connection.open();
 })();
