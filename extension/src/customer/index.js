@@ -1,0 +1,213 @@
+// The customer side of Tandem in a web page, shared by the website snippet
+// (src/snippet.js -> /tandem.js) and the extension's content script
+// (src/content.js): help button, session widget, cobrowse capture and control.
+//
+//   startCustomer({ relay, queue, maskSelectors })
+//     relay          the relay's base URL (no trailing slash), or null
+//     queue          the queue the help button asks for, or null (no button)
+//     maskSelectors  extra CSS selectors to mask (masking.js)
+import { createConnection } from '../../../server/static/connection.js';
+import { KIND, decodeJson } from '../lib/frames.js';
+import { createCapture } from './capture.js';
+import { createControl } from './control.js';
+import { createEcho } from './echo.js';
+import { interceptHelpLinks, requestHelp } from './help.js';
+import { createHost, HOST_SELECTOR } from './host.js';
+import { createMasking } from './masking.js';
+import { createPointer } from './pointer.js';
+import { KEYS, store } from './store.js';
+import { translator } from './strings.js';
+import { createWidget } from './widget.js';
+
+const MARK = 'data-tandem-customer';
+const ENDED = new Set(['ended', 'left', 'removed', 'transferred']);
+
+export function startCustomer({ relay = null, queue = null, maskSelectors = [] } = {}) {
+  // The snippet and the content script may both be on a page: one runs.
+  const html = document.documentElement;
+  if (html.hasAttribute(MARK)) return;
+  html.setAttribute(MARK, '');
+
+  const t = translator();
+  const masking = createMasking(maskSelectors);
+  const { root, owns } = createHost();
+  let session = null;
+  const widget = createWidget(root, t, {
+    help: () => ask(queue),
+    chat: (text) => session && session.send('chat', { text }),
+    decide: (grant, approve) => session && session.send('decide_grant', { grant, approve }),
+    revoke: (grant) => session && session.send('revoke_grant', { grant }),
+    leave: () => session && session.send('leave_session', {}),
+    close: () => { widget.clearChat(); widget.idle(Boolean(queue && relay)); },
+  });
+  const pointer = createPointer(root);
+
+  async function ask(name) {
+    if (session || !relay || !name) { widget.open(); return; }
+    widget.session();
+    widget.status(t('connecting'));
+    try {
+      const { token } = await requestHelp(relay, name);
+      store.begin(token, relay);
+      session = join(token, relay);
+    } catch (_) {
+      widget.ended(t('unavailable'));
+    }
+  }
+
+  function join(token, base) {
+    const url = base.replace(/^http/, 'ws') + '/ws';
+    const echo = createEcho();
+    const chat = store.chat();
+    let state = null;
+    let controlStream = null;
+    let reps = new Set(); // present reps: one more means a new viewer
+    let startTimer = null;
+    let over = false;
+
+    widget.session();
+    widget.status(t('connecting'));
+    for (const line of chat) widget.chat({ ...line, replayed: true });
+
+    const nameOf = (pid) => {
+      const p = state && state.participants.find((x) => x.pid === pid);
+      return (p && p.name) || t('someone');
+    };
+
+    function onFrame(frame) {
+      if (frame.kind !== KIND.control) return;
+      // After a reload the relay may replay old frames: never apply one twice.
+      if (frame.seq <= store.controlSeq()) return;
+      store.saveControlSeq(frame.seq);
+      if (controlStream == null || frame.stream !== controlStream) return;
+      let action;
+      try { action = decodeJson(frame.body); } catch (_) { return; }
+      apply(action);
+    }
+
+    const connection = createConnection({
+      url,
+      token,
+      storeKey: KEYS.connection,
+      client: 'page',
+      // A new page has nothing on screen: ask for the whole stream.
+      replayOnLoad: () => !state,
+      onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
+      onStatus: (status) => {
+        if (status === 'reconnecting') widget.status(t('reconnecting'));
+        if (status === 'connected' && state) render(state);
+        // frames are not queued while the link is down: start again from a full snapshot
+        if (status === 'connected') capture.resync();
+      },
+      onFrame,
+    });
+    const capture = createCapture({
+      send: (kind, stream, body) => connection.sendFrame(kind, stream, body), recordOptions: masking.recordOptions, blockSelector: HOST_SELECTOR, echo,
+    });
+    const apply = createControl({ mirror: () => capture.mirror, isMasked: masking.isMasked, isOurs: owns, echo });
+
+    function render(s) {
+      const you = s.you;
+      if (s.state === 'waiting') widget.status(t('waiting'));
+      else if (s.state === 'ended') widget.status(t('ended'));
+      else widget.status(t('withRep', { name: s.primary ? nameOf(s.primary) : t('someone') }));
+      if (s.state !== 'waiting') widget.position(null);
+      widget.chatEnabled(s.state !== 'ended' && s.participants.some((p) => p.kind === 'rep' && p.present));
+
+      // Only this tab's cobrowse is served here; desktop, application and
+      // file requests are for the customer page and the agent.
+      const prompts = s.grants
+        .filter((g) => g.grantor === you && g.state === 'pending' && g.direction === 'request'
+          && g.scope === 'tab' && (g.kind === 'view' || g.kind === 'control'))
+        .map((g) => ({ id: g.id, text: t(g.kind === 'view' ? 'grantView' : 'grantControl', { name: nameOf(g.requester) }) }));
+      const mine = s.activities.filter((a) => a.sharer === you && a.scope === 'tab' && (a.kind === 'view' || a.kind === 'control'));
+      const banners = mine.filter((a) => a.grant != null).map((a) => ({
+        key: a.id,
+        grant: a.grant,
+        text: t(a.kind === 'view' ? 'bannerView' : 'bannerControl', { name: nameOf(a.peer) }),
+      }));
+      widget.render({ prompts, banners });
+
+      const control = mine.find((a) => a.kind === 'control');
+      controlStream = control ? control.stream : null;
+
+      const view = mine.find((a) => a.kind === 'view');
+      const present = new Set(s.participants.filter((p) => p.kind === 'rep' && p.present).map((p) => p.pid));
+      const joined = [...present].some((pid) => !reps.has(pid));
+      reps = present;
+      clearTimeout(startTimer);
+      if (!view) {
+        capture.stop(); // at once: nothing more leaves this page
+      } else if (capture.recording() && capture.stream === view.stream) {
+        if (joined) capture.snapshot();
+      } else {
+        // Deferred a tick: a replayed stream brings many states in a row.
+        startTimer = setTimeout(() => { if (!over) capture.start(view.stream); }, 0);
+      }
+    }
+
+    function finish(reason) {
+      if (over) return;
+      over = true;
+      clearTimeout(startTimer);
+      capture.stop();
+      connection.close();
+      store.forget();
+      pointer.hide();
+      session = null;
+      widget.ended(t(ENDED.has(reason) ? reason : 'ended'));
+    }
+
+    const handlers = {
+      session_state(msg) {
+        state = msg;
+        render(msg);
+        if (msg.state === 'ended') finish('ended');
+      },
+      queue_position(msg) {
+        if (state && state.state !== 'waiting') return;
+        widget.position(msg.position <= 1 ? t('positionNext') : t('position', { position: msg.position }));
+      },
+      chat_message(msg) {
+        if (msg.reps_only || chat.some((line) => line.id === msg.id)) return;
+        const line = { id: msg.id, name: msg.name, text: msg.text, mine: Boolean(state && msg.pid === state.you) };
+        chat.push(line);
+        store.saveChat(chat);
+        widget.chat(line);
+      },
+      signal(msg) {
+        const sender = state && state.participants.find((p) => p.pid === msg.sender);
+        if (!sender || sender.kind !== 'rep' || !msg.data) return;
+        // A viewer that joined without a full snapshot asks for one.
+        if (msg.data.cobrowse === 'snapshot') { capture.snapshot(); return; }
+        if (!('pointer' in msg.data)) return;
+        if (msg.data.pointer == null) pointer.hide();
+        else pointer.show(msg.data.pointer, sender.name || t('someone'));
+      },
+      session_ended(msg) { finish(msg.reason); },
+      error(msg) {
+        if (msg.code === 'resync') return; // the relay sends the state afresh
+        if (msg.code === 'unauthorized') { finish('ended'); return; }
+        widget.error(t('error'));
+      },
+    };
+
+    connection.open();
+    window.addEventListener('online', () => connection.reconnectNow());
+
+    return {
+      send(type, fields) {
+        if (!state || over) return;
+        connection.send(type, { session: state.session, ...fields });
+      },
+    };
+  }
+
+  const stored = store.session();
+  if (stored && (stored.relay || relay)) {
+    session = join(stored.token, stored.relay || relay);
+  } else {
+    widget.idle(Boolean(queue && relay));
+  }
+  if (relay) interceptHelpLinks(queue, (name) => (session ? widget.open() : ask(name)));
+}

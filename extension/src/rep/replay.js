@@ -1,0 +1,68 @@
+// Live replay of the customer's tab with rrweb's Replayer, scaled to fit the
+// stage. A replayer starts at the first full snapshot (a viewer that joins
+// late waits for the fresh one the customer's page takes for it).
+import { EventType, Replayer } from 'rrweb';
+
+export function createReplay(root, { onLive, onMeta, onResize }) {
+  let replayer = null;
+  let pending = []; // events before the first full snapshot: only the Meta matters
+
+  function fit() {
+    if (!replayer) return;
+    const iframe = replayer.iframe;
+    const width = Number(iframe.width) || iframe.offsetWidth;
+    const height = Number(iframe.height) || iframe.offsetHeight;
+    if (!width || !height) return;
+    const scale = Math.min(root.clientWidth / width, root.clientHeight / height, 1);
+    replayer.wrapper.style.transform = `scale(${scale})`;
+    replayer.wrapper.style.transformOrigin = '0 0';
+    onResize({ width, height, scale });
+  }
+
+  function start(first) {
+    replayer = new Replayer([], {
+      root,
+      liveMode: true,
+      mouseTail: false,
+      showWarning: false,
+      triggerFocus: false,
+    });
+    // Baseline at the first event: events play as they arrive, whatever the
+    // difference between the customer's clock and this one.
+    replayer.startLive(first.timestamp);
+    replayer.on('resize', () => requestAnimationFrame(fit));
+    onLive();
+  }
+
+  function add(event) {
+    if (!event || typeof event.type !== 'number') return;
+    if (event.type === EventType.Meta && event.data && event.data.href) onMeta(event.data);
+    if (!replayer) {
+      if (event.type === EventType.Meta) pending = [event];
+      if (event.type !== EventType.FullSnapshot) return;
+      const events = [...pending, event];
+      pending = [];
+      start(events[0]);
+      for (const e of events) replayer.addEvent(e);
+      return;
+    }
+    replayer.addEvent(event);
+  }
+
+  function reset() {
+    if (replayer) { try { replayer.destroy(); } catch (_) { /* already gone */ } }
+    replayer = null;
+    pending = [];
+    root.replaceChildren();
+  }
+
+  window.addEventListener('resize', fit);
+  return {
+    add,
+    reset,
+    fit,
+    started: () => Boolean(replayer),
+    iframe: () => (replayer ? replayer.iframe : null),
+    mirror: () => (replayer ? replayer.getMirror() : null),
+  };
+}

@@ -1,0 +1,153 @@
+// The cobrowse viewer: a tab of its own, opened from the side panel for one
+// session (?session=). Its own connection as the same rep (the relay gives
+// every connection of a rep the rep's stream) receives the customer's rrweb
+// events in COBROWSE frames and replays them live; with a control activity
+// of this rep it sends the rep's input back in CONTROL frames.
+// rrweb's replayer styles: esbuild emits them as viewer.css next to viewer.js.
+import 'rrweb/dist/style.css';
+import { KIND, encodeJson, decodeJson } from './lib/frames.js';
+import { createCommands } from './rep/commands.js';
+import { $, formatNumber } from './rep/dom.js';
+import { createConnection } from '../../server/static/connection.js';
+import { has, localize, setDocumentLanguage, t } from './rep/i18n.js';
+import { trackPointer } from './rep/pointer.js';
+import { createRemoteControl } from './rep/remote-control.js';
+import { createReplay } from './rep/replay.js';
+import { loadSettings, wsUrlOf } from './rep/settings.js';
+import { tabControl, tabView } from './rep/viewer-launch.js';
+
+const SNAPSHOT_ASK_MS = 3000;
+const sessionId = new URLSearchParams(location.search).get('session');
+let state = null; // this session's last session_state
+let view = null; // its tab view activity
+let control = null; // its tab control activity, when this rep holds it
+let ended = false;
+let connection = null;
+let askedAt = 0; // when the customer's page was last asked for a full snapshot
+
+const layer = $('control-layer');
+const replay = createReplay($('replay-root'), {
+  onLive: showStatus,
+  onMeta: (meta) => { if (document.activeElement !== $('navigate-url')) $('navigate-url').value = meta.href; },
+  onResize: ({ width, height, scale }) => {
+    layer.style.width = width * scale + 'px';
+    layer.style.height = height * scale + 'px';
+  },
+});
+const commands = createCommands((type, fields) => connection.send(type, fields));
+const remote = createRemoteControl(layer, {
+  replay,
+  isOn: () => Boolean(control) && replay.started(),
+  send: (body) => control && connection.sendFrame(KIND.control, control.stream, encodeJson(body)),
+});
+
+function showStatus() {
+  const status = ended ? 'ended' : !state ? 'connecting' : !view ? 'no_view'
+    : !replay.started() ? 'waiting' : control ? 'control' : 'live';
+  $('viewer-status').dataset.state = status;
+  $('viewer-status').textContent = t('viewer_status_' + status);
+  layer.dataset.control = control ? 'on' : 'off';
+  const amRep = state && state.role !== 'customer';
+  $('request-control').hidden = !view || Boolean(control) || !amRep || ended;
+  $('stop-control').hidden = !control;
+  $('navigate-url').disabled = !control;
+  $('navigate-go').disabled = !control;
+}
+
+function onSessionState(msg) {
+  state = msg;
+  $('viewer-session').textContent = t('session_number', { number: formatNumber(msg.number) });
+  const nextView = tabView(msg);
+  if (!nextView || !view || nextView.stream !== view.stream) {
+    replay.reset(); // a new view starts with a fresh full snapshot
+    askedAt = 0;
+  }
+  view = nextView;
+  const c = tabControl(msg);
+  control = c && c.peer === msg.you ? c : null;
+  if (!control) remote.stop();
+  showStatus();
+}
+
+// A viewer that joins an ongoing view asks the customer's page for a fresh
+// full snapshot, and asks again while none arrives.
+setInterval(() => {
+  if (!view || replay.started() || ended || !connection || !connection.isReady()) return;
+  if (Date.now() - askedAt < SNAPSHOT_ASK_MS) return;
+  askedAt = Date.now();
+  commands.signal(sessionId, view.sharer, { cobrowse: 'snapshot' });
+}, 500);
+
+// A body is a JSON array of rrweb events, or one part of a large one:
+// {"part": i, "parts": n, "data": "..."}; the parts' data joined is the array.
+let parts = [];
+
+function onFrame(frame) {
+  if (frame.kind !== KIND.cobrowse || !view || frame.stream !== view.stream) return;
+  let body;
+  try { body = decodeJson(frame.body); } catch (_) { return; }
+  if (!Array.isArray(body) && body && Number.isInteger(body.part)) {
+    if (body.part === 0) parts = [];
+    parts[body.part] = body.data;
+    if (body.part !== body.parts - 1) return;
+    const whole = parts.join('');
+    parts = [];
+    try { body = JSON.parse(whole); } catch (_) { return; }
+  }
+  for (const event of Array.isArray(body) ? body : [body]) replay.add(event);
+}
+
+const handlers = {
+  session_state(msg) { if (msg.session === sessionId) onSessionState(msg); },
+  session_ended(msg) {
+    if (msg.session !== sessionId) return;
+    ended = true;
+    view = null;
+    control = null;
+    remote.stop();
+    showStatus();
+  },
+  error(msg) {
+    if (msg.code === 'resync' || msg.code === 'unauthorized') return;
+    $('viewer-error').textContent = `${has('error_' + msg.code) ? t('error_' + msg.code) : t('error_unknown')} ${msg.message}`;
+    $('viewer-error').hidden = false;
+    setTimeout(() => { $('viewer-error').hidden = true; }, 8000);
+  },
+};
+
+function wire() {
+  trackPointer(layer, (pointer) => {
+    if (view && !ended && connection.isReady()) commands.signal(sessionId, view.sharer, { pointer });
+  });
+  $('navigate-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const url = $('navigate-url').value.trim();
+    if (control && /^https?:\/\//i.test(url)) remote.navigate(url);
+  });
+  $('request-control').addEventListener('click', () => commands.requestGrant(sessionId, 'control', 'tab'));
+  $('stop-control').addEventListener('click', () => { if (control && control.grant) commands.revokeGrant(sessionId, control.grant); });
+}
+
+async function main() {
+  setDocumentLanguage();
+  localize();
+  wire();
+  const settings = await loadSettings();
+  if (!sessionId || !settings.token) {
+    $('viewer-status').textContent = t(sessionId ? 'status_signed_out' : 'viewer_no_session');
+    return;
+  }
+  connection = createConnection({
+    url: wsUrlOf(settings.relay),
+    token: settings.token,
+    storeKey: 'tandem-viewer:' + sessionId,
+    client: 'extension',
+    onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
+    onStatus: (s) => { if (s !== 'connected') { $('viewer-status').textContent = t('status_' + s); } else showStatus(); },
+    onFrame,
+  });
+  connection.open();
+  showStatus();
+}
+
+main();
