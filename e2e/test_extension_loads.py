@@ -1,0 +1,16 @@
+"""The built extension loads in Chromium and its pages open."""
+
+from e2e.conftest import EXTENSION_ID, extension_page
+
+
+def test_extension_service_worker_runs_and_side_panel_opens(rep_browser):
+    worker = rep_browser.service_workers[0] if rep_browser.service_workers else rep_browser.wait_for_event("serviceworker")
+    assert worker.url == f"chrome-extension://{EXTENSION_ID}/background.js"
+    panel = extension_page(rep_browser, "sidepanel.html")
+    assert panel.title()
+
+
+def test_relay_serves_the_snippet(relay):
+    r = relay.http.get("/tandem.js")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+    assert len(r.content) > 10_000  # rrweb's recorder is bundled in
