@@ -1,0 +1,198 @@
+"""Shared steps of the cobrowse suites (inbound, control, masking): a queue rep
+signed in in the side panel, a customer asking for help through the snippet,
+Accept next opening the viewer, and a small test page on the relay's origin."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import time
+from urllib.parse import parse_qs, urlparse
+
+from websockets.sync.client import connect
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from e2e.conftest import CHROMIUM, FLAGS, extension_page
+
+TIMEOUT = 15_000
+HEADER = struct.Struct("!BII")  # kind, stream, seq: the relay's binary frame header
+COBROWSE, CONTROL = 1, 2
+# The demo shop's CSP (server pages), so the routed test page runs under the same rules.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+FORM_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account</title>
+<link rel="stylesheet" href="/static/tandem.css"></head><body><main style="padding:24px">
+<h1>Account settings</h1>
+<form id="account">
+<p><label>Name <input id="name" name="name" value=""></label></p>
+<p><label>Password <input id="pw" type="password" autocomplete="current-password"></label></p>
+<p><label>Card <input id="card" autocomplete="cc-number"></label></p>
+<p><button type="button" id="go">Add one</button></p>
+</form>
+<p id="greeting">Hello nobody</p>
+<p id="count">0</p>
+<div data-tandem-mask><p id="note">MASKED-NOTE-TEXT</p><textarea id="notes"></textarea></div>
+<p id="plain">visible-marker</p>
+</main>
+<script src="/e2e-form.js"></script>
+<script src="/tandem.js" data-queue="{queue}" defer></script></body></html>"""
+
+FORM_SCRIPT = """
+const name = document.getElementById('name');
+name.addEventListener('input', () => {
+  document.getElementById('greeting').textContent = 'Hello ' + name.value;
+});
+document.getElementById('go').addEventListener('click', () => {
+  const c = document.getElementById('count'); c.textContent = String(Number(c.textContent) + 1);
+});
+"""
+
+
+@pytest.fixture
+def routed_customer(playwright_):
+    """A customer's Chromium that may open pages served by Playwright routing:
+    such a page has no address space, and without LocalNetworkAccessChecks off
+    Chromium would block its WebSocket to the loopback relay."""
+    browser = playwright_.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*FLAGS, "--disable-features=LocalNetworkAccessChecks"])
+    try:
+        yield browser.new_context(locale="en-US")
+    finally:
+        browser.close()
+
+
+def serve_form_page(context: BrowserContext, base: str, queue: str) -> str:
+    """Serve the test form page at base + /e2e-form (with the demo's CSP); returns its URL."""
+    url = base + "/e2e-form"
+    context.route(url, lambda route: route.fulfill(
+        status=200, body=FORM_PAGE.replace("{queue}", queue),
+        headers={"content-type": "text/html; charset=utf-8", "content-security-policy": CSP}))
+    context.route(base + "/e2e-form.js", lambda route: route.fulfill(
+        status=200, body=FORM_SCRIPT, headers={"content-type": "text/javascript"}))
+    return url
+
+
+def widget(page: Page):
+    """The customer widget (open shadow DOM: Playwright's CSS pierces it)."""
+    return page.locator("tandem-support")
+
+
+def sign_in_queue_rep(rep_browser: BrowserContext, relay, name: str, queue: str) -> Page:
+    """A queue rep of `queue` signs in in the side panel, which connects."""
+    return sign_in(rep_browser, relay, *relay.make_rep(name, queue_rep=True, queues=[queue]))
+
+
+def sign_in(rep_browser: BrowserContext, relay, email: str, password: str) -> Page:
+    """The rep signs in in the side panel (an ordinary tab here), which connects."""
+    panel = extension_page(rep_browser, "sidepanel.html")
+    panel.locator("#relay-url").fill(relay.base)
+    panel.locator("#signin-email").fill(email)
+    panel.locator("#signin-password").fill(password)
+    panel.locator("#signin-submit").click()
+    expect(panel.locator("#status")).to_have_attribute("data-state", "connected", timeout=TIMEOUT)
+    return panel
+
+
+def ask_for_help(page: Page) -> None:
+    """The customer clicks the snippet's help button and is told their place in line."""
+    help_button = widget(page).locator("button.help").first
+    expect(help_button).to_be_visible(timeout=TIMEOUT)
+    help_button.click()
+    expect(widget(page)).to_contain_text(re.compile(r"in line"), timeout=TIMEOUT)
+
+
+def accept_next(rep_browser: BrowserContext, panel: Page) -> Page:
+    """The rep sees the customer waiting, clicks Accept next; the viewer tab opens by itself."""
+    expect(panel.locator("#queues .waiting")).to_have_count(1, timeout=TIMEOUT)
+    accept = panel.locator("#accept-next")
+    expect(accept).to_be_enabled(timeout=TIMEOUT)
+    with rep_browser.expect_page(lambda p: "viewer.html" in p.url, timeout=TIMEOUT) as opened:
+        accept.click()
+    viewer = opened.value
+    expect(panel.locator(".session-panel:not([hidden])")).to_be_visible(timeout=TIMEOUT)
+    expect(viewer.locator("#viewer-status")).to_have_attribute("data-state", "live", timeout=TIMEOUT)
+    return viewer
+
+
+def replay_frame(viewer: Page):
+    return viewer.frame_locator("#replay-root iframe")
+
+
+def click_replayed(viewer: Page, selector: str) -> None:
+    """Click, as the rep, on the replayed element `selector`: on the control
+    layer laid over the replay, where that element is drawn (scaled)."""
+    point = viewer.evaluate("""(selector) => {
+        const iframe = document.querySelector('#replay-root iframe');
+        const node = iframe.contentDocument.querySelector(selector);
+        if (!node) return null;
+        const layer = document.getElementById('control-layer').getBoundingClientRect();
+        const scale = layer.width / (Number(iframe.width) || 1);
+        const r = node.getBoundingClientRect();
+        return { x: layer.left + (r.left + r.width / 2) * scale, y: layer.top + (r.top + r.height / 2) * scale };
+    }""", selector)
+    assert point, f"{selector} is not in the replay"
+    viewer.mouse.click(point["x"], point["y"])
+
+
+class FrameRecorder:
+    """Every WebSocket frame the relay sends to a page (binary payloads as bytes)."""
+
+    def __init__(self) -> None:
+        self.sockets: list[str] = []
+        self.frames: list[bytes] = []
+
+    def attach(self, page: Page) -> None:
+        page.on("websocket", self._on_socket)
+
+    def _on_socket(self, ws) -> None:
+        self.sockets.append(ws.url)
+        ws.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload) -> None:
+        self.frames.append(payload if isinstance(payload, bytes) else payload.encode())
+
+    def everything(self) -> bytes:
+        return b"\n".join(self.frames)
+
+    def cobrowse_bodies(self) -> list[bytes]:
+        return [f[HEADER.size:] for f in self.frames
+                if len(f) >= HEADER.size and HEADER.unpack_from(f)[0] == COBROWSE]
+
+
+
+
+def viewer_session(viewer: Page) -> str:
+    return parse_qs(urlparse(viewer.url).query)["session"][0]
+
+
+def relay_refuses_control(relay, token: str, session: str) -> bool:
+    """Ask the relay itself, as the rep on a connection of its own: a CONTROL
+    frame on the session's tab view stream must be answered with an error."""
+    ws_url = relay.base.replace("http", "ws", 1) + "/ws"
+    with connect(ws_url, max_size=None) as ws:
+        ws.send(json.dumps({"type": "hello", "seq": 1, "token": token, "client": "extension"}))
+        deadline = time.monotonic() + 10
+        view = None
+        while view is None and time.monotonic() < deadline:
+            data = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            if isinstance(data, bytes):
+                continue
+            msg = json.loads(data)
+            if msg["type"] == "session_state" and msg["session"] == session:
+                view = next((a for a in msg["activities"] if a["kind"] == "view" and a["scope"] == "tab"), None)
+        assert view is not None, "the rep's own connection got no tab view of the session"
+        body = json.dumps({"type": "click", "id": 1}).encode()
+        ws.send(HEADER.pack(CONTROL, view["stream"], 2) + body)
+        while time.monotonic() < deadline:
+            data = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            if isinstance(data, bytes):
+                continue
+            msg = json.loads(data)
+            if msg["type"] == "error" and msg.get("ref") == 2:
+                return True
+        return False
