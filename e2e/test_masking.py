@@ -33,6 +33,11 @@ def test_masked_fields_never_reach_the_rep(relay, rep_browser, routed_customer):
     viewer = accept_next(rep_browser, panel)
     replay = replay_frame(viewer)
     expect(replay.locator("#plain")).to_have_text("visible-marker", timeout=TIMEOUT)
+    # The tab may open its socket before the recorder is attached: a reload
+    # opens the one we record from its first frame, before anything is typed.
+    viewer.reload()
+    expect(viewer.locator("#viewer-status")).to_have_attribute("data-state", "live", timeout=TIMEOUT)
+    expect(replay.locator("#plain")).to_have_text("visible-marker", timeout=TIMEOUT)
     assert recorder.sockets, "the viewer's WebSocket was not recorded"
 
     # The customer types a password, a card number, a note in a masked area, and their name.
