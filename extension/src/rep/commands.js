@@ -1,5 +1,12 @@
 // One function per message a rep sends (server/protocol.py), named for it.
-export function createCommands(send) {
+import { CLIENT_TYPES } from '../generated/protocol.js';
+
+export function createCommands(sendRaw) {
+  // The types come from the relay's schema: a type it does not know is a bug here.
+  const send = (type, fields) => {
+    if (!CLIENT_TYPES.includes(type)) throw new Error(`not a relay message type: ${type}`);
+    return sendRaw(type, fields);
+  };
   return {
     setAvailability: (available) => send('set_availability', { available }),
     startSession: (emailInvite) => send('start_session', { email_invite_on_start: Boolean(emailInvite) }),
