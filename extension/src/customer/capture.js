@@ -36,6 +36,11 @@ export function createCapture({ send, recordOptions, blockSelector, echo }) {
     const events = queue;
     queue = [];
     if (stream == null || !events.length) return;
+    const whole = JSON.stringify(events);
+    if (whole.length * 3 <= PART_BYTES) { // fits even if every unit takes 3 bytes in UTF-8
+      sendBody(whole);
+      return;
+    }
     let batch = [];
     let size = 2;
     const out = () => { if (batch.length) sendBody('[' + batch.join(',') + ']'); batch = []; size = 2; };

@@ -27,15 +27,17 @@ export function createReplay(root, { onLive, onMeta, onResize }) {
       showWarning: false,
       triggerFocus: false,
     });
-    // Baseline at the first event: events play as they arrive, whatever the
-    // difference between the customer's clock and this one.
+    // Events are stamped with this page's clock as they arrive (see add), so
+    // each plays at once: neither the customer's clock nor the time the first
+    // full snapshot took to serialize and travel delays the ones after it.
     replayer.startLive(first.timestamp);
     replayer.on('resize', () => requestAnimationFrame(fit));
     onLive();
   }
 
-  function add(event) {
-    if (!event || typeof event.type !== 'number') return;
+  function add(original) {
+    if (!original || typeof original.type !== 'number') return;
+    const event = { ...original, timestamp: Date.now() };
     if (event.type === EventType.Meta && event.data && event.data.href) onMeta(event.data);
     if (!replayer) {
       if (event.type === EventType.Meta) pending = [event];
