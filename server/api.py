@@ -20,7 +20,9 @@ from .i18n import pick_language, translator
 from .mail import MailError, is_email, mailto_link, send_mail
 from .openapi import Api, ApiError
 from .relay import Relay
-from .signin import SignInError, client_address, sign_in
+from .auth import BadToken
+from .core.desk import RepActor
+from .signin import SignInError, client_address, current_account, sign_in
 from .store import Account
 
 api = Api("Tandem relay", "0.1.0")
@@ -122,6 +124,57 @@ async def help_request(request: Request, body: HelpRequest):
     check_join_rate(request)
     s, token = await relay_of(request).enter_queue(body.queue, body.name)
     return Joined(session=s.id, token=token, page=f"/s/{token}")
+
+
+class PairingOut(Body):
+    code: str
+    """One-time, for `tandem-agent pair NUMBER CODE`; expires in ``expires_in`` s."""
+    number: str
+    expires_in: float
+    command: str
+
+
+@api.route("POST", "/api/sessions/{session}/pairing",
+           summary="A one-time code to pair the caller's Support Manager (rep token or customer capability)",
+           response=PairingOut, tag="agent")
+async def pairing(request: Request, session: str):
+    relay = relay_of(request)
+    header = request.headers.get("authorization", "")
+    token = header[7:] if header.lower().startswith("bearer ") else ""
+    account = await current_account(request)
+    if account is not None:
+        actor = RepActor(account.id)
+    else:
+        try:
+            actor = relay.customer_actor(token)
+        except BadToken:
+            raise ApiError(401, "unauthorized", "a rep sign-in token or a customer's session token is needed")
+    code = await relay.pairing_code(actor, session)
+    s = relay.desk.sessions[session]
+    return PairingOut(code=code, number=format_number(s.number), expires_in=relay.PAIRING_TTL,
+                      command=f"tandem-agent pair --relay {relay.settings.public_url} {s.number} {code}")
+
+
+class AgentPair(Body):
+    number: Annotated[str, Field(min_length=9, max_length=15)]
+    code: Annotated[str, Field(pattern=r"^\s*[0-9]{6}\s*$")]
+    name: Annotated[str, Field(default="", max_length=80)]
+
+
+class AgentPaired(Body):
+    session: str
+    pid: str
+    owner: str
+    token: str
+    """Capability token for /ws (role agent, this session only)."""
+
+
+@api.route("POST", "/api/agent/pair", summary="Support Manager: pair with a session by number and one-time code",
+           body=AgentPair, response=AgentPaired, tag="agent")
+async def agent_pair(request: Request, body: AgentPair):
+    check_join_rate(request)
+    s, pid, token = await relay_of(request).pair_agent(body.number, body.code, body.name)
+    return AgentPaired(session=s.id, pid=pid, owner=s.participants[pid].owner, token=token)
 
 
 class QueueOut(Body):

@@ -35,7 +35,7 @@ GrantKind = Literal["view", "control", "files"]
 Scope = Literal["desktop", "application", "tab"]
 Direction = Literal["request", "share"]
 ActivityKind = Literal["view", "control", "files", "video", "audio", "recording"]
-Role = Literal["primary", "assistant", "customer"]
+Role = Literal["primary", "assistant", "customer", "agent"]
 SessionStateName = Literal["waiting", "open", "active", "ended"]
 TRANSFER_MESSAGE_MAX = 345
 BOARD_LENGTH = 50
@@ -128,7 +128,7 @@ class RequestGrant(SessionMessage):
 
     type: Literal["request_grant"]
     kind: GrantKind
-    scope: Scope = "desktop"
+    scope: Scope = "tab"
     direction: Direction = "request"
 
 
@@ -212,12 +212,47 @@ class Signal(SessionMessage):
     data: dict
 
 
+class FileRequest(SessionMessage):
+    """The rep on the other end of a files activity asks the sharing agent
+    for something in the folders the customer granted. The relay checks the
+    activity on every message; the agent checks every path."""
+
+    type: Literal["file_request"]
+    activity: int = Field(ge=1)
+    request: int = Field(ge=1)
+    op: Literal["list", "stat", "read", "write", "mkdir"]
+    path: str = Field(max_length=4096)
+    offset: int = Field(default=0, ge=0)
+    size: int | None = Field(default=None, ge=0)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class FileEntry(Message):
+    name: str
+    dir: bool
+    size: int
+    mtime: float
+
+
+class FileReply(SessionMessage):
+    """The sharing agent answers a `FileRequest` (data itself goes in FILE frames)."""
+
+    type: Literal["file_reply"]
+    activity: int = Field(ge=1)
+    request: int = Field(ge=1)
+    ok: bool
+    error: str | None = Field(default=None, max_length=1000)
+    entries: list[FileEntry] | None = Field(default=None, max_length=10000)
+    size: int | None = Field(default=None, ge=0)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
 ClientMessages = Annotated[
     Union[
         Hello, Ping, SetAvailability, StartSession, AssistSession, AcceptNext,
         AcceptOffer, DeclineOffer, SelectCustomer, RequestGrant, DecideGrant,
         RevokeGrant, StartActivity, StopActivity, TransferControl, TransferSession,
-        EndSession, LeaveSession, Chat, Note, Signal,
+        EndSession, LeaveSession, Chat, Note, Signal, FileRequest, FileReply,
     ],
     Field(discriminator="type"),
 ]
@@ -243,7 +278,7 @@ class Welcome(Message):
     processed: the client resends anything after it."""
 
     type: Literal["welcome"] = "welcome"
-    role: Literal["rep", "customer"]
+    role: Literal["rep", "customer", "agent"]
     pid: Pid | None = None
     account: Account | None = None
     resumed: bool = False
@@ -271,12 +306,16 @@ class Pong(Message):
 
 
 class ParticipantInfo(Message):
+    """``kind`` agent: a Support Manager paired to ``owner`` (a customer or a
+    rep); it shares that person's desktop, applications and files."""
+
     pid: Pid
     name: str
-    kind: Literal["rep", "customer"]
+    kind: Literal["rep", "customer", "agent"]
     role: Role
     present: bool
     selected: bool = False
+    owner: Pid | None = None
 
 
 class GrantInfo(Message):
@@ -407,10 +446,19 @@ class SignalRelay(Message):
     data: dict
 
 
+class FileMessage(Message):
+    """A `FileRequest` or `FileReply` as delivered, with its sender."""
+
+    type: Literal["file_message"] = "file_message"
+    session: SessionId
+    sender: Pid
+    message: FileRequest | FileReply
+
+
 ServerMessages = Annotated[
     Union[
         Welcome, Error, Pong, SessionState, ChatMessage, QueuePosition, QueueState,
-        Offer, OfferWithdrawn, SessionEnded, SignalRelay,
+        Offer, OfferWithdrawn, SessionEnded, SignalRelay, FileMessage,
     ],
     Field(discriminator="type"),
 ]

@@ -165,9 +165,27 @@ class Relay:
     def customer_actor(self, token: str) -> CustomerActor:
         """The actor a capability token stands for, if still in its session."""
         session_id, pid, role = self.tokens.read_capability(token)
-        if role != "customer" or not self.desk.customer_pid_exists(session_id, pid):
+        if role not in ("customer", "agent") or not self.desk.customer_pid_exists(session_id, pid):
             raise BadToken("this link is no longer valid: the session has ended or you left it")
         return CustomerActor(session_id, pid)
+
+    PAIRING_TTL = 600.0
+
+    async def pairing_code(self, actor: Actor, session_id: str) -> str:
+        """A fresh one-time code for the actor's Support Manager."""
+        while True:
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            if code not in self.desk._pairings:
+                break
+        self.desk.pairing_code(actor, session_id, code, self.clock(), self.PAIRING_TTL)
+        await self.store.audit("agent.pairing_code", actor=getattr(actor, "pid", None) or f"rep:{actor.account_id}",
+                               session_id=session_id)
+        return code
+
+    async def pair_agent(self, number: str, code: str, name: str) -> tuple[Session, str, str]:
+        s, pid = self.desk.pair_agent(number, code, name, self.clock())
+        await self.flush()
+        return s, pid, self.tokens.capability(s.id, pid, "agent")
 
     async def enter_queue(self, queue: str, name: str) -> tuple[Session, str]:
         s, pid = self.desk.enter_queue(queue, name, self.clock())

@@ -219,7 +219,7 @@ class Connection:
         self.resume = Resume(channel, old.client_seq if resumed else 0, float("inf"))
         relay.resumes[key] = self.resume
         return p.Welcome(
-            role="rep" if account else "customer",
+            role="rep" if account else relay.desk.participant_kind(self.actor.session_id, self.actor.pid),
             pid=self.actor.pid if isinstance(self.actor, CustomerActor) else None,
             account=p.Account(id=account.id, name=account.name, email=account.email,
                               is_admin=account.is_admin, queue_rep=account.queue_rep,

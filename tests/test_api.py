@@ -151,3 +151,29 @@ def test_snippet_websites_may_call_the_customer_api(settings):
         assert "access-control-allow-origin" not in other.headers
         assert "access-control-allow-origin" not in client.post(
             "/api/signin", json={"email": "a@b.c", "password": "x"}, headers={"Origin": "https://shop.example"}).headers
+
+
+def test_support_manager_pairs_with_a_code_from_the_customers_page(client):
+    from tests.conftest import Peer
+
+    admin = signin(client)
+    _, rita = make_rep(client, admin, "rita@example.com", "Rita")
+    with client.websocket_connect("/ws") as ws:
+        rep = Peer(ws, rita)
+        rep.send("start_session")
+        state = rep.expect("session_state")
+    joined = client.post("/api/join", json={"number": state["number"], "name": "Ann"}).json()
+    assert client.post(f"/api/sessions/{state['session']}/pairing").status_code == 401
+    code = client.post(f"/api/sessions/{state['session']}/pairing", headers=bearer(joined["token"])).json()
+    assert len(code["code"]) == 6 and code["code"] in code["command"]
+    bad = client.post("/api/agent/pair", json={"number": state["number"], "code": "000000"})
+    assert bad.status_code == 403
+    paired = client.post("/api/agent/pair", json={"number": state["number"], "code": code["code"], "name": "Ann's PC"})
+    assert paired.status_code == 200, paired.text
+    with client.websocket_connect("/ws") as ws:
+        agent = Peer(ws, paired.json()["token"])
+        assert agent.welcome["role"] == "agent"
+        view = agent.expect("session_state")
+        me = next(p for p in view["participants"] if p["pid"] == view["you"])
+        ann = next(p for p in view["participants"] if p["kind"] == "customer")
+        assert me["kind"] == "agent" and me["role"] == "agent" and me["owner"] == ann["pid"]

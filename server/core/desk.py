@@ -75,6 +75,8 @@ class Desk:
         """Queues, offers or rep seats may have changed: recompute the boards."""
         self._routes: dict[tuple[Actor, int, int], list[str]] = {}
         """route_frame answers, valid until the next change (cleared by _flush)."""
+        self._pairings: dict[str, tuple[str, str, float]] = {}
+        """One-time pairing code -> (session id, owner pid, expiry)."""
         self._links: dict[str, int] = {}
         """Open connections per customer pid."""
         self._streams: dict[int, str] = {}
@@ -90,6 +92,7 @@ class Desk:
             "transfer_control": self._transfer_control, "transfer_session": self._transfer_session,
             "end_session": self._end, "leave_session": self._leave, "chat": self._chat,
             "note": self._note, "signal": self._signal,
+            "file_request": self._file_message, "file_reply": self._file_message,
         }
 
     # --- output -------------------------------------------------------------
@@ -230,6 +233,38 @@ class Desk:
         if s is None or not s.live:
             raise NotFound("no live session has this number")
         return s
+
+    def pairing_code(self, actor: Actor, session_id: str, code: str, now: float, ttl: float = 600.0) -> str:
+        """A one-time code the participant gives their Support Manager to pair
+        it with this session (it replaces their earlier codes)."""
+        s, pid = self._in_session(actor, session_id)
+        if not s.live:
+            raise NotAllowed("a Support Manager pairs with a live session")
+        for old in [k for k, v in self._pairings.items() if v[1] == pid or v[2] <= now]:
+            del self._pairings[old]
+        self._pairings[code] = (s.id, pid, now + ttl)
+        return code
+
+    def pair_agent(self, number: str, code: str, name: str, now: float) -> tuple[Session, str]:
+        """A Support Manager presents the session number and a pairing code;
+        it joins as the agent of whoever asked for the code."""
+        s = self.by_number(number)
+        entry = self._pairings.get(code.strip())
+        if entry is None or entry[0] != s.id or entry[2] <= now:
+            raise NotAllowed("wrong or expired pairing code")
+        del self._pairings[code.strip()]
+        owner = entry[1]
+        pid = self.new_id()
+        s.add_participant(Participant(pid, "agent", _name(name, "Support Manager"), "agent", owner=owner), now)
+        self._channels[pid] = customer_channel(pid)
+        self._dirty.add(s.id)
+        self._flush(now)
+        return s, pid
+
+    def participant_kind(self, session_id: str, pid: str) -> str | None:
+        s = self.sessions.get(session_id)
+        who = s.participants.get(pid) if s else None
+        return who.kind if who else None
 
     def customer_pid_exists(self, session_id: str, pid: str) -> bool:
         s = self.sessions.get(session_id)
@@ -397,6 +432,19 @@ class Desk:
         s, pid = self._in_session(actor, msg.session)
         s.signal(pid, msg.to, msg.data)
 
+    def _file_message(self, actor, msg: p.FileRequest | p.FileReply, now) -> None:
+        """Requests go from the rep of a live files activity to its sharing
+        agent; replies come back. Checked on every message."""
+        s, pid = self._in_session(actor, msg.session)
+        self._dirty.discard(s.id)  # nothing about the session changed
+        act = s.activities.get(msg.activity)
+        if act is None or act.kind != "files":
+            raise NotAllowed("no live file transfer with this id")
+        sender, target = (act.peer, act.sharer) if msg.type == "file_request" else (act.sharer, act.peer)
+        if pid != sender:
+            raise NotAllowed("not your side of this file transfer")
+        self._send(self._channels[target], p.FileMessage(session=s.id, sender=pid, message=msg))
+
     # --- binary frames ------------------------------------------------------
 
     def route_frame(self, actor: Actor, kind: int, stream: int) -> list[str]:
@@ -428,7 +476,7 @@ class Desk:
         else:
             if act.kind not in ("view", "control") or pid != act.sharer:
                 raise NotAllowed("only the sharer sends on this stream")
-            targets = tuple(x for x in s.participants if x != pid)
+            targets = tuple(x.pid for x in s.participants.values() if x.pid != pid and x.kind != "agent")
         return [self._channels[t] for t in targets if t in s.participants]
 
     # --- time ---------------------------------------------------------------

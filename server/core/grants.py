@@ -43,6 +43,9 @@ class Grant:
     grantor: str
     deadline: float
     state: GrantState = GrantState.PENDING
+    device: str | None = None
+    """The agent that shares a desktop, an application or files (None for a
+    browser tab, which the customer's page shares itself)."""
 
     @property
     def live(self) -> bool:
@@ -50,7 +53,10 @@ class Grant:
 
     @property
     def sharer(self) -> str:
-        """Whose screen or files the grant is about."""
+        """Who shares: the agent for desktops, applications and files, else the
+        customer's page (request) or the rep (share)."""
+        if self.device is not None:
+            return self.device
         return self.grantor if self.direction == "request" else self.requester
 
     @property

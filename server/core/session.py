@@ -47,6 +47,8 @@ class Participant:
     present: bool = True
     voice: bool = False
     joined_at: float = 0.0
+    owner: str | None = None
+    """For an agent: the participant whose machine it runs on."""
 
     @property
     def is_rep(self) -> bool:
@@ -94,6 +96,13 @@ class Session:
 
     def reps(self) -> list[Participant]:
         return [x for x in self.participants.values() if x.is_rep]
+
+    def agent_of(self, pid: str | None) -> Participant | None:
+        """The Support Manager paired to participant ``pid``, if any."""
+        for x in self.participants.values():
+            if x.kind == "agent" and x.owner == pid:
+                return x
+        return None
 
     def rep_pid(self, account_id: int) -> str | None:
         for x in self.participants.values():
@@ -158,10 +167,18 @@ class Session:
             raise Conflict("the session already has a primary")
         if who.role == "assistant" and not self.live:
             raise NotAllowed("the session has no primary yet")
+        if who.kind == "agent":
+            if not self.live:
+                raise NotAllowed("a Support Manager pairs with a live session")
+            if who.owner not in self.participants or self.participants[who.owner].kind == "agent":
+                raise NotAllowed("pair the Support Manager for a participant of this session")
+            old = self.agent_of(who.owner)
+            if old is not None:  # a reinstall or a second machine replaces the first
+                self._remove(old, at, "replaced")
         who.joined_at = at
         self.participants[who.pid] = who
         self._record("participant.joined", who.pid, at, pid=who.pid, kind=who.kind,
-                     account_id=who.account_id, name=who.name, role=who.role)
+                     account_id=who.account_id, name=who.name, role=who.role, owner=who.owner)
         if who.role == "primary":
             self.primary = who.pid
             self.offer = None
@@ -198,7 +215,7 @@ class Session:
 
     def _remove(self, who: Participant, at: float, reason: str) -> None:
         for grant in list(self.grants.values()):
-            if grant.live and who.pid in (grant.requester, grant.grantor):
+            if grant.live and who.pid in (grant.requester, grant.grantor, grant.device):
                 self._close_grant(grant, GrantState.REVOKED, at, None)
         for act in list(self.activities.values()):
             if who.pid in (act.sharer, act.peer):
@@ -264,7 +281,15 @@ class Session:
         for g in self.grants.values():
             if g.live and (g.kind, g.scope, g.direction, g.grantor) == (kind, scope, direction, self.selected):
                 raise Conflict(f"a {kind} grant is already {g.state.value}")
-        grant = Grant(self.next_id(), kind, scope, direction, pid, self.selected, at + timeout)
+        device = None
+        if scope != "tab" or kind == "files":
+            owner = self.selected if direction == "request" else pid
+            agent = self.agent_of(owner)
+            if agent is None or not agent.present:
+                whose = "the customer's" if direction == "request" else "your"
+                raise NotAllowed(f"{whose} Support Manager is not connected: pair it with the session first")
+            device = agent.pid
+        grant = Grant(self.next_id(), kind, scope, direction, pid, self.selected, at + timeout, device=device)
         self.grants[grant.id] = grant
         self._record_grant(grant, pid, at)
         return grant
@@ -273,7 +298,7 @@ class Session:
         """The grantor approves (an activity starts) or denies."""
         self.member(pid)
         grant = self._grant(grant_id)
-        if grant.grantor != pid:
+        if pid != grant.grantor and self.participants[pid].owner != grant.grantor:
             raise NotAllowed("only the participant asked can decide this grant")
         if grant.state is not GrantState.PENDING:
             raise Conflict(f"grant {grant_id} is already {grant.state.value}")
@@ -289,7 +314,8 @@ class Session:
         """Either side (or the primary) stops a grant and what runs on it."""
         self.member(pid)
         grant = self._grant(grant_id)
-        if pid not in (grant.grantor, grant.requester, self.primary):
+        if pid not in (grant.grantor, grant.requester, self.primary, grant.device) \
+                and self.participants[pid].owner != grant.grantor:
             raise NotAllowed("only the participants of a grant can revoke it")
         self._close_grant(grant, GrantState.REVOKED, at, pid)
 
@@ -453,7 +479,8 @@ class Session:
             session=self.id, number=format_number(self.number), state=self.state.value,
             kind=self.kind, queue=self.queue, you=pid, role=me.role, primary=self.primary,
             participants=[p.ParticipantInfo(pid=x.pid, name=x.name, kind=x.kind, role=x.role,
-                                            present=x.present, selected=x.pid == self.selected)
+                                            present=x.present, selected=x.pid == self.selected,
+                                            owner=x.owner)
                           for x in self.participants.values()],
             grants=[p.GrantInfo(id=g.id, kind=g.kind, scope=g.scope, direction=g.direction,
                                 requester=g.requester, grantor=g.grantor, state=g.state.value)

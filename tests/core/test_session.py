@@ -203,9 +203,9 @@ def test_duplicate_grant_request_is_refused(h):
 def test_grant_prompt_reaches_customer(h):
     r, s, c = h.active_session()
     h.sent()
-    h.send(r, "request_grant", session=s.id, kind="control", scope="application")
+    h.send(r, "request_grant", session=s.id, kind="control", scope="tab")
     view = h.sent(customer_channel(c.pid), "session_state")[-1]
-    assert [(g.kind, g.scope, g.state, g.grantor) for g in view.grants] == [("control", "application", "pending", c.pid)]
+    assert [(g.kind, g.scope, g.state, g.grantor) for g in view.grants] == [("control", "tab", "pending", c.pid)]
 
 
 # --- handing over --------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""Support Manager (agent) rules in the core: pairing, desktop grants, local stop."""
+
+import pytest
+
+from server.core.desk import CustomerActor, RepActor, customer_channel, rep_channel
+from server.core.errors import NotAllowed
+from server.core.grants import GrantState
+
+
+def pair(h, session, owner_actor, code="123456", name="Ann's PC"):
+    h.desk.pairing_code(owner_actor, session.id, code, h.now)
+    s, pid = h.desk.pair_agent(session.number, code, name, h.now)
+    return CustomerActor(s.id, pid)
+
+
+def test_pairing_code_is_one_time_and_expires(h):
+    r, s, c = h.active_session()
+    agent = pair(h, s, c)
+    assert s.participants[agent.pid].kind == "agent" and s.participants[agent.pid].owner == c.pid
+    with pytest.raises(NotAllowed, match="pairing code"):
+        h.desk.pair_agent(s.number, "123456", "again", h.now)
+    h.desk.pairing_code(c, s.id, "654321", h.now)
+    h.now += 601
+    with pytest.raises(NotAllowed, match="expired"):
+        h.desk.pair_agent(s.number, "654321", "late", h.now)
+
+
+def test_desktop_view_needs_the_customers_support_manager(h):
+    r, s, c = h.active_session()
+    with pytest.raises(NotAllowed, match="Support Manager is not connected"):
+        h.send(r, "request_grant", session=s.id, kind="view", scope="desktop")
+    agent = pair(h, s, c)
+    h.send(r, "request_grant", session=s.id, kind="view", scope="desktop")
+    g = next(iter(s.grants.values()))
+    assert g.device == agent.pid and g.grantor == c.pid
+    h.send(c, "decide_grant", session=s.id, grant=g.id, approve=True)
+    act = next(iter(s.activities.values()))
+    assert act.sharer == agent.pid
+    # every participant but agents sees the desktop; only the agent may send it
+    assert sorted(h.desk.route_frame(agent, 4, act.id)) == sorted([rep_channel(1), customer_channel(c.pid)])
+    with pytest.raises(NotAllowed):
+        h.desk.route_frame(c, 4, act.id)
+
+
+def test_control_input_goes_only_to_the_agent_and_its_local_stop_ends_it(h):
+    r, s, c = h.active_session()
+    agent = pair(h, s, c)
+    h.send(r, "request_grant", session=s.id, kind="control", scope="desktop")
+    g = next(iter(s.grants.values()))
+    h.send(agent, "decide_grant", session=s.id, grant=g.id, approve=True)  # approved on the machine itself
+    act = next(iter(s.activities.values()))
+    assert h.desk.route_frame(r, 2, act.id) == [customer_channel(agent.pid)]
+    h.send(agent, "revoke_grant", session=s.id, grant=g.id)  # the local Stop
+    assert s.grants[g.id].state is GrantState.REVOKED and not s.activities
+    with pytest.raises(NotAllowed):
+        h.desk.route_frame(r, 2, act.id)
+
+
+def test_rep_shares_own_desktop_through_own_support_manager(h):
+    r, s, c = h.active_session()
+    with pytest.raises(NotAllowed, match="your Support Manager"):
+        h.send(r, "request_grant", session=s.id, kind="view", scope="desktop", direction="share")
+    rep_agent = pair(h, s, r)
+    h.send(r, "request_grant", session=s.id, kind="view", scope="desktop", direction="share")
+    g = next(iter(s.grants.values()))
+    h.send(c, "decide_grant", session=s.id, grant=g.id, approve=True)  # the customer accepts to watch
+    act = next(iter(s.activities.values()))
+    assert act.sharer == rep_agent.pid
+
+
+def test_file_requests_checked_against_the_live_files_activity(h):
+    r, s, c = h.active_session()
+    agent = pair(h, s, c)
+    with pytest.raises(NotAllowed):
+        h.send(r, "file_request", session=s.id, activity=99, request=1, op="list", path="")
+    h.send(r, "request_grant", session=s.id, kind="files")
+    g = next(iter(s.grants.values()))
+    h.send(c, "decide_grant", session=s.id, grant=g.id, approve=True)
+    act = next(iter(s.activities.values()))
+    h.sent()
+    h.send(r, "file_request", session=s.id, activity=act.id, request=1, op="list", path="")
+    [(ch, m)] = [(ch, m) for ch, m in h.desk.data_to_send() if m.type == "file_message"]
+    assert ch == customer_channel(agent.pid) and m.message.op == "list"
+    with pytest.raises(NotAllowed, match="not your side"):
+        h.send(c, "file_request", session=s.id, activity=act.id, request=2, op="list", path="")
+    h.send(agent, "file_reply", session=s.id, activity=act.id, request=1, ok=True, entries=[])
+    assert [ch for ch, m in h.desk.data_to_send() if m.type == "file_message"] == [rep_channel(1)]
+
+
+def test_a_new_pairing_replaces_the_old_support_manager(h):
+    r, s, c = h.active_session()
+    first = pair(h, s, c, code="111111")
+    second = pair(h, s, c, code="222222")
+    assert first.pid not in s.participants and s.agent_of(c.pid).pid == second.pid
+
+
+def test_agent_is_not_a_customer(h):
+    r = h.rep(1)
+    s = h.start(r)
+    h.desk.pairing_code(RepActor(1), s.id, "333333", h.now)
+    h.desk.pair_agent(s.number, "333333", "Rita's PC", h.now)
+    assert s.tools_available is False  # a rep's own agent is no customer
