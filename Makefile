@@ -21,7 +21,7 @@ $(VENV)/.stamp-server: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[server,dev]'
+	$(PIP) install -q -e '.[server,agent,dev]'
 	@touch $@ $(VENV)/.stamp-server
 
 # The extension and the website snippet (server/static/tandem.js), built with esbuild.
@@ -43,11 +43,16 @@ run: $(VENV)/.stamp-server extension
 	@echo "  and choose $(CURDIR)/extension/dist  (packed: var/tandem-extension.zip)\n"
 	$(PY) -m server --host $(HOST) --port $(PORT)
 
-CHROMIUM ?= /usr/bin/chromium
-$(CHROMIUM):
-	apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+# System packages the suites use: Chromium, and an X server with real X11
+# applications for the agent (apt-get update once, only when one is missing).
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool
+$(VENV)/.stamp-system:
+	@missing=""; for f in $(SYSTEM_TOOLS); do [ -x $$f ] || missing=1; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && \
+	  apt-get install -y -qq chromium xvfb x11-apps xdotool >/dev/null; fi
+	@mkdir -p $(VENV) && touch $@
 
-test: $(VENV)/.stamp-dev extension $(CHROMIUM)
+test: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
 
