@@ -56,6 +56,9 @@ test: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
 
+lint: $(VENV)/.stamp-dev
+	$(VENV)/bin/ruff check server agent tests e2e bench
+
 bench: $(VENV)/.stamp-dev
 	$(PY) bench/relay.py
 

@@ -62,8 +62,16 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from relay import (ADMIN_EMAIL, ADMIN_PASSWORD, BenchError, expect, free_port, pct,  # noqa: E402
-                   tandem_admin, tandem_queue, ws_options)
+from relay import (  # noqa: E402
+    ADMIN_PASSWORD,
+    BenchError,
+    expect,
+    free_port,
+    pct,
+    tandem_admin,
+    tandem_queue,
+    ws_options,
+)
 
 QUEUE = "bench"
 HEADER = struct.Struct("!BII")
@@ -198,7 +206,7 @@ class RelayProcess:
             [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "warning"], cwd=ROOT, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout: float = 30.0) -> "RelayProcess":
+    def wait_ready(self, timeout: float = 30.0) -> RelayProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -589,7 +597,7 @@ def print_table(r: dict) -> None:
     table = [head, *rows(r)]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
     for i, line in enumerate(table):
-        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(line, widths))))
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(line, widths, strict=True))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print(f"\nChromium {r.get('chromium')}, python {r['python']}, {r['cpus']} CPUs")
@@ -644,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         args.changes, args.warmup, args.rounds, args.mutations = 40, 5, 1, 100
     try:
         results = asyncio.run(asyncio.wait_for(run(args), args.timeout))
-    except (BenchError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, BenchError) as exc:
         print(f"bench failed: {exc or 'timed out'}", file=sys.stderr)
         return 1
     if args.json:

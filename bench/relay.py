@@ -43,7 +43,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -131,7 +130,7 @@ class RelayProcess:
                                      stderr=subprocess.STDOUT)
         self.ps = psutil.Process(self.proc.pid)
 
-    def wait_ready(self, timeout: float = 30.0) -> "RelayProcess":
+    def wait_ready(self, timeout: float = 30.0) -> RelayProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -575,7 +574,7 @@ def print_table(r: dict) -> None:
     table = [head, *rows(r)]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
     for i, line in enumerate(table):
-        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(line, widths))))
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(line, widths, strict=True))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
     t, b = r["tandem"], r["bare"]

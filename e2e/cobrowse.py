@@ -10,10 +10,9 @@ import struct
 import time
 from urllib.parse import parse_qs, urlparse
 
-from websockets.sync.client import connect
-
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from websockets.sync.client import connect
 
 from e2e.conftest import CHROMIUM, FLAGS, extension_page
 

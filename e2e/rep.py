@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
@@ -53,7 +53,7 @@ class SidePanel:
 
     # --- sign-in and status ----------------------------------------------------
 
-    def sign_in(self, relay_base: str, email: str, password: str) -> "SidePanel":
+    def sign_in(self, relay_base: str, email: str, password: str) -> SidePanel:
         p = self.page
         expect(p.locator("#relay-url")).to_be_visible(timeout=TIMEOUT)
         p.fill("#relay-url", relay_base)

@@ -4,8 +4,19 @@ customer's page; Stop in the customer's banner ends control at once."""
 
 from playwright.sync_api import expect
 
-from e2e.cobrowse import (TIMEOUT, accept_next, ask_for_help, click_replayed, relay_refuses_control,  # noqa: F401
-                          replay_frame, routed_customer, serve_form_page, sign_in, viewer_session, widget)
+from e2e.cobrowse import (  # noqa: F401
+    TIMEOUT,
+    accept_next,
+    ask_for_help,
+    click_replayed,
+    relay_refuses_control,
+    replay_frame,
+    routed_customer,
+    serve_form_page,
+    sign_in,
+    viewer_session,
+    widget,
+)
 
 
 def test_denied_then_approved_control_and_stop(relay, rep_browser, routed_customer):  # noqa: F811

@@ -4,8 +4,16 @@ sends to the rep's viewer, and nowhere in the viewer's replay."""
 
 from playwright.sync_api import expect
 
-from e2e.cobrowse import (TIMEOUT, FrameRecorder, accept_next, ask_for_help, replay_frame,  # noqa: F401
-                          routed_customer, serve_form_page, sign_in_queue_rep)
+from e2e.cobrowse import (  # noqa: F401
+    TIMEOUT,
+    FrameRecorder,
+    accept_next,
+    ask_for_help,
+    replay_frame,
+    routed_customer,
+    serve_form_page,
+    sign_in_queue_rep,
+)
 
 PASSWORD = "hunter2-SECRET"
 CARD = "4111111111111111"

@@ -15,13 +15,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import admin
+from .auth import BadToken
+from .core.desk import RepActor
 from .core.session import format_number
 from .i18n import pick_language, translator
 from .mail import MailError, is_email, mailto_link, send_mail
 from .openapi import Api, ApiError
 from .relay import Relay
-from .auth import BadToken
-from .core.desk import RepActor
 from .signin import SignInError, client_address, current_account, sign_in
 from .store import Account
 
@@ -73,8 +73,8 @@ async def signin(request: Request, body: SignIn):
         account, token = await sign_in(relay_of(request), body.email, body.password, client_address(request))
     except SignInError as exc:
         if exc.retry_after is not None:
-            raise ApiError(429, "rate_limited", str(exc), {"Retry-After": str(int(exc.retry_after) + 1)})
-        raise ApiError(401, "unauthorized", str(exc))
+            raise ApiError(429, "rate_limited", str(exc), {"Retry-After": str(int(exc.retry_after) + 1)}) from None
+        raise ApiError(401, "unauthorized", str(exc)) from None
     return SignedIn(token=token, account=account_out(account))
 
 
@@ -148,7 +148,7 @@ async def pairing(request: Request, session: str):
         try:
             actor = relay.customer_actor(token)
         except BadToken:
-            raise ApiError(401, "unauthorized", "a rep sign-in token or a customer's session token is needed")
+            raise ApiError(401, "unauthorized", "a rep sign-in token or a customer's session token is needed") from None
     code = await relay.pairing_code(actor, session)
     s = relay.desk.sessions[session]
     return PairingOut(code=code, number=format_number(s.number), expires_in=relay.PAIRING_TTL,
@@ -251,7 +251,7 @@ async def invite(request: Request, session: str, body: InviteRequest, account: A
         try:
             await send_mail(relay.settings, body.email, subject, text)
         except MailError as exc:
-            raise ApiError(502, "mail_failed", str(exc))
+            raise ApiError(502, "mail_failed", str(exc)) from None
         sent = True
     await relay.store.audit("invitation", actor=f"rep:{account.id}", session_id=s.id,
                             data={"invitee": body.invitee, "email": body.email, "sent": sent})

@@ -10,9 +10,9 @@ page never fails to render for want of a translation.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT = "en"
@@ -79,7 +79,7 @@ def pick_language(accept_language: str | None) -> str:
     return DEFAULT
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """The raw catalog of one language, read once. Unknown codes give ``{}``."""
     if lang not in LANGUAGES:

@@ -22,7 +22,7 @@ import json
 import struct
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -248,12 +248,7 @@ class FileReply(SessionMessage):
 
 
 ClientMessages = Annotated[
-    Union[
-        Hello, Ping, SetAvailability, StartSession, AssistSession, AcceptNext,
-        AcceptOffer, DeclineOffer, SelectCustomer, RequestGrant, DecideGrant,
-        RevokeGrant, StartActivity, StopActivity, TransferControl, TransferSession,
-        EndSession, LeaveSession, Chat, Note, Signal, FileRequest, FileReply,
-    ],
+    Hello | Ping | SetAvailability | StartSession | AssistSession | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply,
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessages)
@@ -456,10 +451,7 @@ class FileMessage(Message):
 
 
 ServerMessages = Annotated[
-    Union[
-        Welcome, Error, Pong, SessionState, ChatMessage, QueuePosition, QueueState,
-        Offer, OfferWithdrawn, SessionEnded, SignalRelay, FileMessage,
-    ],
+    Welcome | Error | Pong | SessionState | ChatMessage | QueuePosition | QueueState | Offer | OfferWithdrawn | SessionEnded | SignalRelay | FileMessage,
     Field(discriminator="type"),
 ]
 server_message = TypeAdapter(ServerMessages)

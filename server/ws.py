@@ -167,7 +167,7 @@ class Connection:
     async def _hello(self) -> bool:
         try:
             raw = await asyncio.wait_for(self.ws.receive(), HELLO_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return await self._refuse("say hello first")
         if raw["type"] == "websocket.disconnect":
             return False
@@ -330,7 +330,7 @@ class Connection:
             seq, payload = box.pop()
             if isinstance(payload, str):
                 if seq is not None:
-                    payload = '{"seq":%d,%s' % (seq, payload[1:])
+                    payload = f'{{"seq":{seq},{payload[1:]}'
                 await send({"type": "websocket.send", "text": payload})
             else:
                 # only the seq field changes: the receiver's stream position

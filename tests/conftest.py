@@ -110,7 +110,7 @@ class LiveRelay:
         self.proc: subprocess.Popen | None = None
         self._log_file = None
 
-    def start(self) -> "LiveRelay":
+    def start(self) -> LiveRelay:
         self._log_file = self.log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port),

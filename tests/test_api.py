@@ -122,8 +122,9 @@ def test_invitation_texts_link_mailto_and_phone(client):
 
 
 def test_expired_invite_link_is_refused(client, settings):
-    from server.auth import Tokens
     import itsdangerous.timed
+
+    from server.auth import Tokens
 
     token = Tokens(settings.secret_key).invite("sid", "123456789", "customer")
     orig = itsdangerous.timed.TimestampSigner.get_timestamp

@@ -7,8 +7,8 @@ from itsdangerous import TimestampSigner
 
 from server.auth import (
     BadToken,
-    Tokens,
     TokenExpired,
+    Tokens,
     generate_password,
     hash_password,
     needs_rehash,

@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveRelay as Relay
-from tests.test_resume import (OPEN, WsPeer, chats, close_peers,  # noqa: F401 (fixtures)
-                               present, sign_in)
+from tests.test_resume import OPEN, WsPeer, chats, close_peers, present, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
 

@@ -5,25 +5,20 @@ comes back with its resume id and the last seq it saw."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import anyio
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LiveRelay
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.anyio
 
 TIMEOUT = 15.0
 
 
-OPEN: list["WsPeer"] = []
+OPEN: list[WsPeer] = []
 """Every `WsPeer` of the running test, closed after it (see `close_peers`)."""
 
 
@@ -47,7 +42,7 @@ class WsPeer:
         self.welcome: dict = {}
 
     @classmethod
-    async def open(cls, url: str, token: str, *, compression: str | None = "deflate", **hello) -> "WsPeer":
+    async def open(cls, url: str, token: str, *, compression: str | None = "deflate", **hello) -> WsPeer:
         ws = await connect(url, proxy=None, open_timeout=TIMEOUT, max_size=None, compression=compression)
         peer = cls(ws)
         OPEN.append(peer)
@@ -139,7 +134,7 @@ class Outbound:
     cus_pid: str
 
     @classmethod
-    async def start(cls, relay) -> "Outbound":
+    async def start(cls, relay) -> Outbound:
         self = cls()
         self.relay = relay
         self.rep = await WsPeer.open(relay.ws_url, await sign_in(relay.base))

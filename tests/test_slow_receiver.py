@@ -20,8 +20,7 @@ import psutil
 import pytest
 
 from server.protocol import FRAME_HEADER, StreamKind
-from tests.test_resume import (OPEN, WsPeer, close_peers, present,  # noqa: F401 (fixtures)
-                               sign_in, join)
+from tests.test_resume import OPEN, WsPeer, close_peers, join, present, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -46,7 +45,7 @@ def ws_frame(opcode: int, payload: bytes) -> bytes:
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
-RAW: list["RawClient"] = []
+RAW: list[RawClient] = []
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +133,7 @@ class MemoryWatch:
         while not self._stop.wait(0.02):
             self.peak = max(self.peak, self.proc.memory_info().rss)
 
-    def __enter__(self) -> "MemoryWatch":
+    def __enter__(self) -> MemoryWatch:
         self._thread.start()
         return self
 
@@ -153,7 +152,7 @@ class Scene:
     raw socket that never reads. The customer reads everything in the background."""
 
     @classmethod
-    async def build(cls, relay, tg) -> "Scene":
+    async def build(cls, relay, tg) -> Scene:
         self = cls()
         admin = await sign_in(relay.base)
         rep = await WsPeer.open(relay.ws_url, admin)

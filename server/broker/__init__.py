@@ -13,7 +13,8 @@ is used.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 Payload = str | bytes

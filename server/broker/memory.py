@@ -20,7 +20,7 @@ class _Channel:
 class _Sub:
     __slots__ = ("broker", "name", "deliver")
 
-    def __init__(self, broker: "MemoryBroker", name: str, deliver: Deliver) -> None:
+    def __init__(self, broker: MemoryBroker, name: str, deliver: Deliver) -> None:
         self.broker = broker
         self.name = name
         self.deliver = deliver

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import protocol as p
+from .actors import Actor, CustomerActor, RepActor, clean_name, customer_channel, rep_channel
 from .errors import Conflict, Invalid, NotAllowed, NotFound
-from .grants import Activity, Grant, GrantState
+from .grants import GrantState
+from .pairing import PairingDesk
+from .queueing import QueueDesk
 from .records import Record
-from .routing import (QueueBoard, QueueConfig, RepSeat, capacity_problem, line,
-                      load, next_for, pick_rep, primary_sessions)
+from .routing import QueueBoard, QueueConfig, RepSeat, capacity_problem, load
 from .session import LIVE, Participant, Session, State, parse_number
 
 log = logging.getLogger(__name__)
@@ -31,29 +33,7 @@ _QUEUE_ACTIONS = frozenset({"session.created", "session.state", "participant.joi
 """Records after which lines, offers and boards must be recomputed."""
 
 
-@dataclass(frozen=True, slots=True)
-class RepActor:
-    account_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerActor:
-    session_id: str
-    pid: str
-
-
-Actor = RepActor | CustomerActor
-
-
-def rep_channel(account_id: int) -> str:
-    return f"rep:{account_id}"
-
-
-def customer_channel(pid: str) -> str:
-    return f"cus:{pid}"
-
-
-class Desk:
+class Desk(QueueDesk, PairingDesk):
     def __init__(self, *, new_id: Callable[[], str], new_number: Callable[[], str],
                  join_link: Callable[[Session], str | None] = lambda s: None,
                  grant_timeout: float = 60.0, offer_timeout: float = 30.0) -> None:
@@ -201,17 +181,6 @@ class Desk:
 
     # --- entry points that are not messages -----------------------------------
 
-    def enter_queue(self, queue: str, name: str, now: float) -> tuple[Session, str]:
-        """A customer clicked a help link: a new inbound session waits in the queue."""
-        if queue not in self.queues:
-            raise NotFound(f"there is no queue {queue!r}")
-        s = self._new_session("inbound", now, queue=queue, state=State.WAITING)
-        pid = self.new_id()
-        s.add_participant(Participant(pid, "customer", _name(name, "Customer"), "customer"), now)
-        self._channels[pid] = customer_channel(pid)
-        self._flush(now)
-        return s, pid
-
     def join(self, number: str, name: str, now: float) -> tuple[Session, str]:
         """A customer typed a session number (or opened an invite link)."""
         s = self.by_number(number)
@@ -219,7 +188,7 @@ class Desk:
         if seat and load(seat, self.sessions.values()) >= seat.max_customers:
             raise NotAllowed("this session is full")
         pid = self.new_id()
-        s.add_participant(Participant(pid, "customer", _name(name, "Customer"), "customer"), now)
+        s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer"), now)
         self._channels[pid] = customer_channel(pid)
         s.ensure_recording(now)
         self._dirty.add(s.id)
@@ -233,33 +202,6 @@ class Desk:
         if s is None or not s.live:
             raise NotFound("no live session has this number")
         return s
-
-    def pairing_code(self, actor: Actor, session_id: str, code: str, now: float, ttl: float = 600.0) -> str:
-        """A one-time code the participant gives their Support Manager to pair
-        it with this session (it replaces their earlier codes)."""
-        s, pid = self._in_session(actor, session_id)
-        if not s.live:
-            raise NotAllowed("a Support Manager pairs with a live session")
-        for old in [k for k, v in self._pairings.items() if v[1] == pid or v[2] <= now]:
-            del self._pairings[old]
-        self._pairings[code] = (s.id, pid, now + ttl)
-        return code
-
-    def pair_agent(self, number: str, code: str, name: str, now: float) -> tuple[Session, str]:
-        """A Support Manager presents the session number and a pairing code;
-        it joins as the agent of whoever asked for the code."""
-        s = self.by_number(number)
-        entry = self._pairings.get(code.strip())
-        if entry is None or entry[0] != s.id or entry[2] <= now:
-            raise NotAllowed("wrong or expired pairing code")
-        del self._pairings[code.strip()]
-        owner = entry[1]
-        pid = self.new_id()
-        s.add_participant(Participant(pid, "agent", _name(name, "Support Manager"), "agent", owner=owner), now)
-        self._channels[pid] = customer_channel(pid)
-        self._dirty.add(s.id)
-        self._flush(now)
-        return s, pid
 
     def participant_kind(self, session_id: str, pid: str) -> str | None:
         s = self.sessions.get(session_id)
@@ -300,21 +242,6 @@ class Desk:
         self._dirty.add(s.id)
         return s, pid
 
-    def _set_availability(self, actor: Actor, msg: p.SetAvailability, now: float) -> None:
-        seat = self._rep(actor)
-        if msg.available and not seat.queue_rep:
-            raise NotAllowed("only queue reps take customers from queues")
-        if msg.available and not seat.available and not primary_sessions(seat, self.sessions.values()):
-            seat.idle_since = now
-        seat.available = msg.available
-        self._board.boards.pop(seat.account_id, None)
-        self._board_dirty = True
-        if not msg.available:  # an offer in flight moves on to the next rep
-            for s in self.sessions.values():
-                if s.offer and s.offer[0] == seat.account_id:
-                    s.offer = None
-                    self._send(rep_channel(seat.account_id), p.OfferWithdrawn(session=s.id, reason="unavailable"))
-
     def _start(self, actor: Actor, msg: p.StartSession, now: float) -> None:
         seat = self._rep(actor)
         problem = capacity_problem(seat, self.sessions.values(), extra=0)
@@ -327,41 +254,6 @@ class Desk:
         seat = self._rep(actor)
         s = self.by_number(msg.number)
         self._add_rep(s, seat, "assistant", now)
-
-    def _accept_next(self, actor: Actor, msg: p.AcceptNext, now: float) -> None:
-        seat = self._rep(actor)
-        if not seat.queue_rep:
-            raise NotAllowed("only queue reps take customers from queues")
-        s = next_for(seat, list(self.sessions.values()))
-        if s is None:
-            raise NotFound("no customer is waiting in your queues")
-        self._take(s, seat, now)
-
-    def _accept_offer(self, actor: Actor, msg: p.AcceptOffer, now: float) -> None:
-        seat = self._rep(actor)
-        self._board_dirty = True
-        s = self._session(msg.session)
-        offered = (s.offer and s.offer[0] == seat.account_id) or seat.account_id in s.offered_to
-        if s.state is not State.WAITING or not offered:
-            raise NotAllowed("this session is not offered to you")
-        self._record(s, "offer.accepted", seat, now)
-        self._take(s, seat, now)
-
-    def _decline_offer(self, actor: Actor, msg: p.DeclineOffer, now: float) -> None:
-        seat = self._rep(actor)
-        self._board_dirty = True
-        s = self._session(msg.session)
-        if s.offer and s.offer[0] == seat.account_id:
-            s.offer = None
-            s.declined.add(seat.account_id)
-        elif seat.account_id in s.offered_to:
-            s.offered_to.discard(seat.account_id)
-            if not s.offered_to:
-                s.queue = s.fallback_queue
-        else:
-            raise NotAllowed("this session is not offered to you")
-        self._record(s, "offer.declined", seat, now)
-        self._send(rep_channel(seat.account_id), p.OfferWithdrawn(session=s.id, reason="declined"))
 
     def _select(self, actor, msg: p.SelectCustomer, now) -> None:
         s, pid = self._in_session(actor, msg.session)
@@ -392,26 +284,6 @@ class Desk:
         s.transfer_control(pid, msg.to, now)
         s.ensure_recording(now)
 
-    def _transfer_session(self, actor, msg: p.TransferSession, now) -> None:
-        seat = self._rep(actor)
-        s, pid = self._in_session(actor, msg.session)
-        if not seat.queue_rep:
-            raise NotAllowed("only queue reps can transfer a session")
-        if msg.queue is not None and msg.queue not in self.queues:
-            raise NotFound(f"there is no queue {msg.queue!r}")
-        for rid in msg.reps:
-            target = self.reps.get(rid)
-            if target is None or not target.queue_rep:
-                raise Invalid("a session can only be transferred to queue reps")
-            if rid == seat.account_id:
-                raise Invalid("you cannot transfer a session to yourself")
-        fallback = s.queue or next(iter(sorted(seat.queues)), None)
-        if msg.reps and fallback is None:
-            raise Invalid("a session transferred to reps needs a queue to fall back on")
-        s.transfer_session(pid, msg.queue, list(msg.reps), msg.message, now, fallback)
-        for rid in s.offered_to:
-            self._send_offer(s, rid, now)
-
     def _end(self, actor, msg: p.EndSession, now) -> None:
         s, pid = self._in_session(actor, msg.session)
         s.end(pid, now)
@@ -431,19 +303,6 @@ class Desk:
     def _signal(self, actor, msg: p.Signal, now) -> None:
         s, pid = self._in_session(actor, msg.session)
         s.signal(pid, msg.to, msg.data)
-
-    def _file_message(self, actor, msg: p.FileRequest | p.FileReply, now) -> None:
-        """Requests go from the rep of a live files activity to its sharing
-        agent; replies come back. Checked on every message."""
-        s, pid = self._in_session(actor, msg.session)
-        self._dirty.discard(s.id)  # nothing about the session changed
-        act = s.activities.get(msg.activity)
-        if act is None or act.kind != "files":
-            raise NotAllowed("no live file transfer with this id")
-        sender, target = (act.peer, act.sharer) if msg.type == "file_request" else (act.sharer, act.peer)
-        if pid != sender:
-            raise NotAllowed("not your side of this file transfer")
-        self._send(self._channels[target], p.FileMessage(session=s.id, sender=pid, message=msg))
 
     # --- binary frames ------------------------------------------------------
 
@@ -548,39 +407,6 @@ class Desk:
         self._dirty.add(s.id)
         return pid
 
-    def _take(self, s: Session, seat: RepSeat, now: float) -> None:
-        """The rep becomes primary of a waiting session. For a first inbound
-        take, cobrowse view of the customer's tab starts at once: the customer
-        asked for help from that page, and can stop it."""
-        problem = capacity_problem(seat, self.sessions.values(), extra=len(s.customers(present_only=False)))
-        if problem:
-            raise NotAllowed(problem)
-        others = set(s.offered_to) | ({s.offer[0]} if s.offer else set())
-        pid = s.rep_pid(seat.account_id)
-        if pid is not None:  # an assistant who stayed takes the session over
-            s.promote(pid, now)
-        else:
-            pid = self._add_rep(s, seat, "primary", now)
-        seat.idle_since = now
-        for rid in others - {seat.account_id}:
-            self._send(rep_channel(rid), p.OfferWithdrawn(session=s.id, reason="taken"))
-        if s.kind == "inbound" and not s.grants and s.selected and s.participants[s.selected].present:
-            grant = Grant(self._next_int(), "view", "tab", "request", pid, s.selected,
-                          now, GrantState.APPROVED)
-            s.grants[grant.id] = grant
-            s._record_grant(grant, pid, now)
-            s._start_activity(Activity(self._next_int(), "view", grant.sharer, grant.peer,
-                                       "tab", grant.id), pid, now)
-        s.ensure_recording(now)
-
-    def _send_offer(self, s: Session, rid: int, now: float) -> None:
-        customer = next(iter(s.customers(present_only=False)), None)
-        expires = s.offer[1] - now if s.offer and s.offer[0] == rid else None
-        self._send(rep_channel(rid), p.Offer(session=s.id, number=s.number,
-                                             name=customer.name if customer else "",
-                                             queue=s.queue, expires_in=expires,
-                                             message=s.transfer_message))
-
     def _record(self, s: Session, action: str, seat: RepSeat | None, now: float) -> None:
         rid = seat.account_id if seat else None
         self._records.append(Record(action, s.id, f"rep:{rid}" if rid else "system", now, {"rep_id": rid}))
@@ -633,61 +459,6 @@ class Desk:
             self._channels.pop(pid, None)
             self._board.positions.pop(pid, None)
 
-    def _distribute(self, now: float) -> None:
-        busy = {s.offer[0] for s in self.sessions.values() if s.offer and s.state is State.WAITING}
-        sessions = list(self.sessions.values())
-        for q in self.queues.values():
-            if q.routing != "automatic":
-                continue
-            for s in line(sessions, q.name):
-                if s.offer:
-                    continue
-                seat = pick_rep(s, q.name, self.reps.values(), sessions, busy)
-                if seat is None:
-                    continue  # maybe every rep declined this one, not those behind
-                s.offer = (seat.account_id, now + q.offer_timeout)
-                busy.add(seat.account_id)
-                self._record(s, "offer.made", seat, now)
-                self._send_offer(s, seat.account_id, now)
-
-    def _update_board(self, now: float) -> None:
-        sessions = list(self.sessions.values())
-        in_line = {c.pid for s in sessions if s.state is State.WAITING
-                   for c in s.customers(present_only=False)}
-        for pid in list(self._board.positions):
-            if pid not in in_line:  # so a customer back in a queue is told their place again
-                del self._board.positions[pid]
-        lines = {name: line(sessions, name) for name in self.queues}
-        for name, waiting in lines.items():
-            for i, s in enumerate(waiting, 1):
-                self._tell_position(s, name, i)
-        for s in sessions:
-            if s.state is State.WAITING and s.offered_to:
-                self._tell_position(s, None, 1)
-        for seat in self.reps.values():
-            busy = bool(primary_sessions(seat, sessions))
-            if seat.busy and not busy:
-                seat.idle_since = now
-            seat.busy = busy
-            if not seat.queue_rep or seat.connections == 0:
-                continue
-            board = p.QueueState(available=seat.available, queues=[
-                p.QueueInfo(name=q.name, title=q.title, routing=q.routing, total=len(lines[q.name]), waiting=[
-                    p.WaitingCustomer(session=s.id, number=s.number,
-                                      name=next((c.name for c in s.customers(present_only=False)), ""),
-                                      since=s.waiting_since or 0.0, message=s.transfer_message)
-                    for s in lines[q.name][:p.BOARD_LENGTH]])
-                for q in self.queues.values() if q.name in seat.queues])
-            if self._board.boards.get(seat.account_id) != board:
-                self._board.boards[seat.account_id] = board
-                self._send(rep_channel(seat.account_id), board)
-
-    def _tell_position(self, s: Session, queue: str | None, position: int) -> None:
-        for c in s.customers(present_only=False):
-            if self._board.positions.get(c.pid) != (queue, position):
-                self._board.positions[c.pid] = (queue, position)
-                self._send(self._channels[c.pid], p.QueuePosition(session=s.id, queue=queue, position=position))
-
     # --- restart ------------------------------------------------------------
 
     def restore(self, rows: list[dict], max_ids: dict[str, int]) -> None:
@@ -715,9 +486,7 @@ class Desk:
             self.numbers[s.number] = s.id
 
 
-def _name(name: str, default: str) -> str:
-    name = " ".join(name.split())[:80]
-    return name or default
+
 
 
 __all__ = ["Desk", "RepActor", "CustomerActor", "Actor", "rep_channel", "customer_channel",

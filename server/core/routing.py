@@ -9,8 +9,8 @@ queue rep with free capacity, who must accept before the offer times out
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from .session import LIVE, Session, State
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .. import protocol as p
 from .errors import Conflict, Invalid, NotAllowed, NotFound

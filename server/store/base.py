@@ -113,7 +113,7 @@ class Store(ABC):
     at shutdown (or use ``async with store:``). Every method is a coroutine and
     safe to call from concurrent tasks of one event loop."""
 
-    async def __aenter__(self) -> "Store":
+    async def __aenter__(self) -> Store:
         await self.open()
         return self
 

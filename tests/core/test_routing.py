@@ -67,7 +67,7 @@ def test_positions_move_up_when_the_head_is_taken(h):
 
 
 def test_positions_move_up_when_the_head_leaves(h):
-    r = h.rep(1)
+    h.rep(1)
     ann, bob, cy = h.enter(name="Ann"), h.enter(name="Bob"), h.enter(name="Cy")
     h.sent()
     h.send(ann, "leave_session", session=ann.session_id)

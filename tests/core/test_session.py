@@ -1,6 +1,7 @@
 """One test per session rule of DESIGN.md, driving the bare core (no sockets)."""
 
 import pytest
+from pydantic import ValidationError
 
 from server.core.desk import customer_channel, rep_channel
 from server.core.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -305,7 +306,7 @@ def test_transfer_session_to_queue_with_message_and_rep_leaves(h):
 
 def test_transfer_session_message_at_most_345_characters(h):
     r1, s, c = h.active_session()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="345"):
         h.send(r1, "transfer_session", session=s.id, queue="billing", message="x" * 346)
     h.send(r1, "transfer_session", session=s.id, queue="billing", message="x" * 345)
     assert s.transfer_message == "x" * 345
