@@ -332,6 +332,19 @@ class DeskMachine(RuleBasedStateMachine):
                   "gone": self.desk.customer_gone}[what]
             self.apply(fn, c, self.now)
 
+    @rule(i=pick, j=pick, k=pick)
+    def pair_support_manager(self, i, j, k):
+        """Someone in a session (or an outsider) gets a code; an agent pairs with it."""
+        s = self.session(i)
+        if s is None:
+            return
+        owner = self.actor(s, j, likely=s.selected)
+        code = f"{100000 + k % 900000:06d}"
+        if self.apply(self.desk.pairing_code, owner, s.id, code, self.now):
+            got = self.apply(self.desk.pair_agent, s.number, code, "PC", self.now)
+            if got:
+                self.customers.append(CustomerActor(got[0].id, got[1]))
+
     # --- time ---------------------------------------------------------------
 
     @rule(dt=st.sampled_from([0.5, 5.0, 29.0, 30.0, 31.0, 61.0]))
