@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, pages
+from . import api, files, pages
 from .auth import generate_password, hash_password
 from .config import Settings
 from .relay import Relay
@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     static = Path(__file__).parent / "static"
     app = Starlette(
-        routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *pages.routes,
+        routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *pages.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins)],
         lifespan=lifespan,

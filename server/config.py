@@ -70,13 +70,21 @@ class Settings:
     max_binary_bytes: int = 1024 * 1024
     messages_per_second: float = 200.0
     message_burst: int = 400
+    frames_per_second: float = 4000.0
+    """Binary frames (cobrowse, input, file chunks, screen tiles) have their own, larger budget."""
+    frame_burst: int = 8000
     send_queue_depth: int = 256
     send_queue_bytes: int = 8 * 1024 * 1024
     history_messages: int = 512
     history_bytes: int = 1024 * 1024
 
+    # published files (server/files.py)
+    files_dir: Path | None = None
+    """Where reps' published files are kept; None: ``var_dir / "files"`` (var/files)."""
+    max_file_bytes: int = 200 * 1024 * 1024
+
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Every field can be set as ``TANDEM_<FIELD>`` (``TANDEM_SMTP_PORT=2525``);
         ``TANDEM_ALLOWED_ORIGINS`` takes a comma-separated list."""
         env = dict(os.environ if env is None else env)
@@ -88,7 +96,9 @@ class Settings:
             if raw is None or f.name in ("var_dir", "secret_key"):
                 continue
             current = getattr(s, f.name)
-            if isinstance(current, bool):
+            if f.name == "files_dir":
+                value = Path(raw) if raw else None
+            elif isinstance(current, bool):
                 value = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(current, (int, float)) and not isinstance(current, bool):
                 value = type(current)(raw)

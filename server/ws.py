@@ -126,6 +126,7 @@ class Connection:
         s = relay.settings
         self.outbox = Outbox(s.send_queue_depth, s.send_queue_bytes)
         self.bucket = TokenBucket(s.messages_per_second, s.message_burst)
+        self.frame_bucket = TokenBucket(s.frames_per_second, s.frame_burst)
         self.actor: Actor | None = None
         self.resume: Resume | None = None
         self.sub = None
@@ -244,10 +245,10 @@ class Connection:
             kind = raw["type"]
             if kind == "websocket.disconnect":
                 return
-            if not self.bucket.take():
+            text = raw.get("text")
+            if not (self.bucket if text is not None else self.frame_bucket).take():
                 self._error("rate_limited", "too many messages; slow down")
                 continue
-            text = raw.get("text")
             if text is not None:
                 if len(text) > settings.max_message_bytes or len(text.encode()) > settings.max_message_bytes:
                     self._error("too_large", f"messages are limited to {settings.max_message_bytes} bytes")
