@@ -37,6 +37,7 @@ const modules = {
   background: 'src/background.js',
   sidepanel: 'src/sidepanel.js',
   viewer: 'src/viewer.js',
+  desktop: 'src/desktop.js',
   options: 'src/options.js',
 };
 const scripts = { content: 'src/content.js' };

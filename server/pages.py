@@ -187,6 +187,12 @@ async def demo(request: Request) -> Response:
     return await render(request, "demo.html", demo_queue=queue)
 
 
+async def download_page(request: Request) -> Response:
+    """The "Download Support Manager" page: install and pairing commands for this relay."""
+    relay: Relay = request.app.state.relay
+    return await render(request, "download.html", relay_url=relay.settings.public_url)
+
+
 async def api_docs(request: Request) -> Response:
     from .api import api
     return await render(request, "api_docs.html", endpoints=api.endpoints)
@@ -411,6 +417,7 @@ routes = [
     Route("/invite/{token}", invite_page, methods=["GET"]),
     Route("/invite/{token}", invite_post, methods=["POST"]),
     Route("/demo", demo),
+    Route("/download", download_page, methods=["GET"]),
     Route("/api/docs", api_docs),
     Route("/signin", signin_page, methods=["GET"]),
     Route("/signin", signin_post, methods=["POST"]),

@@ -90,6 +90,7 @@ CONTEXTS = {
     "home.html": {},
     "console.html": {"token": "tok.en-1", "ws_path": "/ws", "account_id": 7},
     "join.html": {"error": EVIL, "number": "123 456"},
+    "download.html": {"relay_url": "https://support.example.com"},
     "help.html": {"queue": QUEUES[0], "error": None},
     "customer.html": {"token": "tok.en-1", "ws_path": "/ws", "number": "123 456 789",
                       "queue_title": EVIL},

@@ -51,6 +51,11 @@ import { createConnection } from './connection.js';
     endedText: $('ended-text'),
     grantTemplate: $('grant-template'),
     bannerTemplate: $('banner-template'),
+    agent: $('agent'),
+    agentConnected: $('agent-connected'),
+    agentPair: $('agent-pair'),
+    agentCode: $('agent-code'),
+    agentCommand: $('agent-command'),
   };
 
   // --- persistent state ----------------------------------------------------
@@ -198,7 +203,40 @@ import { createConnection } from './connection.js';
     const repHere = state.participants.some((p) => p.kind === 'rep' && p.present);
     setChatEnabled(state.state !== 'ended' && repHere);
     ui.leave.disabled = state.state === 'ended';
+    renderAgent(state);
   }
+
+  // --- Support Manager (the native agent) -----------------------------------
+
+  function renderAgent(state) {
+    const live = state.state === 'open' || state.state === 'active';
+    ui.agent.hidden = !live;
+    const paired = state.participants.some((p) => p.kind === 'agent' && p.owner === state.you && p.present);
+    ui.agentConnected.hidden = !paired;
+    if (paired) { ui.agentCode.hidden = true; ui.agentCommand.hidden = true; }
+  }
+
+  async function getPairingCode() {
+    if (!sessionId) return;
+    ui.agentPair.disabled = true;
+    try {
+      const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/pairing`, {
+        method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const pairing = await response.json();
+      ui.agentCode.textContent = t('customer.agent.code', { code: pairing.code });
+      ui.agentCommand.textContent = pairing.command;
+      ui.agentCode.hidden = false;
+      ui.agentCommand.hidden = false;
+    } catch (_) {
+      ui.agentCode.textContent = t('customer.agent.failed');
+      ui.agentCode.hidden = false;
+    } finally {
+      ui.agentPair.disabled = false;
+    }
+  }
+  ui.agentPair.addEventListener('click', getPairingCode);
 
   function finish(reason) {
     connection.close(); // never reconnect; forgets the stream

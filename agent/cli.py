@@ -1,0 +1,192 @@
+"""`tandem-agent`: pair with a session, run, and stop sharing from the command line.
+
+  tandem-agent pair [--relay URL] NUMBER|JOIN_LINK CODE [--name N] [--monitor N]
+                    [--window TITLE] [--quality standard|sampling] [--share-folder DIR]
+  tandem-agent run      reconnect with the saved pairing (same options but pairing ones)
+  tandem-agent stop     revoke every grant the running agent shares, at once
+                        (--quit: also end the agent)
+  tandem-agent status   what the running agent shares
+  tandem-agent windows  list the application windows that can be shared
+
+NUMBER is the 9-digit session number (spaces allowed) with --relay; a join
+link (https://relay/invite/TOKEN) names the relay and the number itself.
+The running agent listens on a Unix socket in its per-user state directory
+(`pairing.state_dir()`); `stop` and `status` talk to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+
+from . import pairing
+from .capture import QUALITIES
+
+log = logging.getLogger("agent")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="tandem-agent", description="Tandem Support Manager")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def share_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--monitor", type=int, default=1, help="monitor to share (1 = first; 0 = all)")
+        p.add_argument("--window", metavar="TITLE", help="application window shared on an application grant "
+                                                        "(title substring; default: the first listed)")
+        p.add_argument("--quality", choices=sorted(QUALITIES), default="standard",
+                       help="standard: best picture; sampling: half size, faster")
+        p.add_argument("--share-folder", metavar="DIR", action="append", default=[],
+                       help="folder offered on a file grant (repeatable)")
+        p.add_argument("--no-indicator-window", action="store_true",
+                       help="show that the screen is shared on the terminal only")
+
+    p = sub.add_parser("pair", help="pair with a session and run")
+    p.add_argument("--relay", metavar="URL", default=os.environ.get("TANDEM_RELAY"),
+                   help="relay address, e.g. https://support.example.com")
+    p.add_argument("target", metavar="NUMBER|JOIN_LINK")
+    p.add_argument("code", help="the one-time pairing code shown on the page")
+    p.add_argument("--name", default=socket.gethostname(), help="how the session sees this machine")
+    share_options(p)
+    p = sub.add_parser("run", help="run again with the saved pairing")
+    share_options(p)
+    p = sub.add_parser("stop", help="stop sharing now: revoke every grant the running agent shares")
+    p.add_argument("--quit", action="store_true", help="also end the running agent")
+    sub.add_parser("status", help="what the running agent shares")
+    sub.add_parser("windows", help="list application windows")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.command == "windows":
+        from . import windows
+        for w in windows.list_windows():
+            print(f"{w.id:#010x}  {w.width}x{w.height}+{w.x}+{w.y}  {w.title}")
+        return 0
+    if args.command in ("stop", "status"):
+        return _control_client("stop quit" if args.command == "stop" and args.quit else args.command)
+    if args.command == "pair":
+        try:
+            relay, number = pairing.resolve_target(args.relay, args.target)
+            paired = pairing.pair(relay, number, args.code, args.name)
+        except pairing.PairingError as exc:
+            print(f"tandem-agent: {exc}", file=sys.stderr)
+            return 2
+        state = {"relay": relay, "ws_url": pairing.ws_url(relay), "name": args.name, **paired}
+        pairing.save_state(state)
+        print(f"paired with session {number[:3]} {number[3:6]} {number[6:]} as {paired['pid']}", flush=True)
+    else:
+        state = pairing.load_state()
+        if not state:
+            print("tandem-agent: not paired; run `tandem-agent pair` first", file=sys.stderr)
+            return 2
+    try:
+        return asyncio.run(run_agent(state, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def run_agent(state: dict, args: argparse.Namespace) -> int:
+    from .link import Link
+    from .sharing import Sharing
+
+    link = Link(state["ws_url"], state["token"], state.get("name", ""))
+    link.me, link.session = state.get("pid"), state.get("session")
+    sharing = Sharing(link, monitor=args.monitor, window_title=args.window, quality=QUALITIES[args.quality],
+                      indicator_window=not args.no_indicator_window)
+    _attach_optional(link, sharing, args)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, link.stop)
+    server = await _control_server(link, sharing)
+    try:
+        await link.run()
+    finally:
+        server.close()
+        await sharing.close()
+        pairing.clear_state() if link.ended else None
+        try:
+            pairing.control_socket_path().unlink()
+        except OSError:
+            pass
+    return 0
+
+
+def _attach_optional(link, sharing, args) -> None:
+    """WebRTC and files live in their own modules; each exposes attach()."""
+    for name, kwargs in (("webrtc", {"sharing": sharing}), ("files", {"folders": args.share_folder})):
+        try:
+            module = __import__(f"agent.{name}", fromlist=["attach"])
+        except ImportError as exc:
+            log.debug("agent.%s not available: %s", name, exc)
+            continue
+        attach = getattr(module, "attach", None)
+        if attach is not None:
+            try:
+                attach(link, **kwargs)
+            except Exception:
+                log.exception("agent.%s.attach failed", name)
+
+
+async def _control_server(link, sharing) -> asyncio.AbstractServer:
+    path = pairing.control_socket_path()
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            words = (await asyncio.wait_for(reader.readline(), 5)).decode().split()
+            reply: dict = {}
+            if words and words[0] == "stop":
+                reply["revoked"] = await sharing.stop_all()
+                if "quit" in words:
+                    link.stop()
+            elif words and words[0] == "status":
+                reply = {"session": link.session, "pid": link.me, "connected": link.connected,
+                         "sharing": [{"activity": s.id, "kind": s.kind, "scope": s.scope,
+                                      "frames": s.frames_sent} for s in sharing.shares.values()]}
+            else:
+                reply["error"] = "unknown command"
+            writer.write((json.dumps(reply) + "\n").encode())
+            await writer.drain()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_unix_server(handle, path=str(path))
+    os.chmod(path, 0o600)
+    return server
+
+
+def _control_client(command: str) -> int:
+    path = pairing.control_socket_path()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(str(path))
+            s.sendall(command.encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError as exc:
+        print(f"tandem-agent: no running agent ({exc})", file=sys.stderr)
+        return 1
+    reply = json.loads(data or b"{}")
+    if "revoked" in reply:
+        print(f"stopped: revoked {len(reply['revoked'])} grant(s) {reply['revoked']}")
+    else:
+        print(json.dumps(reply, indent=1))
+    return 0

@@ -1,0 +1,452 @@
+"""Desktop and application video to each viewer over WebRTC (aiortc).
+
+For every live desktop or application view activity this agent shares, each
+viewer (every other present participant except agents and this machine's
+owner) gets its own `RTCPeerConnection` with a `ScreenTrack` fed by mss. The
+relay carries the signaling as ``signal`` messages whose ``data`` is::
+
+    viewer -> agent  {"webrtc": {"type": "request", "activity": 12, "request": "k3j9"}}
+    agent -> viewer  {"webrtc": {"type": "offer", "sdp": ..., "activity": 12, "id": 3, "request": "k3j9"}}
+    viewer -> agent  {"webrtc": {"type": "answer", "sdp": ..., "activity": 12, "id": 3}}
+    viewer -> agent  {"viewmode": "standard" | "sampling", "activity": 12}
+    viewer -> agent  {"frames": "full", "activity": 12}   (no picture yet: repaint over the relay)
+
+aiortc gathers ICE candidates before it returns a local description, so the
+SDP holds them all (no trickle); the viewer likewise answers once gathered.
+``id`` tells an answer to the current offer from a stale one; ``request``
+echoes the viewer's request, so a viewer answers only the offer it asked
+for (not one replayed from before it opened, nor one meant for another tab
+of the same rep). The agent also offers, unasked, to every viewer when a view
+starts: a viewer that cannot answer (a page without WebRTC) then times out,
+and the relay keeps carrying frames for it.
+
+Whenever every viewer's connection is ``connected`` the agent tells
+``sharing.webrtc_connected(True)`` and fallback frames over the relay stop; a
+connection that is not connected within `CONNECT_TIMEOUT` or goes ``failed``
+makes it ``False``, so the relay carries the frames again.
+
+ICE servers: none by default (loopback and LAN); ``TANDEM_ICE_SERVERS`` holds a
+JSON list of RTCIceServer dicts (``urls``, ``username``, ``credential``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import itertools
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import numpy as np
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc.mediastreams import MediaStreamError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 8.0
+CLOCK_RATE = 90000
+TIME_BASE = fractions.Fraction(1, CLOCK_RATE)
+MODES = {"standard": (1, 30), "sampling": (2, 15)}
+"""View mode -> (downscale factor, frames per second)."""
+SCOPES = ("desktop", "application")
+AREA_REFRESH = 0.5  # seconds between asking where a shared window is now
+
+Area = dict  # an mss monitor: {"left", "top", "width", "height"}
+
+
+def ice_servers(env: str | None = None) -> list[RTCIceServer]:
+    """`RTCIceServer`s from ``TANDEM_ICE_SERVERS`` (a JSON list); none by default."""
+    text = os.environ.get("TANDEM_ICE_SERVERS", "") if env is None else env
+    if not text.strip():
+        return []
+    items = json.loads(text)
+    if not isinstance(items, list):
+        raise ValueError("TANDEM_ICE_SERVERS must be a JSON list of RTCIceServer objects")
+    return [RTCIceServer(**item) for item in items]
+
+
+def _plain(msg: Any) -> dict:
+    return msg.model_dump() if hasattr(msg, "model_dump") else dict(msg)
+
+
+def video_activities(state: dict) -> list[dict]:
+    """The desktop and application activities ``state['you']`` shares as video:
+    view activities, and control activities with no view of the same scope."""
+    mine = [a for a in state.get("activities", [])
+            if a["sharer"] == state["you"] and a.get("scope") in SCOPES and a["kind"] in ("view", "control")]
+    views = {a["scope"] for a in mine if a["kind"] == "view"}
+    return [a for a in mine if a["kind"] == "view" or a["scope"] not in views]
+
+
+def viewers(state: dict) -> list[str]:
+    """Who watches what this agent shares: present people other than its owner."""
+    me = next((x for x in state.get("participants", []) if x["pid"] == state["you"]), None)
+    owner = me.get("owner") if me else None
+    return [x["pid"] for x in state.get("participants", [])
+            if x["present"] and x["kind"] != "agent" and x["pid"] not in (state["you"], owner)]
+
+
+class ScreenSource:
+    """One activity's pixels: mss grabs in a worker thread of its own (mss
+    keeps per-thread X resources), shared by all viewers' tracks; a grab
+    younger than ``max_age`` is reused."""
+
+    def __init__(self, area: Callable[[], Area | tuple | None]) -> None:
+        self._area = area
+        self._where: Area | None = None
+        self._where_at = -AREA_REFRESH
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webrtc-capture")
+        self._local = threading.local()
+        self._lock = asyncio.Lock()
+        self._frame: np.ndarray | None = None
+        self._at = 0.0
+
+    def _grab(self, where: Area) -> np.ndarray:
+        sct = getattr(self._local, "sct", None)
+        if sct is None:
+            sct = self._local.sct = _new_mss()
+        shot = sct.grab(where)
+        arr = np.frombuffer(shot.raw, np.uint8).reshape(shot.height, shot.width, 4)
+        # yuv420p wants even sizes
+        return arr[: shot.height & ~1, : shot.width & ~1]
+
+    async def frame(self, max_age: float = 1 / 60) -> np.ndarray:
+        async with self._lock:
+            now = time.monotonic()
+            if self._frame is not None and now - self._at < max_age:
+                return self._frame
+            if now - self._where_at > AREA_REFRESH:
+                area = self._area()
+                self._where, self._where_at = (None if area is None else as_monitor(area)), now
+            if self._where is None:  # nothing may leave the machine now
+                h, w = self._frame.shape[:2] if self._frame is not None else (480, 640)
+                self._frame = np.zeros((h, w, 4), np.uint8)
+            else:
+                self._frame = await asyncio.get_running_loop().run_in_executor(self._pool, self._grab, self._where)
+            self._at = time.monotonic()
+            return self._frame
+
+    def close(self) -> None:
+        def release() -> None:
+            sct = getattr(self._local, "sct", None)
+            if sct is not None:
+                sct.close()
+        self._pool.submit(release)
+        self._pool.shutdown(wait=False)
+
+
+class ScreenTrack(VideoStreamTrack):
+    """One viewer's video: full resolution at ~30 fps (Standard), or half
+    resolution at ~15 fps (Screen sampling)."""
+
+    def __init__(self, source: ScreenSource, mode: str = "standard") -> None:
+        super().__init__()
+        self.source = source
+        self.mode = mode
+        self._start: float | None = None
+        self._next = 0.0
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        scale, fps = MODES[self.mode]
+        now = time.monotonic()
+        if self._start is None:
+            self._start = self._next = now
+        else:
+            self._next = max(self._next + 1 / fps, now - 1 / fps)  # never race to catch up
+            await asyncio.sleep(self._next - now)
+        arr = await self.source.frame()
+        if scale > 1:
+            arr = np.ascontiguousarray(arr[::scale, ::scale])
+            arr = arr[: arr.shape[0] & ~1, : arr.shape[1] & ~1]
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="bgra")
+        frame.pts = int((time.monotonic() - self._start) * CLOCK_RATE)
+        frame.time_base = TIME_BASE
+        return frame
+
+
+@dataclass
+class Viewer:
+    """One viewer's connection for one activity."""
+
+    pid: str
+    pc: RTCPeerConnection
+    track: ScreenTrack
+    offer_id: int
+    state: str = "new"
+    timer: asyncio.Task | None = None
+
+    @property
+    def ok(self) -> bool | None:
+        """True connected, False failed or timed out, None still trying."""
+        if self.state == "connected":
+            return True
+        if self.state in ("failed", "closed", "timeout"):
+            return False
+        return None
+
+
+@dataclass
+class Shared:
+    activity: dict
+    source: ScreenSource
+    viewers: dict[str, Viewer] = field(default_factory=dict)
+    offering: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One offer at a time: closing a connection while it gathers leaks its sockets."""
+
+
+class WebRTC:
+    """Serves the video of this agent's view activities to their viewers.
+
+    Call `on_session_state` and `on_signal` with the relay's messages (or let
+    `attach` register them on a `Link`); `close` when the agent stops.
+    ``send(type, **fields)`` sends a relay message; ``area(activity)`` says
+    which mss monitor (a screen, or a window's rectangle) the activity shows,
+    None while there is nothing to show (a hidden window: black frames);
+    ``connected(bool)`` hears whether WebRTC carries the video to everyone.
+    """
+
+    def __init__(self, send: Callable[..., Any], *, area: Callable[[dict], Area | None] | None = None,
+                 connected: Callable[[bool], Any] | None = None, mode: str = "standard",
+                 repaint: Callable[[], Any] | None = None,
+                 ice: list[RTCIceServer] | None = None) -> None:
+        self._send = send
+        self._mode = mode if mode in MODES else "standard"
+        self._area = area or primary_monitor
+        self._connected = connected or (lambda ok: None)
+        self._repaint = repaint or (lambda: None)
+        self._config = RTCConfiguration(iceServers=ice_servers() if ice is None else ice)
+        self._shared: dict[int, Shared] = {}
+        self._session: str | None = None
+        self._reported: bool | None = None
+        self._modes: dict[tuple[int, str], str] = {}
+        self._ids = itertools.count(int(time.time() * 1000) % 2**31)
+        self._tasks: set[asyncio.Task] = set()
+
+    # --- relay input -----------------------------------------------------
+
+    def on_session_state(self, msg) -> None:
+        """Start, keep or end connections to match the session's activities
+        and present viewers."""
+        state = _plain(msg)
+        self._session = state["session"]
+        if state.get("state") == "ended":
+            live, people = [], []
+        else:
+            live, people = video_activities(state), viewers(state)
+        ids = {a["id"] for a in live}
+        for aid in [a for a in self._shared if a not in ids]:
+            self._spawn(self._end(aid))
+        for act in live:
+            shared = self._shared.get(act["id"])
+            if shared is None:
+                source = ScreenSource(lambda act=act: self._area(act))
+                shared = self._shared[act["id"]] = Shared(act, source)
+                log.info("video for activity %s (%s) to %s", act["id"], act["scope"], ", ".join(people) or "nobody yet")
+            for pid in [p for p in shared.viewers if p not in people]:
+                self._spawn(self._drop(shared, pid))
+            for pid in people:
+                if pid not in shared.viewers:
+                    self._spawn(self._offer(shared, pid))
+
+    def on_signal(self, msg) -> None:
+        """A viewer's answer, request for an offer, or view mode."""
+        sig = _plain(msg)
+        data, sender = sig.get("data") or {}, sig.get("sender")
+        rtc = data.get("webrtc")
+        shared = self._find(data.get("activity"))
+        if shared is None:
+            return
+        if "viewmode" in data and data["viewmode"] in MODES:
+            self._modes[(shared.activity["id"], sender)] = data["viewmode"]
+            viewer = shared.viewers.get(sender)
+            if viewer is not None and viewer.track.mode != data["viewmode"]:
+                log.info("viewer %s: %s -> %s", sender, viewer.track.mode, data["viewmode"])
+                viewer.track.mode = data["viewmode"]
+        if data.get("frames") == "full" and self._reported is not True:
+            self._repaint()  # a viewer that opened on a still screen has no picture yet
+        if not isinstance(rtc, dict):
+            return
+        if rtc.get("type") == "request":
+            nonce = rtc.get("request")
+            self._spawn(self._offer(shared, sender, nonce if isinstance(nonce, str) else None))
+        elif rtc.get("type") == "answer" and isinstance(rtc.get("sdp"), str):
+            viewer = shared.viewers.get(sender)
+            if viewer is not None and rtc.get("id", viewer.offer_id) == viewer.offer_id:
+                self._spawn(self._answer(viewer, rtc["sdp"]))
+
+    def _find(self, activity) -> Shared | None:
+        if activity in self._shared:
+            return self._shared[activity]
+        return next(iter(self._shared.values()), None) if activity is None and len(self._shared) == 1 else None
+
+    # --- connections -------------------------------------------------------
+
+    async def _offer(self, shared: Shared, pid: str, request: str | None = None) -> None:
+        async with shared.offering:
+            if self._shared.get(shared.activity["id"]) is shared:
+                await self._offer_now(shared, pid, request)
+
+    async def _offer_now(self, shared: Shared, pid: str, request: str | None) -> None:
+        old = shared.viewers.pop(pid, None)
+        if old is not None:
+            await self._close(old)
+        pc = RTCPeerConnection(self._config)
+        track = ScreenTrack(shared.source, self._modes.get((shared.activity["id"], pid), self._mode))
+        viewer = Viewer(pid, pc, track, next(self._ids))
+        shared.viewers[pid] = viewer
+        pc.addTrack(track)
+
+        @pc.on("connectionstatechange")
+        def changed() -> None:
+            self._state(viewer, pc.connectionState)
+
+        try:
+            await pc.setLocalDescription(await pc.createOffer())
+        except Exception:
+            if viewer.state == "closed":
+                return  # replaced or ended while gathering
+            raise
+        if viewer.state == "closed" or shared.viewers.get(pid) is not viewer:
+            return  # replaced, or the view ended, while gathering
+        viewer.timer = asyncio.ensure_future(self._deadline(viewer))
+        sent = self._send("signal", session=self._session, to=pid, data={"webrtc": {
+            "type": "offer", "sdp": pc.localDescription.sdp,
+            "activity": shared.activity["id"], "id": viewer.offer_id, "request": request}})
+        if asyncio.iscoroutine(sent) or isinstance(sent, asyncio.Future):
+            await sent
+
+    async def _answer(self, viewer: Viewer, sdp: str) -> None:
+        if viewer.pc.signalingState != "have-local-offer":
+            return
+        try:
+            await viewer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        except Exception as exc:  # a malformed answer fails this viewer, not the agent
+            log.warning("viewer %s: bad answer: %s", viewer.pid, exc)
+            self._state(viewer, "failed")
+
+    async def _deadline(self, viewer: Viewer) -> None:
+        await asyncio.sleep(CONNECT_TIMEOUT)
+        if viewer.state != "connected":
+            self._state(viewer, "timeout")
+
+    def _state(self, viewer: Viewer, new: str) -> None:
+        if new == viewer.state or viewer.state == "closed":
+            return
+        log.info("viewer %s: %s -> %s", viewer.pid, viewer.state, new)
+        viewer.state = new
+        if new == "connected" and viewer.timer:
+            viewer.timer.cancel()
+        self._report()
+
+    def _report(self) -> None:
+        """Tell sharing whether WebRTC reaches every viewer, when that changes."""
+        every = [v.ok for s in self._shared.values() for v in s.viewers.values()]
+        if False in every:
+            ok = False
+        elif every and all(every):
+            ok = True
+        else:
+            return
+        if ok is not self._reported:
+            log.info("webrtc: %s -> %s", self._reported, ok)
+            self._reported = ok
+            self._connected(ok)
+
+    async def _close(self, viewer: Viewer) -> None:
+        viewer.state = "closed"
+        if viewer.timer:
+            viewer.timer.cancel()
+        viewer.track.stop()
+        await viewer.pc.close()
+
+    async def _drop(self, shared: Shared, pid: str) -> None:
+        viewer = shared.viewers.pop(pid, None)
+        if viewer is not None:
+            await self._close(viewer)
+            self._report()
+
+    async def _end(self, aid: int) -> None:
+        shared = self._shared.pop(aid, None)
+        if shared is None:
+            return
+        log.info("video for activity %s ended", aid)
+        for viewer in list(shared.viewers.values()):
+            await self._close(viewer)
+        shared.source.close()
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webrtc task failed", exc_info=task.exception())
+
+    async def close(self) -> None:
+        """Close every connection (the agent stops or unpairs)."""
+        for aid in list(self._shared):
+            await self._end(aid)
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def attach(link, sharing=None, **kwargs) -> WebRTC:
+    """A `WebRTC` wired to ``link`` (session_state and signal messages) and to
+    ``sharing``: its ``webrtc_connected``, its quality as the default view
+    mode, and the area each of its shares captures."""
+    if sharing is not None:
+        kwargs.setdefault("connected", sharing.webrtc_connected)
+        kwargs.setdefault("area", lambda activity: sharing_area(sharing, activity))
+        repaint = getattr(sharing, "repaint", None)
+        if repaint is not None:
+            kwargs.setdefault("repaint", repaint)
+        quality = getattr(sharing, "quality", None)
+        kwargs.setdefault("mode", getattr(quality, "name", "standard"))
+    rtc = WebRTC(link.send, **kwargs)
+    link.on("session_state", rtc.on_session_state)
+    link.on("signal", rtc.on_signal)
+    return rtc
+
+
+def sharing_area(sharing, activity: dict):
+    """What `agent.sharing` captures for ``activity``: the shared window's
+    rectangle (None while it is hidden), else its monitor."""
+    share = getattr(sharing, "shares", {}).get(activity["id"])
+    rect = share.area() if share is not None else None
+    if rect is not None or activity.get("scope") == "application":
+        return rect
+    with _new_mss() as sct:
+        mons = sct.monitors
+        n = getattr(sharing, "monitor", 1)
+        return dict(mons[n if 0 <= n < len(mons) else 1 if len(mons) > 1 else 0])
+
+
+def as_monitor(area) -> Area:
+    """An mss monitor dict from one, or from a (left, top, width, height) tuple."""
+    if isinstance(area, dict):
+        return {k: int(area[k]) for k in ("left", "top", "width", "height")}
+    left, top, width, height = area
+    return {"left": int(left), "top": int(top), "width": int(width), "height": int(height)}
+
+
+def _new_mss():
+    import mss
+    return (getattr(mss, "MSS", None) or mss.mss)()
+
+
+def primary_monitor(activity: dict | None = None) -> Area:
+    """The first monitor (mss numbering), for a desktop without a choice."""
+    with _new_mss() as sct:
+        return dict(sct.monitors[1] if len(sct.monitors) > 1 else sct.monitors[0])

@@ -1,0 +1,185 @@
+// The desktop viewer: a tab of its own (?session=) showing a desktop or an
+// application that a Support Manager shares (agent/webrtc.py). Its own
+// connection as the same rep asks the agent for a WebRTC offer and shows the
+// video; when WebRTC cannot connect, the agent sends FRAMES over the relay and
+// they are painted on a canvas instead. With a control activity of this rep,
+// the rep's input goes back in CONTROL frames.
+import { KIND, encodeJson } from './lib/frames.js';
+import { createConnection } from '../../server/static/connection.js';
+import { createCommands } from './rep/commands.js';
+import { createDesktopCanvas } from './rep/desktop-canvas.js';
+import { createDesktopInput } from './rep/desktop-input.js';
+import { createDesktopPeer } from './rep/desktop-peer.js';
+import { $, formatNumber } from './rep/dom.js';
+import { has, localize, setDocumentLanguage, t } from './rep/i18n.js';
+import { loadSettings, wsUrlOf } from './rep/settings.js';
+import { desktopControl, desktopView } from './rep/viewer-launch.js';
+
+const RELAY_LIVE_MS = 3000; // frames this recent: the relay carries the picture
+const ASK_MS = 10000; // ask for a new offer while WebRTC is not up
+const REPAINT_MS = 3000; // ask for a whole picture over the relay while none shows
+const params = new URLSearchParams(location.search);
+const sessionId = params.get('session');
+const useWebRTC = params.get('webrtc') !== '0'; // ?webrtc=0: relay frames only
+
+let state = null;
+let view = null; // the desktop/application activity shown
+let control = null; // its control activity, when this rep holds it
+let ended = false;
+let connection = null;
+let askedAt = 0;
+let repaintAt = 0;
+let asked = null; // the nonce of our latest request: only its offer is answered
+
+const stage = $('desktop-stage');
+const video = $('desktop-video');
+const canvas = $('desktop-canvas');
+const commands = createCommands((type, fields) => connection.send(type, fields));
+const frames = createDesktopCanvas(canvas);
+const peer = createDesktopPeer({
+  onStream: (stream) => { video.srcObject = stream; video.play().catch(() => {}); },
+  onState: (s) => { video.dataset.connectionState = s; render(); },
+  sendAnswer: (answer) => view && commands.signal(sessionId, view.sharer, { webrtc: answer, activity: view.id }),
+});
+
+const overWebRTC = () => peer.state() === 'connected';
+
+function render() {
+  const transport = overWebRTC() ? 'webrtc' : frames.live(RELAY_LIVE_MS) ? 'relay' : 'none';
+  stage.dataset.transport = transport;
+  video.hidden = transport === 'relay';
+  canvas.hidden = transport !== 'relay';
+  const status = ended ? 'ended' : !state ? 'connecting' : !view ? 'no_view'
+    : transport === 'none' ? 'connecting' : control ? 'control' : transport;
+  $('desktop-status').dataset.state = status;
+  $('desktop-status').textContent = t('desktop_status_' + status);
+  stage.dataset.control = control ? 'on' : 'off';
+  const amRep = state && state.role !== 'customer';
+  $('desktop-request-control').hidden = !view || Boolean(control) || !amRep || ended;
+  $('desktop-stop-control').hidden = !control;
+}
+
+function askForOffer() {
+  if (!useWebRTC || !view || ended || !connection || !connection.isReady()) return;
+  askedAt = Date.now();
+  asked = Math.random().toString(36).slice(2, 10);
+  commands.signal(sessionId, view.sharer, { webrtc: { type: 'request', activity: view.id, request: asked }, activity: view.id });
+}
+
+// A still screen sends no frames: a viewer that opens on one asks for a whole picture.
+function askForRepaint() {
+  if (!view || ended || !connection || !connection.isReady()) return;
+  repaintAt = Date.now();
+  commands.signal(sessionId, view.sharer, { frames: 'full', activity: view.id });
+}
+
+function onSessionState(msg) {
+  state = msg;
+  $('desktop-session').textContent = t('session_number', { number: formatNumber(msg.number) });
+  const next = desktopView(msg);
+  const changed = !next || !view || next.id !== view.id;
+  view = next;
+  if (changed) {
+    peer.close();
+    frames.reset();
+    if (view) {
+      sendViewMode();
+      askForOffer();
+    }
+  }
+  const c = desktopControl(msg);
+  control = c && c.peer === msg.you ? c : null;
+  render();
+}
+
+function onSignal(msg) {
+  if (msg.session !== sessionId || !view || msg.sender !== view.sharer) return;
+  const offer = msg.data && msg.data.webrtc;
+  if (!useWebRTC || !offer || offer.type !== 'offer' || typeof offer.sdp !== 'string') return;
+  if (offer.activity != null && offer.activity !== view.id) return;
+  if (!asked || offer.request !== asked) return; // unasked, replayed, or another tab's
+  peer.answer(offer).catch((err) => showError(String(err)));
+}
+
+function onFrame(frame) {
+  if (frame.kind !== KIND.frames || !view || frame.stream !== view.stream) return;
+  const wasLive = frames.live(RELAY_LIVE_MS);
+  frames.add(frame.body);
+  if (!wasLive) setTimeout(render, 50);
+}
+
+function sendViewMode() {
+  if (view && connection && connection.isReady()) {
+    commands.signal(sessionId, view.sharer, { viewmode: $('desktop-mode').value, activity: view.id });
+  }
+}
+
+function showError(text) {
+  $('desktop-error').textContent = text;
+  $('desktop-error').hidden = false;
+  setTimeout(() => { $('desktop-error').hidden = true; }, 8000);
+}
+
+const handlers = {
+  session_state(msg) { if (msg.session === sessionId) onSessionState(msg); },
+  signal: onSignal,
+  session_ended(msg) {
+    if (msg.session !== sessionId) return;
+    ended = true;
+    view = null;
+    control = null;
+    peer.close();
+    render();
+  },
+  error(msg) {
+    if (msg.code === 'resync' || msg.code === 'unauthorized') return;
+    showError(`${has('error_' + msg.code) ? t('error_' + msg.code) : t('error_unknown')} ${msg.message}`);
+  },
+};
+
+function wire() {
+  createDesktopInput(stage, {
+    surface: () => (canvas.hidden ? video : canvas),
+    isOn: () => Boolean(control) && stage.dataset.transport !== 'none',
+    send: (body) => control && connection.sendFrame(KIND.control, control.stream, encodeJson(body)),
+  });
+  $('desktop-mode').addEventListener('change', sendViewMode);
+  $('desktop-request-control').addEventListener('click', () => {
+    if (view) commands.requestGrant(sessionId, 'control', view.scope);
+  });
+  $('desktop-stop-control').addEventListener('click', () => { if (control && control.grant) commands.revokeGrant(sessionId, control.grant); });
+  // The relay stopped sending frames, or WebRTC never came: look again.
+  setInterval(() => {
+    render();
+    if (view && !overWebRTC() && Date.now() - askedAt > ASK_MS) askForOffer();
+    if (view && stage.dataset.transport === 'none' && Date.now() - repaintAt > REPAINT_MS) askForRepaint();
+  }, 1000);
+}
+
+async function main() {
+  setDocumentLanguage();
+  localize();
+  wire();
+  const settings = await loadSettings();
+  if (!sessionId || !settings.token) {
+    $('desktop-status').textContent = t(sessionId ? 'status_signed_out' : 'viewer_no_session');
+    return;
+  }
+  connection = createConnection({
+    url: wsUrlOf(settings.relay),
+    token: settings.token,
+    storeKey: 'tandem-desktop:' + sessionId,
+    client: 'extension',
+    onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
+    onStatus: (s) => {
+      if (s !== 'connected') { $('desktop-status').textContent = t('status_' + s); return; }
+      if (view) { sendViewMode(); askForOffer(); }
+      render();
+    },
+    onFrame,
+  });
+  connection.open();
+  render();
+}
+
+main();

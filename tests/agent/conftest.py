@@ -1,0 +1,261 @@
+"""Agent test harness: a real Xvfb with real xcalc windows, a real relay, the
+agent as a subprocess, and the rep and customer as protocol clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from websockets.sync.client import connect
+
+from server.protocol import FRAME_HEADER
+from tests.conftest import ADMIN_PASSWORD, LiveRelay
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 20.0
+
+pytestmark = pytest.mark.skipif(not shutil.which("Xvfb") or not shutil.which("xcalc"), reason="needs Xvfb and xcalc")
+
+
+def wait_for(predicate, timeout: float = TIMEOUT, what: str = "condition", step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class X:
+    """An Xvfb display and the programs started on it (all stopped by PID)."""
+
+    def __init__(self) -> None:
+        # -displayfd: Xvfb picks a free display number itself and writes it
+        # back, so parallel test runs never race for one
+        read, write = os.pipe()
+        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24",
+                                      "-nolisten", "tcp"], pass_fds=(write,),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write)
+        with os.fdopen(read) as f:
+            ready, _, _ = select.select([f], [], [], 10)
+            line = f.readline().strip() if ready else ""
+        assert line.isdigit(), "Xvfb did not start"
+        self.number = int(line)
+        self.display = f":{self.number}"
+        self.procs: list[subprocess.Popen] = []
+        self.env = {**os.environ, "DISPLAY": self.display}
+
+    def xdotool(self, *args: str) -> str:
+        return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=10).stdout
+
+    def start_window(self, argv: list[str], title: str) -> int:
+        before = set(self.xdotool("search", "--name", f"^{title}$").split())
+        proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        ids = wait_for(lambda: set(self.xdotool("search", "--onlyvisible", "--name", f"^{title}$").split()) - before,
+                       10, f"window {title}")
+        return int(sorted(ids)[0])
+
+    def geometry(self, wid: int) -> tuple[int, int, int, int]:
+        """(x, y, w, h) of a window's inside (border excluded) in root coordinates, per xwininfo."""
+        out = subprocess.run(["xwininfo", "-id", str(wid)], env=self.env, capture_output=True, text=True,
+                             timeout=10).stdout
+        info = dict(line.strip().split(":", 1) for line in out.splitlines() if ":" in line)
+        b = int(info["Border width"])  # xwininfo's corner is outside the border
+        return (int(info["Absolute upper-left X"]) + b, int(info["Absolute upper-left Y"]) + b,
+                int(info["Width"]), int(info["Height"]))
+
+    def grab(self, rect: tuple[int, int, int, int]) -> np.ndarray:
+        """RGB pixels of a root rectangle, read in a separate process (DISPLAY of this X)."""
+        x, y, w, h = rect
+        code = ("import mss,sys;s=mss.MSS();i=s.grab({'left':%d,'top':%d,'width':%d,'height':%d});"
+                "sys.stdout.buffer.write(i.rgb)") % (x, y, w, h)  # noqa: UP031
+        out = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, timeout=10, check=True)
+        return np.frombuffer(out.stdout, dtype=np.uint8).reshape(h, w, 3)
+
+    def stop(self) -> None:
+        for p in [*self.procs, self.proc]:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+
+class Peer:
+    """A protocol client over a real websocket: numbered sends; JSON messages
+    and binary frames collected as they arrive."""
+
+    def __init__(self, ws_url: str, token: str) -> None:
+        self.ws = connect(ws_url, max_size=None, max_queue=None, open_timeout=10).__enter__()
+        self.seq = 0
+        self.messages: list[dict] = []
+        self.frames: list[tuple[int, int, bytes]] = []
+        self.ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
+        self.welcome = self.expect("welcome")
+
+    def send(self, type_: str, **fields) -> int:
+        self.seq += 1
+        self.ws.send(json.dumps({"type": type_, "seq": self.seq, **fields}))
+        return self.seq
+
+    def pump(self, timeout: float) -> None:
+        try:
+            raw = self.ws.recv(timeout=timeout)
+        except TimeoutError:
+            return
+        if isinstance(raw, bytes):
+            kind, stream, _seq = FRAME_HEADER.unpack_from(raw)
+            self.frames.append((kind, stream, raw[FRAME_HEADER.size:]))
+        else:
+            self.messages.append(json.loads(raw))
+
+    def drain(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.pump(max(0.01, end - time.monotonic()))
+
+    def expect(self, type_: str, pred=lambda m: True, timeout: float = TIMEOUT) -> dict:
+        deadline = time.monotonic() + timeout
+        start = 0
+        while True:
+            for i in range(start, len(self.messages)):
+                m = self.messages[i]
+                if m.get("type") == type_ and pred(m):
+                    del self.messages[: i + 1]
+                    return m
+            start = len(self.messages)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {type_} within {timeout}s; got {[m.get('type') for m in self.messages]}")
+            self.pump(min(left, 0.2))
+
+    def state(self, pred, timeout: float = TIMEOUT) -> dict:
+        return self.expect("session_state", pred, timeout)
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+class Scene:
+    """Relay + rep + customer in an active session + the customer's agent."""
+
+    def __init__(self, relay: LiveRelay, x: X, tmp: Path) -> None:
+        self.relay, self.x, self.tmp = relay, x, tmp
+        self.http = httpx.Client(base_url=relay.base, timeout=10)
+        admin = self._signin("admin@localhost", ADMIN_PASSWORD)
+        r = self.http.post("/api/admin/reps", headers={"Authorization": f"Bearer {admin}"},
+                           json={"email": "rita@example.com", "name": "Rita", "password": "rep-password-1"})
+        assert r.status_code == 201, r.text
+        self.rep = Peer(relay.ws_url, self._signin("rita@example.com", "rep-password-1"))
+        self.rep.send("start_session")
+        st = self.rep.state(lambda m: True)
+        self.session, self.number = st["session"], st["number"].replace(" ", "")
+        r = self.http.post("/api/join", json={"number": self.number, "name": "Ann"})
+        assert r.status_code == 200, r.text
+        self.customer_token = r.json()["token"]
+        self.customer = Peer(relay.ws_url, self.customer_token)
+        self.rep.state(lambda m: m["tools_available"])
+        self.agent: subprocess.Popen | None = None
+        self.agent_log = tmp / "agent.log"
+        self.state_dir = tmp / "agent-state"
+        self.agent_pid: str | None = None
+        self.last_grant = 0
+
+    def _signin(self, email: str, password: str) -> str:
+        r = self.http.post("/api/signin", json={"email": email, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()["token"]
+
+    @property
+    def agent_env(self) -> dict:
+        return {**self.x.env, "TANDEM_AGENT_STATE": str(self.state_dir), "PYTHONPATH": str(ROOT)}
+
+    def start_agent(self, *extra: str) -> str:
+        r = self.http.post(f"/api/sessions/{self.session}/pairing",
+                           headers={"Authorization": f"Bearer {self.customer_token}"})
+        assert r.status_code == 200, r.text
+        code = r.json()["code"]
+        self._log_file = self.agent_log.open("wb")
+        self.agent = subprocess.Popen(
+            [sys.executable, "-m", "agent", "pair", "--relay", self.relay.base, self.number, code,
+             "--name", "Ann's PC", *extra],
+            env=self.agent_env, cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT)
+        st = self.rep.state(lambda m: any(p["kind"] == "agent" and p["present"] for p in m["participants"]))
+        self.agent_pid = next(p["pid"] for p in st["participants"] if p["kind"] == "agent")
+        return self.agent_pid
+
+    def grant(self, kind: str, scope: str, approve: bool = True) -> dict:
+        """Rep requests; the customer decides. Returns the rep's view of the grant."""
+        self.rep.send("request_grant", session=self.session, kind=kind, scope=scope)
+
+        def new(g: dict) -> bool:
+            return g["state"] == "pending" and g["kind"] == kind and g["id"] > self.last_grant
+        st = self.customer.state(lambda m: any(new(g) for g in m["grants"]))
+        g = next(g for g in st["grants"] if new(g))
+        self.last_grant = g["id"]
+        self.customer.send("decide_grant", session=self.session, grant=g["id"], approve=approve)
+        if approve:
+            self.rep.state(lambda m: any(x["id"] == g["id"] and x["state"] == "approved" for x in m["grants"]))
+        else:
+            self.rep.state(lambda m: all(x["id"] != g["id"] for x in m["grants"]))
+        return g
+
+    def activity(self, grant_id: int) -> dict:
+        st = self.rep.state(lambda m: any(a.get("grant") == grant_id for a in m["activities"]))
+        return next(a for a in st["activities"] if a.get("grant") == grant_id)
+
+    def close(self) -> None:
+        if self.agent is not None and self.agent.poll() is None:
+            self.agent.terminate()
+            try:
+                self.agent.wait(5)
+            except subprocess.TimeoutExpired:
+                self.agent.kill()
+                self.agent.wait()
+        if self.agent is not None:
+            self._log_file.close()
+        for peer in (self.rep, self.customer):
+            peer.close()
+        self.http.close()
+
+
+@pytest.fixture
+def xserver():
+    x = X()
+    yield x
+    x.stop()
+
+
+@pytest.fixture
+def xcalc(xserver: X) -> int:
+    return xserver.start_window(["xcalc"], "Calculator")
+
+
+@pytest.fixture
+def scene(tmp_path: Path, xserver: X, request):
+    relay = LiveRelay(tmp_path).start()
+    s = None
+    try:
+        s = Scene(relay, xserver, tmp_path)
+        yield s
+    finally:
+        if s is not None:
+            s.close()
+        relay.stop()
+        rep = getattr(request.node, "rep_call", None)
+        if s is not None and s.agent_log.exists() and (rep is None or rep.failed):
+            print(f"--- agent log ---\n{s.agent_log.read_text()}")
