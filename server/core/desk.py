@@ -472,7 +472,8 @@ class Desk(QueueDesk, PairingDesk):
             s.waiting_since = row.get("waiting_since")
             s.transfer_message = row.get("transfer_message")
             for x in row["participants"]:
-                who = Participant(x["pid"], x["kind"], x["name"], x["role"], x["account_id"], present=False)
+                who = Participant(x["pid"], x["kind"], x["name"], x["role"], x["account_id"], present=False,
+                                  owner=x.get("owner"))
                 s.participants[who.pid] = who
                 self._channels[who.pid] = (rep_channel(who.account_id) if who.kind == "rep"
                                            else customer_channel(who.pid))

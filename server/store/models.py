@@ -115,6 +115,7 @@ participants = Table(
     Column("account_id", Integer),
     Column("name", String(200), nullable=False),
     Column("role", String(20), nullable=False),
+    Column("owner", String(64)),
     Column("joined_at", Float, nullable=False),
     Column("left_at", Float),
     Column("left_reason", String(200)),

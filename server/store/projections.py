@@ -72,6 +72,7 @@ def _participant_joined(conn: Connection, r: Record) -> None:
         "account_id": d.get("account_id"),
         "name": d.get("name") or "",
         "role": d.get("role", "customer"),
+        "owner": d.get("owner"),
         "left_at": None,
         "left_reason": None,
     }
@@ -249,7 +250,7 @@ def live_sessions(conn: Connection) -> list[dict[str, Any]]:
     live = s.c.state != "ended"
     session_rows = conn.execute(select(s).where(live).order_by(s.c.created_at, s.c.id)).all()
     people = conn.execute(
-        select(p.c.session_id, p.c.pid, p.c.kind, p.c.account_id, p.c.name, p.c.role)
+        select(p.c.session_id, p.c.pid, p.c.kind, p.c.account_id, p.c.name, p.c.role, p.c.owner)
         .join(s, s.c.id == p.c.session_id)
         .where(live, p.c.left_at.is_(None))
         .order_by(p.c.session_id, p.c.ordinal)

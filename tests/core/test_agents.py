@@ -100,3 +100,15 @@ def test_agent_is_not_a_customer(h):
     h.desk.pairing_code(RepActor(1), s.id, "333333", h.now)
     h.desk.pair_agent(s.number, "333333", "Rita's PC", h.now)
     assert s.tools_available is False  # a rep's own agent is no customer
+
+
+def test_a_restored_session_remembers_whose_support_manager_is_whose(h):
+    h.desk.restore([{
+        "session_id": "s1", "number": "123456789", "kind": "outbound", "queue": None, "state": "active",
+        "created_at": 1.0, "waiting_since": None, "transfer_message": None, "selected_pid": "c1",
+        "participants": [
+            {"pid": "r1", "kind": "rep", "account_id": 1, "name": "Rita", "role": "primary", "owner": None},
+            {"pid": "c1", "kind": "customer", "account_id": None, "name": "Ann", "role": "customer", "owner": None},
+            {"pid": "a1", "kind": "agent", "account_id": None, "name": "PC", "role": "agent", "owner": "c1"},
+        ]}], {})
+    assert h.desk.sessions["s1"].agent_of("c1").pid == "a1"

@@ -193,8 +193,8 @@ async def test_live_sessions_exclude_ended_sessions_and_people_who_left(store):
     [live] = await store.live_sessions()
     assert live["session_id"] == "live-one" and live["number"] == "222222222" and live["state"] == "active"
     assert live["participants"] == [
-        {"pid": "r1", "kind": "rep", "account_id": 1, "name": "Rita", "role": "assistant"},
-        {"pid": "r2", "kind": "rep", "account_id": 2, "name": "Sam", "role": "primary"},
+        {"pid": "r1", "kind": "rep", "account_id": 1, "name": "Rita", "role": "assistant", "owner": None},
+        {"pid": "r2", "kind": "rep", "account_id": 2, "name": "Sam", "role": "primary", "owner": None},
     ]
     assert await store.max_ids() == {"grant_id": 1, "activity_id": 3, "message_id": 1, "note_id": 1}
 
@@ -282,7 +282,7 @@ async def test_opening_twice_is_idempotent(db_url):
         async with second._engine.connect() as conn:
             versions = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
             pragmas = [(await conn.exec_driver_sql(f"PRAGMA {p}")).scalar() for p in ("journal_mode", "foreign_keys")]
-        assert versions == [("0001",)]
+        assert versions == [("0002",)]
         assert pragmas == ["wal", 1]
         assert await second.count_accounts() == 1
 
