@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint schema clean extension e2e
+.PHONY: run test bench lint schema clean extension e2e agent
 
 EXT_SRC := $(shell find extension/src extension/static -type f ! -path '*/generated/*' 2>/dev/null) extension/build.mjs server/schema/protocol.schema.json
 
@@ -55,6 +55,11 @@ $(VENV)/.stamp-system:
 test: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
+
+# The Support Manager into this checkout's venv: `.venv/bin/tandem-agent pair ...`
+agent: | $(PY)
+	$(PIP) install -q -e '.[agent]'
+	@echo "\n  Support Manager installed: .venv/bin/tandem-agent pair --relay http://$(HOST):$(PORT) NUMBER CODE\n"
 
 lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check server agent tests e2e bench
