@@ -56,6 +56,9 @@ import { createConnection } from './connection.js';
     agentPair: $('agent-pair'),
     agentCode: $('agent-code'),
     agentCommand: $('agent-command'),
+    files: $('files'),
+    filesList: $('files-list'),
+    filesError: $('files-error'),
   };
 
   // --- persistent state ----------------------------------------------------
@@ -204,6 +207,7 @@ import { createConnection } from './connection.js';
     setChatEnabled(state.state !== 'ended' && repHere);
     ui.leave.disabled = state.state === 'ended';
     renderAgent(state);
+    if (!filesTimer) refreshFiles();
   }
 
   // --- Support Manager (the native agent) -----------------------------------
@@ -237,6 +241,73 @@ import { createConnection } from './connection.js';
     }
   }
   ui.agentPair.addEventListener('click', getPairingCode);
+
+  // --- files the rep published (server/files.py) ------------------------------
+
+  const FILES_POLL_MS = 5000;
+  let filesTimer = null;
+  let filesBusy = false;
+
+  function authorized(path) {
+    return fetch(path, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  }
+
+  function sizeText(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  }
+
+  async function refreshFiles() {
+    clearTimeout(filesTimer);
+    filesTimer = null;
+    if (filesBusy || !sessionId || !current || (current.state !== 'open' && current.state !== 'active')) return;
+    filesBusy = true;
+    try {
+      const response = await authorized(`/api/sessions/${encodeURIComponent(sessionId)}/files`);
+      if (response.ok) renderFiles((await response.json()).files);
+    } catch (_) { /* offline for a moment: the next poll tries again */ } finally {
+      filesBusy = false;
+    }
+    filesTimer = setTimeout(refreshFiles, FILES_POLL_MS);
+  }
+
+  function renderFiles(files) {
+    ui.files.hidden = files.length === 0;
+    ui.filesList.replaceChildren(...files.map((file) => {
+      const item = document.createElement('li');
+      const name = document.createElement('span');
+      name.className = 'file-name';
+      name.textContent = `${file.name} (${sizeText(file.size)})`;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'button';
+      button.dataset.file = file.id;
+      button.textContent = t('customer.files.download');
+      button.addEventListener('click', () => download(file));
+      item.append(name, ' ', button);
+      return item;
+    }));
+  }
+
+  // A plain link cannot carry the token, so the file is fetched and saved from a Blob.
+  async function download(file) {
+    ui.filesError.hidden = true;
+    try {
+      const response = await authorized(`/api/sessions/${encodeURIComponent(sessionId)}/files/${encodeURIComponent(file.id)}`);
+      if (!response.ok) throw new Error(String(response.status));
+      const url = URL.createObjectURL(await response.blob());
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = file.name;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (_) {
+      ui.filesError.hidden = false;
+    }
+  }
 
   function finish(reason) {
     connection.close(); // never reconnect; forgets the stream
