@@ -12,7 +12,7 @@ EXT_SRC := $(shell find extension/src extension/static -type f ! -path '*/genera
 
 $(PY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
-	  echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; \
+	  echo "installing python3-venv"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
 	  $(PYTHON) -m venv $(VENV); }
 	@$(PIP) install -q --upgrade pip
 
@@ -26,7 +26,7 @@ $(VENV)/.stamp-dev: pyproject.toml | $(PY)
 
 # The extension and the website snippet (server/static/tandem.js), built with esbuild.
 extension/node_modules/.package-lock.json: extension/package.json extension/package-lock.json
-	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	cd extension && npm ci --no-audit --no-fund --loglevel=error
 
 extension/dist/manifest.json: extension/node_modules/.package-lock.json $(EXT_SRC)
@@ -49,7 +49,7 @@ SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool
 $(VENV)/.stamp-system:
 	@missing=""; for f in $(SYSTEM_TOOLS); do [ -x $$f ] || missing=1; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && \
-	  apt-get install -y -qq chromium xvfb x11-apps xdotool >/dev/null; fi
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium xvfb x11-apps xdotool >/dev/null; fi
 	@mkdir -p $(VENV) && touch $@
 
 test: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
