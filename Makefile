@@ -8,11 +8,16 @@ PORT   ?= 8000
 
 .PHONY: run test bench lint schema clean extension e2e agent
 
+# apt-get update runs once per checkout, and only when something is missing.
+APT_STAMP := .apt-updated
+apt_install = { [ -f $(APT_STAMP) ] || { apt-get update -qq && touch $(APT_STAMP); }; \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; }
+
 EXT_SRC := $(shell find extension/src extension/static -type f ! -path '*/generated/*' 2>/dev/null) extension/build.mjs server/schema/protocol.schema.json
 
 $(PY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
-	  echo "installing python3-venv"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+	  echo "installing python3-venv"; $(call apt_install,python3-venv); \
 	  $(PYTHON) -m venv $(VENV); }
 	@$(PIP) install -q --upgrade pip
 
@@ -26,7 +31,7 @@ $(VENV)/.stamp-dev: pyproject.toml | $(PY)
 
 # The extension and the website snippet (server/static/tandem.js), built with esbuild.
 extension/node_modules/.package-lock.json: extension/package.json extension/package-lock.json
-	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@command -v npm >/dev/null || $(call apt_install,nodejs npm)
 	cd extension && npm ci --no-audit --no-fund --loglevel=error
 
 extension/dist/manifest.json: extension/node_modules/.package-lock.json $(EXT_SRC)
@@ -48,8 +53,7 @@ run: $(VENV)/.stamp-server extension
 SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool
 $(VENV)/.stamp-system:
 	@missing=""; for f in $(SYSTEM_TOOLS); do [ -x $$f ] || missing=1; done; \
-	if [ -n "$$missing" ]; then apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium xvfb x11-apps xdotool >/dev/null; fi
+	if [ -n "$$missing" ]; then $(call apt_install,chromium xvfb x11-apps xdotool); fi
 	@mkdir -p $(VENV) && touch $@
 
 test: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
