@@ -23,15 +23,22 @@ def test_published_file_appears_on_the_customer_page_and_downloads_intact(relay,
         page = customer_browser().new_page()
         customer_joins(page, relay.base, msg["number"].replace(" ", ""), "Ann")
         expect(page.locator("#status")).to_be_visible()
+        # shown while the session is live, empty until the rep publishes
+        expect(page.locator("#files")).to_be_visible(timeout=10000)
+        expect(page.locator("#files-empty")).to_be_visible()
         content = secrets.token_bytes(200_000)
         r = relay.http.post(f"/api/sessions/{msg['session']}/files", params={"name": "invoice.pdf"},
                             content=content, headers=relay.headers(token))
         assert r.status_code == 201, r.text
         item = page.locator("#files-list li").filter(has_text="invoice.pdf")
-        expect(item).to_be_visible(timeout=15000)
+        expect(item).to_be_visible(timeout=10000)  # the page polls every 5 s
+        expect(item.locator(".file-size")).to_contain_text("195.3")  # 200,000 bytes
+        expect(page.locator("#files-empty")).to_be_hidden()
         with page.expect_download() as download:
             item.locator("button").click()
         saved = tmp_path / "got.pdf"
         download.value.save_as(saved)
         assert download.value.suggested_filename == "invoice.pdf"
         assert saved.read_bytes() == content
+        expect(item.locator("button")).to_be_enabled()
+        expect(page.locator("#files-error")).to_be_hidden()

@@ -58,6 +58,7 @@ import { createConnection } from './connection.js';
     agentCommand: $('agent-command'),
     files: $('files'),
     filesList: $('files-list'),
+    filesEmpty: $('files-empty'),
     filesError: $('files-error'),
   };
 
@@ -207,7 +208,7 @@ import { createConnection } from './connection.js';
     setChatEnabled(state.state !== 'ended' && repHere);
     ui.leave.disabled = state.state === 'ended';
     renderAgent(state);
-    if (!filesTimer) refreshFiles();
+    renderFiles(state);
   }
 
   // --- Support Manager (the native agent) -----------------------------------
@@ -243,70 +244,129 @@ import { createConnection } from './connection.js';
   ui.agentPair.addEventListener('click', getPairingCode);
 
   // --- files the rep published (server/files.py) ------------------------------
+  //
+  // The rep publishes files over the HTTP API; nothing about them comes over
+  // the WebSocket, so while the session is live this page asks for the list
+  // every FILES_POLL_MS, and once more on every session_state.
 
   const FILES_POLL_MS = 5000;
+  const REVOKE_MS = 10000;
   let filesTimer = null;
-  let filesBusy = false;
+  let filesLoading = false;
+  let filesAgain = false;
 
   function authorized(path) {
-    return fetch(path, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    return fetch(path, { headers: { Authorization: `Bearer ${TOKEN}` }, cache: 'no-store' });
   }
 
-  function sizeText(bytes) {
-    if (bytes < 1024) return `${bytes} B`;
-    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  function filesUrl(id) {
+    const base = `/api/sessions/${encodeURIComponent(sessionId)}/files`;
+    return id ? `${base}/${encodeURIComponent(id)}` : base;
   }
 
-  async function refreshFiles() {
-    clearTimeout(filesTimer);
-    filesTimer = null;
-    if (filesBusy || !sessionId || !current || (current.state !== 'open' && current.state !== 'active')) return;
-    filesBusy = true;
+  function formatSize(bytes) {
+    const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'];
+    let value = Number(bytes) || 0;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
     try {
-      const response = await authorized(`/api/sessions/${encodeURIComponent(sessionId)}/files`);
-      if (response.ok) renderFiles((await response.json()).files);
-    } catch (_) { /* offline for a moment: the next poll tries again */ } finally {
-      filesBusy = false;
+      return new Intl.NumberFormat(document.documentElement.lang || undefined, {
+        style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: unit ? 1 : 0,
+      }).format(value);
+    } catch (_) {
+      return `${value.toFixed(unit ? 1 : 0)} ${['B', 'KB', 'MB', 'GB'][unit]}`;
     }
-    filesTimer = setTimeout(refreshFiles, FILES_POLL_MS);
   }
 
-  function renderFiles(files) {
-    ui.files.hidden = files.length === 0;
-    ui.filesList.replaceChildren(...files.map((file) => {
-      const item = document.createElement('li');
-      const name = document.createElement('span');
-      name.className = 'file-name';
-      name.textContent = `${file.name} (${sizeText(file.size)})`;
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'button';
-      button.dataset.file = file.id;
-      button.textContent = t('customer.files.download');
-      button.addEventListener('click', () => download(file));
-      item.append(name, ' ', button);
-      return item;
-    }));
+  function showFilesError(text) {
+    ui.filesError.textContent = text;
+    ui.filesError.hidden = !text;
+  }
+
+  function buildFile(file) {
+    const li = document.createElement('li');
+    li.className = 'file-item';
+    const name = document.createElement('span');
+    name.className = 'file-name';
+    name.textContent = file.name;
+    const size = document.createElement('span');
+    size.className = 'file-size';
+    size.textContent = formatSize(file.size);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button file-download';
+    button.dataset.file = file.id;
+    button.textContent = t('customer.files.download');
+    button.setAttribute('aria-label', t('customer.files.download_label', { name: file.name }));
+    button.addEventListener('click', () => downloadFile(file, button));
+    li.append(name, size, button);
+    return li;
   }
 
   // A plain link cannot carry the token, so the file is fetched and saved from a Blob.
-  async function download(file) {
-    ui.filesError.hidden = true;
+  async function downloadFile(file, button) {
+    if (!sessionId) return;
+    button.disabled = true;
+    button.textContent = t('customer.files.downloading');
+    showFilesError('');
     try {
-      const response = await authorized(`/api/sessions/${encodeURIComponent(sessionId)}/files/${encodeURIComponent(file.id)}`);
+      const response = await authorized(filesUrl(file.id));
+      if (response.status === 404) {
+        showFilesError(t('customer.files.gone', { name: file.name }));
+        return;
+      }
       if (!response.ok) throw new Error(String(response.status));
       const url = URL.createObjectURL(await response.blob());
       const link = document.createElement('a');
       link.href = url;
       link.download = file.name;
+      link.hidden = true;
       document.body.append(link);
       link.click();
       link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      setTimeout(() => URL.revokeObjectURL(url), REVOKE_MS);
     } catch (_) {
-      ui.filesError.hidden = false;
+      showFilesError(t('customer.files.download_failed', { name: file.name }));
+    } finally {
+      button.disabled = false;
+      button.textContent = t('customer.files.download');
     }
+  }
+
+  async function loadFiles() {
+    if (!sessionId || filesTimer === null) return;
+    if (filesLoading) { filesAgain = true; return; }
+    filesLoading = true;
+    try {
+      const response = await authorized(filesUrl());
+      if (response.status === 404) return; // no longer live: session_ended follows
+      if (!response.ok) throw new Error(String(response.status));
+      const body = await response.json();
+      if (filesTimer === null) return; // ended meanwhile
+      const files = Array.isArray(body.files) ? body.files : [];
+      syncList(ui.filesList, files, buildFile);
+      ui.filesEmpty.hidden = files.length > 0;
+      if (ui.filesError.textContent === t('customer.files.list_failed')) showFilesError('');
+    } catch (_) {
+      // Offline for a moment, or refused: say so; the next poll tries again.
+      showFilesError(t('customer.files.list_failed'));
+    } finally {
+      filesLoading = false;
+      if (filesAgain) { filesAgain = false; loadFiles(); }
+    }
+  }
+
+  function stopFiles() {
+    clearInterval(filesTimer);
+    filesTimer = null;
+    ui.files.hidden = true;
+  }
+
+  function renderFiles(state) {
+    if (state.state !== 'open' && state.state !== 'active') { stopFiles(); return; }
+    ui.files.hidden = false;
+    if (filesTimer === null) filesTimer = setInterval(loadFiles, FILES_POLL_MS);
+    loadFiles();
   }
 
   function finish(reason) {
@@ -319,6 +379,7 @@ import { createConnection } from './connection.js';
     ui.position.hidden = true;
     ui.grants.replaceChildren();
     ui.banners.replaceChildren();
+    stopFiles();
     setChatEnabled(false);
     ui.leave.disabled = true;
     try { sessionStorage.removeItem(CHAT_KEY); } catch (_) { /* nothing to forget */ }
