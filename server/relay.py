@@ -62,6 +62,7 @@ class Relay:
         self._links: dict[str, str] = {}
         self._records: list = []
         self._records_ready = asyncio.Event()
+        self._writing = asyncio.Lock()
         self._gone_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task] = []
 
@@ -223,17 +224,19 @@ class Relay:
             await self._write_records()
 
     async def _write_records(self) -> None:
-        while self._records:
-            batch, self._records = self._records, []
-            try:
-                await self.store.record(batch)
-            except Exception:
-                log.exception("could not store %d records; retrying", len(batch))
-                self._records[:0] = batch
-                await asyncio.sleep(1.0)
+        # One writer at a time: a drain() waits for a batch already on its way.
+        async with self._writing:
+            while self._records:
+                batch, self._records = self._records, []
+                try:
+                    await self.store.record(batch)
+                except Exception:
+                    log.exception("could not store %d records; retrying", len(batch))
+                    self._records[:0] = batch
+                    await asyncio.sleep(1.0)
 
     async def drain(self) -> None:
-        """Wait until every record so far is in the store (tests, shutdown)."""
+        """Wait until every record so far is in the store (reports, shutdown)."""
         await self._write_records()
 
     async def _tick_loop(self) -> None:
