@@ -5,14 +5,13 @@
 // they are painted on a canvas instead. With a control activity of this rep,
 // the rep's input goes back in CONTROL frames.
 import { KIND, encodeJson } from './lib/frames.js';
-import { createConnection } from '../../server/static/connection.js';
 import { createCommands } from './rep/commands.js';
 import { createDesktopCanvas } from './rep/desktop-canvas.js';
 import { createDesktopInput } from './rep/desktop-input.js';
 import { createDesktopPeer } from './rep/desktop-peer.js';
 import { $, formatNumber } from './rep/dom.js';
-import { has, localize, setDocumentLanguage, t } from './rep/i18n.js';
-import { loadSettings, wsUrlOf } from './rep/settings.js';
+import { has, t } from './rep/i18n.js';
+import { openSessionTab } from './rep/session-tab.js';
 import { desktopControl, desktopView } from './rep/viewer-launch.js';
 
 const RELAY_LIVE_MS = 3000; // frames this recent: the relay carries the picture
@@ -157,27 +156,19 @@ function wire() {
 }
 
 async function main() {
-  setDocumentLanguage();
-  localize();
   wire();
-  const settings = await loadSettings();
-  if (!sessionId || !settings.token) {
-    $('desktop-status').textContent = t(sessionId ? 'status_signed_out' : 'viewer_no_session');
-    return;
-  }
-  connection = createConnection({
-    url: wsUrlOf(settings.relay),
-    token: settings.token,
-    storeKey: 'tandem-desktop:' + sessionId,
-    client: 'extension',
-    onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
-    onStatus: (s) => {
-      if (s !== 'connected') { $('desktop-status').textContent = t('status_' + s); return; }
+  connection = await openSessionTab({
+    sessionId,
+    statusId: 'desktop-status',
+    storePrefix: 'tandem-desktop:',
+    handlers,
+    onConnected: () => {
       if (view) { sendViewMode(); askForOffer(); }
       render();
     },
     onFrame,
   });
+  if (!connection) return;
   connection.open();
   render();
 }

@@ -8,12 +8,11 @@ import 'rrweb/dist/style.css';
 import { KIND, encodeJson, decodeJson } from './lib/frames.js';
 import { createCommands } from './rep/commands.js';
 import { $, formatNumber } from './rep/dom.js';
-import { createConnection } from '../../server/static/connection.js';
-import { has, localize, setDocumentLanguage, t } from './rep/i18n.js';
+import { has, t } from './rep/i18n.js';
 import { trackPointer } from './rep/pointer.js';
 import { createRemoteControl } from './rep/remote-control.js';
 import { createReplay } from './rep/replay.js';
-import { loadSettings, wsUrlOf } from './rep/settings.js';
+import { openSessionTab } from './rep/session-tab.js';
 import { tabControl, tabView } from './rep/viewer-launch.js';
 
 const SNAPSHOT_ASK_MS = 3000;
@@ -129,23 +128,16 @@ function wire() {
 }
 
 async function main() {
-  setDocumentLanguage();
-  localize();
   wire();
-  const settings = await loadSettings();
-  if (!sessionId || !settings.token) {
-    $('viewer-status').textContent = t(sessionId ? 'status_signed_out' : 'viewer_no_session');
-    return;
-  }
-  connection = createConnection({
-    url: wsUrlOf(settings.relay),
-    token: settings.token,
-    storeKey: 'tandem-viewer:' + sessionId,
-    client: 'extension',
-    onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
-    onStatus: (s) => { if (s !== 'connected') { $('viewer-status').textContent = t('status_' + s); } else showStatus(); },
+  connection = await openSessionTab({
+    sessionId,
+    statusId: 'viewer-status',
+    storePrefix: 'tandem-viewer:',
+    handlers,
+    onConnected: showStatus,
     onFrame,
   });
+  if (!connection) return;
   connection.open();
   showStatus();
 }
