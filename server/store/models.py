@@ -185,3 +185,39 @@ transfers = Table(
     Column("message", Text),
     Column("at", Float, nullable=False),
 )
+
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# The customer's exit survey: at most one rating per customer per session.
+ratings = Table(
+    "ratings",
+    metadata,
+    _session_fk(),
+    Column("pid", String(64), primary_key=True),
+    Column("score", Integer, nullable=False),  # 1..5
+    Column("comment", Text),
+    Column("at", Float, nullable=False),
+)
+
+# One row per recording activity; the media lives in files under the
+# recordings folder (`path` is relative to it).
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("activity_id", Integer, nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float),
+    Column("bytes", Integer, nullable=False, default=0),
+    Column("deleted_at", Float),
+)

@@ -282,7 +282,7 @@ async def test_opening_twice_is_idempotent(db_url):
         async with second._engine.connect() as conn:
             versions = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
             pragmas = [(await conn.exec_driver_sql(f"PRAGMA {p}")).scalar() for p in ("journal_mode", "foreign_keys")]
-        assert versions == [("0002",)]
+        assert versions == [("0003",)]
         assert pragmas == ["wal", 1]
         assert await second.count_accounts() == 1
 
