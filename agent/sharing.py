@@ -158,6 +158,8 @@ class Sharing:
         link.on("session_state", self._on_state)
         link.on("welcome", self._on_welcome)
         link.on_frame(StreamKind.CONTROL, self._on_control)
+        from .recording import RecordingFrames  # RECORD frames while the session is recorded
+        self.recording = RecordingFrames(self)
 
     @property
     def frames_wanted(self) -> bool:

@@ -39,6 +39,9 @@ class SidePanel:
 
     def __init__(self, context: BrowserContext) -> None:
         self.page: Page = extension_page(context, "sidepanel.html")
+        # End, Leave and the transfers ask window.confirm: the rep says yes
+        # (one handler: a second one would answer a dialog already answered).
+        self.page.on("dialog", lambda dialog: dialog.accept())
         self.front()
 
     def front(self) -> None:
@@ -48,8 +51,6 @@ class SidePanel:
         of a persistent context, and the viewer tab the extension opens when a
         rep accepts an inbound customer, both take the front."""
         self.page.bring_to_front()
-        # End, Leave and the transfers ask window.confirm: the rep says yes.
-        self.page.on("dialog", lambda dialog: dialog.accept())
 
     # --- sign-in and status ----------------------------------------------------
 

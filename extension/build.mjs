@@ -38,6 +38,8 @@ const modules = {
   sidepanel: 'src/sidepanel.js',
   viewer: 'src/viewer.js',
   desktop: 'src/desktop.js',
+  files: 'src/files.js',
+  call: 'src/call.js',
   options: 'src/options.js',
 };
 const scripts = { content: 'src/content.js' };
@@ -61,12 +63,18 @@ async function main() {
     ...common, entryPoints: [snippetSrc], format: 'iife', minify: true,
     outfile: join(here, '..', 'server', 'static', 'tandem.js'),
   } : null;
+  // The recording player, a relay page: server/static/playback.js (+ .css).
+  const playbackSrc = join(here, 'src', 'playback.js');
+  const playback = existsSync(playbackSrc) ? {
+    ...common, entryPoints: [playbackSrc], format: 'iife', minify: true,
+    outfile: join(here, '..', 'server', 'static', 'playback.js'),
+  } : null;
   if (watch) {
-    for (const opts of [ext, content, snippet].filter(Boolean)) await (await context(opts)).watch();
+    for (const opts of [ext, content, snippet, playback].filter(Boolean)) await (await context(opts)).watch();
     console.log('watching for changes');
     return;
   }
-  await Promise.all([build(ext), build(content), snippet && build(snippet)]);
+  await Promise.all([build(ext), build(content), snippet && build(snippet), playback && build(playback)]);
   console.log(`built extension into ${dist}${snippet ? ' and server/static/tandem.js' : ''}`);
 }
 

@@ -14,6 +14,7 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "grant_timeout": 60,
     "offer_timeout": 30,
     "chat_with_customers": True,
+    "recording_retention_days": 0,
 }
 
 

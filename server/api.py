@@ -370,6 +370,8 @@ class Policies(Body):
     grant_timeout: Annotated[int | None, Field(default=None, ge=5, le=600)] = None
     offer_timeout: Annotated[int | None, Field(default=None, ge=5, le=600)] = None
     chat_with_customers: bool | None = None
+    recording_retention_days: Annotated[int | None, Field(default=None, ge=0, le=3650)] = None
+    """Recordings older than this are deleted; 0 keeps them forever."""
 
 
 @api.route("GET", "/api/admin/policies", summary="Session policies", auth="admin", response=Policies, tag="admin")

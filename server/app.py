@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, files, pages
+from . import api, canned, files, pages, playback, ratings, reports
 from .auth import generate_password, hash_password
 from .config import Settings
 from .relay import Relay
@@ -88,6 +89,8 @@ class Cors:
     (``/api/help``, ``/api/join``) from the snippet."""
 
     PATHS = ("/api/help", "/api/join", "/api/queues")
+    # the exit survey: /api/sessions/{session}/rating (the capability token in Authorization)
+    RATING = re.compile(r"/api/sessions/[^/]+/rating")
 
     def __init__(self, app, origins: tuple[str, ...]) -> None:
         self.app = app
@@ -95,7 +98,7 @@ class Cors:
 
     async def __call__(self, scope, receive, send) -> None:
         origin = None
-        if scope["type"] == "http" and scope["path"] in self.PATHS:
+        if scope["type"] == "http" and (scope["path"] in self.PATHS or self.RATING.fullmatch(scope["path"])):
             origin = dict(scope["headers"]).get(b"origin", b"").decode()
             if origin not in self.origins:
                 origin = None
@@ -104,7 +107,7 @@ class Cors:
             return
         cors = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin"),
                 (b"access-control-allow-methods", b"GET, POST"),
-                (b"access-control-allow-headers", b"content-type"), (b"access-control-max-age", b"600")]
+                (b"access-control-allow-headers", b"content-type, authorization"), (b"access-control-max-age", b"600")]
         if scope["method"] == "OPTIONS":
             await send({"type": "http.response.start", "status": 204, "headers": cors})
             await send({"type": "http.response.body", "body": b""})
@@ -136,7 +139,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     static = Path(__file__).parent / "static"
     app = Starlette(
-        routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *pages.routes,
+        routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
+                *reports.routes, *playback.routes, *pages.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins)],
         lifespan=lifespan,

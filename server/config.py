@@ -6,6 +6,7 @@ with other values and hand it to `create_app`.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass, field, fields
@@ -29,6 +30,37 @@ def _secret_key(env: dict[str, str], var: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+ICE_SCHEMES = ("stun:", "turn:", "turns:")
+
+
+def parse_ice_servers(text: str) -> tuple[dict, ...]:
+    """``TANDEM_ICE_SERVERS``: a JSON list of ``{"urls", "username"?,
+    "credential"?}`` (the standard's RTCIceServer). Raises ValueError saying
+    what is wrong."""
+    if not text.strip():
+        return ()
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"TANDEM_ICE_SERVERS is not valid JSON: {exc}") from None
+    if not isinstance(items, list):
+        raise ValueError("TANDEM_ICE_SERVERS must be a JSON list of {urls, username, credential} objects")
+    servers = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) - {"urls", "username", "credential"}:
+            raise ValueError(f"TANDEM_ICE_SERVERS[{i}] must be an object with urls, username, credential only")
+        urls = item.get("urls")
+        listed = [urls] if isinstance(urls, str) else urls
+        if not listed or not isinstance(listed, list) or not all(
+                isinstance(u, str) and u.startswith(ICE_SCHEMES) for u in listed):
+            raise ValueError(f"TANDEM_ICE_SERVERS[{i}].urls must be stun:, turn: or turns: URLs")
+        for key in ("username", "credential"):
+            if key in item and not isinstance(item[key], str):
+                raise ValueError(f"TANDEM_ICE_SERVERS[{i}].{key} must be a string")
+        servers.append(dict(item))
+    return tuple(servers)
 
 
 @dataclass
@@ -83,6 +115,17 @@ class Settings:
     """Where reps' published files are kept; None: ``var_dir / "files"`` (var/files)."""
     max_file_bytes: int = 200 * 1024 * 1024
 
+    # recordings (server/recording.py)
+    recordings_dir: Path | None = None
+    """Where session recordings are written; None: ``var_dir / "recordings"``."""
+    retention_check_interval: float = 3600.0
+    """Seconds between two sweeps for recordings past the retention policy."""
+
+    # video and voice (WebRTC between browsers; the relay only signals)
+    ice_servers: tuple[dict, ...] = ()
+    """STUN/TURN servers handed to every client in ``welcome``; empty: host
+    candidates only (enough on loopback and a LAN). See `parse_ice_servers`."""
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Every field can be set as ``TANDEM_<FIELD>`` (``TANDEM_SMTP_PORT=2525``);
@@ -96,8 +139,10 @@ class Settings:
             if raw is None or f.name in ("var_dir", "secret_key"):
                 continue
             current = getattr(s, f.name)
-            if f.name == "files_dir":
+            if f.name in ("files_dir", "recordings_dir"):
                 value = Path(raw) if raw else None
+            elif f.name == "ice_servers":
+                value = parse_ice_servers(raw)
             elif isinstance(current, bool):
                 value = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(current, (int, float)) and not isinstance(current, bool):

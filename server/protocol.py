@@ -268,9 +268,19 @@ class Account(Message):
     queues: list[str]
 
 
+class IceServer(Message):
+    """One STUN or TURN server for WebRTC, as the standard's ``RTCIceServer``."""
+
+    urls: str | list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
 class Welcome(Message):
     """Answer to `Hello`. ``client_seq`` is the last client ``seq`` the relay
-    processed: the client resends anything after it."""
+    processed: the client resends anything after it. ``ice_servers`` are the
+    STUN/TURN servers browsers use for video and voice (empty: host candidates
+    only, enough on a LAN)."""
 
     type: Literal["welcome"] = "welcome"
     role: Literal["rep", "customer", "agent"]
@@ -281,6 +291,7 @@ class Welcome(Message):
     """Send back in the next `Hello` to resume this stream after a drop."""
     client_seq: int = 0
     resume_window: float
+    ice_servers: list[IceServer] = Field(default_factory=list)
 
 
 class Error(Message):
@@ -467,6 +478,7 @@ class StreamKind(enum.IntEnum):
     CONTROL = 2  # input events, controller -> sharer (needs a control activity)
     FILE = 3  # file chunks (needs a files activity)
     FRAMES = 4  # fallback screen frames, sharer -> viewers
+    RECORD = 5  # screen frames for the recorder only, sharer -> relay, never forwarded
 
 
 FRAME_HEADER = struct.Struct("!BII")

@@ -22,6 +22,7 @@ from .core.desk import Actor, CustomerActor, Desk, RepActor
 from .core.routing import QueueConfig
 from .core.session import Session
 from .ratelimit import RateLimiter
+from .recording import Recorder
 from .store import Account, open_store
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Relay:
         self._writing = asyncio.Lock()
         self._gone_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task] = []
+        self.recorder = Recorder(self)
 
     # --- life cycle ---------------------------------------------------------
 
@@ -84,6 +86,7 @@ class Relay:
             log.info("restored %d live sessions", len(rows))
         self._tasks = [asyncio.create_task(self._tick_loop(), name="tick"),
                        asyncio.create_task(self._record_loop(), name="records")]
+        await self.recorder.start()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -92,6 +95,7 @@ class Relay:
         for handle in self._gone_timers.values():
             handle.cancel()
         await self._write_records()
+        await self.recorder.close()
         await self.broker.disconnect()
         await self.store.close()
 
@@ -127,6 +131,8 @@ class Relay:
             await self.flush()
 
     def frame_targets(self, actor: Actor, kind: int, stream: int) -> list[str]:
+        if kind == p.StreamKind.RECORD:
+            return self.recorder.accept_record_frame(actor, stream)
         return self.desk.route_frame(actor, kind, stream)
 
     async def online(self, actor: Actor) -> None:
@@ -211,6 +217,7 @@ class Relay:
                     self.settings.resume_window, lambda ch=channel: asyncio.ensure_future(self.broker.forget(ch)))
         records = self.desk.records_to_store()
         if records:
+            self.recorder.observe(records)
             self._records.extend(records)
             self._records_ready.set()
             for r in records:

@@ -228,7 +228,8 @@ class Connection:
                               multi_session=account.multi_session,
                               queues=list(account.queues)) if account else None,
             resumed=resumed, resume=key, client_seq=self.resume.client_seq,
-            resume_window=relay.settings.resume_window)
+            resume_window=relay.settings.resume_window,
+            ice_servers=[p.IceServer(**x) for x in relay.settings.ice_servers])
 
     async def _refuse(self, why: str) -> bool:
         self.outbox.reply(p.Error(code="unauthorized", message=why))
@@ -297,6 +298,7 @@ class Connection:
         publish = self.relay.broker.publish
         for channel in targets:
             await publish(channel, data)
+        self.relay.recorder.frame(kind, stream, data)
 
     def _error(self, code: str, message: str, ref: int | None = None) -> None:
         self.outbox.reply(p.Error(code=code, message=message, ref=ref))

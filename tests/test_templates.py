@@ -13,6 +13,8 @@ from pydantic import BaseModel
 
 from server import i18n, protocol
 from server.i18n import LANGUAGES
+from server.report_tables import Link, Row, Table, bar_chart
+from server.store import CannedReply
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 STATIC = Path(i18n.__file__).parent / "static"
@@ -104,7 +106,8 @@ CONTEXTS = {
     },
     "admin_queues.html": {"queues": QUEUES, "error": None, "base_url": "https://help.example.com"},
     "admin_policies.html": {"policies": {"auto_record": True, "grant_timeout": 60,
-                                         "offer_timeout": 30.0, "chat_with_customers": False},
+                                         "offer_timeout": 30.0, "chat_with_customers": False,
+                                         "recording_retention_days": 30},
                             "error": EVIL},
     "admin_sessions.html": {
         "sessions": [
@@ -122,19 +125,41 @@ CONTEXTS = {
     "demo.html": {"demo_queue": "shop"},
     "invite.html": {"invitee": "customer", "number": "123 456 789", "token": "abc.def", "error": None},
     "message.html": {"title": EVIL, "message": EVIL},
+    "playback.html": {"recording": {"id": 3, "session_id": EVIL, "started_at": 1_700_000_000.0,
+                                    "ended_at": None}},
     "api_docs.html": {"endpoints": [
         Endpoint("POST", "/api/join", EVIL, "none", JoinBody, 200, "customers"),
         Endpoint("GET", "/api/me", "The signed-in rep", "rep", None, 200, "reps"),
         Endpoint("GET", "/api/admin/reps", "Reps", "admin", None, 200, "admin"),
     ]},
 }
+REPORT_TABLE = Table(["Session", "Text"], [Row([Link("123 456 789", "/reports/sessions/s1"), EVIL], "reps-only")])
+REPORT_FILTERS = {"from": "2026-01-01", "to": "", "rep": "1", "queue": "billing"}
+REPORT_LISTS = {"reps": [Account(1, "ann@example.com", EVIL, True, True, 3, True, (), True)], "queues": QUEUES,
+                "filters": REPORT_FILTERS, "error": None, "csv_link": "/reports/sessions?format=csv"}
+CONTEXTS |= {
+    "admin_canned.html": {"replies": [CannedReply(1, EVIL, EVIL, 1.0, 1.0)], "error": None,
+                          "title_max": 80, "text_max": 4000},
+    "report_macros.html": {},
+    "report_sessions.html": {"table": REPORT_TABLE, "charts": [bar_chart(EVIL, [(EVIL, 3, "3"), ("Bo", 0, "0")])],
+                             **REPORT_LISTS},
+    "report_reps.html": {"table": Table(["Rep"]), "charts": [], **REPORT_LISTS},
+    "report_session.html": {
+        "report": {"ratings": [{"score": 4, "comment": EVIL}]},
+        "info": {"number": "123 456 789", "queue": "billing", "created": "2026-01-01 10:00:00", "started": "",
+                 "ended": "", "duration": "", "queue_wait": "0:01:00", "rating": "4/5"},
+        "participants": Table(["Name"], [Row([EVIL])]), "table": REPORT_TABLE, "csv_link": "/x?format=csv"},
+}
 EXTRA = {
+    "report_sessions.html (bad filter)": ("report_sessions.html", {**REPORT_LISTS, "table": None, "charts": [],
+                                                                   "error": EVIL, "csv_link": None}),
     "invite.html (rep)": ("invite.html", {"invitee": "rep", "number": "123 456 789",
                                           "token": "abc.def", "error": EVIL}),
     "message.html (signed in)": ("message.html", {"title": "Gone", "message": "Session ended",
                                                    "user": User(EVIL, True)}),
 }
-CASES = {name: (name, ctx) for name, ctx in CONTEXTS.items()} | EXTRA
+# report_macros.html holds only macros: the report pages render them
+CASES = {name: (name, ctx) for name, ctx in CONTEXTS.items() if name != "report_macros.html"} | EXTRA
 
 
 def render(template, lang, ctx, missing=None):

@@ -16,6 +16,7 @@ import { createSessions } from './rep/sessions.js';
 import { loadSettings, onSettingsChanged, signOut, wsUrlOf } from './rep/settings.js';
 import { mountSignInForm } from './rep/signin-form.js';
 import { maybeOpenViewer, noteAccepted } from './rep/viewer-launch.js';
+import { maybeOpenCall } from './rep/media-launch.js';
 import { wireStartCard } from './rep/start-card.js';
 
 const AFRESH_MS = 5000; // after a fresh stream, what the relay has not resent by then is gone
@@ -94,6 +95,7 @@ const handlers = {
       invite.open(sessions.get(msg.session));
     }
     maybeOpenViewer(msg);
+    maybeOpenCall(msg);
   },
   session_ended(msg) { invite.closeFor(msg.session); sessions.close(msg.session, msg.reason); },
   chat_message(msg) { const entry = sessions.get(msg.session); if (entry) receiveChat(entry, msg, ctx); },

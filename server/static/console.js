@@ -7,6 +7,7 @@
 //   the console UI      renders what the relay says. Every visible string comes
 //                       from the catalog; what people typed is set with
 //                       textContent only.
+import { cannedPicker, insertReply } from './canned-replies.js';
 import { createConnection } from './connection.js';
 
 (() => {
@@ -380,6 +381,14 @@ import { createConnection } from './connection.js';
       sendInvite(entry);
     });
     part(panel, 'invite-email').addEventListener('change', () => refreshMailto(entry));
+
+    const picker = cannedPicker({
+      label: t('console.canned.label'),
+      choose: t('console.canned.choose'),
+      onPick: (text) => insertReply(part(panel, 'chat-text'), text),
+    });
+    part(panel, 'chat-form').before(picker.element);
+    picker.load('', TOKEN);
 
     part(panel, 'chat-form').addEventListener('submit', (event) => {
       event.preventDefault();

@@ -7,6 +7,8 @@
 // (`last_seq`), and resends whatever was not processed. Counters, outbox and
 // chat survive a reload in sessionStorage, keyed by the session token.
 import { createConnection } from './connection.js';
+import { createCustomerMedia } from './customer-media.js';
+import { createSurvey, sendRating } from './survey.js';
 
 (() => {
   const root = document.getElementById('tandem-customer');
@@ -207,6 +209,8 @@ import { createConnection } from './connection.js';
     const repHere = state.participants.some((p) => p.kind === 'rep' && p.present);
     setChatEnabled(state.state !== 'ended' && repHere);
     ui.leave.disabled = state.state === 'ended';
+    document.getElementById('recording').hidden = state.state === 'ended'
+      || !state.activities.some((a) => a.kind === 'recording');
     renderAgent(state);
     renderFiles(state);
   }
@@ -380,9 +384,25 @@ import { createConnection } from './connection.js';
     ui.grants.replaceChildren();
     ui.banners.replaceChildren();
     stopFiles();
+    media.end();
     setChatEnabled(false);
     ui.leave.disabled = true;
+    offerSurvey();
     try { sessionStorage.removeItem(CHAT_KEY); } catch (_) { /* nothing to forget */ }
+  }
+
+  // The exit survey (survey.js), once a rep has been with the customer.
+  let served = false;
+  function offerSurvey() {
+    const slot = document.getElementById('survey-slot');
+    if (!served || !sessionId || !slot || slot.firstChild) return;
+    const SURVEY = 'customer.survey.'; // + title, legend, star, comment, submit, thanks, need_score, error, error_network
+    const text = (name, vars) => t(SURVEY + name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), vars);
+    const session = sessionId;
+    slot.append(createSurvey({
+      text,
+      send: (score, comment) => sendRating('', session, TOKEN, score, comment, text('errorNetwork')),
+    }).element);
   }
 
   // --- wire ----------------------------------------------------------------
@@ -402,14 +422,23 @@ import { createConnection } from './connection.js';
   // Queue a message for the relay; it is (re)sent until a welcome confirms it.
   function send(type, fields) { connection.send(type, fields); }
 
+  // Video and voice (customer-media.js).
+  const media = createCustomerMedia({ t, send });
+
   const handlers = {
     welcome(msg) {
       // The connection has resent what the relay did not process.
       if (msg.pid) you = msg.pid;
+      media.welcome(msg);
       if (current) renderState(current);
       else setStatus('customer.status.connecting');
     },
-    session_state(msg) { renderState(msg); },
+    session_state(msg) {
+      renderState(msg);
+      media.update(msg);
+      if (msg.participants.some((p) => p.kind === 'rep' && p.present)) served = true;
+    },
+    signal(msg) { media.signal(msg); },
     chat_message(msg) {
       if (msg.reps_only) return;
       if (chat.some((line) => line.id === msg.id)) return;

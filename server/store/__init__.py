@@ -15,6 +15,7 @@ import importlib
 
 from server.store.base import (
     Account,
+    CannedReply,
     Conflict,
     NotFound,
     Queue,
@@ -22,7 +23,7 @@ from server.store.base import (
     StoreError,
 )
 
-__all__ = ["Account", "BACKENDS", "Conflict", "NotFound", "Queue", "Store", "StoreError", "open_store"]
+__all__ = ["Account", "BACKENDS", "CannedReply", "Conflict", "NotFound", "Queue", "Store", "StoreError", "open_store"]
 
 BACKENDS: dict[str, str] = {
     "sqlite+aiosqlite": "server.store.sql:SqlStore",

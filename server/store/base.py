@@ -59,6 +59,17 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class CannedReply:
+    """A reply an admin wrote once for reps to insert into the chat."""
+
+    id: int
+    title: str
+    text: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     """A WebACD queue customers wait in (``/help?queue=NAME``)."""
 
@@ -244,3 +255,63 @@ class Store(ABC):
     @abstractmethod
     async def sessions(self, limit: int = 100) -> list[dict[str, Any]]:
         """The most recent `limit` session rows, newest first."""
+
+    # canned replies, ratings, reports -------------------------------------
+
+    @abstractmethod
+    async def list_canned(self) -> list[CannedReply]:
+        """Every canned reply, by title."""
+
+    @abstractmethod
+    async def create_canned(self, title: str, text: str) -> CannedReply:
+        """Add a canned reply; ValueError when title or text is empty."""
+
+    @abstractmethod
+    async def update_canned(self, id: int, title: str, text: str) -> CannedReply:
+        """Change a canned reply; raises `NotFound`, ValueError on empty fields."""
+
+    @abstractmethod
+    async def delete_canned(self, id: int) -> bool:
+        """Remove a canned reply; False when there was none."""
+
+    @abstractmethod
+    async def add_rating(self, session_id: str, pid: str, score: int, comment: str | None) -> None:
+        """Keep a customer's exit-survey rating (score 1..5, else ValueError).
+        Raises `NotFound` unless `pid` is a customer of the session, and
+        `Conflict` when that customer has rated it already."""
+
+    # recordings (server/recording.py writes the files) --------------------
+
+    @abstractmethod
+    async def create_recording(self, session_id: str, activity_id: int, path: str, started_at: float) -> int:
+        """Add a recording of a session (its file at `path`, relative to the
+        recordings folder); returns its id. The session must be stored."""
+
+    @abstractmethod
+    async def finish_recording(self, id: int, ended_at: float, size: int) -> None:
+        """The recording's file is complete: `size` bytes, ended at `ended_at`."""
+
+    @abstractmethod
+    async def get_recording(self, id: int) -> dict[str, Any] | None:
+        """The row (id, session_id, activity_id, path, started_at, ended_at,
+        bytes, deleted_at) plus ``account_ids``, the accounts of the reps who
+        took part in the session; None if there is no such recording."""
+
+    @abstractmethod
+    async def list_recordings(self, session_id: str | None = None, unfinished: bool = False) -> list[dict[str, Any]]:
+        """Recordings not deleted (of one session, or all; only those without
+        ended_at when `unfinished`), oldest first."""
+
+    @abstractmethod
+    async def delete_expired_recordings(self, before: float) -> list[dict[str, Any]]:
+        """Mark deleted every recording that started before `before` and is
+        finished; returns those rows (the caller removes their files)."""
+
+    @abstractmethod
+    async def report_sessions(self, start: float | None = None, end: float | None = None,
+                              account_id: int | None = None, queue: str | None = None) -> list[dict[str, Any]]:
+        """Session rows for the reports, see `server.store.reports.sessions`."""
+
+    @abstractmethod
+    async def report_session(self, session_id: str) -> dict[str, Any] | None:
+        """One session's report, see `server.store.reports.session_details`."""

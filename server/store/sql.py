@@ -31,8 +31,10 @@ from sqlalchemy.pool import StaticPool
 from server.core.records import Record
 from server.store import models as m
 from server.store import projections
+from server.store import reports as report_queries
 from server.store.base import (
     Account,
+    CannedReply,
     Conflict,
     NotFound,
     Queue,
@@ -124,6 +126,18 @@ def _queue(row: Any) -> Queue:
     return Queue(
         name=row.name, title=row.title, routing=row.routing, offer_timeout=row.offer_timeout, created_at=row.created_at
     )
+
+
+def _canned(row: Any) -> CannedReply:
+    return CannedReply(id=row.id, title=row.title, text=row.text, created_at=row.created_at,
+                       updated_at=row.updated_at)
+
+
+def _canned_fields(title: str, text: str) -> dict[str, str]:
+    title, text = str(title).strip(), str(text).strip()
+    if not title or not text:
+        raise ValueError("a canned reply needs a title and a text")
+    return {"title": title, "text": text}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -401,3 +415,114 @@ class SqlStore(Store):
         query = select(m.sessions).order_by(m.sessions.c.created_at.desc(), m.sessions.c.id.desc()).limit(limit)
         async with self._read() as conn:
             return _rows(await conn.execute(query))
+
+    # canned replies, ratings, reports -------------------------------------
+
+    async def list_canned(self) -> list[CannedReply]:
+        c = m.canned_replies
+        async with self._read() as conn:
+            return [_canned(r) for r in await conn.execute(select(c).order_by(c.c.title, c.c.id))]
+
+    async def create_canned(self, title: str, text: str) -> CannedReply:
+        values = _canned_fields(title, text)
+
+        async def run(conn: AsyncConnection) -> CannedReply:
+            now = time.time()
+            result = await conn.execute(insert(m.canned_replies).values(created_at=now, updated_at=now, **values))
+            query = select(m.canned_replies).where(m.canned_replies.c.id == result.inserted_primary_key[0])
+            return _canned((await conn.execute(query)).one())
+
+        return await self._write(run)
+
+    async def update_canned(self, id: int, title: str, text: str) -> CannedReply:
+        values = _canned_fields(title, text)
+        c = m.canned_replies
+
+        async def run(conn: AsyncConnection) -> CannedReply:
+            await conn.execute(update(c).where(c.c.id == id).values(updated_at=time.time(), **values))
+            row = (await conn.execute(select(c).where(c.c.id == id))).first()
+            if row is None:
+                raise NotFound(f"no canned reply {id}")
+            return _canned(row)
+
+        return await self._write(run)
+
+    async def delete_canned(self, id: int) -> bool:
+        async def run(conn: AsyncConnection) -> bool:
+            return (await conn.execute(delete(m.canned_replies).where(m.canned_replies.c.id == id))).rowcount > 0
+
+        return await self._write(run)
+
+    async def add_rating(self, session_id: str, pid: str, score: int, comment: str | None) -> None:
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            raise ValueError(f"score must be an integer from 1 to 5: {score!r}")
+        p, r = m.participants, m.ratings
+
+        async def run(conn: AsyncConnection) -> None:
+            who = (p.c.session_id == session_id) & (p.c.pid == pid) & (p.c.kind == "customer")
+            if (await conn.execute(select(p.c.pid).where(who))).first() is None:
+                raise NotFound("no such customer in this session")
+            if (await conn.execute(select(r.c.pid).where(r.c.session_id == session_id, r.c.pid == pid))).first():
+                raise Conflict("you have rated this session already")
+            await conn.execute(insert(r).values(session_id=session_id, pid=pid, score=score,
+                                                comment=comment or None, at=time.time()))
+
+        await self._write(run)
+
+    # recordings -----------------------------------------------------------
+
+    async def create_recording(self, session_id: str, activity_id: int, path: str, started_at: float) -> int:
+        async def run(conn: AsyncConnection) -> int:
+            result = await conn.execute(insert(m.recordings).values(
+                session_id=session_id, activity_id=activity_id, path=path, started_at=started_at, bytes=0))
+            return result.inserted_primary_key[0]
+
+        return await self._write(run)
+
+    async def finish_recording(self, id: int, ended_at: float, size: int) -> None:
+        async def run(conn: AsyncConnection) -> None:
+            await conn.execute(update(m.recordings).where(m.recordings.c.id == id)
+                               .values(ended_at=ended_at, bytes=size))
+
+        await self._write(run)
+
+    async def get_recording(self, id: int) -> dict[str, Any] | None:
+        r, p = m.recordings, m.participants
+        async with self._read() as conn:
+            row = (await conn.execute(select(r).where(r.c.id == id))).first()
+            if row is None:
+                return None
+            accounts = await conn.execute(select(p.c.account_id).where(
+                p.c.session_id == row.session_id, p.c.account_id.is_not(None)).distinct())
+        return {**row._mapping, "account_ids": sorted(a.account_id for a in accounts)}
+
+    async def list_recordings(self, session_id: str | None = None, unfinished: bool = False) -> list[dict[str, Any]]:
+        r = m.recordings
+        query = select(r).where(r.c.deleted_at.is_(None)).order_by(r.c.started_at, r.c.id)
+        if session_id is not None:
+            query = query.where(r.c.session_id == session_id)
+        if unfinished:
+            query = query.where(r.c.ended_at.is_(None))
+        async with self._read() as conn:
+            return _rows(await conn.execute(query))
+
+    async def delete_expired_recordings(self, before: float) -> list[dict[str, Any]]:
+        r = m.recordings
+
+        async def run(conn: AsyncConnection) -> list[dict[str, Any]]:
+            which = r.c.deleted_at.is_(None) & r.c.ended_at.is_not(None) & (r.c.started_at < before)
+            rows = _rows(await conn.execute(select(r).where(which)))
+            if rows:
+                await conn.execute(update(r).where(r.c.id.in_([x["id"] for x in rows])).values(deleted_at=time.time()))
+            return rows
+
+        return await self._write(run)
+
+    async def report_sessions(self, start: float | None = None, end: float | None = None,
+                              account_id: int | None = None, queue: str | None = None) -> list[dict[str, Any]]:
+        async with self._read() as conn:
+            return await conn.run_sync(report_queries.sessions, start, end, account_id, queue)
+
+    async def report_session(self, session_id: str) -> dict[str, Any] | None:
+        async with self._read() as conn:
+            return await conn.run_sync(report_queries.session_details, session_id)

@@ -16,6 +16,7 @@ import { createHost, HOST_SELECTOR } from './host.js';
 import { createMasking } from './masking.js';
 import { createPointer } from './pointer.js';
 import { KEYS, store } from './store.js';
+import { widgetSurvey } from './survey.js';
 import { translator } from './strings.js';
 import { createWidget } from './widget.js';
 
@@ -62,8 +63,10 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
     let state = null;
     let controlStream = null;
     let reps = new Set(); // present reps: one more means a new viewer
+    let recordingId = null; // a new recording needs a full snapshot, like a new viewer
     let startTimer = null;
     let over = false;
+    let served = false; // a rep was here: the survey is offered at the end
 
     widget.session();
     widget.status(t('connecting'));
@@ -135,11 +138,15 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
       const present = new Set(s.participants.filter((p) => p.kind === 'rep' && p.present).map((p) => p.pid));
       const joined = [...present].some((pid) => !reps.has(pid));
       reps = present;
+      const recording = s.activities.find((a) => a.kind === 'recording');
+      const recordingStarted = Boolean(recording) && recording.id !== recordingId;
+      recordingId = recording ? recording.id : null;
+      widget.recording(Boolean(recording) && s.state !== 'ended');
       clearTimeout(startTimer);
       if (!view) {
         capture.stop(); // at once: nothing more leaves this page
       } else if (capture.recording() && capture.stream === view.stream) {
-        if (joined) capture.snapshot();
+        if (joined || recordingStarted) capture.snapshot();
       } else {
         // Deferred a tick: a replayed stream brings many states in a row.
         startTimer = setTimeout(() => { if (!over) capture.start(view.stream); }, 0);
@@ -156,11 +163,13 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
       pointer.hide();
       session = null;
       widget.ended(t(ENDED.has(reason) ? reason : 'ended'));
+      if (served && state) widget.survey(widgetSurvey(t, { relay: base, session: state.session, token }));
     }
 
     const handlers = {
       session_state(msg) {
         state = msg;
+        if (msg.participants.some((p) => p.kind === 'rep' && p.present)) served = true;
         render(msg);
         if (msg.state === 'ended') finish('ended');
       },

@@ -2,12 +2,14 @@
 // with status, grant prompts, chat and Leave; banners with Stop sit at the
 // top of the page, visible even while the panel is hidden.
 import { h, syncList } from './dom.js';
+import { surveySheet } from './survey.js';
 
 export function createWidget(root, t, on) {
   const help = h('button', { type: 'button', class: 'help', hidden: true, text: t('help'), onclick: () => on.help() });
   const reopen = h('button', { type: 'button', class: 'help', hidden: true, text: t('show'), onclick: () => setOpen(true) });
   const status = h('p', { class: 'status', role: 'status' });
   const position = h('p', { class: 'status', hidden: true });
+  const recording = h('p', { class: 'status recording', role: 'status', hidden: true, text: t('recording') });
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const prompts = h('div', { class: 'prompts' });
   const log = h('ol', { class: 'log', 'aria-live': 'polite' });
@@ -28,8 +30,11 @@ export function createWidget(root, t, on) {
   const hide = h('button', { type: 'button', class: 'quiet', text: t('hide'), onclick: () => setOpen(false) });
   const panel = h('section', { class: 'panel', hidden: true, role: 'dialog', 'aria-label': t('title') },
     h('div', { class: 'head' }, h('strong', { text: t('title') }), hide),
-    status, position, prompts, log, form, error, h('div', { class: 'foot' }, leave, close));
+    status, recording, position, prompts, log, form, error, h('div', { class: 'foot' }, leave, close));
   const banners = h('div', { class: 'banners' });
+  const surveySlot = h('div', { class: 'survey-slot' });
+  panel.insertBefore(surveySlot, panel.lastElementChild);
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, surveySheet()];
   root.append(help, reopen, panel, banners);
 
   let inSession = false;
@@ -59,12 +64,14 @@ export function createWidget(root, t, on) {
     // No session: only the help button (when the page has a queue to offer).
     idle(offerHelp) {
       inSession = false;
+      surveySlot.replaceChildren();
       help.hidden = !offerHelp;
       setOpen(open);
       banners.replaceChildren();
     },
     session() {
       inSession = true;
+      surveySlot.replaceChildren();
       help.hidden = true;
       close.hidden = true;
       leave.hidden = false;
@@ -74,6 +81,7 @@ export function createWidget(root, t, on) {
     open: () => setOpen(true),
     status(value) { status.textContent = value; },
     position(value) { position.textContent = value || ''; position.hidden = !value; },
+    recording(on_) { recording.hidden = !on_; },
     chatEnabled(on_) { text.disabled = !on_; sendButton.disabled = !on_; },
     // prompts: [{id, text}]; banners: [{grant, key, text}]
     render({ prompts: list, banners: bars }) {
@@ -98,6 +106,7 @@ export function createWidget(root, t, on) {
     ended(value) {
       status.textContent = value;
       position.hidden = true;
+      recording.hidden = true;
       prompts.replaceChildren();
       banners.replaceChildren();
       form.hidden = true;
@@ -105,5 +114,7 @@ export function createWidget(root, t, on) {
       close.hidden = false;
       setOpen(true);
     },
+    // The exit survey (survey.js), under the ended session's status.
+    survey(element) { surveySlot.replaceChildren(element); setOpen(true); },
   };
 }

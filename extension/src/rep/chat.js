@@ -1,5 +1,6 @@
-// Chat in a session: log, input and the reps-only switch; unread counts for
-// the session tab, the Chat heading and the compact bar.
+// Chat in a session: log, input, the canned-reply picker and the reps-only
+// switch; unread counts for the session tab, the Chat heading and the compact bar.
+import { cannedPicker, insertReply } from '../../../server/static/canned-replies.js';
 import { el, part } from './dom.js';
 import { addChatLine, chatLines } from './history.js';
 import { t } from './i18n.js';
@@ -19,6 +20,12 @@ export function wireChat(entry, ctx) {
   const { panel, id } = entry;
   entry.unread = 0;
   for (const line of chatLines(id)) render(entry, line);
+  const picker = cannedPicker({
+    label: t('canned_label'), choose: t('canned_choose'), onPick: (text) => insertReply(part(panel, 'chat-text'), text),
+  });
+  part(panel, 'chat-form').before(picker.element);
+  const { relay, token } = ctx.settings();
+  picker.load(relay, token);
   part(panel, 'chat-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = part(panel, 'chat-text');

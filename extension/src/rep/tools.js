@@ -8,9 +8,14 @@ import { t } from './i18n.js';
 import { agentWhy, customerAgent, renderAgentStatus } from './agent-status.js';
 import { wirePairing } from './agent-pairing.js';
 import { wirePublish } from './files-publish.js';
-import { desktopView, openDesktopViewer, openViewer, tabControl, tabView } from './viewer-launch.js';
+import { openCall, renderMedia, toggleMedia } from './media-launch.js';
+import {
+  desktopView, filesActivity, openDesktopViewer, openFilesBrowser, openViewer, tabControl, tabView,
+} from './viewer-launch.js';
 
 const ONLY_PRIMARY = new Set(['cobrowse-control', 'desktop-request-control', 'app-request-control', 'record']);
+
+const recording = (state) => state.activities.find((a) => a.kind === 'recording');
 
 // A desktop or application someone else shares (the rep's own is not watched here).
 function watchable(state) {
@@ -27,13 +32,15 @@ export function wireTools(entry, ctx) {
   const on = {
     invite: () => ctx.openInvite(entry),
     'copy-link': () => ctx.copyLink(entry),
-    video: () => c.startActivity(id, 'video'),
-    audio: () => c.startActivity(id, 'audio'),
+    video: () => toggleMedia(entry, 'video', c),
+    audio: () => toggleMedia(entry, 'audio', c),
+    'open-call': () => openCall(id),
     files: () => {
       // Without the customer's Support Manager there is nothing to browse: say so.
       if (!customerAgent(entry.state)) { filesHint.hidden = false; return; }
       c.requestGrant(id, 'files', 'desktop');
     },
+    'files-open-browser': () => openFilesBrowser(id),
     'desktop-request-view': () => c.requestGrant(id, 'view', 'desktop'),
     'desktop-request-control': () => c.requestGrant(id, 'control', 'desktop'),
     'desktop-share-view': () => c.requestGrant(id, 'view', 'desktop', 'share'),
@@ -47,7 +54,10 @@ export function wireTools(entry, ctx) {
     'cobrowse-view': () => c.requestGrant(id, 'view', 'tab'),
     'cobrowse-control': () => c.requestGrant(id, 'control', 'tab'),
     'open-viewer': () => { const view = tabView(entry.state); if (view) openViewer(id, view.stream); },
-    record: () => c.startActivity(id, 'recording'),
+    record: () => {
+      const live = recording(entry.state);
+      if (live) c.stopActivity(id, live.id); else c.startActivity(id, 'recording');
+    },
   };
   for (const [name, run] of Object.entries(on)) action(panel, name).addEventListener('click', run);
   wirePairing(entry, ctx);
@@ -67,7 +77,10 @@ export function renderTools(entry) {
     setDisabled(button, Boolean(why), why);
   }
   renderAgentStatus(entry);
+  renderMedia(entry);
   part(panel, 'files-agent-hint').hidden = noCustomer || Boolean(customerAgent(state));
+  const files = filesActivity(state);
+  setDisabled(action(panel, 'files-open-browser'), !files, files ? null : t('files_browser_none'));
   const view = tabView(state);
   setDisabled(action(panel, 'open-viewer'), !view, view ? null : t('open_viewer_none'));
   const desktop = watchable(state);
@@ -77,7 +90,11 @@ export function renderTools(entry) {
   const control = tabControl(state);
   const cobrowseControl = action(panel, 'cobrowse-control');
   if (control && control.peer === state.you) setDisabled(cobrowseControl, true, t('control_on'));
-  action(panel, 'record').hidden = state.auto_record;
+  const record = action(panel, 'record');
+  record.hidden = state.auto_record;
+  record.dataset.i18n = recording(state) ? 'record_stop' : 'record_start';
+  record.textContent = t(record.dataset.i18n);
+  record.setAttribute('aria-pressed', String(Boolean(recording(state))));
   part(panel, 'auto-record').hidden = !state.auto_record;
   action(panel, 'copy-link').hidden = !state.join_link;
 }

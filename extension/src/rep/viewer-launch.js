@@ -1,14 +1,17 @@
 // Opening the viewers: the cobrowse viewer (viewer.html) for a browser tab,
 // the desktop viewer (desktop.html) for a desktop or an application that a
-// Support Manager shares. By hand ("Open viewer"), and by itself once: the
-// cobrowse viewer when the rep has just accepted an inbound customer, whose
-// tab view starts at once; the desktop viewer when a desktop or application
-// view starts. What was already opened is kept in chrome.storage.session, so a
-// reopened side panel does not open it again.
+// Support Manager shares, the file browser (files.html) for a files grant.
+// By hand ("Open viewer"), and by itself once: the cobrowse viewer when the
+// rep has just accepted an inbound customer, whose tab view starts at once;
+// the desktop viewer when a desktop or application view starts; the file
+// browser when a files activity of this rep starts. What was already opened
+// is kept in chrome.storage.session, so a reopened side panel does not open
+// it again.
 import { openOrFocusTab, pageUrl, session, toBackground } from './browser.js';
 
 const KEY = 'viewers-opened';
 const DESKTOP_KEY = 'desktop-viewers-opened';
+const FILES_KEY = 'file-browsers-opened';
 const AGENT_SCOPES = ['desktop', 'application'];
 let acceptedAt = 0;
 
@@ -23,6 +26,18 @@ export function desktopView(state) {
 }
 export const desktopControl = (state) =>
   state.activities.find((a) => a.kind === 'control' && AGENT_SCOPES.includes(a.scope)) || null;
+
+// The live files activity this rep is the peer of (the customer's Support
+// Manager shares the folders), the newest one; null when there is none.
+export const filesActivity = (state) =>
+  state.activities.filter((a) => a.kind === 'files' && a.peer === state.you).pop() || null;
+
+// The file browser (files.html) for one session, as a tab; an open one is focused.
+export function openFilesBrowser(sessionId) {
+  const url = pageUrl('files.html?' + new URLSearchParams({ session: sessionId }));
+  return openOrFocusTab(url, (u) =>
+    new URL(u).pathname === '/files.html' && new URL(u).searchParams.get('session') === sessionId);
+}
 
 export function openViewer(sessionId, stream) {
   return toBackground({ type: 'open-viewer', session: sessionId, stream });
@@ -53,6 +68,8 @@ export async function maybeOpenViewer(state) {
       && await once(DESKTOP_KEY, `${state.session}:${desktop.id}`)) {
     openDesktopViewer(state.session);
   }
+  const files = filesActivity(state);
+  if (files && await once(FILES_KEY, `${state.session}:${files.id}`)) openFilesBrowser(state.session);
   const view = tabView(state);
   if (!view || state.kind !== 'inbound' || state.role !== 'primary') return;
   if (Date.now() - acceptedAt > 60000) return;

@@ -1,0 +1,121 @@
+"""The recording file: an append-only list of records, readable up to the
+last complete one (a crash leaves a readable prefix).
+
+    file   = MAGIC record*
+    record = "!dBII" (at: seconds since the epoch, kind, stream, length) payload
+
+``kind`` 0 is a session event (payload: UTF-8 JSON object with an
+``action``); the other kinds are `protocol.StreamKind` values and the payload
+is the body of a binary frame (without its header) on ``stream``.
+
+`RecordingWriter` buffers in memory and writes from one worker thread, so the
+relay's event loop never waits for the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import struct
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"TANDEM-RECORDING-1\n"
+RECORD = struct.Struct("!dBII")
+EVENT = 0
+FLUSH_BYTES = 256 * 1024
+FLUSH_SECONDS = 0.5
+
+
+class RecordingWriter:
+    """Appends records to one file. `add_*` never block: records are buffered
+    and written by a worker thread at least every `FLUSH_SECONDS`."""
+
+    def __init__(self, path: Path, pool: ThreadPoolExecutor) -> None:
+        self.path = path
+        self.size = 0
+        self._pool = pool
+        self._buffer: list[bytes] = [MAGIC]
+        self._buffered = len(MAGIC)
+        self._file = None
+        self._pending: asyncio.Future | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self.closed = False
+
+    def add_event(self, at: float, data: dict[str, Any]) -> None:
+        self._add(at, EVENT, 0, json.dumps(data, separators=(",", ":"), default=str).encode())
+
+    def add_frame(self, at: float, kind: int, stream: int, body: bytes | memoryview) -> None:
+        self._add(at, kind, stream, bytes(body))
+
+    def _add(self, at: float, kind: int, stream: int, payload: bytes) -> None:
+        if self.closed:
+            return
+        self._buffer.append(RECORD.pack(at, kind, stream, len(payload)))
+        self._buffer.append(payload)
+        self._buffered += RECORD.size + len(payload)
+        if self._buffered >= FLUSH_BYTES:
+            self._flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._flush)
+
+    def _flush(self) -> asyncio.Future | None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._buffered:
+            return self._pending
+        data, self._buffer, self._buffered = b"".join(self._buffer), [], 0
+        self.size += len(data)
+        self._pending = asyncio.get_running_loop().run_in_executor(self._pool, self._write, data)
+        return self._pending
+
+    def _write(self, data: bytes) -> None:
+        try:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("ab")
+            self._file.write(data)
+            self._file.flush()
+        except OSError:
+            log.exception("could not write the recording %s", self.path)
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    async def close(self) -> int:
+        """Write what is buffered and close the file; returns its size."""
+        if self.closed:
+            return self.size
+        self._flush()
+        self.closed = True
+        await asyncio.get_running_loop().run_in_executor(self._pool, self._close_file)
+        return self.size
+
+
+class BadRecording(ValueError):
+    """The file is not a Tandem recording."""
+
+
+def read_records(path: Path) -> Iterator[tuple[float, int, int, bytes]]:
+    """(at, kind, stream, payload) for every complete record of the file.
+    Raises `BadRecording` when the file does not start like a recording."""
+    with path.open("rb") as f:
+        if f.read(len(MAGIC)) != MAGIC:
+            raise BadRecording(f"{path.name} is not a Tandem recording")
+        while True:
+            head = f.read(RECORD.size)
+            if len(head) < RECORD.size:
+                return
+            at, kind, stream, length = RECORD.unpack(head)
+            payload = f.read(length)
+            if len(payload) < length:
+                return  # cut short by a crash: the prefix is what there is
+            yield at, kind, stream, payload
