@@ -213,7 +213,7 @@ def wait_until_done_at_least(files: Page, direction: str, size: int) -> None:
         ".some((t) => Number(t.dataset.done) >= size)", arg=[direction, size], polling=50, timeout=60_000)
 
 
-def test_transfers_resume_from_the_last_offset_after_the_connection_drops(
+def test_on_a_flaky_network_transfers_resume_and_a_changed_file_does_not_verify(
         relay, rep_browser, customer_browser, share, tmp_path):
     # The rep's network is slow (2 MiB/s each way) and goes away mid-file, twice.
     upstream = urlsplit(relay.base)
@@ -242,5 +242,16 @@ def test_transfers_resume_from_the_last_offset_after_the_connection_drops(
             assert opened[0] == 0 and max(opened) >= 2 * MiB, opened  # resumed, not started over
             assert not list(share.glob(".*tandem-part"))
             assert proxy.cuts == 2
+
+            # The customer's file changes while the rep downloads it: the rep is told it did not verify.
+            # Its first read is 2 MiB: changed at 1 MiB, the rest is read after the change.
+            proxy.rate = 512 * 1024
+            row(files, "photo.bin").locator(".file-download").click()
+            wait_until_done_at_least(files, "download", MiB)
+            with (share / "photo.bin").open("r+b") as f:
+                f.write(os.urandom(5 * MiB + 321))  # same size, other bytes
+            failed = files.locator('.transfer[data-direction="download"][data-state="failed"]')
+            expect(failed).to_have_attribute("data-error", "verify", timeout=60_000)
+            expect(failed.locator(".transfer-status")).to_contain_text("SHA-256 verification failed")
     finally:
         proxy.close()

@@ -79,8 +79,8 @@ class X:
     def grab(self, rect: tuple[int, int, int, int]) -> np.ndarray:
         """RGB pixels of a root rectangle, read in a separate process (DISPLAY of this X)."""
         x, y, w, h = rect
-        code = ("import mss,sys;s=mss.MSS();i=s.grab({'left':%d,'top':%d,'width':%d,'height':%d});"
-                "sys.stdout.buffer.write(i.rgb)") % (x, y, w, h)  # noqa: UP031
+        box = {"left": x, "top": y, "width": w, "height": h}
+        code = f"import mss,sys;s=mss.MSS();i=s.grab({box!r});sys.stdout.buffer.write(i.rgb)"
         out = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, timeout=10, check=True)
         return np.frombuffer(out.stdout, dtype=np.uint8).reshape(h, w, 3)
 
