@@ -2,26 +2,40 @@
 // agent/transfer.py FileClient.download does it. `read` requests of WINDOW
 // bytes, DEPTH in flight; chunks are kept in order only; when something was
 // lost (a dropped connection, an interrupted read, a stall) the rest is asked
-// for again from the last byte received, never from the start. At the end the
-// SHA-256 of what arrived (Web Crypto) must equal the agent's digest.
+// for again from the last byte received, never from the start. The SHA-256 is
+// computed as the bytes arrive (so no second copy of the file is made to hash
+// it) and must equal the agent's digest at the end.
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
 import { FileError } from './files-channel.js';
 
 export const WINDOW = 2 * 1024 * 1024;
 export const DEPTH = 2; // WINDOW * DEPTH stays well under the relay's send queue per connection
 const INTERRUPTED = 'interrupted:'; // agent/files.py INTERRUPTED
 
-export async function sha256Hex(data) {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+const HASH_SLICE = 4 * 1024 * 1024;
+
+// The SHA-256 (hex) of a Blob or File, read a slice at a time: memory stays
+// bounded whatever the file's size.
+export async function sha256OfBlob(blob) {
+  const hash = sha256.create();
+  for (let at = 0; at < blob.size; at += HASH_SLICE) {
+    hash.update(new Uint8Array(await blob.slice(at, at + HASH_SLICE).arrayBuffer()));
+  }
+  return bytesToHex(hash.digest());
 }
 
 function createSink(total, onProgress) {
+  const hash = sha256.create();
   const sink = {
     parts: [],
     offset: 0,
+    hex: () => bytesToHex(hash.digest()),
     chunk(offset, data) {
       if (offset !== sink.offset || sink.offset + data.length > total) return;
-      sink.parts.push(data.slice()); // a copy: the frame's buffer is not ours to keep
+      const part = data.slice(); // a copy: the frame's buffer is not ours to keep
+      sink.parts.push(part);
+      hash.update(part);
       sink.offset += data.length;
       onProgress(sink.offset, total);
     },
@@ -68,7 +82,8 @@ export async function download(channel, path, { onProgress = () => {}, onVerifyi
   }
   onVerifying();
   const blob = new Blob(sink.parts);
-  const got = await sha256Hex(await blob.arrayBuffer());
+  sink.parts.length = 0;
+  const got = sink.hex();
   if (got !== digest) {
     throw new FileError(`SHA-256 ${got} does not match the Support Manager's ${digest}`, 'verify');
   }

@@ -6,7 +6,7 @@
 // acknowledged offset. Then the commit (`write` with offset = size and the
 // SHA-256): the agent saves the file only when the digest matches.
 import { FileError, TIMEOUT_MS } from './files-channel.js';
-import { DEPTH, WINDOW, sha256Hex } from './files-download.js';
+import { DEPTH, WINDOW, sha256OfBlob } from './files-download.js';
 
 export const CHUNK_SIZE = 256 * 1024; // agent/files.py CHUNK_SIZE
 const RETRY = Symbol('retry');
@@ -86,7 +86,7 @@ async function connected(channel) {
 export async function upload(channel, file, path, { onProgress = () => {}, onVerifying = () => {} } = {}) {
   const total = file.size;
   onVerifying();
-  const digest = await sha256Hex(await file.arrayBuffer());
+  const digest = await sha256OfBlob(file);
   let acked = 0;
   for (;;) {
     const attempt = await sendFrom(channel, file, path, total, acked, onProgress);
