@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from server.protocol import StreamKind
 
-from .files import CHUNK, CHUNK_SIZE, INTERRUPTED
+from .files import CHUNK, CHUNK_SIZE, INTERRUPTED, tune_allocator
 
 Progress = Callable[[int, int], None]
 """progress(done, total) in bytes."""
@@ -53,6 +53,7 @@ class FileClient:
 
     def __init__(self, link, activity: int, *, session: str | None = None, window: int = 2 * 2**20,
                  depth: int = 2, timeout: float = 10.0) -> None:
+        tune_allocator()
         self.link, self.activity, self.session = link, activity, session
         self.window, self.depth, self.timeout = window, depth, timeout
         self._ids = itertools.count(secrets.randbelow(2**30) + 1)
