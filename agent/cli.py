@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     def share_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--monitor", type=int, default=1, help="monitor to share (1 = first; 0 = all)")
         p.add_argument("--window", metavar="TITLE", help="application window shared on an application grant "
-                                                        "(title substring; default: the first listed)")
+                                                        "(title substring; default: the window in front when the grant comes)")
         p.add_argument("--quality", choices=sorted(QUALITIES), default="standard",
                        help="standard: best picture; sampling: half size, faster")
         p.add_argument("--share-folder", metavar="DIR", action="append", default=[],

@@ -1,8 +1,10 @@
 """Application windows on the X display (python-xlib).
 
-`list_windows()` gives the top-level application windows, their titles and
-their rectangles in root coordinates; `find_window(title)` picks one by a
-case-insensitive title substring; `window_rect(wid)` re-reads a window's
+`list_windows()` gives the top-level application windows (bottom to top, the
+Support Manager's own left out), their titles and their rectangles in root
+coordinates; `find_window(title)` picks one by a case-insensitive title
+substring, or without a title the window the person is working in (the active
+one, else the topmost); `window_rect(wid)` re-reads a window's
 rectangle (None once it is gone), for captures and input that follow it.
 """
 
@@ -66,7 +68,10 @@ def _rect(d: xdisplay.Display, w) -> tuple[int, int, int, int] | None:
 
 def _candidates(d: xdisplay.Display):
     root = d.screen().root
-    prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST"), X.AnyPropertyType)
+    for name in ("_NET_CLIENT_LIST_STACKING", "_NET_CLIENT_LIST"):  # bottom to top where the WM says so
+        prop = root.get_full_property(d.intern_atom(name), X.AnyPropertyType)
+        if prop is not None and len(prop.value):
+            break
     if prop is not None and len(prop.value):
         return [d.create_resource_object("window", int(wid)) for wid in prop.value]
     # no window manager: top-level children of root that are mapped, or their
@@ -82,10 +87,26 @@ def _candidates(d: xdisplay.Display):
     return out
 
 
+def _pid(d: xdisplay.Display, w) -> int | None:
+    try:
+        prop = w.get_full_property(d.intern_atom("_NET_WM_PID"), X.AnyPropertyType)
+    except xerror.XError:
+        return None
+    return int(prop.value[0]) if prop is not None and len(prop.value) else None
+
+
+def _active(d: xdisplay.Display) -> int | None:
+    prop = d.screen().root.get_full_property(d.intern_atom("_NET_ACTIVE_WINDOW"), X.AnyPropertyType)
+    return int(prop.value[0]) if prop is not None and len(prop.value) and prop.value[0] else None
+
+
 def list_windows() -> list[Window]:
     d = _dpy()
+    own = os.getpid()
     windows = []
     for w in _candidates(d):
+        if _pid(d, w) == own:  # the indicator: never offered for sharing
+            continue
         title = _title(d, w)
         if not title:
             continue
@@ -99,7 +120,8 @@ def list_windows() -> list[Window]:
 def find_window(title_substring: str | None) -> Window | None:
     wins = list_windows()
     if not title_substring:
-        return wins[0] if wins else None
+        active = _active(_dpy())
+        return next((w for w in wins if w.id == active), wins[-1] if wins else None)
     needle = title_substring.lower()
     return next((w for w in wins if needle in w.title.lower()), None)
 
