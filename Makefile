@@ -68,8 +68,13 @@ agent: | $(PY)
 lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check server agent tests e2e bench
 
-bench: $(VENV)/.stamp-dev
+# The desktop bench's peer: x11vnc + websockify + noVNC (Debian packages).
+BENCH_TOOLS := /usr/bin/x11vnc /usr/bin/websockify /usr/share/novnc/vnc.html
+bench: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
+	@missing=""; for f in $(BENCH_TOOLS); do [ -e $$f ] || missing=1; done; \
+	if [ -n "$$missing" ]; then $(call apt_install,x11vnc websockify novnc); fi
 	$(PY) bench/relay.py
+	$(PY) bench/desktop.py
 
 schema: $(VENV)/.stamp-server
 	$(PY) -m server.protocol --write

@@ -2,17 +2,21 @@
 
 A `Capturer` grabs a monitor or a fixed rectangle (an application window's),
 compares it with the previous grab in TILE×TILE tiles (numpy) and returns the
-changed areas merged into a few rectangles. A static screen costs one grab and
-one compare per poll; nothing is encoded. Call from one thread only (mss keeps
-per-thread X resources).
+changed areas merged into a few rectangles. `Damage` (the X DAMAGE extension)
+says whether anything was drawn at all since the last look, so a static screen
+costs no grab, no compare and no encoding. Call from one thread only (mss and
+Xlib keep per-thread X resources).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import mss
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 TILE = 64
 
@@ -50,9 +54,58 @@ def monitors() -> list[dict]:
         return [dict(m) for m in s.monitors]
 
 
+class Damage:
+    """Whether anything was drawn on the screen since the last `changed()`: an
+    X DAMAGE object on the root window (its inferiors included) reporting
+    non-empty damage. Without the extension (another X server, or no Xlib) it
+    always answers True, and callers grab and compare as before."""
+
+    def __init__(self) -> None:
+        self._display = None
+        try:
+            from Xlib import display
+            from Xlib.ext import damage
+            d = display.Display()
+            if not d.has_extension("DAMAGE"):
+                d.close()
+                return
+            d.damage_query_version()
+            self._id = d.screen().root.damage_create(damage.DamageReportNonEmpty)
+            d.sync()
+            self._display = d
+        except Exception as exc:  # no X connection for Xlib: compare every grab
+            log.info("no X DAMAGE (%s): every poll grabs the screen", exc)
+
+    @property
+    def available(self) -> bool:
+        return self._display is not None
+
+    def changed(self) -> bool:
+        d = self._display
+        if d is None:
+            return True
+        hit = False
+        while d.pending_events():
+            d.next_event()
+            hit = True
+        if hit:
+            # Empty the damage before the grab that follows, and wait until the
+            # server did (the grab goes over mss's own connection): drawing
+            # after this point reports again, none is lost between.
+            d.damage_subtract(self._id)
+            d.sync()
+        return hit
+
+    def close(self) -> None:
+        if self._display is not None:
+            self._display.close()
+            self._display = None
+
+
 class Capturer:
     def __init__(self, monitor: int = 1, rect: tuple[int, int, int, int] | None = None) -> None:
         self._mss = _new_mss()
+        self.damage = Damage()
         mons = self._mss.monitors
         self.monitor = mons[monitor if 0 <= monitor < len(mons) else 1 if len(mons) > 1 else 0]
         self.rect = rect
@@ -79,6 +132,9 @@ class Capturer:
 
     def changes(self, full: bool = False) -> tuple[np.ndarray, list[Region]]:
         """Grab; return (BGRA image, changed regions). ``full`` or a first grab → the whole area."""
+        drawn = self.damage.changed()
+        if not (full or drawn or self.prev is None):
+            return self.prev, []  # nothing was drawn: nothing to grab
         img = self.grab()
         h, w = img.shape[:2]
         prev, self.prev = self.prev, img
@@ -88,6 +144,7 @@ class Capturer:
 
     def close(self) -> None:
         self._mss.close()
+        self.damage.close()
 
 
 def changed_tiles(prev: np.ndarray, cur: np.ndarray, tile: int = TILE) -> np.ndarray:

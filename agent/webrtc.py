@@ -46,8 +46,18 @@ from typing import Any
 
 import av
 import numpy as np
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
 from aiortc.mediastreams import MediaStreamError
+
+from . import video
+from .capture import Damage
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +68,8 @@ MODES = {"standard": (1, 30), "sampling": (2, 15)}
 """View mode -> (downscale factor, frames per second)."""
 SCOPES = ("desktop", "application")
 AREA_REFRESH = 0.5  # seconds between asking where a shared window is now
+IDLE_POLL = 0.01  # a still screen: look for damage this often (a cheap X event check)
+KEEPALIVE = 2.0  # a still screen: repeat the last frame this often (refines it; repairs a loss)
 
 Area = dict  # an mss monitor: {"left", "top", "width", "height"}
 
@@ -97,7 +109,8 @@ def viewers(state: dict) -> list[str]:
 class ScreenSource:
     """One activity's pixels: mss grabs in a worker thread of its own (mss
     keeps per-thread X resources), shared by all viewers' tracks; a grab
-    younger than ``max_age`` is reused."""
+    younger than ``max_age`` is reused, and so is the last one while X DAMAGE
+    says nothing was drawn (the very same array: tracks skip it)."""
 
     def __init__(self, area: Callable[[], Area | tuple | None]) -> None:
         self._area = area
@@ -108,6 +121,8 @@ class ScreenSource:
         self._lock = asyncio.Lock()
         self._frame: np.ndarray | None = None
         self._at = 0.0
+        self._damage: Damage | None = None  # used in the event loop's thread only
+        self._grabbed: Area | None = None
 
     def _grab(self, where: Area) -> np.ndarray:
         sct = getattr(self._local, "sct", None)
@@ -130,7 +145,13 @@ class ScreenSource:
                 h, w = self._frame.shape[:2] if self._frame is not None else (480, 640)
                 self._frame = np.zeros((h, w, 4), np.uint8)
             else:
-                self._frame = await asyncio.get_running_loop().run_in_executor(self._pool, self._grab, self._where)
+                if self._damage is None:
+                    self._damage = Damage()
+                drawn = self._damage.changed()  # a cheap check of X events, no grab
+                if drawn or self._frame is None or self._grabbed != self._where:
+                    self._grabbed = self._where
+                    self._frame = await asyncio.get_running_loop().run_in_executor(
+                        self._pool, self._grab, self._where)
             self._at = time.monotonic()
             return self._frame
 
@@ -140,19 +161,42 @@ class ScreenSource:
             if sct is not None:
                 sct.close()
         self._pool.submit(release)
+        if self._damage is not None:
+            self._damage.close()
         self._pool.shutdown(wait=False)
 
 
 class ScreenTrack(VideoStreamTrack):
-    """One viewer's video: full resolution at ~30 fps (Standard), or half
-    resolution at ~15 fps (Screen sampling)."""
+    """One viewer's video: full resolution at up to 30 fps (Standard), or half
+    resolution at up to 15 fps (Screen sampling). While the screen is still,
+    `recv` waits for a change (a frame per `KEEPALIVE`): nothing is encoded,
+    and the first change after a pause goes out at once.
+
+    Once `codec` says what the viewer's answer chose (see `video`), `recv`
+    returns packets encoded for screens; until then, or for a codec
+    `video.ScreenEncoder` does not make, frames that aiortc encodes."""
 
     def __init__(self, source: ScreenSource, mode: str = "standard") -> None:
         super().__init__()
         self.source = source
         self.mode = mode
+        self.codec: str | None = None
+        self._encoder: video.ScreenEncoder | None = None
+        self._keyframe = False
         self._start: float | None = None
         self._next = 0.0
+        self._sent: np.ndarray | None = None
+        self._sent_at = 0.0
+
+    def request_keyframe(self) -> None:
+        """The viewer lost the picture (RTCP PLI/FIR): the next packet is a keyframe."""
+        self._keyframe = True
+
+    def _encode(self, arr: np.ndarray) -> av.Packet | None:
+        if self._encoder is None or self._encoder.codec != self.codec:
+            self._encoder = video.ScreenEncoder(self.codec)
+        keyframe, self._keyframe = self._keyframe, False
+        return self._encoder.encode(arr, keyframe)
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
@@ -164,10 +208,23 @@ class ScreenTrack(VideoStreamTrack):
         else:
             self._next = max(self._next + 1 / fps, now - 1 / fps)  # never race to catch up
             await asyncio.sleep(self._next - now)
-        arr = await self.source.frame()
+        while True:
+            arr = await self.source.frame()
+            if arr is not self._sent or time.monotonic() - self._sent_at >= KEEPALIVE:
+                break
+            await asyncio.sleep(IDLE_POLL)
+            if self.readyState != "live":
+                raise MediaStreamError
+        self._sent, self._sent_at = arr, time.monotonic()
         if scale > 1:
             arr = np.ascontiguousarray(arr[::scale, ::scale])
             arr = arr[: arr.shape[0] & ~1, : arr.shape[1] & ~1]
+        if self.codec in video.CODECS:
+            packet = await asyncio.get_running_loop().run_in_executor(None, self._encode, arr)
+            if packet is not None:
+                packet.pts = int((time.monotonic() - self._start) * CLOCK_RATE)
+                packet.time_base = TIME_BASE
+                return packet
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="bgra")
         frame.pts = int((time.monotonic() - self._start) * CLOCK_RATE)
         frame.time_base = TIME_BASE
@@ -304,7 +361,11 @@ class WebRTC:
         track = ScreenTrack(shared.source, self._modes.get((shared.activity["id"], pid), self._mode))
         viewer = Viewer(pid, pc, track, next(self._ids))
         shared.viewers[pid] = viewer
-        pc.addTrack(track)
+        sender = pc.addTrack(track)
+        # The track encodes (see `video`): aiortc's keyframe request must reach it.
+        sender._send_keyframe = track.request_keyframe
+        transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
+        transceiver.setCodecPreferences(preferred_codecs())
 
         @pc.on("connectionstatechange")
         def changed() -> None:
@@ -333,6 +394,9 @@ class WebRTC:
         except Exception as exc:  # a malformed answer fails this viewer, not the agent
             log.warning("viewer %s: bad answer: %s", viewer.pid, exc)
             self._state(viewer, "failed")
+            return
+        viewer.track.codec = video.codec_of(sdp)
+        log.info("viewer %s: video as %s", viewer.pid, viewer.track.codec or "aiortc encodes it")
 
     async def _deadline(self, viewer: Viewer) -> None:
         await asyncio.sleep(CONNECT_TIMEOUT)
@@ -431,6 +495,14 @@ def sharing_area(sharing, activity: dict):
         mons = sct.monitors
         n = getattr(sharing, "monitor", 1)
         return dict(mons[n if 0 <= n < len(mons) else 1 if len(mons) > 1 else 0])
+
+
+def preferred_codecs() -> list:
+    """Video codecs to offer, best first: H.264, then VP8 (with their RTX)."""
+    codecs = RTCRtpSender.getCapabilities("video").codecs
+    rank = {name: i for i, name in enumerate((*video.CODECS, "rtx"))}
+    return sorted((c for c in codecs if c.mimeType.split("/")[1].lower() in rank),
+                  key=lambda c: rank[c.mimeType.split("/")[1].lower()])
 
 
 def as_monitor(area) -> Area:

@@ -1,5 +1,7 @@
 """Only what changed leaves the machine, and FRAMES bodies decode to it."""
 
+import time
+
 import numpy as np
 
 from agent.capture import SAMPLING, STANDARD, Region, changed_regions
@@ -42,3 +44,29 @@ def test_frames_decode_to_the_captured_pixels_in_both_qualities():
         assert (fw, fh) == (1024 * s, 768 * s) and (x, y) == (256 * s, 192 * s) and (w, h) == (320 * s, 128 * s)
         r, g, b = np.asarray(tile)[int(40 * s), int(100 * s)]
         assert abs(int(r) - 220) < 12 and abs(int(g) - 160) < 12 and abs(int(b) - 40) < 12
+
+
+def test_a_still_screen_is_not_grabbed_and_a_key_press_shows(xserver, xcalc, monkeypatch):
+    from agent.capture import Capturer
+    monkeypatch.setenv("DISPLAY", xserver.display)
+    cap = Capturer()
+    try:
+        assert cap.damage.available
+        img, regions = cap.changes()
+        assert regions == [Region(0, 0, 1024, 768)]
+        grabs = []
+        real = cap.grab
+        monkeypatch.setattr(cap, "grab", lambda: grabs.append(1) or real())
+        for _ in range(5):
+            assert cap.changes()[1] == []
+        assert grabs == []  # nothing drawn: nothing grabbed
+        x, y, w, h = xserver.geometry(xcalc)
+        xserver.xdotool("mousemove", str(x + w // 2), str(y + h // 2))
+        xserver.xdotool("key", "7")
+        deadline = time.monotonic() + 10
+        while not (regions := cap.changes()[1]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert regions and grabs
+        assert all(x <= r.x + r.w and r.x <= x + w and y <= r.y + r.h and r.y <= y + h for r in regions)
+    finally:
+        cap.close()
