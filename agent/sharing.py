@@ -26,17 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from server.protocol import StreamKind
 
 from . import windows
-from .capture import STANDARD, TILE, Capturer, Quality, Region, monitors
+from .capture import STANDARD, Capturer, Quality, monitors
 from .fallback import FrameEncoder
 from .link import Link
 
 log = logging.getLogger("agent.sharing")
 
 IDLE_POLL_MAX = 0.1  # a static screen is polled at most every 100 ms
-STILL_TILE_SECONDS = 1.5
-"""A still screen over the relay: one small tile this often, so the viewer
-knows the relay still carries the picture (it asks for a whole one after 3 s
-without frames) instead of repainting everything."""
 
 
 class Share:
@@ -101,13 +97,11 @@ class Share:
         if self._capturer is not None:
             self._capturer.close()
 
-    def _grab(self, rect, still: bool = False) -> list[bytes]:
+    def _grab(self, rect) -> list[bytes]:
         if self._capturer is None:
             self._capturer = Capturer(self.sharing.monitor, rect)
         self._capturer.set_rect(rect)
         img, regions = self._capturer.changes(full=self.encoder.take_full())
-        if not regions and still:
-            regions = [Region(0, 0, min(TILE, img.shape[1]), min(TILE, img.shape[0]))]
         return self.encoder.bodies(img, regions) if regions else []
 
     async def _run(self) -> None:
@@ -115,7 +109,6 @@ class Share:
         link = self.sharing.link
         interval = 1.0 / self.sharing.quality.fps
         idle = interval
-        last_sent = time.monotonic()
         while True:
             started = time.monotonic()
             sent = False
@@ -129,15 +122,13 @@ class Share:
                     self.rect = rect
                 else:
                     rect = None
-                still = time.monotonic() - last_sent > STILL_TILE_SECONDS
-                bodies = await loop.run_in_executor(self._pool, self._grab, rect, still)
+                bodies = await loop.run_in_executor(self._pool, self._grab, rect)
                 for body in bodies:
                     if not await link.send_frame(StreamKind.FRAMES, self.stream, body):
                         self.encoder.want_full()  # the link dropped: repaint all after it
                         break
                     self.frames_sent += 1
                     sent = True
-                    last_sent = time.monotonic()
             idle = interval if sent else min(idle * 1.5, IDLE_POLL_MAX)
             delay = max(0.0, idle - (time.monotonic() - started))
             self._wake.clear()

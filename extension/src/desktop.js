@@ -14,7 +14,6 @@ import { has, t } from './rep/i18n.js';
 import { openSessionTab } from './rep/session-tab.js';
 import { desktopControl, desktopView } from './rep/viewer-launch.js';
 
-const RELAY_LIVE_MS = 3000; // frames this recent: the relay carries the picture
 const ASK_MS = 10000; // ask for a new offer while WebRTC is not up
 const REPAINT_MS = 3000; // ask for a whole picture over the relay while none shows
 const params = new URLSearchParams(location.search);
@@ -43,8 +42,12 @@ const peer = createDesktopPeer({
 
 const overWebRTC = () => peer.state() === 'connected';
 
+// WebRTC when it is up; else the relay's picture, which stays valid while the
+// screen is still (the agent sends only changes). When WebRTC takes over, the
+// canvas is forgotten: should WebRTC drop, a whole picture is asked for anew.
 function render() {
-  const transport = overWebRTC() ? 'webrtc' : frames.live(RELAY_LIVE_MS) ? 'relay' : 'none';
+  if (overWebRTC()) frames.reset();
+  const transport = overWebRTC() ? 'webrtc' : frames.shown() ? 'relay' : 'none';
   stage.dataset.transport = transport;
   video.hidden = transport === 'relay';
   canvas.hidden = transport !== 'relay';
@@ -102,9 +105,9 @@ function onSignal(msg) {
 
 function onFrame(frame) {
   if (frame.kind !== KIND.frames || !view || frame.stream !== view.stream) return;
-  const wasLive = frames.live(RELAY_LIVE_MS);
+  const first = !frames.shown();
   frames.add(frame.body);
-  if (!wasLive) setTimeout(render, 50);
+  if (first) setTimeout(render, 50); // the first picture: show the canvas
 }
 
 function sendViewMode() {

@@ -125,3 +125,8 @@ def test_viewer_falls_back_to_frames_over_the_relay(scene, xcalc, rep_chromium):
     expect(page.locator("#desktop-video")).to_be_hidden()
     rect = scene.x.geometry(xcalc)
     assert settle(lambda: difference(page, "desktop-canvas", scene, rect)) < MATCH
+    # A still screen sends nothing more, and the picture stays (no "connecting", no blank canvas).
+    page.wait_for_timeout(4500)
+    expect(page.locator("#desktop-stage")).to_have_attribute("data-transport", "relay")
+    expect(page.locator("#desktop-canvas")).to_be_visible()
+    assert difference(page, "desktop-canvas", scene, rect) < MATCH

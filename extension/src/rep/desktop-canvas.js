@@ -18,8 +18,8 @@ export function createDesktopCanvas(canvas) {
 
   return {
     add(body) { chain = chain.then(() => paint(body)).catch(() => { /* a broken tile: the next one repairs */ }); },
-    // Frames arrived within `ms`: the relay is carrying the picture.
-    live: (ms) => lastAt > 0 && Date.now() - lastAt < ms,
+    // A picture is on the canvas (a still screen sends nothing more: it stays right).
+    shown: () => lastAt > 0,
     reset() { lastAt = 0; },
   };
 }
