@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     {base}/signin        sign in as {settings.admin_email} (admin: reps, queues, policies)
     {base}/demo          the demo shop: click its help link to wait in a queue as a customer
     {base}/join          join a session by its 9-digit number
+    {base}/download      the Support Manager (native agent): desktop, applications, files
+    {base}/reports/sessions   reports (sessions, rep activity; charts and CSV), recordings linked
     {base}/api/docs      the REST API (OpenAPI at /api/openapi.json); live work goes over {base.replace('http', 'ws')}/ws
 """, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
