@@ -67,7 +67,6 @@ class Hello(ClientMessage):
     resume: str | None = Field(default=None, max_length=64)
     """The ``resume`` id of the previous `Welcome`, when reconnecting."""
     client: Literal["extension", "page", "agent", "api"] = "api"
-    capabilities: list[Literal["voice", "video"]] = Field(default_factory=list, max_length=4)
 
 
 class Ping(ClientMessage):
