@@ -62,6 +62,7 @@ class Damage:
 
     def __init__(self) -> None:
         self._display = None
+        self._more = False
         try:
             from Xlib import display
             from Xlib.ext import damage
@@ -80,11 +81,21 @@ class Damage:
     def available(self) -> bool:
         return self._display is not None
 
+    @property
+    def queued(self) -> bool:
+        """A report already read off the socket (`changed` will say True)."""
+        return self._more
+
+    def fileno(self) -> int | None:
+        """The X connection's socket, readable when something was drawn (wait
+        on it, then call `changed`); None without DAMAGE."""
+        return None if self._display is None else self._display.fileno()
+
     def changed(self) -> bool:
         d = self._display
         if d is None:
             return True
-        hit = False
+        hit, self._more = self._more, False
         while d.pending_events():
             d.next_event()
             hit = True
@@ -94,6 +105,9 @@ class Damage:
             # after this point reports again, none is lost between.
             d.damage_subtract(self._id)
             d.sync()
+            # A report read during the round trip is queued, not on the socket:
+            # keep it for the next call.
+            self._more = d.pending_events() > 0
         return hit
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ import io
 import struct
 
 import numpy as np
+import simplejpeg
 from PIL import Image
 
 from .capture import STANDARD, Quality, Region
@@ -20,12 +21,10 @@ from .capture import STANDARD, Quality, Region
 HEADER = struct.Struct("!6H")
 
 
-def encode_jpeg(bgra: np.ndarray, quality: int) -> bytes:
-    h, w = bgra.shape[:2]
-    img = Image.frombytes("RGB", (w, h), np.ascontiguousarray(bgra).tobytes(), "raw", "BGRX")
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
+def encode_jpeg(pixels: np.ndarray, quality: int) -> bytes:
+    """JPEG (4:2:0) of a BGRA (4 channels) or RGB (3 channels) array."""
+    space = "BGRA" if pixels.shape[2] == 4 else "RGB"
+    return simplejpeg.encode_jpeg(np.ascontiguousarray(pixels), quality, colorspace=space, colorsubsampling="420")
 
 
 def decode(body: bytes) -> tuple[tuple[int, int, int, int, int, int], Image.Image]:
@@ -58,6 +57,6 @@ class FrameEncoder:
             cw, ch = max(1, min(fw - x, round(r.w * s))), max(1, min(fh - y, round(r.h * s)))
             if s != 1.0:
                 small = Image.frombytes("RGB", (r.w, r.h), np.ascontiguousarray(crop).tobytes(), "raw", "BGRX")
-                crop = np.asarray(small.resize((cw, ch), Image.BILINEAR).convert("RGBX"))[:, :, [2, 1, 0, 3]]
+                crop = np.asarray(small.resize((cw, ch), Image.BILINEAR))
             out.append(HEADER.pack(x, y, cw, ch, fw, fh) + encode_jpeg(crop, self.quality.jpeg_quality))
         return out

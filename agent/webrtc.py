@@ -32,46 +32,30 @@ JSON list of RTCIceServer dicts (``urls``, ``username``, ``credential``).
 from __future__ import annotations
 
 import asyncio
-import fractions
 import itertools
 import json
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import av
-import numpy as np
 from aiortc import (
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
     RTCRtpSender,
     RTCSessionDescription,
-    VideoStreamTrack,
 )
-from aiortc.mediastreams import MediaStreamError
 
-from . import video
-from .capture import Damage
+from . import playout, video
+from .video import MODES, Area, ScreenSource, ScreenTrack, _new_mss
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 8.0
-CLOCK_RATE = 90000
-TIME_BASE = fractions.Fraction(1, CLOCK_RATE)
-MODES = {"standard": (1, 30), "sampling": (2, 15)}
-"""View mode -> (downscale factor, frames per second)."""
 SCOPES = ("desktop", "application")
-AREA_REFRESH = 0.5  # seconds between asking where a shared window is now
-IDLE_POLL = 0.01  # a still screen: look for damage this often (a cheap X event check)
-KEEPALIVE = 2.0  # a still screen: repeat the last frame this often (refines it; repairs a loss)
-
-Area = dict  # an mss monitor: {"left", "top", "width", "height"}
 
 
 def ice_servers(env: str | None = None) -> list[RTCIceServer]:
@@ -104,131 +88,6 @@ def viewers(state: dict) -> list[str]:
     owner = me.get("owner") if me else None
     return [x["pid"] for x in state.get("participants", [])
             if x["present"] and x["kind"] != "agent" and x["pid"] not in (state["you"], owner)]
-
-
-class ScreenSource:
-    """One activity's pixels: mss grabs in a worker thread of its own (mss
-    keeps per-thread X resources), shared by all viewers' tracks; a grab
-    younger than ``max_age`` is reused, and so is the last one while X DAMAGE
-    says nothing was drawn (the very same array: tracks skip it)."""
-
-    def __init__(self, area: Callable[[], Area | tuple | None]) -> None:
-        self._area = area
-        self._where: Area | None = None
-        self._where_at = -AREA_REFRESH
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webrtc-capture")
-        self._local = threading.local()
-        self._lock = asyncio.Lock()
-        self._frame: np.ndarray | None = None
-        self._at = 0.0
-        self._damage: Damage | None = None  # used in the event loop's thread only
-        self._grabbed: Area | None = None
-
-    def _grab(self, where: Area) -> np.ndarray:
-        sct = getattr(self._local, "sct", None)
-        if sct is None:
-            sct = self._local.sct = _new_mss()
-        shot = sct.grab(where)
-        arr = np.frombuffer(shot.raw, np.uint8).reshape(shot.height, shot.width, 4)
-        # yuv420p wants even sizes
-        return arr[: shot.height & ~1, : shot.width & ~1]
-
-    async def frame(self, max_age: float = 1 / 60) -> np.ndarray:
-        async with self._lock:
-            now = time.monotonic()
-            if self._frame is not None and now - self._at < max_age:
-                return self._frame
-            if now - self._where_at > AREA_REFRESH:
-                area = self._area()
-                self._where, self._where_at = (None if area is None else as_monitor(area)), now
-            if self._where is None:  # nothing may leave the machine now
-                h, w = self._frame.shape[:2] if self._frame is not None else (480, 640)
-                self._frame = np.zeros((h, w, 4), np.uint8)
-            else:
-                if self._damage is None:
-                    self._damage = Damage()
-                drawn = self._damage.changed()  # a cheap check of X events, no grab
-                if drawn or self._frame is None or self._grabbed != self._where:
-                    self._grabbed = self._where
-                    self._frame = await asyncio.get_running_loop().run_in_executor(
-                        self._pool, self._grab, self._where)
-            self._at = time.monotonic()
-            return self._frame
-
-    def close(self) -> None:
-        def release() -> None:
-            sct = getattr(self._local, "sct", None)
-            if sct is not None:
-                sct.close()
-        self._pool.submit(release)
-        if self._damage is not None:
-            self._damage.close()
-        self._pool.shutdown(wait=False)
-
-
-class ScreenTrack(VideoStreamTrack):
-    """One viewer's video: full resolution at up to 30 fps (Standard), or half
-    resolution at up to 15 fps (Screen sampling). While the screen is still,
-    `recv` waits for a change (a frame per `KEEPALIVE`): nothing is encoded,
-    and the first change after a pause goes out at once.
-
-    Once `codec` says what the viewer's answer chose (see `video`), `recv`
-    returns packets encoded for screens; until then, or for a codec
-    `video.ScreenEncoder` does not make, frames that aiortc encodes."""
-
-    def __init__(self, source: ScreenSource, mode: str = "standard") -> None:
-        super().__init__()
-        self.source = source
-        self.mode = mode
-        self.codec: str | None = None
-        self._encoder: video.ScreenEncoder | None = None
-        self._keyframe = False
-        self._start: float | None = None
-        self._next = 0.0
-        self._sent: np.ndarray | None = None
-        self._sent_at = 0.0
-
-    def request_keyframe(self) -> None:
-        """The viewer lost the picture (RTCP PLI/FIR): the next packet is a keyframe."""
-        self._keyframe = True
-
-    def _encode(self, arr: np.ndarray) -> av.Packet | None:
-        if self._encoder is None or self._encoder.codec != self.codec:
-            self._encoder = video.ScreenEncoder(self.codec)
-        keyframe, self._keyframe = self._keyframe, False
-        return self._encoder.encode(arr, keyframe)
-
-    async def recv(self) -> av.VideoFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        scale, fps = MODES[self.mode]
-        now = time.monotonic()
-        if self._start is None:
-            self._start = self._next = now
-        else:
-            self._next = max(self._next + 1 / fps, now - 1 / fps)  # never race to catch up
-            await asyncio.sleep(self._next - now)
-        while True:
-            arr = await self.source.frame()
-            if arr is not self._sent or time.monotonic() - self._sent_at >= KEEPALIVE:
-                break
-            await asyncio.sleep(IDLE_POLL)
-            if self.readyState != "live":
-                raise MediaStreamError
-        self._sent, self._sent_at = arr, time.monotonic()
-        if scale > 1:
-            arr = np.ascontiguousarray(arr[::scale, ::scale])
-            arr = arr[: arr.shape[0] & ~1, : arr.shape[1] & ~1]
-        if self.codec in video.CODECS:
-            packet = await asyncio.get_running_loop().run_in_executor(None, self._encode, arr)
-            if packet is not None:
-                packet.pts = int((time.monotonic() - self._start) * CLOCK_RATE)
-                packet.time_base = TIME_BASE
-                return packet
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="bgra")
-        frame.pts = int((time.monotonic() - self._start) * CLOCK_RATE)
-        frame.time_base = TIME_BASE
-        return frame
 
 
 @dataclass
@@ -282,6 +141,7 @@ class WebRTC:
         self._connected = connected or (lambda ok: None)
         self._repaint = repaint or (lambda: None)
         self._config = RTCConfiguration(iceServers=ice_servers() if ice is None else ice)
+        playout.enable()  # the viewer's browser shows each frame at once
         self._shared: dict[int, Shared] = {}
         self._session: str | None = None
         self._reported: bool | None = None
@@ -363,7 +223,7 @@ class WebRTC:
         shared.viewers[pid] = viewer
         sender = pc.addTrack(track)
         # The track encodes (see `video`): aiortc's keyframe request must reach it.
-        sender._send_keyframe = track.request_keyframe
+        track.serve(sender)
         transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
         transceiver.setCodecPreferences(preferred_codecs())
 
@@ -503,19 +363,6 @@ def preferred_codecs() -> list:
     rank = {name: i for i, name in enumerate((*video.CODECS, "rtx"))}
     return sorted((c for c in codecs if c.mimeType.split("/")[1].lower() in rank),
                   key=lambda c: rank[c.mimeType.split("/")[1].lower()])
-
-
-def as_monitor(area) -> Area:
-    """An mss monitor dict from one, or from a (left, top, width, height) tuple."""
-    if isinstance(area, dict):
-        return {k: int(area[k]) for k in ("left", "top", "width", "height")}
-    left, top, width, height = area
-    return {"left": int(left), "top": int(top), "width": int(width), "height": int(height)}
-
-
-def _new_mss():
-    import mss
-    return (getattr(mss, "MSS", None) or mss.mss)()
 
 
 def primary_monitor(activity: dict | None = None) -> Area:

@@ -173,6 +173,9 @@ class Bench:
         if webrtc:  # when the changed frame's last packet reached the page
             recv = page.evaluate("() => __probe.recv")
             out.update(recv_p50=pct(recv, 50), recv_p95=pct(recv, 95))
+            if not page.evaluate("() => __probe.videoCopy()"):
+                print("the page read <video> pixels through a canvas (no WebCodecs copyTo): fps may be low",
+                      file=sys.stderr)
         out.update(p50=pct(lat, 50), p95=pct(lat, 95), lat_samples=len(lat), lat_misses=misses,
                    lat_mean=statistics.fmean(lat) if lat else float("nan"))
         return out
@@ -286,8 +289,10 @@ def rows(r: dict) -> list[tuple]:
         side["kB_per_s"] = side["bytes_per_s"] / 1000
         side["kB_per_frame"] = side["kB_per_s"] / side["fps"] if side["fps"] else float("nan")
         side["static_kB_per_s"] = side["static_bytes_per_s"] / 1000
+        side["cpu_ms_per_frame"] = 10 * side["cpu_changing"] / side["fps"] if side["fps"] else float("nan")
     row("fps shown, changing 1080p", "fps", "{:.1f}", TARGETS["fps"], higher=True)
     row("sharer CPU % of a core, changing", "cpu_changing", "{:.0f}", TARGETS["cpu_changing"])
+    row("sharer CPU ms per frame shown", "cpu_ms_per_frame", "{:.1f}")
     row("sharer CPU % of a core, static", "cpu_static", "{:.1f}", TARGETS["cpu_static"])
     row("input-to-photon p50 ms", "p50", "{:.1f}", TARGETS["p50"])
     row("input-to-photon p95 ms", "p95", "{:.1f}", TARGETS["p95"])

@@ -10,6 +10,7 @@
 // Bytes: WebSocket messages received, and WebRTC transport bytesReceived.
 (() => {
   const P = {
+    videoCopy: () => videoCopy,
     wsBytes: 0, changes: 0, painted: 0, last: null, el: null, box: null, armed: null, lat: [], recv: [],
   };
   window.__probe = P;
@@ -51,6 +52,37 @@
     return ctx.getImageData(0, 0, w, h).data;
   }
 
+  // The same from a <video>, without converting its whole frame for a canvas
+  // (a 1080p conversion per painted frame would itself make the page drop
+  // frames): WebCodecs copies just the rect, as RGBA.
+  async function readVideo(el, [x, y, w, h], screenW) {
+    const s = el.videoWidth / screenW;
+    const even = (v) => 2 * Math.floor(v / 2); // I420 frames: whole chroma samples
+    const rect = { x: even(x * s), y: even(y * s), width: Math.max(2, even(w * s)), height: Math.max(2, even(h * s)) };
+    const frame = new VideoFrame(el);
+    try {
+      const buf = new Uint8Array(rect.width * rect.height * 4);
+      await frame.copyTo(buf, { rect, format: 'RGBA' });
+      return buf;
+    } finally {
+      frame.close();
+    }
+  }
+  let videoCopy = null; // whether readVideo works here (checked on the first frame)
+  async function pixels(el, rect) {
+    if (el.tagName === 'VIDEO' && videoCopy !== false && window.VideoFrame) {
+      try {
+        const px = await readVideo(el, rect, P.screenW);
+        videoCopy = true;
+        return px;
+      } catch (e) {
+        if (videoCopy) throw e;
+        videoCopy = false;
+      }
+    }
+    return read(el, rect, P.screenW);
+  }
+
   function maxDiff(a, b) {
     let m = 0;
     for (let i = 0; i < a.length; i += 4) {
@@ -59,19 +91,20 @@
     return m;
   }
 
-  function tick(meta) {
+  async function tick(meta) {
     const el = P.el;
     if (!el || !size(el)[0]) return;
+    const now = performance.now();
     P.painted += 1;
-    const px = read(el, P.box, P.screenW);
+    const px = await pixels(el, P.box);
     const colour = [px[0], px[2]];
     if (!P.last || Math.abs(colour[0] - P.last[0]) > 12 || Math.abs(colour[1] - P.last[1]) > 12) {
       if (P.last) P.changes += 1;
       P.last = colour;
     }
     const a = P.armed;
-    if (a && a.keyAt !== null && maxDiff(read(el, a.rect, P.screenW), a.before) > 60) {
-      P.lat.push(performance.now() - a.keyAt);
+    if (a && a.keyAt !== null && maxDiff(await pixels(el, a.rect), a.before) > 60) {
+      P.lat.push(now - a.keyAt);
       // WebRTC video: when its last packet arrived, split from the browser's own part
       if (meta && meta.receiveTime) P.recv.push(meta.receiveTime - a.keyAt);
       P.armed = null;
@@ -80,10 +113,10 @@
 
   function loop(el) {
     if (el.tagName === 'VIDEO' && el.requestVideoFrameCallback) {
-      const again = () => el.requestVideoFrameCallback((now, meta) => { if (P.el === el) { tick(meta); again(); } });
+      const again = () => el.requestVideoFrameCallback(async (now, meta) => { if (P.el === el) { await tick(meta); again(); } });
       again();
     } else {
-      const again = () => requestAnimationFrame(() => { if (P.el === el) { tick(); again(); } });
+      const again = () => requestAnimationFrame(async () => { if (P.el === el) { await tick(); again(); } });
       again();
     }
   }
@@ -101,8 +134,8 @@
     return Boolean(P.el);
   };
   P.reset = () => { P.changes = 0; P.painted = 0; };
-  P.arm = (rect) => {
-    P.armed = { rect, before: read(P.el, rect, P.screenW).slice(), keyAt: null };
+  P.arm = async (rect) => {
+    P.armed = { rect, before: (await pixels(P.el, rect)).slice(), keyAt: null };
   };
   P.rtc = async () => {
     const out = { bytes: 0, framesDecoded: 0, framesDropped: 0, jitterDelay: 0, jitterCount: 0, codec: '' };

@@ -12,6 +12,14 @@ function gathered(pc) {
   });
 }
 
+// A remote screen is shown as soon as it is decoded: no jitter buffer held
+// back for smooth motion (the agent paces its frames itself).
+function lowLatency(receiver) {
+  if (!receiver) return;
+  if ('jitterBufferTarget' in receiver) receiver.jitterBufferTarget = 0;
+  if ('playoutDelayHint' in receiver) receiver.playoutDelayHint = 0;
+}
+
 export function createDesktopPeer({ onStream, onState, sendAnswer, iceServers = [] }) {
   let pc = null;
   let offerId = -1;
@@ -26,7 +34,10 @@ export function createDesktopPeer({ onStream, onState, sendAnswer, iceServers = 
     offerId = typeof offer.id === 'number' ? offer.id : offerId;
     if (pc) pc.close();
     const mine = pc = new RTCPeerConnection({ iceServers });
-    mine.addEventListener('track', (event) => onStream(event.streams[0] || new MediaStream([event.track])));
+    mine.addEventListener('track', (event) => {
+      lowLatency(event.receiver);
+      onStream(event.streams[0] || new MediaStream([event.track]));
+    });
     mine.addEventListener('connectionstatechange', () => { if (pc === mine) onState(mine.connectionState); });
     await mine.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     await mine.setLocalDescription(await mine.createAnswer());
