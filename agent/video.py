@@ -5,10 +5,10 @@ images into H.264 or VP8 packets.
 aiortc encodes the frames a track returns with fixed settings meant for
 cameras (VP8 capped at 1.5 Mbit/s, or x264's default preset), and converts
 each frame's pixel format with a new swscale context. `ScreenEncoder` is made
-for screens instead: one BGRA frame and one converter reused for every image,
-x264 ``ultrafast`` + ``zerolatency`` (constrained baseline: every browser
-decodes it) at a constant quality, or libvpx in real time when the viewer
-only takes VP8. A track returns its packets (`av.Packet`), which aiortc then
+for screens instead: the grab's memory read without a copy, one converter
+reused for every image, x264 ``ultrafast`` + ``zerolatency`` (constrained
+baseline: every browser decodes it) at a constant quality, or libvpx in real
+time when the viewer only takes VP8. A track returns its packets (`av.Packet`), which aiortc then
 only packetizes into RTP.
 
 Call `encode` from one thread at a time.
@@ -123,8 +123,12 @@ class ScreenEncoder:
             self._open(width, height)
             keyframe = True
         if image is not self._image or keyframe:  # the very same image (a still screen) is converted once
-            self._pixels[...] = image  # one copy into a frame that stays mapped
-            self._yuv = self._reformatter.reformat(self._frame, format="yuv420p", interpolation="FAST_BILINEAR")
+            try:  # the grab's own memory, no copy
+                src = av.VideoFrame.from_numpy_buffer(image, format="bgra")
+            except ValueError:  # a layout FFmpeg cannot take as is
+                self._pixels[...] = image  # one copy into a frame that stays mapped
+                src = self._frame
+            self._yuv = self._reformatter.reformat(src, format="yuv420p", interpolation="FAST_BILINEAR")
             self._image = image
         yuv = self._yuv
         yuv.pict_type = av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
