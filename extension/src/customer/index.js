@@ -1,6 +1,7 @@
 // The customer side of Tandem in a web page, shared by the website snippet
 // (src/snippet.js -> /tandem.js) and the extension's content script
-// (src/content.js): help button, session widget, cobrowse capture and control.
+// (src/content.js): help button, session widget, cobrowse capture and control,
+// video and voice (media.js).
 //
 //   startCustomer({ relay, queue, maskSelectors })
 //     relay          the relay's base URL (no trailing slash), or null
@@ -12,6 +13,7 @@ import { createCapture } from './capture.js';
 import { createControl } from './control.js';
 import { createEcho } from './echo.js';
 import { interceptHelpLinks, requestHelp } from './help.js';
+import { createWidgetMedia } from './media.js';
 import { createHost, HOST_SELECTOR } from './host.js';
 import { createMasking } from './masking.js';
 import { createPointer } from './pointer.js';
@@ -70,6 +72,12 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
 
     widget.session();
     widget.status(t('connecting'));
+    const media = createWidgetMedia({
+      t,
+      send: (type, fields) => { if (state && !over) connection.send(type, { session: state.session, ...fields }); },
+      onAsk: () => widget.open(), // a rep starts video or voice: the prompt must be seen
+    });
+    widget.media(media.element);
     for (const line of chat) widget.chat({ ...line, replayed: true });
 
     const nameOf = (pid) => {
@@ -158,6 +166,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
       over = true;
       clearTimeout(startTimer);
       capture.stop();
+      media.end();
       connection.close();
       store.forget();
       pointer.hide();
@@ -167,8 +176,10 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
     }
 
     const handlers = {
+      welcome(msg) { media.welcome(msg); },
       session_state(msg) {
         state = msg;
+        media.update(msg);
         if (msg.participants.some((p) => p.kind === 'rep' && p.present)) served = true;
         render(msg);
         if (msg.state === 'ended') finish('ended');
@@ -185,6 +196,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
         widget.chat(line);
       },
       signal(msg) {
+        if (msg.data && msg.data.media) { media.signal(msg); return; } // media.js checks the sender
         const sender = state && state.participants.find((p) => p.pid === msg.sender);
         if (!sender || sender.kind !== 'rep' || !msg.data) return;
         // A viewer that joined without a full snapshot asks for one.

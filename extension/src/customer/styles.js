@@ -38,6 +38,19 @@ input { flex: 1; min-width: 0; padding: 6px 8px; border: 1px solid #9ca3af; bord
 .banner { display: flex; align-items: center; gap: 12px; padding: 8px 8px 8px 14px; border-radius: 8px;
   background: #111827; color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.3); }
 .banner span { color: #fff; font-weight: 600; }
+.media { display: flex; flex-direction: column; gap: 6px; }
+.media-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 6px; }
+.media-tiles:empty { display: none; }
+.media-tile { margin: 0; padding: 4px; border-radius: 8px; background: #111827; color: #fff; }
+.media-tile video { display: block; width: 100%; max-height: 160px; border-radius: 6px; background: #000; object-fit: contain; }
+.media-tile audio { display: none; }
+.media-tile figcaption { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; padding-top: 2px; }
+.media-tile figcaption span { color: #fff; font-size: 12px; }
+.media-name { font-weight: 600; }
+.media-badges { color: #d1d5db; }
+.media-level { width: 100%; height: 6px; }
+.media-controls { display: flex; flex-wrap: wrap; gap: 6px; }
+.media-controls button { padding: 4px 10px; }
 .pointer { position: fixed; left: 0; top: 0; z-index: 2147483647; pointer-events: none; transition: transform 60ms linear; }
 .pointer .dot { display: block; width: 14px; height: 14px; border-radius: 50% 50% 50% 0; background: #dc2626;
   border: 2px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,.4); }

@@ -1,5 +1,5 @@
 // The customer's widget in the shadow root: the help button, and the panel
-// with status, grant prompts, chat and Leave; banners with Stop sit at the
+// with status, grant prompts, video and voice (media.js), chat and Leave; banners with Stop sit at the
 // top of the page, visible even while the panel is hidden.
 import { h, syncList } from './dom.js';
 import { surveySheet } from './survey.js';
@@ -12,6 +12,7 @@ export function createWidget(root, t, on) {
   const recording = h('p', { class: 'status recording', role: 'status', hidden: true, text: t('recording') });
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const prompts = h('div', { class: 'prompts' });
+  const mediaSlot = h('div', { class: 'media-slot' });
   const log = h('ol', { class: 'log', 'aria-live': 'polite' });
   const text = h('input', { type: 'text', maxlength: '4000', 'aria-label': t('chatLabel'), placeholder: t('chatPlaceholder'), autocomplete: 'off' });
   const sendButton = h('button', { type: 'submit', text: t('send') });
@@ -30,7 +31,7 @@ export function createWidget(root, t, on) {
   const hide = h('button', { type: 'button', class: 'quiet', text: t('hide'), onclick: () => setOpen(false) });
   const panel = h('section', { class: 'panel', hidden: true, role: 'dialog', 'aria-label': t('title') },
     h('div', { class: 'head' }, h('strong', { text: t('title') }), hide),
-    status, recording, position, prompts, log, form, error, h('div', { class: 'foot' }, leave, close));
+    status, recording, position, prompts, mediaSlot, log, form, error, h('div', { class: 'foot' }, leave, close));
   const banners = h('div', { class: 'banners' });
   const surveySlot = h('div', { class: 'survey-slot' });
   panel.insertBefore(surveySlot, panel.lastElementChild);
@@ -65,6 +66,7 @@ export function createWidget(root, t, on) {
     idle(offerHelp) {
       inSession = false;
       surveySlot.replaceChildren();
+      mediaSlot.replaceChildren();
       help.hidden = !offerHelp;
       setOpen(open);
       banners.replaceChildren();
@@ -79,6 +81,8 @@ export function createWidget(root, t, on) {
       setOpen(open);
     },
     open: () => setOpen(true),
+    // The session's video and voice section (media.js).
+    media(element) { mediaSlot.replaceChildren(element); },
     status(value) { status.textContent = value; },
     position(value) { position.textContent = value || ''; position.hidden = !value; },
     recording(on_) { recording.hidden = !on_; },
