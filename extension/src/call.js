@@ -2,7 +2,7 @@
 // shows everyone's video and voice in one session (server/static/media.js,
 // shared with the customer's page). Its own connection as the same rep; the
 // side panel's Video and Voice buttons start and stop, and so do these.
-import { createMedia, mediaActivities } from '../../server/static/media.js';
+import { createMedia, mediaActivities, mediaError } from '../../server/static/media.js';
 import { playAll, renderTiles, watchLevels } from '../../server/static/media-tiles.js';
 import { createCommands } from './rep/commands.js';
 import { $, formatNumber } from './rep/dom.js';
@@ -10,8 +10,6 @@ import { has, t } from './rep/i18n.js';
 import { openSessionTab } from './rep/session-tab.js';
 
 const ERROR_MS = 10000;
-const ERRORS = { NotAllowedError: 'denied', SecurityError: 'denied', NotFoundError: 'missing',
-  OverconstrainedError: 'missing', NotReadableError: 'busy', AbortError: 'busy', EndedError: 'ended' };
 const sessionId = new URLSearchParams(location.search).get('session');
 
 let state = null;
@@ -29,7 +27,8 @@ const media = createMedia({
   signal: (to, data) => { if (ready()) commands.signal(sessionId, to, data); },
   onChange: render,
   onError(kind, err) {
-    showError(text('error.' + (ERRORS[err && err.name] || 'failed'), { device: text(kind === 'video' ? 'camera' : 'microphone') }));
+    const [key, device] = mediaError(kind, err);
+    showError(text(key, { device: text(device) }));
     const act = mine(kind);
     if (act) commands.stopActivity(sessionId, act.id);
   },

@@ -2,12 +2,10 @@
 // The customer sees and hears whoever shares; their own camera and
 // microphone are used only after they say so: a prompt when a rep starts
 // video or voice, and their own Share buttons.
-import { createMedia, mediaActivities } from './media.js';
+import { createMedia, mediaActivities, mediaError } from './media.js';
 import { playAll, renderTiles, watchLevels } from './media-tiles.js';
 
 const ERROR_MS = 10000;
-const ERRORS = { NotAllowedError: 'denied', SecurityError: 'denied', NotFoundError: 'missing',
-  OverconstrainedError: 'missing', NotReadableError: 'busy', AbortError: 'busy', EndedError: 'ended' };
 
 export function createCustomerMedia({ t, send }) {
   const $ = (id) => document.getElementById(id);
@@ -27,7 +25,8 @@ export function createCustomerMedia({ t, send }) {
     signal: (to, data) => state && send('signal', { session: state.session, to, data }),
     onChange: render,
     onError(kind, err) {
-      showError(text('error.' + (ERRORS[err && err.name] || 'failed'), { device: text(kind === 'video' ? 'camera' : 'microphone') }));
+      const [key, device] = mediaError(kind, err);
+      showError(text(key, { device: text(device) }));
       const act = mine(kind);
       if (act) send('stop_activity', { session: state.session, activity: act.id });
     },

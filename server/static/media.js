@@ -36,6 +36,16 @@
 // track on the other side.
 
 export const KINDS = ['audio', 'video'];
+
+const ERROR_KINDS = { NotAllowedError: 'denied', SecurityError: 'denied', NotFoundError: 'missing',
+  OverconstrainedError: 'missing', NotReadableError: 'busy', AbortError: 'busy', EndedError: 'ended' };
+
+// The catalog key (error.denied, error.missing...) and its {device} for a
+// camera or microphone failure reported by createMedia's onError.
+export function mediaError(kind, err) {
+  return ['error.' + (ERROR_KINDS[err && err.name] || 'failed'), kind === 'video' ? 'camera' : 'microphone'];
+}
+
 const HELLO_MS = 3000; // say hello again while the other side has not answered
 const CONNECT_MS = 20000; // not connected by then: start over with fresh endpoints
 const HOLD_MS = 10000; // a track got before start_activity waits this long for it

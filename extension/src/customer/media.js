@@ -11,13 +11,11 @@
 //     onAsk  () => void: a rep asks; the panel should be seen
 //   media.element                 the section to place in the panel
 //   media.welcome(msg), media.update(state), media.signal(msg), media.end()
-import { createMedia, mediaActivities } from '../../../server/static/media.js';
+import { createMedia, mediaActivities, mediaError } from '../../../server/static/media.js';
 import { playAll, renderTiles, watchLevels } from '../../../server/static/media-tiles.js';
 import { h } from './dom.js';
 
 const ERROR_MS = 10000;
-const ERRORS = { NotAllowedError: 'denied', SecurityError: 'denied', NotFoundError: 'missing',
-  OverconstrainedError: 'missing', NotReadableError: 'busy', AbortError: 'busy', EndedError: 'ended' };
 
 // 'prompt.both' -> 'mediaPromptBoth', 'play_sound' -> 'mediaPlaySound'
 const keyOf = (key) => 'media' + key.split(/[._]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
@@ -49,7 +47,8 @@ export function createWidgetMedia({ t, send, onAsk = () => {} }) {
     signal: (to, data) => { if (state) send('signal', { to, data }); },
     onChange: render,
     onError(kind, err) {
-      showError(text('error.' + (ERRORS[err && err.name] || 'failed'), { device: text(kind === 'video' ? 'camera' : 'microphone') }));
+      const [key, device] = mediaError(kind, err);
+      showError(text(key, { device: text(device) }));
       const act = mine(kind);
       if (act) send('stop_activity', { activity: act.id });
     },
