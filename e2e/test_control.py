@@ -34,7 +34,7 @@ def test_denied_then_approved_control_and_stop(relay, rep_browser, routed_custom
     expect(replay.locator("#plain")).to_have_text("visible-marker", timeout=TIMEOUT)
     layer = viewer.locator("#control-layer")
     status = viewer.locator("#viewer-status")
-    prompt = widget(customer).locator(".prompt")
+    prompt = widget(customer).locator(".grant-prompt")
 
     # The rep asks for control; the customer denies: the viewer stays view-only.
     viewer.locator("#request-control").click()

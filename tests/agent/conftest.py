@@ -64,7 +64,7 @@ class X:
         proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(proc)
         ids = wait_for(lambda: set(self.xdotool("search", "--onlyvisible", "--name", f"^{title}$").split()) - before,
-                       10, f"window {title}")
+                       30, f"window {title}")  # generous: a loaded machine starts X clients slowly
         return int(sorted(ids)[0])
 
     def geometry(self, wid: int) -> tuple[int, int, int, int]:

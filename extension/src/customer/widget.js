@@ -53,7 +53,7 @@ export function createWidget(root, t, on) {
     const decide = (approve) => () => { for (const b of buttons) b.disabled = true; on.decide(p.id, approve); };
     buttons.push(h('button', { type: 'button', class: 'approve', text: t('approve'), onclick: decide(true) }));
     buttons.push(h('button', { type: 'button', class: 'deny', text: t('deny'), onclick: decide(false) }));
-    return h('div', { class: 'prompt', role: 'alertdialog' }, h('span', { text: p.text }), h('div', { class: 'row' }, ...buttons));
+    return h('div', { class: 'prompt grant-prompt', role: 'alertdialog' }, h('span', { text: p.text }), h('div', { class: 'row' }, ...buttons));
   }
 
   function buildBanner(b) {
