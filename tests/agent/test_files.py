@@ -144,7 +144,8 @@ async def test_download_cut_mid_file_resumes_from_the_offset(transfer, shared, t
     digest = await asyncio.wait_for(transfer.files.download("big.bin", tmp_path / "big.bin", progress=progress), 60)
     data = (shared / "big.bin").read_bytes()
     assert cut_at and (tmp_path / "big.bin").read_bytes() == data and digest == hashlib.sha256(data).hexdigest()
-    assert transfer.reads[0] == 0 and min(transfer.reads[1:]) >= 2 * MiB  # nothing before the cut was sent again
+    # nothing before the cut was sent again (a resumed relay link may need no new read at all)
+    assert transfer.reads[0] == 0 and all(r >= 2 * MiB for r in transfer.reads[1:])
 
 
 @pytest.mark.parametrize("side", ["rep", "agent"])
@@ -160,7 +161,10 @@ async def test_upload_cut_mid_file_resumes_from_the_offset(transfer, shared, tmp
 
     await asyncio.wait_for(transfer.files.upload(src, "setup.bin", progress=progress), 60)
     assert cut_at and (shared / "setup.bin").read_bytes() == src.read_bytes()
-    assert transfer.writes[0] == 0 and max(transfer.writes) >= 2 * MiB  # resumed, not started over
+    # never started over: either the relay's resume replayed what the cut missed,
+    # or the rep re-opened the write from the offset the agent acknowledged
+    assert transfer.writes[0] == 0 and transfer.writes.count(0) == 1
+    assert all(w >= 2 * MiB for w in transfer.writes[1:])
     assert not list(shared.glob(".*tandem-part"))
 
 
