@@ -73,10 +73,8 @@ def sees_video(page: Page, name: str) -> None:
     page.wait_for_function("([v, t]) => v.currentTime > t + 0.5", arg=[handle, start], timeout=TIMEOUT)
 
 
-def hears(page: Page, name: str) -> None:
-    """``name``'s voice arrives: a live audio track, and packets and sound
-    energy that keep growing."""
-    t = tile(page, name)
+def sound_arrives(page: Page, t: Locator) -> None:
+    """The tile plays a live audio track whose packets and sound energy keep growing."""
     expect(t).to_have_attribute("data-audio", "on", timeout=TIMEOUT)
     audio = t.locator("audio").element_handle(timeout=TIMEOUT)
     page.wait_for_function(
@@ -91,11 +89,21 @@ def hears(page: Page, name: str) -> None:
         arg=[handle, *before], timeout=TIMEOUT)
 
 
-def keep_track(page: Page, name: str, kind: str, key: str) -> None:
-    """Remember the track now playing in ``name``'s tile, as window[key]."""
-    element = tile(page, name).locator("video" if kind == "video" else "audio").element_handle()
+def hears(page: Page, name: str) -> None:
+    """``name``'s voice arrives."""
+    sound_arrives(page, tile(page, name))
+
+
+def keep_tile_track(page: Page, t: Locator, kind: str, key: str) -> None:
+    """Remember the track now playing in the tile, as window[key]."""
+    element = t.locator("video" if kind == "video" else "audio").element_handle(timeout=TIMEOUT)
     page.wait_for_function("e => e.srcObject && e.srcObject.getTracks().length > 0", arg=element, timeout=TIMEOUT)
     element.evaluate("(e, k) => { window[k] = e.srcObject.getTracks()[0]; }", key)
+
+
+def keep_track(page: Page, name: str, kind: str, key: str) -> None:
+    """Remember the track now playing in ``name``'s tile, as window[key]."""
+    keep_tile_track(page, tile(page, name), kind, key)
 
 
 def track_state(page: Page, key: str) -> str:

@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 from e2e.cobrowse import accept_next, ask_for_help, widget
 from e2e.conftest import CHROMIUM, FLAGS, _screenshots_on_failure
 from e2e.rep import TIMEOUT, SidePanel
-from e2e.test_video_voice import MEDIA_FLAGS, media_rep_browser, open_call
+from e2e.test_video_voice import MEDIA_FLAGS, keep_tile_track, media_rep_browser, open_call, sound_arrives
 
 # Counts the page's camera and microphone requests: the snippet runs in the
 # page, so this sees every getUserMedia it makes.
@@ -59,29 +59,6 @@ def video_plays(page: Page, tile: Locator) -> None:
                            arg=[handle, frames], timeout=TIMEOUT)
     start = handle.evaluate("v => v.currentTime")
     page.wait_for_function("([v, t]) => v.currentTime > t + 0.5", arg=[handle, start], timeout=TIMEOUT)
-
-
-def sound_arrives(page: Page, tile: Locator) -> None:
-    """The tile plays a live audio track whose packets and sound energy keep growing."""
-    expect(tile).to_have_attribute("data-audio", "on", timeout=TIMEOUT)
-    audio = tile.locator("audio").element_handle(timeout=TIMEOUT)
-    page.wait_for_function(
-        "a => a.srcObject && a.srcObject.getAudioTracks().some((x) => x.readyState === 'live')",
-        arg=audio, timeout=TIMEOUT)
-    handle = tile.element_handle()
-    page.wait_for_function("t => Number(t.dataset.audioPackets) > 0 && Number(t.dataset.audioEnergy) > 0",
-                           arg=handle, timeout=TIMEOUT)
-    before = handle.evaluate("t => [Number(t.dataset.audioPackets), Number(t.dataset.audioEnergy)]")
-    page.wait_for_function(
-        "([t, p, e]) => Number(t.dataset.audioPackets) > p && Number(t.dataset.audioEnergy) > e",
-        arg=[handle, *before], timeout=TIMEOUT)
-
-
-def keep_track(page: Page, tile: Locator, kind: str, key: str) -> None:
-    """Remember the track now playing in the tile, as window[key]."""
-    element = tile.locator("video" if kind == "video" else "audio").element_handle(timeout=TIMEOUT)
-    page.wait_for_function("e => e.srcObject && e.srcObject.getTracks().length > 0", arg=element, timeout=TIMEOUT)
-    element.evaluate("(e, k) => { window[k] = e.srcObject.getTracks()[0]; }", key)
 
 
 def track_ends(page: Page, key: str) -> None:
@@ -132,8 +109,8 @@ def test_widget_customer_allows_video_and_voice_and_shares_camera(relay, rep_con
 
     # The customer stops their camera, then their voice: the tracks end in
     # Rita's call tab and the tile goes.
-    keep_track(call, their_tile, "video", "theirVideo")
-    keep_track(call, their_tile, "audio", "theirVoice")
+    keep_tile_track(call, their_tile, "video", "theirVideo")
+    keep_tile_track(call, their_tile, "audio", "theirVoice")
     w.locator(".media-video-toggle").click()
     track_ends(call, "theirVideo")
     expect(w.locator(".media-video-toggle")).to_have_text("Share my camera", timeout=TIMEOUT)
@@ -143,7 +120,7 @@ def test_widget_customer_allows_video_and_voice_and_shares_camera(relay, rep_con
     expect(w.locator(".media-tile[data-self='1']")).to_have_count(0, timeout=TIMEOUT)
 
     # Rita stops her video: the track ends in the widget, her voice goes on.
-    keep_track(customer, rita_tile, "video", "ritaVideo")
+    keep_tile_track(customer, rita_tile, "video", "ritaVideo")
     call.locator("#call-video").click()
     track_ends(customer, "ritaVideo")
     expect(rita_tile).to_have_attribute("data-video", "off", timeout=TIMEOUT)
@@ -151,7 +128,7 @@ def test_widget_customer_allows_video_and_voice_and_shares_camera(relay, rep_con
     sound_arrives(customer, rita_tile)
 
     # She stops her voice too: nothing is left in the widget.
-    keep_track(customer, rita_tile, "audio", "ritaVoice")
+    keep_tile_track(customer, rita_tile, "audio", "ritaVoice")
     call.locator("#call-audio").click()
     track_ends(customer, "ritaVoice")
     expect(w.locator(".media-tile")).to_have_count(0, timeout=TIMEOUT)

@@ -2,7 +2,7 @@
 // The customer sees and hears whoever shares; their own camera and
 // microphone are used only after they say so: a prompt when a rep starts
 // video or voice, and their own Share buttons.
-import { createMedia, mediaActivities, mediaError } from './media.js';
+import { createMedia, mediaActivities, mediaError, unanswered } from './media.js';
 import { playAll, renderTiles, watchLevels } from './media-tiles.js';
 
 const ERROR_MS = 10000;
@@ -41,15 +41,7 @@ export function createCustomerMedia({ t, send }) {
   }
 
   // Reps' video and voice this customer has not answered yet.
-  function asking() {
-    const out = [];
-    for (const [pid, kinds] of mediaActivities(state)) {
-      const who = state.participants.find((p) => p.pid === pid);
-      if (!who || who.kind !== 'rep' || !who.present) continue;
-      for (const act of Object.values(kinds)) if (!answered.has(act.id)) out.push({ who, act });
-    }
-    return out;
-  }
+  const asking = () => unanswered(state, answered);
 
   function renderPrompt() {
     const open = asking();

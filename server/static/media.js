@@ -67,6 +67,18 @@ export function mediaActivities(state) {
 }
 
 // The people media goes to: present reps and customers other than `you`.
+// The reps' video and voice activities a customer has not answered yet
+// (``answered``: a Set of activity ids), with who runs each.
+export function unanswered(state, answered) {
+  const out = [];
+  for (const [pid, kinds] of mediaActivities(state)) {
+    const who = state.participants.find((p) => p.pid === pid);
+    if (!who || who.kind !== 'rep' || !who.present) continue;
+    for (const act of Object.values(kinds)) if (!answered.has(act.id)) out.push({ who, act });
+  }
+  return out;
+}
+
 export const mediaPeople = (state) => ((state && state.participants) || [])
   .filter((p) => p.present && p.pid !== state.you && (p.kind === 'rep' || p.kind === 'customer'));
 

@@ -11,7 +11,7 @@
 //     onAsk  () => void: a rep asks; the panel should be seen
 //   media.element                 the section to place in the panel
 //   media.welcome(msg), media.update(state), media.signal(msg), media.end()
-import { createMedia, mediaActivities, mediaError } from '../../../server/static/media.js';
+import { createMedia, mediaActivities, mediaError, unanswered } from '../../../server/static/media.js';
 import { playAll, renderTiles, watchLevels } from '../../../server/static/media-tiles.js';
 import { h } from './dom.js';
 
@@ -63,15 +63,7 @@ export function createWidgetMedia({ t, send, onAsk = () => {} }) {
   }
 
   // Reps' video and voice this customer has not answered yet.
-  function asking() {
-    const out = [];
-    for (const [pid, kinds] of mediaActivities(state)) {
-      const who = state.participants.find((p) => p.pid === pid);
-      if (!who || who.kind !== 'rep' || !who.present) continue;
-      for (const act of Object.values(kinds)) if (!answered.has(act.id)) out.push({ who, act });
-    }
-    return out;
-  }
+  const asking = () => unanswered(state, answered);
 
   function renderPrompt() {
     const open = asking();
