@@ -46,7 +46,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import struct
 import subprocess
@@ -61,17 +60,19 @@ from websockets.asyncio.client import connect
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
 
 from relay import (  # noqa: E402
     ADMIN_PASSWORD,
     BenchError,
     expect,
-    free_port,
     pct,
     tandem_admin,
     tandem_queue,
     ws_options,
 )
+
+from tests.conftest import LiveRelay  # noqa: E402
 
 QUEUE = "bench"
 HEADER = struct.Struct("!BII")
@@ -186,46 +187,6 @@ def big_page(capture: str, target_nodes: int) -> str:
     out.append(f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>10k nodes</title>'
                f'<style>{BIG_CSS}</style></head><body><main>{"".join(sections)}</main>{script}</body></html>')
     return "".join(out)
-
-
-# --- the relay -----------------------------------------------------------------
-
-
-class RelayProcess:
-    """`python -m server` on a free loopback port with its default limits."""
-
-    def __init__(self, var: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
-        self.log = var / "relay.log"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TANDEM_VAR": str(var),
-               "TANDEM_ADMIN_PASSWORD": ADMIN_PASSWORD, "TANDEM_SECRET_KEY": "bench-secret",
-               "TANDEM_PUBLIC_URL": self.base}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"], cwd=ROOT, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 30.0) -> RelayProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"relay exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise BenchError(f"relay did not start in {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
 
 
 # --- bundles and routes ------------------------------------------------------------
@@ -520,9 +481,9 @@ async def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="tandem-cobrowse-") as tmp:
         var = Path(tmp)
         files = build_bundles(var / "bundles")
-        relay = RelayProcess(var)
+        relay = LiveRelay(var, TANDEM_ADMIN_PASSWORD=ADMIN_PASSWORD)
         try:
-            relay.wait_ready()
+            relay.start()
             async with httpx.AsyncClient(base_url=relay.base, timeout=10) as http:
                 token, admin_id = await tandem_admin(http)
                 await tandem_queue(http, token, QUEUE, admin_id)
