@@ -149,5 +149,11 @@ def _screenshots_on_failure(request, context: BrowserContext, who: str) -> None:
     for i, page in enumerate(context.pages):
         try:
             page.screenshot(path=str(out / f"{request.node.name}-{who}-{i}.png"))
+            # what the video and voice tiles said (a CI log keeps this, not the picture)
+            tiles = page.evaluate("() => [...document.querySelectorAll('.media-tile')].map((t) => ({"
+                                  "name: t.querySelector('.media-name').textContent, ...t.dataset,"
+                                  " player: t.querySelector('video').dataset.state}))")
+            if tiles:
+                print(f"--- {who} page {i} {page.url}: media tiles {tiles}")
         except Exception:
             pass

@@ -17,6 +17,9 @@ from e2e.rep import TIMEOUT, SidePanel, customer_joins
 
 MEDIA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 CALL = "call.html"
+# How long media may take to arrive: long enough for media.js to notice a
+# stalled connection (STALL_MS) and build a fresh one on a loaded machine.
+ARRIVES = 30_000
 
 
 @contextmanager
@@ -68,7 +71,7 @@ def sees_video(page: Page, name: str) -> None:
     video = tile(page, name).locator("video")
     expect(video).to_be_visible(timeout=TIMEOUT)
     handle = video.element_handle(timeout=TIMEOUT)
-    page.wait_for_function("v => v.videoWidth > 0 && v.readyState >= 2", arg=handle, timeout=TIMEOUT)
+    page.wait_for_function("v => v.videoWidth > 0 && v.readyState >= 2", arg=handle, timeout=ARRIVES)
     start = handle.evaluate("v => v.currentTime")
     page.wait_for_function("([v, t]) => v.currentTime > t + 0.5", arg=[handle, start], timeout=TIMEOUT)
 
@@ -79,10 +82,10 @@ def sound_arrives(page: Page, t: Locator) -> None:
     audio = t.locator("audio").element_handle(timeout=TIMEOUT)
     page.wait_for_function(
         "a => a.srcObject && a.srcObject.getAudioTracks().some((x) => x.readyState === 'live')",
-        arg=audio, timeout=TIMEOUT)
+        arg=audio, timeout=ARRIVES)
     handle = t.element_handle()
     page.wait_for_function("t => Number(t.dataset.audioPackets) > 0 && Number(t.dataset.audioEnergy) > 0",
-                           arg=handle, timeout=TIMEOUT)
+                           arg=handle, timeout=ARRIVES)
     before = handle.evaluate("t => [Number(t.dataset.audioPackets), Number(t.dataset.audioEnergy)]")
     page.wait_for_function(
         "([t, p, e]) => Number(t.dataset.audioPackets) > p && Number(t.dataset.audioEnergy) > e",

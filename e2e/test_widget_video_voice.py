@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 from e2e.cobrowse import accept_next, ask_for_help, widget
 from e2e.conftest import CHROMIUM, FLAGS, _screenshots_on_failure
 from e2e.rep import TIMEOUT, SidePanel
-from e2e.test_video_voice import MEDIA_FLAGS, keep_tile_track, media_rep_browser, open_call, sound_arrives
+from e2e.test_video_voice import ARRIVES, MEDIA_FLAGS, keep_tile_track, media_rep_browser, open_call, sound_arrives
 
 # Counts the page's camera and microphone requests: the snippet runs in the
 # page, so this sees every getUserMedia it makes.
@@ -53,7 +53,7 @@ def video_plays(page: Page, tile: Locator) -> None:
     video = tile.locator("video")
     expect(video).to_be_visible(timeout=TIMEOUT)
     handle = video.element_handle(timeout=TIMEOUT)
-    page.wait_for_function("v => v.videoWidth > 0 && v.readyState >= 2", arg=handle, timeout=TIMEOUT)
+    page.wait_for_function("v => v.videoWidth > 0 && v.readyState >= 2", arg=handle, timeout=ARRIVES)
     frames = handle.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames")
     page.wait_for_function("([v, n]) => v.getVideoPlaybackQuality().totalVideoFrames > n + 10",
                            arg=[handle, frames], timeout=TIMEOUT)

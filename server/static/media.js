@@ -49,6 +49,7 @@ export function mediaError(kind, err) {
 const HELLO_MS = 3000; // say hello again while the other side has not answered
 const CONNECT_MS = 20000; // not connected by then: start over with fresh endpoints
 const HOLD_MS = 10000; // a track got before start_activity waits this long for it
+const STALL_MS = 8000; // connected, yet a shared track has not arrived by then: start over
 const TICK_MS = 1000;
 const CONSTRAINTS = { video: { video: true }, audio: { audio: true } };
 
@@ -183,7 +184,7 @@ export function createMedia({ signal, onChange = () => {}, onError = () => {} })
   function hello(e) { e.helloAt = Date.now(); send(e, 'hello', {}); }
 
   function newEntry(pid) {
-    const e = { pid, mine: newId(), theirs: null, pc: null, helloAt: 0, since: Date.now(),
+    const e = { pid, mine: newId(), theirs: null, pc: null, helloAt: 0, since: Date.now(), stallSince: 0,
       makingOffer: false, ignoreOffer: false, queue: Promise.resolve(), send: {}, recv: {} };
     peers.set(pid, e);
     return e;
@@ -215,6 +216,7 @@ export function createMedia({ signal, onChange = () => {}, onError = () => {} })
     closePc(e);
     e.theirs = theirs;
     e.since = Date.now();
+    e.stallSince = 0;
     e.makingOffer = false;
     e.ignoreOffer = false;
     const pc = e.pc = new RTCPeerConnection({ iceServers });
@@ -336,7 +338,21 @@ export function createMedia({ signal, onChange = () => {}, onError = () => {} })
       const s = e.pc ? e.pc.connectionState : 'new';
       if (!e.theirs && now - e.helloAt > HELLO_MS) hello(e);
       else if (e.theirs && (s === 'failed' || (s !== 'connected' && now - e.since > CONNECT_MS))) restart(e);
+      else if (e.theirs && stalled(e, now)) restart(e);
     }
+  }
+
+  // Connected, yet a track the peer shares has not arrived for STALL_MS (a lost
+  // description, a negotiation that went wrong): true.
+  function stalled(e, now) {
+    const kinds = (state && mediaActivities(state).get(e.pid)) || {};
+    const missing = KINDS.some((k) => kinds[k] && !(e.recv[k] && e.recv[k].readyState === 'live' && !e.recv[k].muted));
+    if (!missing || !e.pc || e.pc.connectionState !== 'connected') {
+      e.stallSince = 0;
+      return false;
+    }
+    if (!e.stallSince) e.stallSince = now;
+    return now - e.stallSince > STALL_MS;
   }
 
   function close() {

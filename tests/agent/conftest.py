@@ -9,6 +9,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,13 +60,30 @@ class X:
     def xdotool(self, *args: str) -> str:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=10).stdout
 
-    def start_window(self, argv: list[str], title: str) -> int:
+    def start_window(self, argv: list[str], title: str, tries: int = 3) -> int:
+        """Start an X client and return its window id once it shows. A loaded
+        machine starts X clients slowly, and one that died is started again;
+        what it printed goes into the failure."""
         before = set(self.xdotool("search", "--name", f"^{title}$").split())
-        proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(proc)
-        ids = wait_for(lambda: set(self.xdotool("search", "--onlyvisible", "--name", f"^{title}$").split()) - before,
-                       30, f"window {title}")  # generous: a loaded machine starts X clients slowly
-        return int(sorted(ids)[0])
+        said = b""
+        for _ in range(tries):
+            with tempfile.TemporaryFile() as err:
+                proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=err)
+                self.procs.append(proc)
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and proc.poll() is None:
+                    ids = set(self.xdotool("search", "--onlyvisible", "--name", f"^{title}$").split()) - before
+                    if ids:
+                        return int(sorted(ids)[0])
+                    time.sleep(0.05)
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                err.seek(0)
+                said = err.read()[-2000:]
+        server = "running" if self.proc.poll() is None else f"exited {self.proc.returncode}"
+        raise AssertionError(f"window {title} did not show after {tries} starts of {argv[0]} "
+                             f"(Xvfb {server}); it said: {said.decode(errors='replace')!r}")
 
     def geometry(self, wid: int) -> tuple[int, int, int, int]:
         """(x, y, w, h) of a window's inside (border excluded) in root coordinates, per xwininfo."""
