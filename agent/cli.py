@@ -96,8 +96,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def run_agent(state: dict, args: argparse.Namespace) -> int:
+    from .alloc import tune_allocator
     from .link import Link
     from .sharing import Sharing
+
+    tune_allocator()  # screen grabs and file chunks reuse memory
 
     link = Link(state["ws_url"], state["token"], state.get("name", ""))
     link.me, link.session = state.get("pid"), state.get("session")

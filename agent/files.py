@@ -41,7 +41,6 @@ write path offset=size size sha256  (commit) -> once every byte is held and its 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import hashlib
 import itertools
 import logging
@@ -56,6 +55,8 @@ from dataclasses import dataclass, field
 
 from server.protocol import StreamKind
 
+from .alloc import tune_allocator
+
 log = logging.getLogger("agent.files")
 
 CHUNK = struct.Struct("!IQ")
@@ -65,8 +66,6 @@ PART_SUFFIX = ".tandem-part"
 MAX_ENTRIES = 10000
 INTERRUPTED = "interrupted: the connection dropped; read again from the last offset received"
 NO_FOLDER = "no folder is shared: the customer can share one with `tandem-agent run --share-folder DIR`"
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
-_MMAP_BYTES, _TRIM_BYTES = 4 * 2**20, 32 * 2**20
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -99,22 +98,6 @@ def cli_progress(op: str, path: str, done: int, total: int, *, out=sys.stderr) -
 
 def _entry(name: str, st: os.stat_result) -> dict:
     return {"name": name, "dir": stat_mod.S_ISDIR(st.st_mode), "size": st.st_size, "mtime": st.st_mtime}
-
-
-def tune_allocator() -> None:
-    """Keep glibc from unmapping freed megabyte buffers at once: each FILE
-    frame allocates a few (the websocket library masks a copy of every frame
-    it sends), and with the defaults every one of them comes as fresh pages,
-    whose faults cost the agent more than all the copying (about half of its
-    CPU time per file). Fixed thresholds keep up to `_TRIM_BYTES` of freed
-    memory for reuse. Elsewhere than glibc this does nothing."""
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):  # TypeError: CDLL(None) on Windows
-        return
-    mallopt(_M_MMAP_THRESHOLD, _MMAP_BYTES)
-    mallopt(_M_TRIM_THRESHOLD, _TRIM_BYTES)
 
 
 def _hash_range(fd: int, hasher, start: int, end: int) -> None:

@@ -28,7 +28,8 @@ from collections.abc import Callable
 
 from server.protocol import StreamKind
 
-from .files import CHUNK, CHUNK_SIZE, INTERRUPTED, tune_allocator
+from .alloc import tune_allocator
+from .files import CHUNK, CHUNK_SIZE, INTERRUPTED
 
 Progress = Callable[[int, int], None]
 """progress(done, total) in bytes."""
