@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint schema clean extension e2e agent
+.PHONY: run test bench lint schema clean extension e2e agent system-tools
 
 # apt-get update runs once per checkout, and only when something is missing.
 APT_STAMP := .apt-updated
@@ -48,15 +48,15 @@ run: $(VENV)/.stamp-server extension
 	@echo "  and choose $(CURDIR)/extension/dist  (packed: var/tandem-extension.zip)\n"
 	$(PY) -m server --host $(HOST) --port $(PORT)
 
-# System packages the suites use: Chromium, and an X server with real X11
-# applications for the agent (apt-get update once, only when one is missing).
-SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool
-$(VENV)/.stamp-system:
+# System packages the suites use: Chromium, an X server with real X11
+# applications for the agent, and coturn (a TURN server) for the relay's TURN
+# credentials. Checked on every run (cheap); apt-get only when one is missing.
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool /usr/bin/turnserver
+system-tools:
 	@missing=""; for f in $(SYSTEM_TOOLS); do [ -x $$f ] || missing=1; done; \
-	if [ -n "$$missing" ]; then $(call apt_install,chromium xvfb x11-apps xdotool); fi
-	@mkdir -p $(VENV) && touch $@
+	if [ -n "$$missing" ]; then $(call apt_install,chromium xvfb x11-apps xdotool coturn); fi
 
-test: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
+test: $(VENV)/.stamp-dev extension system-tools
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
 
@@ -70,7 +70,7 @@ lint: $(VENV)/.stamp-dev
 
 # The desktop bench's peer: x11vnc + websockify + noVNC (Debian packages).
 BENCH_TOOLS := /usr/bin/x11vnc /usr/bin/websockify /usr/share/novnc/vnc.html
-bench: $(VENV)/.stamp-dev extension $(VENV)/.stamp-system
+bench: $(VENV)/.stamp-dev extension system-tools
 	@missing=""; for f in $(BENCH_TOOLS); do [ -e $$f ] || missing=1; done; \
 	if [ -n "$$missing" ]; then $(call apt_install,x11vnc websockify novnc); fi
 	$(PY) bench/relay.py

@@ -59,7 +59,8 @@ SCOPES = ("desktop", "application")
 
 
 def ice_servers(env: str | None = None) -> list[RTCIceServer]:
-    """`RTCIceServer`s from ``TANDEM_ICE_SERVERS`` (a JSON list); none by default."""
+    """`RTCIceServer`s from this machine's ``TANDEM_ICE_SERVERS`` (a JSON
+    list); none by default, and then the relay's from ``welcome`` are used."""
     text = os.environ.get("TANDEM_ICE_SERVERS", "") if env is None else env
     if not text.strip():
         return []
@@ -140,7 +141,9 @@ class WebRTC:
         self._area = area or primary_monitor
         self._connected = connected or (lambda ok: None)
         self._repaint = repaint or (lambda: None)
-        self._config = RTCConfiguration(iceServers=ice_servers() if ice is None else ice)
+        local = ice if ice is not None else ice_servers()
+        self._own_ice = bool(local)  # set on this machine: the relay's are not used
+        self._config = RTCConfiguration(iceServers=local)
         playout.enable()  # the viewer's browser shows each frame at once
         self._shared: dict[int, Shared] = {}
         self._session: str | None = None
@@ -150,6 +153,20 @@ class WebRTC:
         self._tasks: set[asyncio.Task] = set()
 
     # --- relay input -----------------------------------------------------
+
+    def on_welcome(self, msg) -> None:
+        """The relay's STUN/TURN servers (its TURN credentials are made for
+        this connection), unless this machine set its own."""
+        if self._own_ice:
+            return
+        servers = []
+        for item in _plain(msg).get("ice_servers") or []:
+            item = {k: v for k, v in _plain(item).items() if v is not None}
+            try:
+                servers.append(RTCIceServer(**item))
+            except TypeError:
+                log.warning("ignoring an ICE server the relay sent: %r", item)
+        self._config = RTCConfiguration(iceServers=servers)
 
     def on_session_state(self, msg) -> None:
         """Start, keep or end connections to match the session's activities
@@ -339,6 +356,7 @@ def attach(link, sharing=None, **kwargs) -> WebRTC:
         quality = getattr(sharing, "quality", None)
         kwargs.setdefault("mode", getattr(quality, "name", "standard"))
     rtc = WebRTC(link.send, **kwargs)
+    link.on("welcome", rtc.on_welcome)
     link.on("session_state", rtc.on_session_state)
     link.on("signal", rtc.on_signal)
     return rtc

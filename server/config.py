@@ -6,11 +6,12 @@ with other values and hand it to `create_app`.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from .ice import check_turn, parse_ice_servers, parse_turn_urls
 
 
 def _var_dir(env: dict[str, str]) -> Path:
@@ -30,37 +31,6 @@ def _secret_key(env: dict[str, str], var: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
-
-
-ICE_SCHEMES = ("stun:", "turn:", "turns:")
-
-
-def parse_ice_servers(text: str) -> tuple[dict, ...]:
-    """``TANDEM_ICE_SERVERS``: a JSON list of ``{"urls", "username"?,
-    "credential"?}`` (the standard's RTCIceServer). Raises ValueError saying
-    what is wrong."""
-    if not text.strip():
-        return ()
-    try:
-        items = json.loads(text)
-    except ValueError as exc:
-        raise ValueError(f"TANDEM_ICE_SERVERS is not valid JSON: {exc}") from None
-    if not isinstance(items, list):
-        raise ValueError("TANDEM_ICE_SERVERS must be a JSON list of {urls, username, credential} objects")
-    servers = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or set(item) - {"urls", "username", "credential"}:
-            raise ValueError(f"TANDEM_ICE_SERVERS[{i}] must be an object with urls, username, credential only")
-        urls = item.get("urls")
-        listed = [urls] if isinstance(urls, str) else urls
-        if not listed or not isinstance(listed, list) or not all(
-                isinstance(u, str) and u.startswith(ICE_SCHEMES) for u in listed):
-            raise ValueError(f"TANDEM_ICE_SERVERS[{i}].urls must be stun:, turn: or turns: URLs")
-        for key in ("username", "credential"):
-            if key in item and not isinstance(item[key], str):
-                raise ValueError(f"TANDEM_ICE_SERVERS[{i}].{key} must be a string")
-        servers.append(dict(item))
-    return tuple(servers)
 
 
 @dataclass
@@ -124,7 +94,13 @@ class Settings:
     # video and voice (WebRTC between browsers; the relay only signals)
     ice_servers: tuple[dict, ...] = ()
     """STUN/TURN servers handed to every client in ``welcome``; empty: host
-    candidates only (enough on loopback and a LAN). See `parse_ice_servers`."""
+    candidates only (enough on loopback and a LAN). See server/ice.py."""
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = field(default=None, repr=False)
+    """A TURN server sharing this secret with the relay (coturn's
+    static-auth-secret): every connection gets credentials of its own."""
+    turn_ttl: float = 86400.0
+    """Seconds the TURN credentials of a ``welcome`` stay valid."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -143,6 +119,8 @@ class Settings:
                 value = Path(raw) if raw else None
             elif f.name == "ice_servers":
                 value = parse_ice_servers(raw)
+            elif f.name == "turn_urls":
+                value = parse_turn_urls(raw)
             elif isinstance(current, bool):
                 value = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(current, (int, float)) and not isinstance(current, bool):
@@ -153,4 +131,6 @@ class Settings:
                 value = raw or None if f.name.startswith("smtp_") or f.name == "admin_password" else raw
             setattr(s, f.name, value)
         s.public_url = s.public_url.rstrip("/")
+        s.turn_secret = s.turn_secret or None
+        check_turn(s.turn_urls, s.turn_secret, s.turn_ttl)
         return s

@@ -28,6 +28,7 @@ from .auth import BadToken
 from .broker import Gap
 from .core.desk import Actor, CustomerActor, RepActor, customer_channel, rep_channel
 from .core.errors import CoreError
+from .ice import ice_servers_for
 from .relay import Relay, Resume
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,8 @@ class Connection:
                               queues=list(account.queues)) if account else None,
             resumed=resumed, resume=key, client_seq=self.resume.client_seq,
             resume_window=relay.settings.resume_window,
-            ice_servers=[p.IceServer(**x) for x in relay.settings.ice_servers])
+            ice_servers=[p.IceServer(**x) for x in ice_servers_for(relay.settings, channel.replace(":", "-"),
+                                                                   time.time())])
 
     async def _refuse(self, why: str) -> bool:
         self.outbox.reply(p.Error(code="unauthorized", message=why))

@@ -123,6 +123,7 @@ function showError(text) {
 }
 
 const handlers = {
+  welcome(msg) { peer.setIceServers(msg.ice_servers); },
   session_state(msg) { if (msg.session === sessionId) onSessionState(msg); },
   signal: onSignal,
   session_ended(msg) {

@@ -83,7 +83,8 @@ export function unanswered(state, answered) {
 export const mediaPeople = (state) => ((state && state.participants) || [])
   .filter((p) => p.present && p.pid !== state.you && (p.kind === 'rep' || p.kind === 'customer'));
 
-function cleanIceServers(list) {
+// The RTCIceServer fields of a welcome's ice_servers (nulls left out).
+export function cleanIceServers(list) {
   if (!Array.isArray(list)) return [];
   return list.filter((s) => s && s.urls).map((s) => {
     const out = { urls: s.urls };

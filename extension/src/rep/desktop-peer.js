@@ -1,6 +1,9 @@
 // The viewer's side of the agent's WebRTC video (agent/webrtc.py): answer
 // each offer with a fresh RTCPeerConnection, once its ICE candidates are
-// gathered (no trickle), and hand the stream to the page.
+// gathered (no trickle), and hand the stream to the page. STUN/TURN servers
+// come from the relay's welcome (setIceServers).
+import { cleanIceServers } from '../../../server/static/media.js';
+
 const GATHER_MS = 3000;
 
 function gathered(pc) {
@@ -20,8 +23,9 @@ function lowLatency(receiver) {
   if ('playoutDelayHint' in receiver) receiver.playoutDelayHint = 0;
 }
 
-export function createDesktopPeer({ onStream, onState, sendAnswer, iceServers = [] }) {
+export function createDesktopPeer({ onStream, onState, sendAnswer }) {
   let pc = null;
+  let iceServers = [];
   let offerId = -1;
 
   function close() {
@@ -47,5 +51,11 @@ export function createDesktopPeer({ onStream, onState, sendAnswer, iceServers = 
     sendAnswer({ type: 'answer', sdp: mine.localDescription.sdp, activity: offer.activity, id: offer.id });
   }
 
-  return { answer, close, state: () => (pc ? pc.connectionState : 'closed'), connection: () => pc };
+  return {
+    answer,
+    close,
+    setIceServers: (list) => { iceServers = cleanIceServers(list); },
+    state: () => (pc ? pc.connectionState : 'closed'),
+    connection: () => pc,
+  };
 }
