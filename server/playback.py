@@ -2,7 +2,8 @@
 
     /recordings/{id}              the player (cobrowse replay, desktop video, chat; one timeline)
     /api/recordings/{id}          the timeline as JSON (`recording_read.timeline`)
-    /api/recordings/{id}/video    the screen picture updates (`recording_read.video`)
+    /api/recordings/{id}/video    the screen picture updates (`recording_read.video`); ?from=&to=
+                                  (ms) for a stretch of them that paints on its own
     /api/recordings?session=ID    a session's recordings (id, started_at, ended_at, bytes, url)
 
 Admins may play any recording; a rep only the recordings of sessions they
@@ -86,10 +87,24 @@ async def recording_data(request: Request) -> Response:
                          "ended_at": row["ended_at"], **data}, headers={"Cache-Control": "no-store"})
 
 
+def _ms(request: Request, name: str) -> float | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1e12:  # also refuses nan and inf
+        raise Refused(422, "invalid", f"{name} must be milliseconds from the start, not {raw[:40]!r}")
+    return value
+
+
 async def recording_video(request: Request) -> Response:
     try:
         row, path = await _recording(request)
-        body = await run_in_threadpool(video, path, row["started_at"])
+        start, end = _ms(request, "from"), _ms(request, "to")
+        body = await run_in_threadpool(video, path, row["started_at"], start, end)
     except Refused as exc:
         return error_response(exc.status, exc.code, str(exc))
     except BadRecording as exc:

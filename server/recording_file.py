@@ -17,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import struct
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,29 @@ class RecordingWriter:
 
 class BadRecording(ValueError):
     """The file is not a Tandem recording."""
+
+
+def scan_records(f: BinaryIO) -> Iterator[tuple[float, int, int, int, int]]:
+    """(at, kind, stream, offset, length) for every complete record of an
+    open recording, without reading the payloads (``f.seek(offset)`` then
+    ``f.read(length)`` gets one). Leaves the file position anywhere.
+    Raises `BadRecording` when the file does not start like a recording."""
+    f.seek(0)
+    if f.read(len(MAGIC)) != MAGIC:
+        raise BadRecording(f"{getattr(f, 'name', 'the file')} is not a Tandem recording")
+    size = os.fstat(f.fileno()).st_size
+    pos = len(MAGIC)
+    while True:
+        f.seek(pos)
+        head = f.read(RECORD.size)
+        if len(head) < RECORD.size:
+            return
+        at, kind, stream, length = RECORD.unpack(head)
+        offset = pos + RECORD.size
+        if offset + length > size:
+            return  # cut short by a crash: the prefix is what there is
+        yield at, kind, stream, offset, length
+        pos = offset + length
 
 
 def read_records(path: Path) -> Iterator[tuple[float, int, int, bytes]]:

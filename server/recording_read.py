@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from . import protocol as p
-from .recording_file import EVENT, read_records
+from .recording_file import EVENT, read_records, scan_records
 
 VIDEO_KINDS = (p.StreamKind.FRAMES, p.StreamKind.RECORD)
+FRAME_HEAD = struct.Struct("!6H")
 VIDEO_RECORD = struct.Struct("!dII")
 """One picture update in `video()`: at (ms), stream, length; then the FRAMES body."""
 EVENT_FIELDS = ("action", "actor", "pid", "name", "kind", "role", "state", "scope", "activity_id",
@@ -64,14 +65,42 @@ def timeline(path: Path, started_at: float, ended_at: float | None) -> dict[str,
             "cobrowse": cobrowse, "video_frames": video}
 
 
-def video(path: Path, started_at: float) -> bytes:
-    """Every screen picture update of a recording, in order (see `VIDEO_RECORD`)."""
-    out = []
-    for at, kind, stream, payload in read_records(path):
-        if kind in VIDEO_KINDS:
-            out.append(VIDEO_RECORD.pack((at - started_at) * 1000, stream, len(payload)))
-            out.append(payload)
+def video(path: Path, started_at: float, start: float | None = None, end: float | None = None) -> bytes:
+    """The screen picture updates of a recording, in order (see `VIDEO_RECORD`):
+    all of them, or those from ``start`` to before ``end`` (ms) preceded by
+    what it takes to paint ``start`` on its own: the last whole picture
+    before it and the updates after that. Payloads outside are not read."""
+    wanted: list[tuple[float, int, int, int]] = []  # (ms, stream, offset, length)
+    with path.open("rb") as f:
+        for at, kind, stream, offset, length in scan_records(f):
+            if kind not in VIDEO_KINDS:
+                continue
+            t = (at - started_at) * 1000
+            if end is not None and t >= end:
+                break
+            if start is not None and t < start:
+                if length < FRAME_HEAD.size:
+                    continue
+                f.seek(offset)
+                if _whole_picture(f.read(FRAME_HEAD.size)):
+                    wanted = [(t, stream, offset, length)]  # what came before is painted over
+                elif wanted:
+                    wanted.append((t, stream, offset, length))
+                continue
+            wanted.append((t, stream, offset, length))
+        out = []
+        for t, stream, offset, length in wanted:
+            f.seek(offset)
+            out.append(VIDEO_RECORD.pack(t, stream, length))
+            out.append(f.read(length))
     return b"".join(out)
+
+
+def _whole_picture(head: bytes) -> bool:
+    """Whether a FRAMES body (agent/fallback.py: x, y, w, h, full w, full h,
+    then a JPEG) covers the whole screen."""
+    x, y, w, h, fw, fh = FRAME_HEAD.unpack(head)
+    return x == 0 and y == 0 and (w, h) == (fw, fh)
 
 
 def _json(payload: bytes) -> Any:

@@ -36,17 +36,18 @@ async function fetchOk(url) {
 async function main() {
   const id = root.dataset.recording;
   const data = await (await fetchOk(`/api/recordings/${id}`)).json();
-  const video = data.video_frames ? await (await fetchOk(`/api/recordings/${id}/video`)).arrayBuffer() : null;
+  const duration = Math.max(data.duration, ...data.chat.map((c) => c.t),
+    ...data.cobrowse.slice(-1).map((e) => e.timestamp));
+  const videoStretch = async (from, to) =>
+    (await fetchOk(`/api/recordings/${id}/video?from=${from}&to=${to}`)).arrayBuffer();
 
   const stages = [];
   if (data.cobrowse.length) stages.push(createReplayStage($('replay-root'), data.cobrowse));
   else $('replay-stage').hidden = true;
-  if (video && video.byteLength) stages.push(createVideoStage($('video'), video));
+  if (data.video_frames) stages.push(createVideoStage($('video'), videoStretch, duration));
   else $('video-stage').hidden = true;
   stages.push(createChat($('playback-chat'), $('chat-empty'), data.chat, t('reps_only')));
 
-  const duration = Math.max(data.duration, ...data.chat.map((c) => c.t),
-    ...data.cobrowse.slice(-1).map((e) => e.timestamp));
   seek.max = String(Math.ceil(duration));
   const clock = createClock(duration, {
     onTick(position, playing) {

@@ -1,6 +1,7 @@
 // The recorded screen: FRAMES bodies (agent/fallback.py: "!6H" x, y, w, h,
-// full_w, full_h, then a JPEG) painted on a canvas at their time. A seek
-// repaints from the last whole picture before the position.
+// full_w, full_h, then a JPEG) painted on a canvas at their time, fetched a
+// stretch at a time. A seek repaints from the last whole picture before the
+// position.
 const RECORD = 16; // "!dII": at (ms, float64), stream, length (server/recording_read.py)
 const HEAD = 12;
 
@@ -24,12 +25,23 @@ function parse(buffer) {
   return frames;
 }
 
-export function createVideoStage(canvas, buffer) {
-  const frames = parse(buffer);
+const WINDOW_MS = 30000; // the stretch of the recording fetched at a time
+const AHEAD_MS = 10000; // fetch the next stretch this long before it is needed
+
+// load(from, to): a promise of the updates from `from` to before `to` (ms),
+// preceded by the last whole picture before `from` and what follows it
+// (server/recording_read.py `video`). Only a stretch or two is held at a
+// time, so an hour-long recording plays in the memory of a minute.
+export function createVideoStage(canvas, load, end) {
   const ctx = canvas.getContext('2d');
+  let frames = [];
   let next = 0; // index of the first frame not painted yet
+  let loadedTo = 0; // frames are known up to (not including) this time
+  let loading = false;
+  let position = 0;
   let work = Promise.resolve();
   let generation = 0;
+  let busy = false;
   canvas.hidden = true;
 
   async function paint(frame) {
@@ -45,41 +57,64 @@ export function createVideoStage(canvas, buffer) {
     bitmap.close();
   }
 
-  let busy = false;
-  function paintUpTo(position, from, mine) {
+  function paintUpTo(target, mine) {
     busy = true;
-    next = from;
     work = work.then(async () => {
-      while (mine === generation && next < frames.length && frames[next].t <= position) {
+      while (mine === generation && next < frames.length && frames[next].t <= target) {
         await paint(frames[next]);
         if (mine === generation) next += 1;
       }
     }).catch((err) => console.error(err)).finally(() => {
       if (mine === generation) {
         busy = false;
-        canvas.dataset.painted = String(Math.round(position));
+        canvas.dataset.painted = String(Math.round(target));
       }
     });
   }
 
-  return {
-    seek(position) {
-      generation += 1;
-      busy = false;
-      let start = -1;
-      for (let i = 0; i < frames.length && frames[i].t <= position; i += 1) if (frames[i].full) start = i;
-      if (start < 0) {
-        canvas.hidden = true;
-        next = frames.findIndex((f) => f.t > position);
-        if (next < 0) next = frames.length;
-        return;
+  // The stretch from `from`; `fresh`: after a seek (what is held is dropped
+  // and painting starts again from the whole picture the stretch begins with).
+  function fetchStretch(from, fresh) {
+    const mine = generation;
+    const to = from + WINDOW_MS;
+    loading = true;
+    load(Math.floor(from), Math.ceil(to)).then((buffer) => {
+      if (mine !== generation) return;
+      const got = parse(buffer);
+      if (fresh) {
+        frames = got;
+        next = 0;
+        canvas.hidden = true; // repainted from the whole picture
+        busy = false;
+      } else {
+        frames = frames.slice(next).concat(got.filter((f) => f.t >= from)); // painted ones go
+        next = 0;
       }
-      canvas.hidden = true; // repainted from the whole picture
-      next = start;
-      paintUpTo(position, start, generation);
+      loadedTo = to;
+      if (!busy) paintUpTo(position, mine);
+    }).catch((err) => {
+      console.error(err);
+      if (mine !== generation || !fresh) return; // the next advance asks again
+      frames = []; // a failed seek: go on from there, painting from the next whole picture
+      next = 0;
+      loadedTo = from;
+      busy = false;
+    }).finally(() => {
+      if (mine === generation) loading = false;
+    });
+  }
+
+  return {
+    seek(at) {
+      generation += 1;
+      position = at;
+      busy = true; // nothing is painted from what is held until the new stretch is here
+      fetchStretch(at, true);
     },
-    advance(position) {
-      if (!busy && next < frames.length && frames[next].t <= position) paintUpTo(position, next, generation);
+    advance(at) {
+      position = at;
+      if (!busy && next < frames.length && frames[next].t <= at) paintUpTo(at, generation);
+      if (!loading && loadedTo <= end && at > loadedTo - AHEAD_MS) fetchStretch(loadedTo, false);
     },
     pause() {},
   };
