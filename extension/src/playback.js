@@ -16,6 +16,7 @@ const status = $('playback-status');
 const play = $('playback-play');
 const seek = $('playback-seek');
 const time = $('playback-time');
+const rate = $('playback-rate');
 
 function clockText(ms) {
   const s = Math.floor(Math.max(0, ms) / 1000);
@@ -65,8 +66,14 @@ async function main() {
   });
   play.addEventListener('click', () => (clock.playing ? clock.pause() : clock.play()));
   seek.addEventListener('input', () => clock.seek(Number(seek.value)));
+  rate.addEventListener('change', () => {
+    const value = Number(rate.value) || 1;
+    for (const stage of stages) if (stage.setRate) stage.setRate(value);
+    clock.setRate(value);
+  });
   play.disabled = false;
   seek.disabled = false;
+  rate.disabled = false;
   clock.seek(0);
   setStatus('ready', t('ready'));
 }

@@ -1,12 +1,13 @@
 // The playback clock: a position in ms since the recording started, moving
-// with real time while playing; stops at the end.
+// with real time (times `rate`) while playing; stops at the end.
 export function createClock(duration, { onTick, onSeek, onPlaying }) {
   let position = 0;
   let startedAt = 0; // performance.now() when play began at `position`
   let playing = false;
   let frame = 0;
+  let rate = 1;
 
-  const now = () => (playing ? Math.min(duration, position + performance.now() - startedAt) : position);
+  const now = () => (playing ? Math.min(duration, position + (performance.now() - startedAt) * rate) : position);
 
   function loop() {
     const at = now();
@@ -37,6 +38,12 @@ export function createClock(duration, { onTick, onSeek, onPlaying }) {
     },
     pause,
     seek: seekTo,
+    // Faster or slower from here on; the stages start again from the position.
+    setRate(value) {
+      position = now();
+      rate = value;
+      seekTo(position);
+    },
   };
 
   function seekTo(value) {

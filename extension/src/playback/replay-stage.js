@@ -42,6 +42,7 @@ export function createReplayStage(root, events) {
 
   return {
     seek,
+    setRate(rate) { replayer.setConfig({ speed: rate }); },
     // Playing from before the first event: the replay starts when its time comes.
     advance(position, playing) { if (playing && !running && position >= first) seek(position, true); },
     pause() { if (running) replayer.pause(); running = false; },
