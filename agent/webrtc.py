@@ -154,6 +154,11 @@ class WebRTC:
 
     # --- relay input -----------------------------------------------------
 
+    @property
+    def ice_servers(self) -> list[RTCIceServer]:
+        """The STUN/TURN servers new connections use."""
+        return list(self._config.iceServers or [])
+
     def on_welcome(self, msg) -> None:
         """The relay's STUN/TURN servers (its TURN credentials are made for
         this connection), unless this machine set its own."""

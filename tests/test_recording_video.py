@@ -56,7 +56,7 @@ def test_a_stretch_paints_on_its_own(tmp_path, start, end, expected):
     got = names(video(path, START, start, end))
     assert "".join(n for n, _ in got) == expected
     assert [t for _, t in got] == sorted(t for _, t in got)
-    assert all(t == 1000 * at for (n, t), (_, at, _) in zip(got, [x for x in SCREEN if x[0] in expected]))
+    assert all(t == 1000 * at for (n, t), (_, at, _) in zip(got, [x for x in SCREEN if x[0] in expected], strict=True))
 
 
 def test_a_recording_cut_short_by_a_crash_gives_what_it_has(tmp_path):

@@ -149,10 +149,10 @@ def test_the_agent_uses_the_relays_servers_unless_its_machine_sets_its_own(monke
     monkeypatch.delenv("TANDEM_ICE_SERVERS", raising=False)
     rtc = WebRTC(lambda *a, **k: None)
     rtc.on_welcome(welcome)
-    servers = rtc._config.iceServers
+    servers = rtc.ice_servers
     assert [(x.urls, x.username, x.credential) for x in servers] == [
         ("stun:stun.example.com:3478", None, None), (["turn:turn.example.com:3478"], "1900000000:agent-p1", "c")]
     monkeypatch.setenv("TANDEM_ICE_SERVERS", '[{"urls": "stun:own.example.com"}]')
     rtc = WebRTC(lambda *a, **k: None)
     rtc.on_welcome(welcome)
-    assert [x.urls for x in rtc._config.iceServers] == ["stun:own.example.com"]
+    assert [x.urls for x in rtc.ice_servers] == ["stun:own.example.com"]
