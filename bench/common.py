@@ -12,6 +12,8 @@ import time
 
 import psutil
 
+from tests.conftest import stop_process
+
 
 class Procs:
     """Everything a bench starts; stopped by PID, newest first."""
@@ -29,12 +31,7 @@ class Procs:
                 os.kill(p.pid, signal.SIGCONT)  # a stopped process cannot handle SIGTERM
             except OSError:
                 pass
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            stop_process(p)
 
     def stop_all(self) -> None:
         for p in reversed(self.procs):

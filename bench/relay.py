@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
+from tests.conftest import stop_process  # noqa: E402
 
 ADMIN_EMAIL = "admin@localhost"
 ADMIN_PASSWORD = "bench-password-1"
@@ -164,13 +165,7 @@ class RelayProcess:
             self.proc.wait(5)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
 
 def ws_name(choice: str | None) -> str:

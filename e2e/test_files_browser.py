@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 from e2e.cutproxy import CutProxy
 from e2e.rep import TIMEOUT, SidePanel, customer_joins
 from tests.agent.conftest import X
+from tests.conftest import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 2**20
@@ -41,12 +42,7 @@ def support_manager(relay_base: str, number: str, code: str, share: Path, tmp: P
     try:
         yield log_path
     finally:
-        agent.terminate()
-        try:
-            agent.wait(10)
-        except subprocess.TimeoutExpired:
-            agent.kill()
-            agent.wait()
+        stop_process(agent, 10)
         log.close()
         x.stop()
         print(f"--- agent log ---\n{log_path.read_text()}")  # pytest shows it when the test fails

@@ -66,14 +66,22 @@ def tile(page: Page, name: str) -> Locator:
     return page.locator(".media-tile", has=page.locator(".media-name", has_text=name))
 
 
-def sees_video(page: Page, name: str) -> None:
-    """``name``'s tile shows their camera: frames decode and time runs."""
-    video = tile(page, name).locator("video")
+def video_plays(page: Page, t: Locator) -> None:
+    """The tile shows live video: it has a size, decoded frames keep coming and time runs."""
+    video = t.locator("video")
     expect(video).to_be_visible(timeout=TIMEOUT)
     handle = video.element_handle(timeout=TIMEOUT)
     page.wait_for_function("v => v.videoWidth > 0 && v.readyState >= 2", arg=handle, timeout=ARRIVES)
+    frames = handle.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames")
+    page.wait_for_function("([v, n]) => v.getVideoPlaybackQuality().totalVideoFrames > n + 10",
+                           arg=[handle, frames], timeout=TIMEOUT)
     start = handle.evaluate("v => v.currentTime")
     page.wait_for_function("([v, t]) => v.currentTime > t + 0.5", arg=[handle, start], timeout=TIMEOUT)
+
+
+def sees_video(page: Page, name: str) -> None:
+    """``name``'s tile shows their camera."""
+    video_plays(page, tile(page, name))
 
 
 def sound_arrives(page: Page, t: Locator) -> None:
@@ -182,6 +190,44 @@ def test_rep_and_customer_see_and_hear_each_other(relay, rep_a, customer_context
     track_ends(call, "carlVoice")
     expect(tile(call, "Carl")).to_have_count(0, timeout=TIMEOUT)
     expect(customer.locator("#media-audio")).to_have_text("Share my voice")
+
+
+# Loses the next offer this page sends (window.tandemDropOffer = true), as a
+# network that drops one message would: the relay never sees it.
+DROP_NEXT_OFFER = """
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) {
+  if (window.tandemDropOffer && typeof data === 'string' && data.includes('"signal"')
+      && data.includes('"description"') && data.includes('"offer"')) {
+    window.tandemDropOffer = false;
+    window.tandemDropped = (window.tandemDropped || 0) + 1;
+    return undefined;
+  }
+  return send.call(this, data);
+};
+"""
+
+
+def test_a_lost_offer_is_repaired_by_starting_the_connection_over(relay, rep_a, customer_context):
+    """Carl's offer that adds his camera never reaches Anna. Her call tab,
+    connected but missing the video he shares, starts the connection over,
+    and then shows it."""
+    anna = SidePanel(rep_a).sign_in(relay.base, *relay.make_rep("Anna"))
+    number = anna.start_session()
+    customer_context.add_init_script(DROP_NEXT_OFFER)
+    customer = customer_context.new_page()
+    customer_joins(customer, relay.base, number, "Carl")
+    expect(anna.participant("Carl")).to_be_visible(timeout=TIMEOUT)
+    call = open_call(anna, "audio")
+    customer.locator("#media-allow").click()  # his voice too
+    hears(call, "Carl")
+
+    customer.evaluate("window.tandemDropOffer = true")
+    customer.locator("#media-video").click()
+    customer.wait_for_function("() => window.tandemDropped === 1", timeout=TIMEOUT)
+    expect(tile(call, "Carl")).to_have_attribute("data-video", "on", timeout=TIMEOUT)
+    sees_video(call, "Carl")
+    hears(call, "Carl")
 
 
 def test_transfer_control_keeps_voice_and_transfer_session_ends_it(relay, rep_a, rep_b, customer_context):

@@ -7,12 +7,20 @@ real ones."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from e2e.cobrowse import accept_next, ask_for_help, widget
 from e2e.conftest import CHROMIUM, FLAGS, _screenshots_on_failure
 from e2e.rep import TIMEOUT, SidePanel
-from e2e.test_video_voice import ARRIVES, MEDIA_FLAGS, keep_tile_track, media_rep_browser, open_call, sound_arrives
+from e2e.test_video_voice import (
+    MEDIA_FLAGS,
+    keep_tile_track,
+    media_rep_browser,
+    open_call,
+    sound_arrives,
+    track_ends,
+    video_plays,
+)
 
 # Counts the page's camera and microphone requests: the snippet runs in the
 # page, so this sees every getUserMedia it makes.
@@ -48,32 +56,20 @@ def customer_context(playwright_, request):
         browser.close()
 
 
-def video_plays(page: Page, tile: Locator) -> None:
-    """The tile shows live video: it has a size, and decoded frames keep coming."""
-    video = tile.locator("video")
-    expect(video).to_be_visible(timeout=TIMEOUT)
-    handle = video.element_handle(timeout=TIMEOUT)
-    page.wait_for_function("v => v.videoWidth > 0 && v.readyState >= 2", arg=handle, timeout=ARRIVES)
-    frames = handle.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames")
-    page.wait_for_function("([v, n]) => v.getVideoPlaybackQuality().totalVideoFrames > n + 10",
-                           arg=[handle, frames], timeout=TIMEOUT)
-    start = handle.evaluate("v => v.currentTime")
-    page.wait_for_function("([v, t]) => v.currentTime > t + 0.5", arg=[handle, start], timeout=TIMEOUT)
-
-
-def track_ends(page: Page, key: str) -> None:
-    page.wait_for_function("k => window[k].readyState === 'ended'", arg=key, timeout=TIMEOUT)
-
-
-def test_widget_customer_allows_video_and_voice_and_shares_camera(relay, rep_context, customer_context):
+def help_accepted(relay, rep_context, customer_context) -> tuple[SidePanel, Page]:
+    """A customer asks for help on the demo shop and Rita accepts: (Rita, the customer's page)."""
     queue = relay.make_queue("Shop help")
     rita = SidePanel(rep_context).sign_in(relay.base, *relay.make_rep("Rita", queue_rep=True, queues=[queue]))
-
-    # The customer asks for help on the demo shop; Rita accepts.
     customer = customer_context.new_page()
     customer.goto(relay.base + f"/demo?queue={queue}")
     ask_for_help(customer)
     accept_next(rep_context, rita.page)
+    return rita, customer
+
+
+def test_widget_customer_allows_video_and_voice_and_shares_camera(relay, rep_context, customer_context):
+    # The customer asks for help on the demo shop; Rita accepts.
+    rita, customer = help_accepted(relay, rep_context, customer_context)
 
     # Rita starts video and voice in her call tab.
     call = open_call(rita, "video")
@@ -138,12 +134,7 @@ def test_not_now_keeps_the_customers_microphone_closed(relay, rep_context, custo
     """Rita starts a voice call; the customer says Not now: the prompt goes,
     their microphone is never opened, Rita's voice still arrives, and the
     customer may still share their voice later on their own."""
-    queue = relay.make_queue("Shop help")
-    rita = SidePanel(rep_context).sign_in(relay.base, *relay.make_rep("Rita", queue_rep=True, queues=[queue]))
-    customer = customer_context.new_page()
-    customer.goto(relay.base + f"/demo?queue={queue}")
-    ask_for_help(customer)
-    accept_next(rep_context, rita.page)
+    rita, customer = help_accepted(relay, rep_context, customer_context)
     call = open_call(rita, "audio")
 
     w = widget(customer)

@@ -112,7 +112,7 @@ def scan_records(f: BinaryIO) -> Iterator[tuple[float, int, int, int, int]]:
     Raises `BadRecording` when the file does not start like a recording."""
     f.seek(0)
     if f.read(len(MAGIC)) != MAGIC:
-        raise BadRecording(f"{getattr(f, 'name', 'the file')} is not a Tandem recording")
+        raise BadRecording(f"{os.path.basename(str(getattr(f, 'name', 'the file')))} is not a Tandem recording")
     size = os.fstat(f.fileno()).st_size
     pos = len(MAGIC)
     while True:
@@ -132,14 +132,6 @@ def read_records(path: Path) -> Iterator[tuple[float, int, int, bytes]]:
     """(at, kind, stream, payload) for every complete record of the file.
     Raises `BadRecording` when the file does not start like a recording."""
     with path.open("rb") as f:
-        if f.read(len(MAGIC)) != MAGIC:
-            raise BadRecording(f"{path.name} is not a Tandem recording")
-        while True:
-            head = f.read(RECORD.size)
-            if len(head) < RECORD.size:
-                return
-            at, kind, stream, length = RECORD.unpack(head)
-            payload = f.read(length)
-            if len(payload) < length:
-                return  # cut short by a crash: the prefix is what there is
-            yield at, kind, stream, payload
+        for at, kind, stream, offset, length in scan_records(f):
+            f.seek(offset)
+            yield at, kind, stream, f.read(length)

@@ -90,6 +90,17 @@ class Peer:
         raise AssertionError(f"no {type_} {match or ''} among {seen}")
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """End a process the tests started: SIGTERM, then SIGKILL if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -128,13 +139,8 @@ class LiveRelay:
         raise RuntimeError(f"relay did not start:\n{self.log.read_text()}")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc, 10)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

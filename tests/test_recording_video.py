@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from server.protocol import StreamKind
-from server.recording_file import MAGIC, RECORD
+from server.recording_file import MAGIC, RECORD, BadRecording
 from server.recording_read import video
 from tests.conftest import bearer
 from tests.test_recording import admin, live, recordings, start_recording, tile  # noqa: F401 (fixtures)
@@ -82,3 +82,11 @@ def test_the_video_api_takes_a_range_and_refuses_a_bad_one(client, admin, live):
     for bad in ("from=abc", "from=-1", "to=nan", "from=inf", "to=1e13"):
         r = client.get(f"{url}?{bad}", headers=bearer(admin))
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", (bad, r.text)
+
+
+def test_a_file_that_is_not_a_recording_is_refused_by_its_name_only(tmp_path):
+    path = tmp_path / "r.tandem"
+    path.write_bytes(b"GIF89a" + bytes(40))
+    with pytest.raises(BadRecording) as refused:
+        video(path, START, 0, 1000)
+    assert str(refused.value) == "r.tandem is not a Tandem recording"  # no folder of the server in it

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.config import Settings
 from server.ice import turn_credentials
-from tests.conftest import ADMIN_PASSWORD, Peer, signin
+from tests.conftest import ADMIN_PASSWORD, Peer, signin, stop_process
 
 SECRET = "north-wind-7"
 STUN = {"urls": "stun:stun.example.com:3478"}
@@ -61,12 +61,7 @@ def coturn(tmp_path):
                 f"coturn did not start: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}"
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def allocate(server: tuple[str, int], username: str, credential: str) -> tuple[str, int]:

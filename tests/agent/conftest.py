@@ -19,7 +19,7 @@ import pytest
 from websockets.sync.client import connect
 
 from server.protocol import FRAME_HEADER
-from tests.conftest import ADMIN_PASSWORD, LiveRelay
+from tests.conftest import ADMIN_PASSWORD, LiveRelay, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 20.0
@@ -104,13 +104,7 @@ class X:
 
     def stop(self) -> None:
         for p in [*self.procs, self.proc]:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(5)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop_process(p)
 
 
 class Peer:
@@ -237,14 +231,8 @@ class Scene:
         return next(a for a in st["activities"] if a.get("grant") == grant_id)
 
     def close(self) -> None:
-        if self.agent is not None and self.agent.poll() is None:
-            self.agent.terminate()
-            try:
-                self.agent.wait(5)
-            except subprocess.TimeoutExpired:
-                self.agent.kill()
-                self.agent.wait()
         if self.agent is not None:
+            stop_process(self.agent)
             self._log_file.close()
         for peer in (self.rep, self.customer):
             peer.close()
