@@ -41,6 +41,7 @@ RECORDED_KINDS = frozenset({p.StreamKind.COBROWSE, p.StreamKind.FRAMES, p.Stream
 SKIPPED_ACTIONS = frozenset({"note.saved"})
 """Records that stay out of recordings (a rep's notes are private to the reps)."""
 DAY = 86400.0
+CLOSE_WAIT = 30.0  # seconds a stopping relay waits for recordings to be written and stored
 
 
 def recordings_dir(settings) -> Path:
@@ -86,8 +87,11 @@ class Recorder:
         """Finish every recording in progress (the relay is stopping)."""
         for sid in list(self.live):
             self._stop(sid, self.relay.clock())
-        if self._tasks:
-            await self.wait_idle()
+        if self._tasks and not self._tasks[0].done():
+            try:  # a stopping relay waits for the files' last bytes, but not forever
+                await asyncio.wait_for(self.wait_idle(), CLOSE_WAIT)
+            except TimeoutError:
+                log.warning("recordings still being finished after %.0f s; stopping anyway", CLOSE_WAIT)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -176,6 +180,10 @@ class Recorder:
             job = await self._jobs.get()
             try:
                 await job()
+            except asyncio.CancelledError:
+                if asyncio.current_task().cancelling():
+                    raise  # the loop itself is being stopped
+                log.warning("recording bookkeeping was cancelled")  # the loop goes on
             except Exception:
                 log.exception("recording bookkeeping failed")
             if self._jobs.empty():

@@ -3,11 +3,14 @@ real relay process on a loopback port for tests that cut sockets."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +40,29 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings):
     with TestClient(create_app(settings)) as c:
         yield c
+        # Should the app ever not stop, say where each of its tasks waits.
+        watchdog = threading.Timer(STOP_WATCH, _print_tasks, args=(c,))
+        watchdog.daemon = True
+        watchdog.start()
+    watchdog.cancel()
+
+
+STOP_WATCH = 60.0
+
+
+def _print_tasks(c: TestClient) -> None:
+    def stacks() -> list[str]:
+        out = []
+        for task in asyncio.all_tasks():
+            buf = io.StringIO()
+            task.print_stack(file=buf)
+            out.append(buf.getvalue())
+        return out
+    try:
+        found = "\n".join(c.portal.call(stacks))
+    except Exception as exc:  # the loop is gone or stuck itself
+        found = f"(could not list them: {exc!r})"
+    print(f"--- the app has not stopped after {STOP_WATCH:.0f} s; its tasks:\n{found}", file=sys.__stderr__, flush=True)
 
 
 def signin(client: TestClient, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:

@@ -90,3 +90,32 @@ def test_a_file_that_is_not_a_recording_is_refused_by_its_name_only(tmp_path):
     with pytest.raises(BadRecording) as refused:
         video(path, START, 0, 1000)
     assert str(refused.value) == "r.tandem is not a Tandem recording"  # no folder of the server in it
+
+
+def test_a_stopping_relay_does_not_wait_forever_for_recordings(client, monkeypatch):
+    """Bookkeeping that was cancelled does not stop the rest; bookkeeping that
+    hangs delays the relay's stop by CLOSE_WAIT, not forever."""
+    import asyncio
+
+    from server import recording
+
+    recorder = client.app.state.relay.recorder
+    done = []
+
+    async def cancelled() -> None:
+        raise asyncio.CancelledError
+
+    async def fine() -> None:
+        done.append(1)
+
+    async def hangs() -> None:
+        await asyncio.Event().wait()
+
+    client.portal.call(recorder._queue, cancelled)
+    client.portal.call(recorder._queue, fine)
+    client.portal.call(asyncio.wait_for, recorder.wait_idle(), 5)
+    assert done == [1]
+
+    monkeypatch.setattr(recording, "CLOSE_WAIT", 0.3)
+    client.portal.call(recorder._queue, hangs)
+    client.portal.call(asyncio.wait_for, recorder.close(), 5)  # TimeoutError here if it waited on
