@@ -37,6 +37,9 @@ Direction = Literal["request", "share"]
 ActivityKind = Literal["view", "control", "files", "video", "audio", "recording"]
 Role = Literal["primary", "assistant", "customer", "agent"]
 SessionStateName = Literal["waiting", "open", "active", "ended"]
+ViewMode = Literal["standard", "sampling"]
+"""How shared screens are sent: ``standard`` (best image) or ``sampling``
+(Screen sampling: half size, fewer frames, fastest)."""
 TRANSFER_MESSAGE_MAX = 345
 BOARD_LENGTH = 50
 
@@ -160,6 +163,16 @@ class StopActivity(SessionMessage):
     activity: int = Field(ge=1)
 
 
+class SetViewMode(SessionMessage):
+    """Primary: the session's view mode for every shared desktop and
+    application. Only the primary may send it (the relay refuses anyone else);
+    it is in every participant's `SessionState`, and the sharing agent applies
+    it at once to all it shares, over WebRTC and over the relay alike."""
+
+    type: Literal["set_view_mode"]
+    mode: ViewMode
+
+
 class TransferControl(SessionMessage):
     """Primary: make an assistant the primary."""
 
@@ -247,7 +260,7 @@ class FileReply(SessionMessage):
 
 
 ClientMessages = Annotated[
-    Hello | Ping | SetAvailability | StartSession | AssistSession | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply,
+    Hello | Ping | SetAvailability | StartSession | AssistSession | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | SetViewMode | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply,
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessages)
@@ -368,6 +381,8 @@ class SessionState(Message):
     """False until a customer has joined: tools that need one are disabled."""
     can_end: bool
     auto_record: bool = False
+    view_mode: ViewMode = "standard"
+    """Set by the primary (`SetViewMode`); agents send every shared screen so."""
     join_link: str | None = None
     transfer_message: str | None = None
 

@@ -3,7 +3,9 @@
 // connection as the same rep asks the agent for a WebRTC offer and shows the
 // video; when WebRTC cannot connect, the agent sends FRAMES over the relay and
 // they are painted on a canvas instead. With a control activity of this rep,
-// the rep's input goes back in CONTROL frames.
+// the rep's input goes back in CONTROL frames. The view mode (Standard or
+// Screen sampling) is the session's, set by the primary in the side panel's
+// Session tab: this page only shows it.
 import { KIND, encodeJson } from './lib/frames.js';
 import { createCommands } from './rep/commands.js';
 import { createDesktopCanvas } from './rep/desktop-canvas.js';
@@ -12,6 +14,7 @@ import { createDesktopPeer } from './rep/desktop-peer.js';
 import { $, formatNumber } from './rep/dom.js';
 import { has, t } from './rep/i18n.js';
 import { openSessionTab } from './rep/session-tab.js';
+import { viewModeName, viewModeOf } from './rep/view-mode.js';
 import { desktopControl, desktopView } from './rep/viewer-launch.js';
 
 const ASK_MS = 10000; // ask for a new offer while WebRTC is not up
@@ -84,11 +87,9 @@ function onSessionState(msg) {
   if (changed) {
     peer.close();
     frames.reset();
-    if (view) {
-      sendViewMode();
-      askForOffer();
-    }
+    if (view) askForOffer();
   }
+  showViewMode(viewModeOf(msg));
   const c = desktopControl(msg);
   control = c && c.peer === msg.you ? c : null;
   render();
@@ -110,10 +111,11 @@ function onFrame(frame) {
   if (first) setTimeout(render, 50); // the first picture: show the canvas
 }
 
-function sendViewMode() {
-  if (view && connection && connection.isReady()) {
-    commands.signal(sessionId, view.sharer, { viewmode: $('desktop-mode').value, activity: view.id });
-  }
+function showViewMode(mode) {
+  const node = $('desktop-view-mode');
+  node.dataset.mode = mode;
+  node.textContent = t('desktop_view_mode', { mode: viewModeName(mode) });
+  stage.dataset.viewMode = mode;
 }
 
 function showError(text) {
@@ -146,7 +148,6 @@ function wire() {
     isOn: () => Boolean(control) && stage.dataset.transport !== 'none',
     send: (body) => control && connection.sendFrame(KIND.control, control.stream, encodeJson(body)),
   });
-  $('desktop-mode').addEventListener('change', sendViewMode);
   $('desktop-request-control').addEventListener('click', () => {
     if (view) commands.requestGrant(sessionId, 'control', view.scope);
   });
@@ -167,7 +168,7 @@ async function main() {
     storePrefix: 'tandem-desktop:',
     handlers,
     onConnected: () => {
-      if (view) { sendViewMode(); askForOffer(); }
+      if (view) askForOffer();
       render();
     },
     onFrame,

@@ -69,6 +69,7 @@ class Desk(QueueDesk, PairingDesk):
             "select_customer": self._select, "request_grant": self._request_grant,
             "decide_grant": self._decide_grant, "revoke_grant": self._revoke_grant,
             "start_activity": self._start_activity, "stop_activity": self._stop_activity,
+            "set_view_mode": self._set_view_mode,
             "transfer_control": self._transfer_control, "transfer_session": self._transfer_session,
             "end_session": self._end, "leave_session": self._leave, "chat": self._chat,
             "note": self._note, "signal": self._signal,
@@ -278,6 +279,10 @@ class Desk(QueueDesk, PairingDesk):
     def _stop_activity(self, actor, msg: p.StopActivity, now) -> None:
         s, pid = self._in_session(actor, msg.session)
         s.stop_activity(pid, msg.activity, now)
+
+    def _set_view_mode(self, actor, msg: p.SetViewMode, now) -> None:
+        s, pid = self._in_session(actor, msg.session)
+        s.set_view_mode(pid, msg.mode, now)
 
     def _transfer_control(self, actor, msg: p.TransferControl, now) -> None:
         s, pid = self._in_session(actor, msg.session)

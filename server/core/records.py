@@ -30,6 +30,7 @@ ACTIONS: dict[str, str] = {
     "participant.role": "pid, role ('primary'|'assistant'|'customer')",
     "participant.left": "pid, reason",
     "customer.selected": "pid",
+    "session.view_mode": "mode ('standard'|'sampling')",
     "grant.changed": "grant_id, kind, scope, direction, requester, grantor, state",
     "activity.started": "activity_id, kind, scope (str|None), sharer (pid|None), grant_id (int|None)",
     "activity.ended": "activity_id, kind, reason",

@@ -35,6 +35,7 @@ class State(enum.Enum):
 
 
 LIVE = (State.OPEN, State.ACTIVE)
+VIEW_MODES = ("standard", "sampling")
 
 
 @dataclass(slots=True)
@@ -80,6 +81,8 @@ class Session:
     """(rep account id, deadline) of the automatic-distribution offer in flight."""
     declined: set[int] = field(default_factory=set)
     auto_record: bool = False
+    view_mode: str = "standard"
+    """Standard or Screen sampling, for every shared screen; the primary sets it."""
     records: list[Record] = field(default_factory=list)
     notices: list[tuple[str, p.Message]] = field(default_factory=list)
     """(pid, message) pairs to deliver besides the session state."""
@@ -393,6 +396,17 @@ class Session:
                 and not any(a.kind == "recording" for a in self.activities.values())):
             self._start_activity(Activity(self.next_id(), "recording", self.primary), None, at)
 
+    def set_view_mode(self, pid: str, mode: str, at: float) -> None:
+        """The primary picks Standard or Screen sampling for every shared
+        screen of the session; every participant sees it in the state."""
+        self._primary(pid, "change the view mode")
+        if mode not in VIEW_MODES:
+            raise Invalid(f"no view mode {mode!r}: use {' or '.join(VIEW_MODES)}")
+        if mode == self.view_mode:
+            return
+        self.view_mode = mode
+        self._record("session.view_mode", pid, at, mode=mode)
+
     # --- handing over -------------------------------------------------------
 
     def transfer_control(self, pid: str, to: str, at: float) -> None:
@@ -491,6 +505,7 @@ class Session:
             tools_available=self.tools_available,
             can_end=self.primary == pid,
             auto_record=self.auto_record,
+            view_mode=self.view_mode,
             join_link=join_link if me.is_rep else None,
             transfer_message=self.transfer_message if me.is_rep else None,
         )

@@ -38,7 +38,7 @@ pick = st.integers(min_value=0, max_value=10**6)
 rep_ids = st.sampled_from(sorted(REPS))
 POKES = ("chat", "end_session", "leave_session", "request_grant", "start_activity", "select_customer",
          "revoke_grant", "accept_offer", "decline_offer", "transfer_control", "transfer_session",
-         "customer_online", "join", "assist_session")
+         "customer_online", "join", "assist_session", "set_view_mode")
 
 
 def choose(seq, i):
@@ -50,7 +50,7 @@ def snapshot(desk: Desk):
     """Everything an input may change, to check that a refused one changed nothing."""
     sessions = {
         sid: (s.state, s.queue, s.primary, s.selected, s.waiting_since, s.offer,
-              frozenset(s.offered_to), frozenset(s.declined), s.transfer_message,
+              frozenset(s.offered_to), frozenset(s.declined), s.transfer_message, s.view_mode,
               tuple((x.pid, x.role, x.present, x.voice) for x in s.participants.values()),
               tuple((g.id, g.state) for g in s.grants.values()),
               tuple(sorted(s.activities)))
@@ -255,6 +255,15 @@ class DeskMachine(RuleBasedStateMachine):
         if s:
             self.send(self.actor(s, j), "leave_session", session=s.id)
 
+    @rule(i=pick, j=pick, mode=st.sampled_from(["standard", "sampling", "fastest"]))
+    def set_view_mode(self, i, j, mode):
+        s = self.session(i)
+        if s:
+            actor, before = self.actor(s, j, s.primary), s.view_mode
+            self.send(actor, "set_view_mode", session=s.id, mode=mode)
+            if s.view_mode != before:
+                assert s.primary and actor == self.as_actor(s, s.primary), "the view mode set by a non-primary"
+
     @rule(i=pick, j=pick, reps_only=st.booleans())
     def chat(self, i, j, reps_only):
         s = self.session(i)
@@ -408,7 +417,7 @@ class DeskMachine(RuleBasedStateMachine):
         fields = {"chat": {"text": "anyone?"}, "request_grant": {"kind": "control"},
                   "start_activity": {"kind": "video"}, "transfer_control": {"to": "id1"},
                   "select_customer": {"pid": "id1"}, "revoke_grant": {"grant": 1},
-                  "transfer_session": {"queue": "billing"}}
+                  "transfer_session": {"queue": "billing"}, "set_view_mode": {"mode": "sampling"}}
         before = snapshot(self.desk)
         try:
             if what == "join":

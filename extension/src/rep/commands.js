@@ -20,6 +20,7 @@ export function createCommands(sendRaw) {
     revokeGrant: (session, grant) => send('revoke_grant', { session, grant }),
     startActivity: (session, kind) => send('start_activity', { session, kind }),
     stopActivity: (session, activity) => send('stop_activity', { session, activity }),
+    setViewMode: (session, mode) => send('set_view_mode', { session, mode }),
     transferControl: (session, to) => send('transfer_control', { session, to }),
     transferSession: (session, { queue, reps, message }) => {
       const fields = { session, reps: reps || [], message: message || '' };

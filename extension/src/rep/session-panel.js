@@ -1,6 +1,5 @@
 // One session's panel: head (number, state, role, customer), participants,
 // the Tools / Desktop / Application / Session tabs, and End or Leave.
-import { local } from './browser.js';
 import { action, formatNumber, fromTemplate, part } from './dom.js';
 import { wireChat } from './chat.js';
 import { localize, t } from './i18n.js';
@@ -9,6 +8,7 @@ import { currentCustomer, renderParticipants } from './participants.js';
 import { renderGrants } from './grants.js';
 import { renderTools, wireTools } from './tools.js';
 import { renderTransfer, wireTransfer } from './transfer.js';
+import { renderViewMode, wireViewMode } from './view-mode.js';
 
 export function buildPanel(entry, ctx) {
   const panel = fromTemplate('session-template');
@@ -28,22 +28,13 @@ export function buildPanel(entry, ctx) {
   }
   showToolTab(entry, 'tools', ctx);
 
-  // View mode applies to shared screens in this rep's viewer: a local choice.
-  const modes = panel.querySelectorAll('[data-role="view-mode"]');
-  for (const radio of modes) {
-    radio.name = 'view-mode-' + slug;
-    radio.addEventListener('change', () => local.set({ viewMode: radio.value }));
-  }
-  local.get('viewMode').then(({ viewMode }) => {
-    for (const radio of modes) radio.checked = radio.value === (viewMode || 'standard');
-  });
-
   action(panel, 'end').addEventListener('click', () => ctx.end(entry));
   action(panel, 'leave').addEventListener('click', () => ctx.leave(entry));
   wireChat(entry, ctx);
   wireNotes(entry, ctx);
   wireTools(entry, ctx);
   wireTransfer(entry, ctx);
+  wireViewMode(entry, ctx);
   return panel;
 }
 
@@ -74,6 +65,7 @@ export function renderPanel(entry, ctx) {
   renderGrants(entry, ctx);
   renderTools(entry);
   renderTransfer(entry, ctx);
+  renderViewMode(entry);
   action(panel, 'end').hidden = !state.can_end;
   action(panel, 'leave').hidden = state.can_end;
 }
