@@ -1,7 +1,7 @@
 """`tandem-agent`: pair with a session, run, and stop sharing from the command line.
 
   tandem-agent pair [--relay URL] NUMBER|JOIN_LINK CODE [--name N] [--monitor N]
-                    [--window TITLE] [--quality standard|sampling] [--share-folder DIR]
+                    [--window TITLE] [--share-folder DIR]
   tandem-agent run      reconnect with the saved pairing (same options but pairing ones)
   tandem-agent stop     revoke every grant the running agent shares, at once
                         (--quit: also end the agent)
@@ -10,6 +10,8 @@
 
 NUMBER is the 9-digit session number (spaces allowed) with --relay; a join
 link (https://relay/invite/TOKEN) names the relay and the number itself.
+Standard or Screen sampling is the session's view mode, which the primary
+sets in the rep's console; the agent follows it.
 The running agent listens on a Unix socket in its per-user state directory
 (`pairing.state_dir()`); `stop` and `status` talk to it.
 """
@@ -26,7 +28,6 @@ import socket
 import sys
 
 from . import pairing
-from .capture import QUALITIES
 
 log = logging.getLogger("agent")
 
@@ -40,8 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--monitor", type=int, default=1, help="monitor to share (1 = first; 0 = all)")
         p.add_argument("--window", metavar="TITLE", help="application window shared on an application grant "
                                                         "(title substring; default: the window in front when the grant comes)")
-        p.add_argument("--quality", choices=sorted(QUALITIES), default="standard",
-                       help="standard: best picture; sampling: half size, faster")
         p.add_argument("--share-folder", metavar="DIR", action="append", default=[],
                        help="folder offered on a file grant (repeatable)")
         p.add_argument("--no-indicator-window", action="store_true",
@@ -104,7 +103,7 @@ async def run_agent(state: dict, args: argparse.Namespace) -> int:
 
     link = Link(state["ws_url"], state["token"], state.get("name", ""))
     link.me, link.session = state.get("pid"), state.get("session")
-    sharing = Sharing(link, monitor=args.monitor, window_title=args.window, quality=QUALITIES[args.quality],
+    sharing = Sharing(link, monitor=args.monitor, window_title=args.window,
                       indicator_window=not args.no_indicator_window)
     _attach_optional(link, sharing, args)
     loop = asyncio.get_running_loop()

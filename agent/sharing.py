@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from server.protocol import StreamKind
 
 from . import windows
-from .capture import STANDARD, Capturer, Quality, monitors
+from .capture import QUALITIES, STANDARD, Capturer, Quality, monitors
 from .fallback import FrameEncoder
 from .link import Link
 
@@ -107,10 +107,10 @@ class Share:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         link = self.sharing.link
-        interval = 1.0 / self.sharing.quality.fps
-        idle = interval
+        idle = 1.0 / self.sharing.quality.fps
         while True:
             started = time.monotonic()
+            interval = 1.0 / self.sharing.quality.fps  # the view mode may change while we run
             sent = False
             if self.sharing.frames_wanted and link.connected:
                 if self.scope == "application":
@@ -172,6 +172,17 @@ class Sharing:
             if not connected:
                 self.repaint()
 
+    def set_quality(self, quality: Quality) -> None:
+        """The session's view mode (the primary's choice, from session_state):
+        every share sends a whole picture at it now, and its changes after."""
+        if quality is self.quality:
+            return
+        log.info("view mode %s -> %s", self.quality.name, quality.name)
+        self.quality = quality
+        for share in self.shares.values():
+            share.encoder.quality = quality
+        self.repaint()
+
     def repaint(self) -> None:
         for share in self.shares.values():
             share.encoder.want_full()
@@ -186,6 +197,7 @@ class Sharing:
 
     async def _sync(self, state: dict) -> None:
         me = self.link.me
+        self.set_quality(QUALITIES.get(state.get("view_mode"), self.quality))
         live = {a["id"]: a for a in state.get("activities", [])
                 if a["sharer"] == me and a["kind"] in ("view", "control")
                 and (a.get("scope") or "desktop") in ("desktop", "application")

@@ -8,7 +8,6 @@ relay carries the signaling as ``signal`` messages whose ``data`` is::
     viewer -> agent  {"webrtc": {"type": "request", "activity": 12, "request": "k3j9"}}
     agent -> viewer  {"webrtc": {"type": "offer", "sdp": ..., "activity": 12, "id": 3, "request": "k3j9"}}
     viewer -> agent  {"webrtc": {"type": "answer", "sdp": ..., "activity": 12, "id": 3}}
-    viewer -> agent  {"viewmode": "standard" | "sampling", "activity": 12}
     viewer -> agent  {"frames": "full", "activity": 12}   (no picture yet: repaint over the relay)
 
 aiortc gathers ICE candidates before it returns a local description, so the
@@ -19,6 +18,10 @@ for (not one replayed from before it opened, nor one meant for another tab
 of the same rep). The agent also offers, unasked, to every viewer when a view
 starts: a viewer that cannot answer (a page without WebRTC) then times out,
 and the relay keeps carrying frames for it.
+
+The picture's size and rate follow the session's view mode (``view_mode`` in
+session_state, which only the primary sets): Standard or Screen sampling
+(`video.MODES`), for every connection at once.
 
 Whenever every viewer's connection is ``connected`` the agent tells
 ``sharing.webrtc_connected(True)`` and fallback frames over the relay stop; a
@@ -148,7 +151,6 @@ class WebRTC:
         self._shared: dict[int, Shared] = {}
         self._session: str | None = None
         self._reported: bool | None = None
-        self._modes: dict[tuple[int, str], str] = {}
         self._ids = itertools.count(int(time.time() * 1000) % 2**31)
         self._tasks: set[asyncio.Task] = set()
 
@@ -178,6 +180,7 @@ class WebRTC:
         and present viewers."""
         state = _plain(msg)
         self._session = state["session"]
+        self._follow_view_mode(state.get("view_mode"))
         if state.get("state") == "ended":
             live, people = [], []
         else:
@@ -197,20 +200,24 @@ class WebRTC:
                 if pid not in shared.viewers:
                     self._spawn(self._offer(shared, pid))
 
+    def _follow_view_mode(self, mode) -> None:
+        """The session's view mode changed: every track sends so from its next frame."""
+        if mode not in MODES or mode == self._mode:
+            return
+        log.info("view mode: %s -> %s", self._mode, mode)
+        self._mode = mode
+        for shared in self._shared.values():
+            for viewer in shared.viewers.values():
+                viewer.track.mode = mode
+
     def on_signal(self, msg) -> None:
-        """A viewer's answer, request for an offer, or view mode."""
+        """A viewer's answer, request for an offer, or request for a whole picture."""
         sig = _plain(msg)
         data, sender = sig.get("data") or {}, sig.get("sender")
         rtc = data.get("webrtc")
         shared = self._find(data.get("activity"))
         if shared is None:
             return
-        if "viewmode" in data and data["viewmode"] in MODES:
-            self._modes[(shared.activity["id"], sender)] = data["viewmode"]
-            viewer = shared.viewers.get(sender)
-            if viewer is not None and viewer.track.mode != data["viewmode"]:
-                log.info("viewer %s: %s -> %s", sender, viewer.track.mode, data["viewmode"])
-                viewer.track.mode = data["viewmode"]
         if data.get("frames") == "full" and self._reported is not True:
             self._repaint()  # a viewer that opened on a still screen has no picture yet
         if not isinstance(rtc, dict):
@@ -240,7 +247,7 @@ class WebRTC:
         if old is not None:
             await self._close(old)
         pc = RTCPeerConnection(self._config)
-        track = ScreenTrack(shared.source, self._modes.get((shared.activity["id"], pid), self._mode))
+        track = ScreenTrack(shared.source, self._mode)
         viewer = Viewer(pid, pc, track, next(self._ids))
         shared.viewers[pid] = viewer
         sender = pc.addTrack(track)
@@ -350,16 +357,14 @@ class WebRTC:
 
 def attach(link, sharing=None, **kwargs) -> WebRTC:
     """A `WebRTC` wired to ``link`` (session_state and signal messages) and to
-    ``sharing``: its ``webrtc_connected``, its quality as the default view
-    mode, and the area each of its shares captures."""
+    ``sharing``: its ``webrtc_connected`` and the area each of its shares
+    captures. The view mode comes from the relay (session_state)."""
     if sharing is not None:
         kwargs.setdefault("connected", sharing.webrtc_connected)
         kwargs.setdefault("area", lambda activity: sharing_area(sharing, activity))
         repaint = getattr(sharing, "repaint", None)
         if repaint is not None:
             kwargs.setdefault("repaint", repaint)
-        quality = getattr(sharing, "quality", None)
-        kwargs.setdefault("mode", getattr(quality, "name", "standard"))
     rtc = WebRTC(link.send, **kwargs)
     link.on("welcome", rtc.on_welcome)
     link.on("session_state", rtc.on_session_state)

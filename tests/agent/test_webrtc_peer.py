@@ -15,9 +15,9 @@ pytestmark = pytest.mark.anyio
 AGENT, REP, CUSTOMER, ASSISTANT = "agent1", "rep1", "cust1", "rep2"
 
 
-def state(activities=(), present=True) -> dict:
+def state(activities=(), present=True, view_mode="standard") -> dict:
     return {
-        "type": "session_state", "session": "s1", "you": AGENT, "state": "active",
+        "type": "session_state", "session": "s1", "you": AGENT, "state": "active", "view_mode": view_mode,
         "participants": [
             {"pid": REP, "kind": "rep", "present": True},
             {"pid": CUSTOMER, "kind": "customer", "present": True},
@@ -108,8 +108,8 @@ async def test_viewer_gets_full_then_half_resolution_and_sharing_hears_it(xserve
         await asyncio.sleep(0.2)
         assert reported[-1] is True
 
-        rtc.on_signal({"type": "signal", "session": "s1", "sender": REP,
-                       "data": {"viewmode": "sampling", "activity": 7}})
+        # The primary switches the session to Screen sampling.
+        rtc.on_session_state(state([VIEW], present=False, view_mode="sampling"))
         deadline = asyncio.get_running_loop().time() + 10
         while await frame_size(track) != (512, 384):  # frames received earlier drain first
             if asyncio.get_running_loop().time() > deadline:
