@@ -12,7 +12,6 @@ the relay's memory.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import struct
@@ -20,6 +19,7 @@ import time
 from collections import deque
 from urllib.parse import urlsplit
 
+import pydantic_core
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -306,22 +306,25 @@ class Connection:
         self.outbox.reply(p.Error(code=code, message=message, ref=ref))
 
     def _invalid(self, text: str, exc: ValidationError) -> None:
+        """Say what is wrong with a text frame that is not a protocol message.
+        Any JSON at all gets one typed error: never an exception."""
         errors = exc.errors(include_url=False)
-        ref = None
-        try:
-            data = json.loads(text)
-        except ValueError:
-            self._error("bad_json", "not valid JSON")
-            return
-        if isinstance(data, dict) and isinstance(data.get("seq"), int):
-            ref = data["seq"]
         first = errors[0] if errors else {}
-        if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
-            what = data.get("type") if isinstance(data, dict) else None
-            self._error("bad_message", f"unknown message type {what!r}" if what else "a message needs a type", ref)
+        if first.get("type") == "json_invalid":  # also nesting beyond the parser's depth limit
+            self._error("bad_json", f"not valid JSON: {first.get('ctx', {}).get('error', 'cannot parse')}")
             return
-        detail = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
-                           for e in errors[:3])
+        data = pydantic_core.from_json(text)  # parsed fine above: only the shape is wrong
+        if not isinstance(data, dict):
+            self._error("bad_message", "a message is a JSON object with a type and a seq")
+            return
+        seq = data.get("seq")
+        ref = seq if type(seq) is int and seq >= 0 else None  # never a bool or a negative number
+        if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            what = data.get("type")
+            self._error("bad_message", f"unknown message type {str(what)[:40]!r}" if what else "a message needs a type",
+                        ref)
+            return
+        detail = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or 'message'}: {e['msg']}" for e in errors[:3])
         self._error("bad_message", detail, ref)
 
     # --- writing ------------------------------------------------------------
