@@ -140,6 +140,13 @@ def _canned_fields(title: str, text: str) -> dict[str, str]:
     return {"title": title, "text": text}
 
 
+def _fits(id: Any) -> bool:
+    """True when `id` can name a row: a signed 64-bit integer, as the database
+    keeps them. Any other number (``/recordings/99999999999999999999999999``)
+    names nothing, and is answered as not found instead of overflowing the driver."""
+    return isinstance(id, int) and not isinstance(id, bool) and -(2**63) <= id < 2**63
+
+
 def _rows(result: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in result]
 
@@ -248,6 +255,8 @@ class SqlStore(Store):
             raise Conflict(f"an account with email {email!r} exists already") from None
 
     async def get_account(self, id: int) -> Account | None:
+        if not _fits(id):
+            return None
         async with self._read() as conn:
             row = (await conn.execute(select(m.accounts).where(m.accounts.c.id == id))).first()
         return _account(row) if row else None
@@ -265,6 +274,8 @@ class SqlStore(Store):
 
     async def update_account(self, id: int, **fields: Any) -> Account:
         values = check_account_fields(fields)
+        if not _fits(id):
+            raise NotFound(f"no account {id}")
 
         async def run(conn: AsyncConnection) -> Account:
             if values:
@@ -437,6 +448,8 @@ class SqlStore(Store):
     async def update_canned(self, id: int, title: str, text: str) -> CannedReply:
         values = _canned_fields(title, text)
         c = m.canned_replies
+        if not _fits(id):
+            raise NotFound(f"no canned reply {id}")
 
         async def run(conn: AsyncConnection) -> CannedReply:
             await conn.execute(update(c).where(c.c.id == id).values(updated_at=time.time(), **values))
@@ -448,6 +461,9 @@ class SqlStore(Store):
         return await self._write(run)
 
     async def delete_canned(self, id: int) -> bool:
+        if not _fits(id):
+            return False
+
         async def run(conn: AsyncConnection) -> bool:
             return (await conn.execute(delete(m.canned_replies).where(m.canned_replies.c.id == id))).rowcount > 0
 
@@ -488,6 +504,8 @@ class SqlStore(Store):
 
     async def get_recording(self, id: int) -> dict[str, Any] | None:
         r, p = m.recordings, m.participants
+        if not _fits(id):
+            return None
         async with self._read() as conn:
             row = (await conn.execute(select(r).where(r.c.id == id))).first()
             if row is None:
