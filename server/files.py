@@ -47,15 +47,22 @@ log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f/\\:*?\"<>|]")
+# Invisible characters that change how a name reads: bidi overrides and
+# isolates (U+202E shows ``invoice<U+202E>fdp.exe`` as ``invoiceexe.pdf``),
+# zero-width and other format characters, line and paragraph separators,
+# surrogates, private-use and unassigned code points.
+_INVISIBLE = frozenset({"Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 MAX_NAME_BYTES = 200
 
 
 def safe_name(raw: str) -> str:
     """A file name that is safe to store, list and send back: only the last
-    path component, no control or reserved characters, no leading dots, at
-    most 200 UTF-8 bytes. ``../../etc/passwd`` becomes ``passwd``."""
+    path component, no control or reserved characters, no bidi or other
+    invisible format characters, no leading dots, at most 200 UTF-8 bytes.
+    ``../../etc/passwd`` becomes ``passwd``."""
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in _INVISIBLE)
     name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
     while len(name.encode()) > MAX_NAME_BYTES:
         stem, dot, ext = name.rpartition(".")
