@@ -239,8 +239,14 @@ class WebRTC:
 
     async def _offer(self, shared: Shared, pid: str, request: str | None = None) -> None:
         async with shared.offering:
-            if self._shared.get(shared.activity["id"]) is shared:
-                await self._offer_now(shared, pid, request)
+            if self._shared.get(shared.activity["id"]) is not shared:
+                return
+            if request is None and pid in shared.viewers:
+                # Offered meanwhile (states come in bursts as a view starts):
+                # an unasked offer must not replace one the viewer asked for
+                # and is answering.
+                return
+            await self._offer_now(shared, pid, request)
 
     async def _offer_now(self, shared: Shared, pid: str, request: str | None) -> None:
         old = shared.viewers.pop(pid, None)

@@ -29,22 +29,27 @@ MiB = 2**20
 
 
 @contextmanager
-def support_manager(relay_base: str, number: str, code: str, share: Path, tmp: Path) -> Iterator[Path]:
-    """`tandem-agent pair` as a customer runs it, sharing `share`, on its own X display."""
-    x = X()
+def support_manager(relay_base: str, number: str, code: str, share: Path | None, tmp: Path, *,
+                    name: str = "Carl's laptop", x: X | None = None) -> Iterator[Path]:
+    """`tandem-agent pair` as its user runs it, sharing the folder `share` (if
+    any), on the X display `x` or on one of its own."""
+    own_x = x is None
+    x = X() if x is None else x
     log_path = tmp / "agent.log"
     log = log_path.open("wb")
     env = {**x.env, "TANDEM_AGENT_STATE": str(tmp / "agent-state"), "PYTHONPATH": str(ROOT)}
+    folder = ["--share-folder", str(share)] if share is not None else []
     agent = subprocess.Popen(
-        [sys.executable, "-m", "agent", "pair", "--relay", relay_base, number, code, "--name", "Carl's laptop",
-         "--share-folder", str(share), "--no-indicator-window"],
+        [sys.executable, "-m", "agent", "pair", "--relay", relay_base, number, code, "--name", name,
+         *folder, "--no-indicator-window"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield log_path
     finally:
         stop_process(agent, 10)
         log.close()
-        x.stop()
+        if own_x:
+            x.stop()
         print(f"--- agent log ---\n{log_path.read_text()}")  # pytest shows it when the test fails
 
 

@@ -69,12 +69,20 @@ async function main() {
     ...common, entryPoints: [playbackSrc], format: 'iife', minify: true,
     outfile: join(here, '..', 'server', 'static', 'playback.js'),
   } : null;
+  // A rep's shared screen on the customer's session page, from the desktop
+  // viewer's modules: server/static/shared-screen.js, imported by customer.js.
+  const screenSrc = join(here, 'src', 'customer', 'shared-screen.js');
+  const screen = existsSync(screenSrc) ? {
+    ...common, entryPoints: [screenSrc], format: 'esm', minify: true,
+    outfile: join(here, '..', 'server', 'static', 'shared-screen.js'),
+  } : null;
   if (watch) {
-    for (const opts of [ext, content, snippet, playback].filter(Boolean)) await (await context(opts)).watch();
+    for (const opts of [ext, content, snippet, playback, screen].filter(Boolean)) await (await context(opts)).watch();
     console.log('watching for changes');
     return;
   }
-  await Promise.all([build(ext), build(content), snippet && build(snippet), playback && build(playback)]);
+  await Promise.all([build(ext), build(content), snippet && build(snippet), playback && build(playback),
+    screen && build(screen)]);
   console.log(`built extension into ${dist}${snippet ? ' and server/static/tandem.js' : ''}`);
 }
 

@@ -262,6 +262,8 @@ def test_template_keys_exist_in_the_catalog(path):
 
 def test_customer_script_uses_only_keys_it_is_given():
     src = (STATIC / "customer.js").read_text(encoding="utf-8")
+    # a rep's shared screen: built from the extension's source into static/shared-screen.js
+    src += (STATIC.parent.parent / "extension" / "src" / "customer" / "shared-screen.js").read_text(encoding="utf-8")
     given = i18n.strings("en", "customer.")
     literal = re.findall(r"""\bt\(\s*'([a-z0-9_.]+)'""", src)
     assert literal and [k for k in literal if k not in given] == []
@@ -269,6 +271,9 @@ def test_customer_script_uses_only_keys_it_is_given():
     kinds, scopes = ["view", "control"], ["desktop", "application", "tab"]
     built = [f"customer.grant.{k}.{s}" for k in kinds for s in scopes]
     built += [f"customer.banner.{k}.{s}" for k in kinds for s in scopes]
+    agent_scopes = ["desktop", "application"]  # what a rep's Support Manager shares with the customer
+    built += [f"customer.grant.share.{k}.{s}" for k in kinds for s in agent_scopes]
+    built += [f"customer.screen.{part}.{s}" for part in ("title", "control") for s in agent_scopes]
     built += [f"customer.status.{r}" for r in protocol.SessionEnded.model_fields["reason"].annotation.__args__]
     built += [f"customer.error.{c}" for c in protocol.Error.model_fields["code"].annotation.__args__]
     assert [k for k in built if k not in given] == []

@@ -8,6 +8,7 @@
 // chat survive a reload in sessionStorage, keyed by the session token.
 import { createConnection } from './connection.js';
 import { createCustomerMedia } from './customer-media.js';
+import { createSharedScreen } from './shared-screen.js';
 import { createSurvey, sendRating } from './survey.js';
 
 (() => {
@@ -19,6 +20,7 @@ import { createSurvey, sendRating } from './survey.js';
   const STORE_KEY = 'tandem:' + TOKEN;
   const CHAT_MAX = 300;
   const ERROR_MS = 10000;
+  const SHARED_SCOPES = ['desktop', 'application']; // what a rep's Support Manager shares
 
   // --- strings -------------------------------------------------------------
 
@@ -157,7 +159,9 @@ import { createSurvey, sendRating } from './survey.js';
 
   function grantText(g) {
     const name = nameOf(g.requester);
-    if (g.direction === 'share') return t('customer.grant.share', { name });
+    if (g.direction === 'share') {
+      return SHARED_SCOPES.includes(g.scope) ? t(`customer.grant.share.${g.kind}.${g.scope}`, { name }) : t('customer.grant.share', { name });
+    }
     if (g.kind === 'files') return t('customer.grant.files', { name });
     return t(`customer.grant.${g.kind}.${g.scope}`, { name });
   }
@@ -385,6 +389,7 @@ import { createSurvey, sendRating } from './survey.js';
     ui.banners.replaceChildren();
     stopFiles();
     media.end();
+    screen.end();
     setChatEnabled(false);
     ui.leave.disabled = true;
     offerSurvey();
@@ -416,7 +421,11 @@ import { createSurvey, sendRating } from './survey.js';
     // stream (the relay replays it, or sends the state afresh).
     replayOnLoad: () => !current,
     onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
-    onStatus: (state) => { if (state === 'reconnecting') setStatus('customer.status.reconnecting'); },
+    onStatus: (state) => {
+      if (state === 'reconnecting') setStatus('customer.status.reconnecting');
+      if (state === 'connected') screen.connected();
+    },
+    onFrame: (frame) => screen.frame(frame),
   });
 
   // Queue a message for the relay; it is (re)sent until a welcome confirms it.
@@ -425,20 +434,34 @@ import { createSurvey, sendRating } from './survey.js';
   // Video and voice (customer-media.js).
   const media = createCustomerMedia({ t, send });
 
+  // A rep's own screen, when they share it (shared-screen.js, built from the extension's modules).
+  const screen = createSharedScreen({
+    ui: {
+      section: $('screen'), title: $('screen-title'), mode: $('screen-mode'), stage: $('screen-stage'),
+      video: $('screen-video'), canvas: $('screen-canvas'), waiting: $('screen-waiting'), stop: $('screen-stop'),
+    },
+    t,
+    send,
+    sendFrame: (kind, stream, body) => connection.sendFrame(kind, stream, body),
+    ready: () => connection.isReady(),
+  });
+
   const handlers = {
     welcome(msg) {
       // The connection has resent what the relay did not process.
       if (msg.pid) you = msg.pid;
       media.welcome(msg);
+      screen.welcome(msg);
       if (current) renderState(current);
       else setStatus('customer.status.connecting');
     },
     session_state(msg) {
       renderState(msg);
       media.update(msg);
+      screen.update(msg);
       if (msg.participants.some((p) => p.kind === 'rep' && p.present)) served = true;
     },
-    signal(msg) { media.signal(msg); },
+    signal(msg) { media.signal(msg); screen.signal(msg); },
     chat_message(msg) {
       if (msg.reps_only) return;
       if (chat.some((line) => line.id === msg.id)) return;
@@ -469,7 +492,7 @@ import { createSurvey, sendRating } from './survey.js';
       }
       showError(msg.code);
       // A refused decision or stop: let the customer try again.
-      for (const b of root.querySelectorAll('#grants button, #banners button')) b.disabled = false;
+      for (const b of root.querySelectorAll('#grants button, #banners button, #screen button')) b.disabled = false;
     },
     pong() { /* liveness is tracked for every message */ },
   };

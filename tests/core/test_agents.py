@@ -68,6 +68,33 @@ def test_rep_shares_own_desktop_through_own_support_manager(h):
     assert act.sharer == rep_agent.pid
 
 
+def test_customer_input_on_a_shared_rep_screen_needs_share_control(h):
+    r, s, c = h.active_session()
+    rep_agent = pair(h, s, r)
+    h.send(r, "request_grant", session=s.id, kind="view", scope="desktop", direction="share")
+    view = next(iter(s.grants.values()))
+    h.send(c, "decide_grant", session=s.id, grant=view.id, approve=True)
+    act = next(a for a in s.activities.values() if a.grant == view.id)
+    # the rep's screen reaches the customer (and the rep) ...
+    assert customer_channel(c.pid) in h.desk.route_frame(rep_agent, 4, act.id)
+    # ... but a view-only share takes no input from the customer
+    with pytest.raises(NotAllowed, match="no control grant"):
+        h.desk.route_frame(c, 2, act.id)
+    h.send(r, "request_grant", session=s.id, kind="control", scope="desktop", direction="share")
+    ctl = next(g for g in s.grants.values() if g.kind == "control")
+    h.send(c, "decide_grant", session=s.id, grant=ctl.id, approve=True)
+    control = next(a for a in s.activities.values() if a.grant == ctl.id)
+    assert (control.sharer, control.peer) == (rep_agent.pid, c.pid)
+    assert h.desk.route_frame(c, 2, control.id) == [customer_channel(rep_agent.pid)]
+    with pytest.raises(NotAllowed):
+        h.desk.route_frame(r, 2, control.id)  # the rep works their own machine directly
+    with pytest.raises(NotAllowed):
+        h.desk.route_frame(c, 2, act.id)  # still not on the view stream
+    h.send(c, "revoke_grant", session=s.id, grant=ctl.id)  # the customer stops
+    with pytest.raises(NotAllowed):
+        h.desk.route_frame(c, 2, control.id)
+
+
 def test_file_requests_checked_against_the_live_files_activity(h):
     r, s, c = h.active_session()
     agent = pair(h, s, c)

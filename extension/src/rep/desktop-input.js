@@ -15,7 +15,9 @@ function pictureRect(node) {
   return { left: box.left + (box.width - width) / 2, top: box.top + (box.height - height) / 2, width, height };
 }
 
-export function createDesktopInput(stage, { surface, send, isOn }) {
+// `takesKey(event)` says whether a key belongs to the picture; by default
+// every key but those typed in the page's header (the desktop viewer's bar).
+export function createDesktopInput(stage, { surface, send, isOn, takesKey = (event) => !event.target.closest('header') }) {
   let movedAt = 0;
   let pending = null;
   let last = null;
@@ -62,7 +64,7 @@ export function createDesktopInput(stage, { surface, send, isOn }) {
   }
 
   function onKey(event) {
-    if (!isOn() || event.target.closest('header')) return;
+    if (!isOn() || !takesKey(event)) return;
     event.preventDefault();
     send({ t: 'key', key: event.key, down: event.type === 'keydown' });
   }
