@@ -1,11 +1,12 @@
-"""Screen capture with mss (XShm on X11), reporting only what changed.
+"""Screen capture with mss (XShm on X11, GDI on Windows, Quartz on macOS),
+reporting only what changed.
 
 A `Capturer` grabs a monitor or a fixed rectangle (an application window's),
 compares it with the previous grab in TILE×TILE tiles (numpy) and returns the
-changed areas merged into a few rectangles. `Damage` (the X DAMAGE extension)
-says whether anything was drawn at all since the last look, so a static screen
-costs no grab, no compare and no encoding. Call from one thread only (mss and
-Xlib keep per-thread X resources).
+changed areas merged into a few rectangles. The platform's change watch (X
+DAMAGE on the x11 backend) says whether anything was drawn at all since the
+last look, so a static screen costs no grab, no compare and no encoding there.
+Call from one thread only (mss and Xlib keep per-thread X resources).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 
 import mss
 import numpy as np
+
+from .platform import backend
 
 log = logging.getLogger(__name__)
 
@@ -54,72 +57,10 @@ def monitors() -> list[dict]:
         return [dict(m) for m in s.monitors]
 
 
-class Damage:
-    """Whether anything was drawn on the screen since the last `changed()`: an
-    X DAMAGE object on the root window (its inferiors included) reporting
-    non-empty damage. Without the extension (another X server, or no Xlib) it
-    always answers True, and callers grab and compare as before."""
-
-    def __init__(self) -> None:
-        self._display = None
-        self._more = False
-        try:
-            from Xlib import display
-            from Xlib.ext import damage
-            d = display.Display()
-            if not d.has_extension("DAMAGE"):
-                d.close()
-                return
-            d.damage_query_version()
-            self._id = d.screen().root.damage_create(damage.DamageReportNonEmpty)
-            d.sync()
-            self._display = d
-        except Exception as exc:  # no X connection for Xlib: compare every grab
-            log.info("no X DAMAGE (%s): every poll grabs the screen", exc)
-
-    @property
-    def available(self) -> bool:
-        return self._display is not None
-
-    @property
-    def queued(self) -> bool:
-        """A report already read off the socket (`changed` will say True)."""
-        return self._more
-
-    def fileno(self) -> int | None:
-        """The X connection's socket, readable when something was drawn (wait
-        on it, then call `changed`); None without DAMAGE."""
-        return None if self._display is None else self._display.fileno()
-
-    def changed(self) -> bool:
-        d = self._display
-        if d is None:
-            return True
-        hit, self._more = self._more, False
-        while d.pending_events():
-            d.next_event()
-            hit = True
-        if hit:
-            # Empty the damage before the grab that follows, and wait until the
-            # server did (the grab goes over mss's own connection): drawing
-            # after this point reports again, none is lost between.
-            d.damage_subtract(self._id)
-            d.sync()
-            # A report read during the round trip is queued, not on the socket:
-            # keep it for the next call.
-            self._more = d.pending_events() > 0
-        return hit
-
-    def close(self) -> None:
-        if self._display is not None:
-            self._display.close()
-            self._display = None
-
-
 class Capturer:
     def __init__(self, monitor: int = 1, rect: tuple[int, int, int, int] | None = None) -> None:
         self._mss = _new_mss()
-        self.damage = Damage()
+        self.damage = backend().changes.Watch()
         mons = self._mss.monitors
         self.monitor = mons[monitor if 0 <= monitor < len(mons) else 1 if len(mons) > 1 else 0]
         self.rect = rect
@@ -154,11 +95,22 @@ class Capturer:
         prev, self.prev = self.prev, img
         if full or prev is None or prev.shape != img.shape:
             return img, [Region(0, 0, w, h)]
+        raw, self._raw = getattr(self, "_raw", None), _bytes_of(img)
+        if not self.damage.exact and raw == self._raw:  # one memcmp: a still screen
+            return img, []
         return img, changed_regions(prev, img)
 
     def close(self) -> None:
         self._mss.close()
         self.damage.close()
+
+
+def _bytes_of(img: np.ndarray) -> bytes | None:
+    """The bytes a `Capturer.grab` array lies on (two grabs compare in one memcmp)."""
+    base = img
+    while isinstance(base, np.ndarray):
+        base = base.base
+    return base if isinstance(base, bytes) else None
 
 
 def changed_tiles(prev: np.ndarray, cur: np.ndarray, tile: int = TILE) -> np.ndarray:

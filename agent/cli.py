@@ -12,8 +12,8 @@ NUMBER is the 9-digit session number (spaces allowed) with --relay; a join
 link (https://relay/invite/TOKEN) names the relay and the number itself.
 Standard or Screen sampling is the session's view mode, which the primary
 sets in the rep's console; the agent follows it.
-The running agent listens on a Unix socket in its per-user state directory
-(`pairing.state_dir()`); `stop` and `status` talk to it.
+The running agent answers `stop` and `status` on a loopback port whose
+secret lies in its per-user state folder (`agent.platform.channel`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 
 from . import pairing
 
@@ -67,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.command == "windows":
-        from . import windows
-        for w in windows.list_windows():
+        from .platform import backend
+        for w in backend().windows.list_windows():
             print(f"{w.id:#010x}  {w.width}x{w.height}+{w.x}+{w.y}  {w.title}")
         return 0
     if args.command in ("stop", "status"):
@@ -106,9 +107,7 @@ async def run_agent(state: dict, args: argparse.Namespace) -> int:
     sharing = Sharing(link, monitor=args.monitor, window_title=args.window,
                       indicator_window=not args.no_indicator_window)
     _attach_optional(link, sharing, args)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, link.stop)
+    _stop_on_signals(link)
     server = await _control_server(link, sharing)
     try:
         await link.run()
@@ -117,10 +116,24 @@ async def run_agent(state: dict, args: argparse.Namespace) -> int:
         await sharing.close()
         pairing.clear_state() if link.ended else None
         try:
-            pairing.control_socket_path().unlink()
+            pairing.control_path().unlink()
         except OSError:
             pass
     return 0
+
+
+def _stop_on_signals(link) -> None:
+    """Ctrl+C and SIGTERM end the agent cleanly, on every platform
+    (`loop.add_signal_handler` exists on POSIX only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # the launcher's window owns the main thread: it stops the agent itself
+    loop = asyncio.get_running_loop()
+
+    def handler(signum, frame) -> None:
+        loop.call_soon_threadsafe(link.stop)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
 
 
 def _attach_optional(link, sharing, args) -> None:
@@ -140,55 +153,32 @@ def _attach_optional(link, sharing, args) -> None:
 
 
 async def _control_server(link, sharing) -> asyncio.AbstractServer:
-    path = pairing.control_socket_path()
-    try:
-        path.unlink()
-    except OSError:
-        pass
+    from .platform import channel
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            words = (await asyncio.wait_for(reader.readline(), 5)).decode().split()
-            reply: dict = {}
-            if words and words[0] == "stop":
-                reply["revoked"] = await sharing.stop_all()
-                if "quit" in words:
-                    link.stop()
-            elif words and words[0] == "status":
-                reply = {"session": link.session, "pid": link.me, "connected": link.connected,
-                         "sharing": [{"activity": s.id, "kind": s.kind, "scope": s.scope,
-                                      "frames": s.frames_sent} for s in sharing.shares.values()]}
-            else:
-                reply["error"] = "unknown command"
-            writer.write((json.dumps(reply) + "\n").encode())
-            await writer.drain()
-        finally:
-            writer.close()
+    async def handle(words: list[str]) -> dict:
+        if words and words[0] == "stop":
+            reply: dict = {"revoked": await sharing.stop_all()}
+            if "quit" in words:
+                link.stop()
+            return reply
+        if words and words[0] == "status":
+            return {"session": link.session, "pid": link.me, "connected": link.connected,
+                    "sharing": [{"activity": s.id, "kind": s.kind, "scope": s.scope,
+                                 "frames": s.frames_sent} for s in sharing.shares.values()]}
+        return {"error": "unknown command"}
 
-    server = await asyncio.start_unix_server(handle, path=str(path))
-    os.chmod(path, 0o600)
-    return server
+    return await channel.serve(pairing.control_path(), handle)
 
 
 def _control_client(command: str) -> int:
-    path = pairing.control_socket_path()
+    from .platform import channel
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(10)
-            s.connect(str(path))
-            s.sendall(command.encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-    except OSError as exc:
-        print(f"tandem-agent: no running agent ({exc})", file=sys.stderr)
+        reply = channel.request(pairing.control_path(), command)
+    except channel.ChannelError as exc:
+        print(f"tandem-agent: {exc}", file=sys.stderr)
         return 1
-    reply = json.loads(data or b"{}")
     if "revoked" in reply:
         print(f"stopped: revoked {len(reply['revoked'])} grant(s) {reply['revoked']}")
     else:
         print(json.dumps(reply, indent=1))
-    return 0
+    return 0 if "error" not in reply else 1

@@ -4,8 +4,8 @@ offers a local way to stop at once.
 `Indicator(on_stop)`: `show(text)` / `hide()` from the asyncio thread. It
 prints a terminal line on every change, shows a small always-on-top Tk window
 in the bottom-right corner ("Your screen is being viewed by NAME" + Stop) when
-Tk can open the display, and listens for the global hotkey (HOTKEY, via
-pynput) while shown. Stop and the hotkey call ``on_stop`` in the asyncio loop.
+Tk can open the display, and listens for the global stop hotkey
+(`agent.platform.hotkey`) while shown. Stop and the hotkey call ``on_stop`` in the asyncio loop.
 Tk lives in its own thread; every failure to open a window or a hotkey
 listener degrades to the terminal line, never to no indication at all.
 """
@@ -19,10 +19,9 @@ import sys
 import threading
 from collections.abc import Callable
 
-log = logging.getLogger("agent.indicator")
+from .platform.hotkey import HOTKEY_LABEL, Hotkey
 
-HOTKEY = "<ctrl>+<alt>+<shift>+s"
-HOTKEY_LABEL = "Ctrl+Alt+Shift+S"
+log = logging.getLogger("agent.indicator")
 
 
 class Indicator:
@@ -30,10 +29,9 @@ class Indicator:
         self._loop = asyncio.get_running_loop()
         self._on_stop = on_stop
         self._want_window = window
-        self._want_hotkey = hotkey
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._hotkeys = None
+        self._hotkey = Hotkey(self._stop_clicked) if hotkey else None
         self.text: str | None = None
 
     # --- from the asyncio thread --------------------------------------------
@@ -47,8 +45,8 @@ class Indicator:
         if self._want_window:
             self._ensure_thread()
             self._queue.put(text)
-        if self._want_hotkey and self._hotkeys is None:
-            self._start_hotkey()
+        if self._hotkey is not None:
+            self._hotkey.start()
 
     def hide(self) -> None:
         if self.text is None:
@@ -57,7 +55,8 @@ class Indicator:
         print("[tandem-agent] sharing stopped", file=sys.stderr, flush=True)
         if self._thread is not None:
             self._queue.put(None)
-        self._stop_hotkey()
+        if self._hotkey is not None:
+            self._hotkey.stop()
 
     def close(self) -> None:
         self.hide()
@@ -73,24 +72,6 @@ class Indicator:
         result = self._on_stop()
         if asyncio.iscoroutine(result):
             asyncio.ensure_future(result)
-
-    def _start_hotkey(self) -> None:
-        try:
-            from pynput import keyboard
-            self._hotkeys = keyboard.GlobalHotKeys({HOTKEY: self._stop_clicked})
-            self._hotkeys.daemon = True
-            self._hotkeys.start()
-        except Exception as exc:  # no RECORD extension, no display...
-            log.warning("no global hotkey: %s", exc)
-            self._hotkeys = False  # don't retry
-
-    def _stop_hotkey(self) -> None:
-        if self._hotkeys:
-            try:
-                self._hotkeys.stop()
-            except Exception:
-                pass
-        self._hotkeys = None
 
     def _ensure_thread(self) -> None:
         if self._thread is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,16 +71,25 @@ def ws_url(relay_url: str) -> str:
 
 
 def state_dir() -> Path:
-    """Per-user: $TANDEM_AGENT_STATE, else $XDG_STATE_HOME/tandem-agent, else ~/.local/state/tandem-agent."""
+    """Per-user: $TANDEM_AGENT_STATE; else %LOCALAPPDATA%\\Tandem on Windows,
+    ~/Library/Application Support/Tandem on macOS, $XDG_STATE_HOME/tandem-agent
+    (~/.local/state/tandem-agent) elsewhere."""
     explicit = os.environ.get("TANDEM_AGENT_STATE")
-    base = Path(explicit) if explicit else \
-        Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "tandem-agent"
+    if explicit:
+        base = Path(explicit)
+    elif sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "Tandem"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support" / "Tandem"
+    else:
+        base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "tandem-agent"
     base.mkdir(parents=True, exist_ok=True, mode=0o700)
     return base
 
 
-def control_socket_path() -> Path:
-    return state_dir() / "agent.sock"
+def control_path() -> Path:
+    """Where the running agent leaves the port and secret of its stop/status channel."""
+    return state_dir() / "control.json"
 
 
 def save_state(data: dict) -> Path:
@@ -100,7 +110,7 @@ def load_state() -> dict | None:
 
 
 def clear_state() -> None:
-    for name in ("state.json", "agent.sock"):
+    for name in ("state.json", "control.json"):
         try:
             (state_dir() / name).unlink()
         except OSError:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from server.protocol import StreamKind
 
-from . import windows
 from .capture import SAMPLING, Capturer
 from .fallback import FrameEncoder
+from .platform import backend
 
 if TYPE_CHECKING:
     from .sharing import Share, Sharing
@@ -82,7 +82,7 @@ class RecordingFrames:
                     sending = True
                     rect = None
                     if share.scope == "application":
-                        rect = windows.window_rect(share.window.id) if share.window else None
+                        rect = backend().windows.window_rect(share.window.id) if share.window else None
                     if share.scope != "application" or rect is not None:
                         for body in await loop.run_in_executor(pool, grab, rect):
                             if not await self.link.send_frame(StreamKind.RECORD, share.stream, body):

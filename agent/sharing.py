@@ -25,14 +25,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from server.protocol import StreamKind
 
-from . import windows
 from .capture import QUALITIES, STANDARD, Capturer, Quality, monitors
 from .fallback import FrameEncoder
 from .link import Link
+from .platform import backend
+from .platform.window import Window
 
 log = logging.getLogger("agent.sharing")
 
-IDLE_POLL_MAX = 0.1  # a static screen is polled at most every 100 ms
 
 
 class Share:
@@ -45,7 +45,7 @@ class Share:
         self.stream: int = activity["stream"]
         self.kind: str = activity["kind"]
         self.scope: str = activity.get("scope") or "desktop"
-        self.window: windows.Window | None = None
+        self.window: Window | None = None
         self.rect: tuple[int, int, int, int] | None = None
         self.monitor_rect: tuple[int, int, int, int] | None = None
         self.encoder = FrameEncoder(sharing.quality)
@@ -58,7 +58,7 @@ class Share:
 
     def start(self) -> bool:
         if self.scope == "application":
-            self.window = windows.find_window(self.sharing.window_title)
+            self.window = backend().windows.find_window(self.sharing.window_title)
             if self.window is None:
                 log.warning("activity %d: no application window %r to share", self.id, self.sharing.window_title)
                 return False
@@ -108,13 +108,14 @@ class Share:
         loop = asyncio.get_running_loop()
         link = self.sharing.link
         idle = 1.0 / self.sharing.quality.fps
+        idle_max = backend().changes.IDLE_POLL  # a still screen: how often to look
         while True:
             started = time.monotonic()
             interval = 1.0 / self.sharing.quality.fps  # the view mode may change while we run
             sent = False
             if self.sharing.frames_wanted and link.connected:
                 if self.scope == "application":
-                    rect = windows.window_rect(self.window.id)
+                    rect = backend().windows.window_rect(self.window.id)
                     if rect is None:  # closed or hidden: nothing of it leaves the machine
                         self.rect = None
                         await asyncio.sleep(0.5)
@@ -129,7 +130,7 @@ class Share:
                         break
                     self.frames_sent += 1
                     sent = True
-            idle = interval if sent else min(idle * 1.5, IDLE_POLL_MAX)
+            idle = interval if sent else min(idle * 1.5, idle_max)
             delay = max(0.0, idle - (time.monotonic() - started))
             self._wake.clear()
             try:

@@ -31,7 +31,7 @@ from aiortc import VideoStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from av.video.reformatter import VideoReformatter
 
-from .capture import Damage
+from .platform import backend
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ MODES = {"standard": (1, 36), "sampling": (2, 15)}
 """View mode -> (downscale factor, frames per second). Standard sends up to
 36 so that a busy viewer, which drops a frame now and then, still shows 30."""
 AREA_REFRESH = 0.5  # seconds between asking where a shared window is now
-IDLE_POLL = 0.01  # a still screen without X DAMAGE: look for a change this often
+IDLE_POLL = 0.01  # without X DAMAGE: look for a change this often after one, then less often
 KEEPALIVE = 2.0
 """A still screen: repeat the last frame this often (browsers ask for a
 keyframe after 3 s without a frame)."""
@@ -156,18 +156,26 @@ class ScreenSource:
         self._lock = asyncio.Lock()
         self._frame: np.ndarray | None = None
         self._at = 0.0
-        self._damage: Damage | None = None  # used in the event loop's thread only
+        self._damage = None  # the platform's change watch  # used in the event loop's thread only
         self._grabbed: Area | None = None
         self._dirty = False  # drawn since the last grab
         self._drawn = asyncio.Event()
         self._watched: int | None = None  # the X socket the event loop watches
+        self._poll = IDLE_POLL  # without a socket to watch: seconds between looks
 
-    def _grab(self, where: Area) -> np.ndarray:
+    def _grab(self, where: Area, compare: bool) -> np.ndarray | None:
+        """A new picture, or None when ``compare`` and nothing changed since
+        the last grab (a memcmp of the raw pixels: how the portable backend
+        tells a still screen without X DAMAGE)."""
         sct = getattr(self._local, "sct", None)
         if sct is None:
             sct = self._local.sct = _new_mss()
         shot = sct.grab(where)
-        arr = np.frombuffer(shot.raw, np.uint8).reshape(shot.height, shot.width, 4)
+        raw = shot.raw
+        if compare and raw == getattr(self._local, "raw", None):
+            return None
+        self._local.raw = raw if compare else None
+        arr = np.frombuffer(raw, np.uint8).reshape(shot.height, shot.width, 4)
         # yuv420p wants even sizes
         return arr[: shot.height & ~1, : shot.width & ~1]
 
@@ -187,16 +195,21 @@ class ScreenSource:
                 drawn = self._damage.changed() or self._dirty  # a cheap check of X events, no grab
                 self._dirty = False
                 if drawn or self._frame is None or self._grabbed != self._where:
+                    compare = not self._damage.exact and self._frame is not None and self._grabbed == self._where
                     self._grabbed = self._where
-                    self._frame = await asyncio.get_running_loop().run_in_executor(
-                        self._pool, self._grab, self._where)
+                    grabbed = await asyncio.get_running_loop().run_in_executor(
+                        self._pool, self._grab, self._where, compare)
+                    if grabbed is None:  # still: look less often, up to the backend's idle pace
+                        self._poll = min(self._poll * 1.5, getattr(self._damage, "idle_poll", IDLE_POLL))
+                    else:
+                        self._frame, self._poll = grabbed, IDLE_POLL
             self._at = time.monotonic()
             return self._frame
 
     def _watch(self) -> None:
         if self._damage is not None:
             return
-        self._damage = Damage()
+        self._damage = backend().changes.Watch()
         fd = self._damage.fileno()
         if fd is not None:
             self._loop = asyncio.get_running_loop()
@@ -221,7 +234,7 @@ class ScreenSource:
         """Return when something may have been drawn since the last `frame`
         (at once if so already), or after ``timeout``."""
         if self._watched is None:
-            await asyncio.sleep(min(timeout, IDLE_POLL))
+            await asyncio.sleep(min(timeout, self._poll))
             return
         if self._dirty or self._damage.queued:
             return

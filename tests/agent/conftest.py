@@ -38,9 +38,12 @@ def wait_for(predicate, timeout: float = TIMEOUT, what: str = "condition", step:
 
 
 class X:
-    """An Xvfb display and the programs started on it (all stopped by PID)."""
+    """An Xvfb display and the programs started on it (all stopped by PID).
+    ``backend`` is the agent's platform backend for everything started on it
+    (``TANDEM_AGENT_BACKEND``); the portable one runs under openbox, the
+    EWMH window manager its window list needs, as every desktop has one."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend: str = "x11") -> None:
         # -displayfd: Xvfb picks a free display number itself and writes it
         # back, so parallel test runs never race for one
         read, write = os.pipe()
@@ -55,7 +58,17 @@ class X:
         self.number = int(line)
         self.display = f":{self.number}"
         self.procs: list[subprocess.Popen] = []
-        self.env = {**os.environ, "DISPLAY": self.display}
+        self.backend = backend
+        self.env = {**os.environ, "DISPLAY": self.display, "TANDEM_AGENT_BACKEND": backend}
+        if backend == "portable":
+            self._start_window_manager()
+
+    def _start_window_manager(self) -> None:
+        self.procs.append(subprocess.Popen(["openbox", "--sm-disable"], env=self.env,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for(lambda: "window id" in subprocess.run(
+            ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=self.env, capture_output=True, text=True,
+            timeout=10).stdout, what="openbox to manage the display")
 
     def xdotool(self, *args: str) -> str:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=10).stdout
@@ -84,6 +97,10 @@ class X:
         server = "running" if self.proc.poll() is None else f"exited {self.proc.returncode}"
         raise AssertionError(f"window {title} did not show after {tries} starts of {argv[0]} "
                              f"(Xvfb {server}); it said: {said.decode(errors='replace')!r}")
+
+    def place(self, wid: int, x: int, y: int) -> None:
+        """Move a window (its frame, under a window manager) to root (x, y)."""
+        self.xdotool("windowmove", "--sync", str(wid), str(x), str(y))
 
     def geometry(self, wid: int) -> tuple[int, int, int, int]:
         """(x, y, w, h) of a window's inside (border excluded) in root coordinates, per xwininfo."""
@@ -239,10 +256,18 @@ class Scene:
         self.http.close()
 
 
-@pytest.fixture
-def xserver():
-    x = X()
+@pytest.fixture(params=["x11", "portable"])
+def xserver(request, monkeypatch):
+    """A display for each platform backend: the Linux fast path, and the
+    portable code Windows and macOS customers run. The test process itself
+    uses the same backend and display."""
+    from agent import platform
+    x = X(request.param)
+    monkeypatch.setenv("DISPLAY", x.display)
+    monkeypatch.setenv("TANDEM_AGENT_BACKEND", x.backend)
+    platform.use(x.backend)
     yield x
+    platform.use(None)
     x.stop()
 
 

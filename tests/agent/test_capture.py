@@ -46,12 +46,11 @@ def test_frames_decode_to_the_captured_pixels_in_both_qualities():
         assert abs(int(r) - 220) < 12 and abs(int(g) - 160) < 12 and abs(int(b) - 40) < 12
 
 
-def test_a_still_screen_is_not_grabbed_and_a_key_press_shows(xserver, xcalc, monkeypatch):
+def test_a_still_screen_sends_nothing_and_a_key_press_shows(xserver, xcalc, monkeypatch):
     from agent.capture import Capturer
-    monkeypatch.setenv("DISPLAY", xserver.display)
     cap = Capturer()
     try:
-        assert cap.damage.available
+        assert cap.damage.exact is (xserver.backend == "x11")  # X DAMAGE on the fast path only
         img, regions = cap.changes()
         assert regions == [Region(0, 0, 1024, 768)]
         grabs = []
@@ -59,7 +58,8 @@ def test_a_still_screen_is_not_grabbed_and_a_key_press_shows(xserver, xcalc, mon
         monkeypatch.setattr(cap, "grab", lambda: grabs.append(1) or real())
         for _ in range(5):
             assert cap.changes()[1] == []
-        assert grabs == []  # nothing drawn: nothing grabbed
+        # nothing drawn: the fast path grabs nothing; the portable one grabs and finds no change
+        assert len(grabs) == (0 if xserver.backend == "x11" else 5)
         x, y, w, h = xserver.geometry(xcalc)
         xserver.xdotool("mousemove", str(x + w // 2), str(y + h // 2))
         xserver.xdotool("key", "7")

@@ -118,6 +118,8 @@ def test_control_click_presses_xcalc_button_and_stops_with_the_grant(scene, xcal
 
 def test_application_sharing_sends_only_that_window_and_confines_control(scene, xcalc):
     other = scene.x.start_window(["xcalc", "-title", "Other", "-geometry", "+600+300"], "Other")
+    scene.x.place(xcalc, 0, 0)  # where a window manager put them is its business: side by side
+    scene.x.place(other, 600, 300)
     scene.start_agent("--window", "Calculator")
     rect, orect = scene.x.geometry(xcalc), scene.x.geometry(other)
     assert rect[0] + rect[2] < orect[0]

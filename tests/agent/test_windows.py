@@ -10,7 +10,8 @@ from .conftest import X
 PICK = """
 import os, sys
 from Xlib import X as XC, display
-from agent import windows
+from agent.platform import backend
+windows = backend().windows
 d = display.Display()
 own = d.screen().root.create_window(0, 0, 300, 200, 0, d.screen().root_depth, XC.InputOutput, XC.CopyFromParent)
 own.set_wm_name("Tandem Support Manager")
