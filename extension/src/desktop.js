@@ -14,7 +14,7 @@ import { createDesktopPeer } from './rep/desktop-peer.js';
 import { $, formatNumber } from './rep/dom.js';
 import { has, t } from './rep/i18n.js';
 import { openSessionTab } from './rep/session-tab.js';
-import { viewModeName, viewModeOf } from './rep/view-mode.js';
+import { DOWNSCALE, viewModeName, viewModeOf } from './rep/view-mode.js';
 import { desktopControl, desktopView } from './rep/viewer-launch.js';
 
 const ASK_MS = 10000; // ask for a new offer while WebRTC is not up
@@ -49,6 +49,7 @@ const overWebRTC = () => peer.state() === 'connected';
 // screen is still (the agent sends only changes). When WebRTC takes over, the
 // canvas is forgotten: should WebRTC drop, a whole picture is asked for anew.
 function render() {
+  fitPicture();
   if (overWebRTC()) frames.reset();
   const transport = overWebRTC() ? 'webrtc' : frames.shown() ? 'relay' : 'none';
   stage.dataset.transport = transport;
@@ -111,11 +112,22 @@ function onFrame(frame) {
   if (first) setTimeout(render, 50); // the first picture: show the canvas
 }
 
+// Screen sampling sends a smaller picture: show it at the screen's size (the
+// stage still caps it), so switching modes does not make the desktop jump.
+function fitPicture() {
+  const k = DOWNSCALE[stage.dataset.viewMode] || 1;
+  for (const node of [video, canvas]) {
+    const width = node === video ? video.videoWidth : canvas.width;
+    node.style.width = k > 1 && width ? `${width * k}px` : '';
+  }
+}
+
 function showViewMode(mode) {
   const node = $('desktop-view-mode');
   node.dataset.mode = mode;
   node.textContent = t('desktop_view_mode', { mode: viewModeName(mode) });
   stage.dataset.viewMode = mode;
+  fitPicture();
 }
 
 function showError(text) {
@@ -143,6 +155,7 @@ const handlers = {
 };
 
 function wire() {
+  video.addEventListener('resize', fitPicture); // the agent sends another size
   createDesktopInput(stage, {
     surface: () => (canvas.hidden ? video : canvas),
     isOn: () => Boolean(control) && stage.dataset.transport !== 'none',

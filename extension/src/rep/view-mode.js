@@ -7,6 +7,11 @@ import { t } from './i18n.js';
 
 export const VIEW_MODES = ['standard', 'sampling'];
 
+// How much smaller than the screen the Support Manager sends the picture
+// (agent/capture.py SAMPLING.scale, agent/video.py MODES): a viewer shows it
+// this much larger, so Screen sampling looks as large as Standard, only softer.
+export const DOWNSCALE = { standard: 1, sampling: 2 };
+
 export const viewModeOf = (state) => (state && VIEW_MODES.includes(state.view_mode) ? state.view_mode : 'standard');
 
 // "Standard (best image)" / "Screen sampling (fastest)", in the rep's language.
