@@ -85,6 +85,13 @@ class Settings:
     """Where reps' published files are kept; None: ``var_dir / "files"`` (var/files)."""
     max_file_bytes: int = 200 * 1024 * 1024
 
+    # the single-file Support Manager (server/download.py)
+    agent_dist_dir: Path = Path("dist")
+    """Where the builds served on /download are: ``make agent-dist`` writes
+    ``dist/tandem-support-manager-<os>-<arch>[.exe]`` there; copy the Windows and
+    macOS files the CI workflow builds next to it. Relative to the relay's working
+    folder; read on every request."""
+
     # recordings (server/recording.py)
     recordings_dir: Path | None = None
     """Where session recordings are written; None: ``var_dir / "recordings"``."""
@@ -117,6 +124,8 @@ class Settings:
             current = getattr(s, f.name)
             if f.name in ("files_dir", "recordings_dir"):
                 value = Path(raw) if raw else None
+            elif f.name == "agent_dist_dir":
+                value = Path(raw or "dist")
             elif f.name == "ice_servers":
                 value = parse_ice_servers(raw)
             elif f.name == "turn_urls":

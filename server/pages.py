@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import admin
+from . import admin, download
 from .auth import BadToken, TokenExpired
 from .core.errors import CoreError
 from .core.session import format_number
@@ -144,7 +144,7 @@ async def customer_page(request: Request) -> Response:
     return await render(request, "customer.html", token=token, ws_path="/ws",
                         number=format_number(s.number) if s.live else None,
                         queue_title=queue.title if queue else None, strings=strings(lang, "customer."),
-                        user=None)
+                        agent_offer=download.offer(relay.settings.agent_dist_dir, request.headers), user=None)
 
 
 async def invite_page(request: Request) -> Response:
@@ -187,10 +187,51 @@ async def demo(request: Request) -> Response:
     return await render(request, "demo.html", demo_queue=queue)
 
 
-async def download_page(request: Request) -> Response:
-    """The "Download Support Manager" page: install and pairing commands for this relay."""
+async def download_page(request: Request, status: int = 200, token: str | None = None,
+                        number: str | None = None) -> Response:
+    """The "Download Support Manager" page: the visitor's build first, the
+    others, and the command line for IT and reps. With a session (``token``),
+    its links are the session's stamped downloads."""
     relay: Relay = request.app.state.relay
-    return await render(request, "download.html", relay_url=relay.settings.public_url)
+    offer = download.offer(relay.settings.agent_dist_dir, request.headers, request.query_params.get("platform"))
+    return await render(request, "download.html", status, relay_url=relay.settings.public_url, offer=offer,
+                        token=token, number=number)
+
+
+async def download_build(request: Request) -> Response:
+    """``/download/<build file>``: the build, stamped with this relay's address
+    (the Support Manager then asks only for the session number and code)."""
+    relay: Relay = request.app.state.relay
+    build = next((b for b in download.builds(relay.settings.agent_dist_dir)
+                  if b.path.name == request.path_params["name"]), None)
+    if build is None:
+        return await message(request, "error.title", "download.error.no_file", 404)
+    ticket = download.signer(relay).dumps({"relay": relay.settings.public_url, "lang": language(request)})
+    return download.stamped_response(build, ticket, build.path.name)
+
+
+async def session_download(request: Request) -> Response:
+    """``/s/<token>/support-manager[?platform=KEY]``: the customer's Support
+    Manager with their session in it (a fresh one-time pairing code, which
+    replaces the customer's earlier codes), or the download page saying why not."""
+    relay: Relay = request.app.state.relay
+    token = request.path_params["token"]
+    try:
+        actor = relay.customer_actor(token)
+    except BadToken:
+        return await message(request, "error.title", "download.error.gone", 410)
+    s = relay.desk.sessions[actor.session_id]
+    if not s.live:
+        return await message(request, "error.title", "download.error.not_live", 409)
+    offer = download.offer(relay.settings.agent_dist_dir, request.headers, request.query_params.get("platform"))
+    if offer.mine is None:
+        return await download_page(request, 404, token=token, number=format_number(s.number))
+    code = await relay.pairing_code(actor, s.id)
+    ticket = download.signer(relay).dumps({
+        "relay": relay.settings.public_url, "lang": language(request), "session": s.id, "number": s.number,
+        "code": code, "expires": relay.clock() + relay.PAIRING_TTL})
+    await relay.store.audit("agent.downloaded", actor=actor.pid, session_id=s.id, data={"build": offer.mine.key})
+    return download.stamped_response(offer.mine, ticket, offer.mine.session_name(s.number, code))
 
 
 async def api_docs(request: Request) -> Response:
@@ -419,6 +460,9 @@ routes = [
     Route("/invite/{token}", invite_post, methods=["POST"]),
     Route("/demo", demo),
     Route("/download", download_page, methods=["GET"]),
+    Route("/download/ticket", download.check_ticket, methods=["POST"]),
+    Route("/download/{name}", download_build, methods=["GET"]),
+    Route("/s/{token}/support-manager", session_download, methods=["GET"]),
     Route("/api/docs", api_docs),
     Route("/signin", signin_page, methods=["GET"]),
     Route("/signin", signin_post, methods=["POST"]),

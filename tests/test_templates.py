@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import BaseModel
 
 from server import i18n, protocol
+from server.download import Build, Offer, Visitor
 from server.i18n import LANGUAGES
 from server.report_tables import Link, Row, Table, bar_chart
 from server.store import CannedReply
@@ -86,16 +87,20 @@ def checked_translator(lang, missing):
 
 
 QUEUES = [Queue("billing", EVIL, "automatic", 45.0), Queue("tech", "Technical help")]
+OFFER = Offer(Visitor("windows", "x86_64", name="Windows"),
+              Build("windows", "x86_64", Path("tandem-support-manager-windows-x86_64.exe"), 61_000_000),
+              [Build("linux", "x86_64", Path("tandem-support-manager-linux-x86_64"), 60_000_000)])
 CONTEXTS = {
     "base.html": {},
     "admin_base.html": {"error": None, "notice": None},
     "home.html": {},
     "console.html": {"token": "tok.en-1", "ws_path": "/ws", "account_id": 7},
     "join.html": {"error": EVIL, "number": "123 456"},
-    "download.html": {"relay_url": "https://support.example.com"},
+    "download.html": {"relay_url": "https://support.example.com", "offer": OFFER, "token": "tok.en-1",
+                      "number": "123 456 789"},
     "help.html": {"queue": QUEUES[0], "error": None},
     "customer.html": {"token": "tok.en-1", "ws_path": "/ws", "number": "123 456 789",
-                      "queue_title": EVIL},
+                      "queue_title": EVIL, "agent_offer": OFFER},
     "signin.html": {"error": "Wrong email or password.", "email": EVIL, "next": "/invite/abc"},
     "admin_reps.html": {
         "accounts": [

@@ -21,6 +21,12 @@ class PairingDesk:
         self._pairings[code] = (s.id, pid, now + ttl)
         return code
 
+    def pairing_open(self, session_id: str, code: str, now: float) -> bool:
+        """Whether ``code`` would still pair a Support Manager with this session
+        (not used, not replaced by a newer code, not expired)."""
+        entry = self._pairings.get(code.strip())
+        return entry is not None and entry[0] == session_id and entry[2] > now
+
     def pair_agent(self, number: str, code: str, name: str, now: float) -> tuple[Session, str]:
         """A Support Manager presents the session number and a pairing code;
         it joins as the agent of whoever asked for the code."""
