@@ -206,6 +206,14 @@ def test_share_control_lets_the_customer_work_the_reps_xcalc(relay, rep_browser,
         wait_for(lambda: np.abs(xserver.grab(display).astype(int) - after_click).max() > 60, 15, "the key to show")
         # the change shows on Carl's picture too
         assert settle(lambda: s.difference(rect)) < MATCH
+        # Full screen (a whole desktop is small on a phone): clicks still land where they should.
+        s.page.locator("#screen-full").click()
+        s.page.wait_for_function("() => document.fullscreenElement === document.getElementById('screen-stage')")
+        after_key = xserver.grab(display).astype(int)
+        s.click_on_picture(*s.seven())
+        wait_for(lambda: np.abs(xserver.grab(display).astype(int) - after_key).max() > 60, 15,
+                 "a click in full screen to reach xcalc")
+        s.page.evaluate("() => document.exitFullscreen()")
         # Typing in the chat stays in the chat.
         sent = len(s.control_frames())
         s.page.locator("#chat-text").press_sequentially("thanks")

@@ -439,6 +439,7 @@ import { createSurvey, sendRating } from './survey.js';
     ui: {
       section: $('screen'), title: $('screen-title'), mode: $('screen-mode'), stage: $('screen-stage'),
       video: $('screen-video'), canvas: $('screen-canvas'), waiting: $('screen-waiting'), stop: $('screen-stop'),
+      full: $('screen-full'),
     },
     t,
     send,

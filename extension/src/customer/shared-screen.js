@@ -8,7 +8,7 @@
 // shared window. Built by build.mjs into server/static/shared-screen.js.
 //
 //   const screen = createSharedScreen({ ui, t, send, sendFrame, ready })
-//     ui         { section, title, mode, stage, video, canvas, waiting, stop }
+//     ui         { section, title, mode, stage, video, canvas, waiting, stop, full }
 //     t          (key, vars) => text, from the page's catalog (customer.screen.*)
 //     send       (type, fields) => void: a relay message
 //     sendFrame  (kind, stream, body) => void: a binary stream frame
@@ -82,6 +82,10 @@ export function createSharedScreen({ ui, t, send, sendFrame, ready }) {
   // The grants behind what is shown that this customer allowed: Stop revokes them all.
   const mine = () => (view ? state.activities.filter((a) => a.sharer === view.sharer && a.peer === state.you && a.grant) : []);
 
+  // A whole desktop is small on a phone: the picture can fill the screen (Esc leaves).
+  ui.full.hidden = !document.fullscreenEnabled;
+  ui.full.addEventListener('click', () => { ui.stage.requestFullscreen().catch(() => { ui.full.hidden = true; }); });
+
   ui.stop.addEventListener('click', () => {
     ui.stop.disabled = true;
     for (const grant of new Set(mine().map((a) => a.grant))) send('revoke_grant', { session: state.session, grant });
@@ -92,12 +96,16 @@ export function createSharedScreen({ ui, t, send, sendFrame, ready }) {
     connected() { stream.connected(); },
     update(next) {
       state = next;
+      const before = view;
       view = sharedScreen(next);
       control = view && next.activities.find((a) => a.kind === 'control' && a.sharer === view.sharer
         && a.peer === next.you) || null;
       stream.show(view);
       ui.stop.disabled = false; // a Stop in flight has been answered (or refused: see error)
       render();
+      // The customer has just allowed it: bring the picture into sight.
+      if (view && !before) ui.section.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      if (!view && document.fullscreenElement === ui.stage) document.exitFullscreen().catch(() => {});
     },
     signal(msg) { if (state && msg.session === state.session) stream.receive(msg.sender, msg.data); },
     frame(frame) { stream.frame(frame); },
