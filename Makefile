@@ -6,12 +6,14 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint schema clean extension e2e agent system-tools
+.PHONY: run test bench lint schema clean extension e2e agent agent-dist system-tools
 
-# apt-get update runs once per checkout, and only when something is missing.
+# apt-get update runs once per checkout, and only when something is missing;
+# both wait (up to 10 min) for another install that holds apt's lock.
 APT_STAMP := .apt-updated
-apt_install = { [ -f $(APT_STAMP) ] || { apt-get update -qq && touch $(APT_STAMP); }; \
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; }
+APT_WAIT := -o DPkg::Lock::Timeout=600
+apt_install = { [ -f $(APT_STAMP) ] || { apt-get $(APT_WAIT) update -qq && touch $(APT_STAMP); }; \
+  DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $(1) >/dev/null; }
 
 EXT_SRC := $(shell find extension/src extension/static -type f ! -path '*/generated/*' 2>/dev/null) $(filter-out server/static/tandem.js server/static/playback.js server/static/shared-screen.js,$(wildcard server/static/*.js)) extension/build.mjs server/schema/protocol.schema.json
 
@@ -51,10 +53,13 @@ run: $(VENV)/.stamp-server extension
 # System packages the suites use: Chromium, an X server with real X11
 # applications for the agent, and coturn (a TURN server) for the relay's TURN
 # credentials. Checked on every run (cheap); apt-get only when one is missing.
-SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool /usr/bin/turnserver
+# openbox: the portable agent backend's window list (PyWinCtl) needs an EWMH
+# window manager, as every real desktop has; xprop/xwininfo (x11-utils) for the tests.
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool /usr/bin/turnserver \
+  /usr/bin/openbox /usr/bin/xprop /usr/bin/xwininfo
 system-tools:
 	@missing=""; for f in $(SYSTEM_TOOLS); do [ -x $$f ] || missing=1; done; \
-	if [ -n "$$missing" ]; then $(call apt_install,chromium xvfb x11-apps xdotool coturn); fi
+	if [ -n "$$missing" ]; then $(call apt_install,chromium xvfb x11-apps x11-utils xdotool coturn openbox); fi
 
 test: $(VENV)/.stamp-dev extension system-tools
 	$(PY) -m server.protocol --check
@@ -64,6 +69,18 @@ test: $(VENV)/.stamp-dev extension system-tools
 agent: | $(PY)
 	$(PIP) install -q -e '.[agent]'
 	@echo "\n  Support Manager installed: .venv/bin/tandem-agent pair --relay http://$(HOST):$(PORT) NUMBER CODE\n"
+
+# The single-file Support Manager for this machine (PyInstaller), which the relay
+# offers on /download: dist/tandem-support-manager-<os>-<arch> (.exe on Windows).
+# Windows and macOS files come from .github/workflows/agent-dist.yml.
+AGENT_DIST_DIR ?= dist
+AGENT_WORK_DIR ?= build/agent-dist
+$(VENV)/.stamp-dist: pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[agent,dist]'
+	@touch $@
+
+agent-dist: $(VENV)/.stamp-dist
+	$(PY) packaging/build_agent.py --dist $(AGENT_DIST_DIR) --work $(AGENT_WORK_DIR)
 
 lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check server agent tests e2e bench
