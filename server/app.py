@@ -17,7 +17,9 @@ from starlette.staticfiles import StaticFiles
 from . import api, canned, files, pages, playback, ratings, reports
 from .auth import generate_password, hash_password
 from .config import Settings
+from .origins import CsrfGuard
 from .relay import Relay
+from .signin import COOKIE
 from .ws import ws_endpoint
 
 log = logging.getLogger(__name__)
@@ -142,7 +144,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
                 *reports.routes, *playback.routes, *pages.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
-        middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins)],
+        middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins),
+                    Middleware(CsrfGuard, settings=settings, cookie=COOKIE)],
         lifespan=lifespan,
     )
     app.state.relay = relay

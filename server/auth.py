@@ -8,7 +8,9 @@ for everyone who never signs in, access is a signed token:
 - a **capability** lets its holder act in one session as one participant with
   one role; customers hold nothing else (`Tokens.capability`);
 - an **invite** is the signed, expiring part of a join link
-  (`Tokens.invite`).
+  (`Tokens.invite`);
+- a **form field** is the CSRF field of a page's forms, bound to the browser's
+  CSRF cookie and its sign-in cookie (`Tokens.form`).
 
 Each purpose signs with its own salt, so a token of one kind is never
 accepted as another. Tokens are signed, not encrypted: never put secrets in them.
@@ -16,12 +18,14 @@ accepted as another. Tokens are signed, not encrypted: never put secrets in them
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, Signer, URLSafeTimedSerializer
 
 INVITEES = ("customer", "rep")
 
@@ -92,6 +96,7 @@ class Tokens:
         self._rep = URLSafeTimedSerializer(secret_key, salt="tandem.rep")
         self._capability = URLSafeTimedSerializer(secret_key, salt="tandem.capability")
         self._invite = URLSafeTimedSerializer(secret_key, salt="tandem.invite")
+        self._form = Signer(secret_key, salt="tandem.form", digest_method=hashlib.sha256)
 
     @staticmethod
     def _load(serializer: URLSafeTimedSerializer, token: str, max_age: float | None) -> Any:
@@ -149,3 +154,19 @@ class Tokens:
         if value[2] not in INVITEES:
             raise BadToken("unexpected token payload")
         return value  # type: ignore[return-value]
+
+    # forms
+
+    def form(self, nonce: str, session: str) -> str:
+        """The CSRF field of a page's forms for a browser whose CSRF cookie is
+        `nonce` and whose sign-in cookie is `session` ("" when signed out).
+        Bound to both, so a CSRF cookie planted by another site together with a
+        field the attacker fetched for themselves does not pass for a signed-in
+        rep (the plain double-submit check would)."""
+        return self._form.get_signature(f"{nonce}\x00{session}").decode()
+
+    def check_form(self, field: str, nonce: str, session: str) -> bool:
+        """True when `field` is `form(nonce, session)`; compared in constant time."""
+        if not isinstance(field, str) or not nonce:
+            return False
+        return hmac.compare_digest(field.encode(), self.form(nonce, session).encode())

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from .ice import check_turn, parse_ice_servers, parse_turn_urls
 
+OFFICIAL_EXTENSION_ID = "bnmmlioojpcljadojigdoldfcjaipoip"
+"""The id of the extension built from this repository: the "key" in
+extension/static/manifest.json fixes it."""
+
 
 def _var_dir(env: dict[str, str]) -> Path:
     return Path(env.get("TANDEM_VAR", "var"))
@@ -43,6 +47,13 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     """Web origins (besides the relay's own and extensions) whose pages may open
     the WebSocket: the websites that embed the help snippet."""
+    extension_ids: tuple[str, ...] = (OFFICIAL_EXTENSION_ID,)
+    """Chrome extensions (by id) whose pages may open the WebSocket; no other
+    ``chrome-extension://`` origin may."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of the reverse proxies in front of the relay, whose
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` it believes; empty: none, the
+    peer's own address counts (rate limits, audit)."""
     site_name: str = "Tandem"
     admin_email: str = "admin@localhost"
     admin_password: str | None = field(default=None, repr=False)
@@ -66,6 +77,14 @@ class Settings:
     signin_window: float = 300.0
     join_attempts: int = 10
     join_window: float = 60.0
+
+    # HTTP limits (server/http_limits.py)
+    max_body_bytes: int = 64 * 1024
+    """A request body (JSON, a form) beyond this is refused with 413 while it is
+    read; published files have ``max_file_bytes``."""
+    header_timeout: float = 15.0
+    """Seconds a client has to send a request's headers, from connecting (or
+    from the previous response); a slower one is disconnected."""
 
     # wire limits
     max_message_bytes: int = 256 * 1024

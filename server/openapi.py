@@ -38,6 +38,12 @@ class Endpoint:
     tag: str
 
 
+def is_json(content_type: str) -> bool:
+    """``application/json`` or a ``+json`` type, with or without parameters."""
+    kind = content_type.split(";")[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
 
@@ -78,6 +84,10 @@ class Api:
                 kwargs: dict[str, Any] = dict(request.path_params)
                 if e.body is not None:
                     raw = await request.body()
+                    if raw and not is_json(request.headers.get("content-type", "")):
+                        # text/plain and forms are what any page may send cross-site without asking
+                        raise ApiError(415, "unsupported_media_type", "send the body as JSON "
+                                       "(Content-Type: application/json)")
                     if len(raw) > 64 * 1024:
                         raise ApiError(413, "too_large", "request body too large")
                     kwargs["body"] = e.body.model_validate_json(raw or b"{}")

@@ -2,7 +2,9 @@
 rep sign-in, invite links, the demo shop and the admin pages.
 
 Strings come from the catalogs (`server/locales`) in the browser's language.
-Every form carries a CSRF token (double-submit cookie)."""
+Every form carries a CSRF field bound to the browser's CSRF cookie and to its
+sign-in cookie (`Tokens.form`); `server.origins.CsrfGuard` also refuses form
+posts from other origins."""
 
 from __future__ import annotations
 
@@ -41,16 +43,17 @@ def language(request: Request) -> str:
 
 async def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     lang = language(request)
-    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
+    nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
     relay: Relay = request.app.state.relay
+    csrf = relay.tokens.form(nonce, request.cookies.get(COOKIE, ""))
     if "user" not in context:
         context["user"] = await current_account(request)
     html = env.get_template(template).render(
         _=translator(lang), lang=lang, site_name=relay.settings.site_name, languages=LANGUAGES,
         csrf=csrf, **context)
     response = HTMLResponse(html, status)
-    if request.cookies.get(CSRF_COOKIE) != csrf:
-        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
+    if request.cookies.get(CSRF_COOKIE) != nonce:
+        response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict")
     return response
 
 
@@ -62,8 +65,9 @@ async def message(request: Request, title_key: str, message_key: str, status: in
 async def form(request: Request) -> dict:
     """The posted form, after the CSRF check; raises PermissionError."""
     data = await request.form()
-    token = request.cookies.get(CSRF_COOKIE)
-    if not token or data.get("csrf") != token:
+    relay: Relay = request.app.state.relay
+    if not relay.tokens.check_form(data.get("csrf"), request.cookies.get(CSRF_COOKIE, ""),
+                                   request.cookies.get(COOKIE, "")):
         raise PermissionError("csrf")
     return data
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 
 from .auth import BadToken, hash_password, needs_rehash, verify_password
+from .origins import cookie_may_authenticate
 from .relay import Relay
 from .store import Account
 
@@ -50,7 +51,12 @@ async def current_account(conn: HTTPConnection) -> Account | None:
     """The signed-in rep: a Bearer token (API) or the sign-in cookie (pages)."""
     relay: Relay = conn.app.state.relay
     header = conn.headers.get("authorization", "")
-    token = header[7:] if header.lower().startswith("bearer ") else conn.cookies.get(COOKIE)
+    if header.lower().startswith("bearer "):
+        token = header[7:]
+    else:
+        token = conn.cookies.get(COOKIE)
+        if token and not cookie_may_authenticate(conn, relay.settings):
+            return None  # a change that may come from another site's page: the cookie does not count
     if not token:
         return None
     try:

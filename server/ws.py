@@ -17,7 +17,6 @@ import secrets
 import struct
 import time
 from collections import deque
-from urllib.parse import urlsplit
 
 import pydantic_core
 from pydantic import ValidationError
@@ -29,6 +28,7 @@ from .broker import Gap
 from .core.desk import Actor, CustomerActor, RepActor, customer_channel, rep_channel
 from .core.errors import CoreError
 from .ice import ice_servers_for
+from .origins import websocket_origin_allowed
 from .relay import Relay, Resume
 
 log = logging.getLogger(__name__)
@@ -100,15 +100,9 @@ class TokenBucket:
 
 
 def origin_allowed(websocket: WebSocket, relay: Relay) -> bool:
-    origin = websocket.headers.get("origin")
-    if origin is None or origin.startswith("chrome-extension://"):
-        return True  # not a web page (native agent, API client) or our extension
-    origin = origin.rstrip("/")
-    host = websocket.headers.get("host", "")
-    if urlsplit(origin).netloc == host:
-        return True
-    public = urlsplit(relay.settings.public_url)
-    return origin in (f"{public.scheme}://{public.netloc}", *relay.settings.allowed_origins)
+    """The handshake's Origin against the configured origins (never the Host
+    header, which a rebound DNS name controls): see `server.origins`."""
+    return websocket_origin_allowed(websocket.headers.get("origin"), relay.settings)
 
 
 async def ws_endpoint(websocket: WebSocket) -> None:
@@ -196,7 +190,7 @@ class Connection:
         except Gap:
             self.outbox.reply(p.Error(code="resync", message="too much was missed; the state is sent afresh"))
             self.sub = await self.relay.broker.subscribe(channel, None, self.outbox.deliver)
-        await self.relay.online(self.actor)
+        await self.relay.online(self.actor, hello.screen)
         return True
 
     async def _authenticate(self, hello: p.Hello) -> p.Welcome | None:

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 import server.ws
 from server.app import create_app
 from server.auth import Tokens
+from server.config import OFFICIAL_EXTENSION_ID
 from server.protocol import FRAME_HEADER, StreamKind
 from tests.conftest import Peer, make_rep, signin
 from tests.test_resume import OPEN, WsPeer, sign_in  # noqa: F401
@@ -445,7 +446,7 @@ def test_a_page_from_another_origin_cannot_open_the_websocket(client, origin):
     assert refused.value.code == 4003
 
 
-@pytest.mark.parametrize("origin", ["http://testserver", "chrome-extension://abcdefghijklmnop"])
+@pytest.mark.parametrize("origin", ["http://testserver", f"chrome-extension://{OFFICIAL_EXTENSION_ID}"])
 def test_own_pages_and_the_extension_may_open_the_websocket(client, admin, origin):
     with client.websocket_connect("/ws", headers={"origin": origin}) as ws:
         assert Client(ws, admin).welcome["type"] == "welcome"
