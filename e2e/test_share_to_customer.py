@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.rep import TIMEOUT, SidePanel, customer_joins
+from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
 from e2e.test_files_browser import support_manager
 from server.protocol import FRAME_HEADER, StreamKind
 from tests.agent.conftest import Peer, X, wait_for, xcalc  # noqa: F401
@@ -28,6 +28,16 @@ from tests.agent.test_webrtc import MATCH, settle, shown
 
 SCREEN = (1024, 768)  # the Xvfb screen (tests/agent/conftest.py)
 NO_WEBRTC = "delete window.RTCPeerConnection;"  # a browser without WebRTC: the relay carries the picture
+# The kind (first byte) of every binary frame the page sends, read back with
+# page.evaluate: in step with the page, unlike the browser's network events.
+COUNT_FRAMES = """(() => {
+  window.framesSent = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (data instanceof ArrayBuffer) window.framesSent.push(new Uint8Array(data)[0]);
+    return send.call(this, data);
+  };
+})();"""
 
 
 @pytest.fixture
@@ -42,15 +52,13 @@ def xserver():
 @dataclass
 class Share:
     """A session where Petra (side panel) has paired her Support Manager on
-    `x` and Carl (session page) has joined; `sent` collects the binary frames
-    Carl's page sends."""
+    `x` and Carl (session page) has joined."""
 
     rep: SidePanel
     page: Page
     x: X
     xcalc: int
     relay_base: str
-    sent: list[bytes]
 
     def share(self, action: str, prompt: str) -> None:
         """Petra presses a Share button; Carl reads the prompt and allows it."""
@@ -71,10 +79,7 @@ class Share:
         return "screen-canvas" if self.screen.get_attribute("data-transport") == "relay" else "screen-video"
 
     def difference(self, rect: tuple[int, int, int, int]) -> float:
-        """Mean difference (0-255) between the page's picture and the rep's X screen in `rect`."""
-        screen = self.x.grab(rect).astype(np.int16)
-        assert screen.std() > 20, "the region should show xcalc, not a flat background"
-        return float(np.abs(shown(self.page, self.picture(), rect).astype(np.int16) - screen).mean())
+        return difference(self.page, self.picture(), self.x, rect)
 
     def click_on_picture(self, sx: float, sy: float) -> None:
         """Carl clicks the picture where it shows the rep's screen point (sx, sy)."""
@@ -90,8 +95,9 @@ class Share:
         }""", [element, sx / SCREEN[0], sy / SCREEN[1]])
         self.page.mouse.click(x, y)
 
-    def control_frames(self) -> list[bytes]:
-        return [f for f in self.sent if f[0] == StreamKind.CONTROL]
+    def control_frames(self) -> int:
+        """How many CONTROL frames Carl's page has sent over its WebSocket (see COUNT_FRAMES)."""
+        return self.page.evaluate("(kind) => window.framesSent.filter((k) => k === kind).length", StreamKind.CONTROL)
 
     def xcalc_display(self) -> tuple[int, int, int, int]:
         x, y, _, _ = self.x.geometry(self.xcalc)
@@ -102,6 +108,13 @@ class Share:
         return x + SEVEN[0] * w, y + SEVEN[1] * h
 
 
+def difference(page: Page, element: str, x: X, rect: tuple[int, int, int, int]) -> float:
+    """Mean difference (0-255) between a page's picture and the rep's X screen in `rect`."""
+    screen = x.grab(rect).astype(np.int16)
+    assert screen.std() > 20, "the region should show xcalc, not a flat background"
+    return float(np.abs(shown(page, element, rect).astype(np.int16) - screen).mean())
+
+
 @contextmanager
 def shared_session(relay, rep_browser, customer_browser, x: X, calc: int, tmp_path,
                    webrtc: bool = True, locale: str = "en-US") -> Iterator[Share]:
@@ -109,11 +122,10 @@ def shared_session(relay, rep_browser, customer_browser, x: X, calc: int, tmp_pa
     rep = SidePanel(rep_browser).sign_in(relay.base, email, password)
     number = rep.start_session()
     context = customer_browser(locale)
+    context.add_init_script(COUNT_FRAMES)
     if not webrtc:
         context.add_init_script(NO_WEBRTC)
     page = context.new_page()
-    sent: list[bytes] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda data: isinstance(data, bytes) and sent.append(data)))
     customer_joins(page, relay.base, number, "Carl")
     expect(rep.participant("Carl")).to_be_visible(timeout=TIMEOUT)
 
@@ -124,7 +136,7 @@ def shared_session(relay, rep_browser, customer_browser, x: X, calc: int, tmp_pa
     with support_manager(relay.base, number, code.inner_text(), None, tmp_path, name="Petra's desktop", x=x):
         expect(rep.panel.locator('[data-role="own-agent-status"]')).to_contain_text("Petra's desktop", timeout=TIMEOUT)
         rep.front()
-        yield Share(rep, page, x, calc, relay.base, sent)
+        yield Share(rep, page, x, calc, relay.base)
 
 
 @pytest.mark.parametrize("transport", ["webrtc", "relay"])
@@ -155,8 +167,7 @@ def test_share_view_shows_the_reps_screen_and_takes_no_input(relay, rep_browser,
         before = xserver.grab(display).astype(int)
         s.click_on_picture(*s.seven())
         s.page.keyboard.press("8")
-        s.page.evaluate("() => 0")  # the page's frames so far have been reported
-        assert s.control_frames() == [], "a view-only page sent input"
+        assert s.control_frames() == 0, "a view-only page sent input"
         # A CONTROL frame forged with Carl's own token is refused by the relay.
         token = s.page.locator("#tandem-customer").get_attribute("data-token")
         forger = Peer(s.relay_base.replace("http", "ws", 1) + "/ws", token)
@@ -199,7 +210,7 @@ def test_share_control_lets_the_customer_work_the_reps_xcalc(relay, rep_browser,
         s.click_on_picture(*s.seven())
         wait_for(lambda: np.abs(xserver.grab(display).astype(int) - before).max() > 60, 15,
                  "xcalc's display to change on the rep's screen")
-        assert s.control_frames(), "the click went as CONTROL frames"
+        assert s.control_frames() > 0, "the click went as CONTROL frames"
         # and types on it (the picture has the focus after the click)
         after_click = xserver.grab(display).astype(int)
         s.page.keyboard.press("8")
@@ -215,14 +226,38 @@ def test_share_control_lets_the_customer_work_the_reps_xcalc(relay, rep_browser,
                  "a click in full screen to reach xcalc")
         s.page.evaluate("() => document.exitFullscreen()")
         # Typing in the chat stays in the chat.
-        sent = len(s.control_frames())
+        sent = s.control_frames()
         s.page.locator("#chat-text").press_sequentially("thanks")
         s.page.locator("#chat-text").press("Enter")
         expect(s.page.locator("#chat-log")).to_contain_text("thanks", timeout=TIMEOUT)
-        assert len(s.control_frames()) == sent, "keys typed in the chat went to the rep's machine"
+        assert s.control_frames() == sent, "keys typed in the chat went to the rep's machine"
 
         # Carl stops viewing: the grant ends on Petra's side and the picture goes.
         s.page.locator("#screen-stop").click()
         expect(screen).to_be_hidden(timeout=TIMEOUT)
         expect(s.rep.panel.locator('[data-role="grants"] .grant[data-state="approved"]')).to_have_count(
             0, timeout=TIMEOUT)
+
+
+def test_an_assistant_rep_sees_the_shared_screen_too(relay, rep_browser, customer_browser, playwright_, request,
+                                                     xserver, xcalc, tmp_path):  # noqa: F811
+    """Whatever is shared is visible to every participant: Olga, assisting,
+    gets the desktop viewer by herself, showing Petra's screen, with no
+    control to ask for (only the customer was offered it)."""
+    email, password = relay.make_rep("Olga")
+    with shared_session(relay, rep_browser, customer_browser, xserver, xcalc, tmp_path) as s, \
+            extra_rep_browser(playwright_, request, "assistant") as olga_browser:
+        number = s.rep.number()
+        olga = SidePanel(olga_browser).sign_in(relay.base, email, password)
+        olga.assist(number)
+        s.rep.front()
+        s.share("desktop-share-control", "Petra wants to show you their screen and let you control it.")
+        expect(s.screen).to_have_attribute("data-control", "on", timeout=TIMEOUT)
+        viewer = wait_for(lambda: next((p for p in olga_browser.pages if "/desktop.html" in p.url), None),
+                          what="Olga's desktop viewer to open")
+        viewer.bring_to_front()
+        expect(viewer.locator("#desktop-stage")).to_have_attribute("data-transport", "webrtc", timeout=TIMEOUT)
+        rect = xserver.geometry(xcalc)
+        assert settle(lambda: difference(viewer, "desktop-video", xserver, rect)) < MATCH
+        expect(viewer.locator("#desktop-request-control")).to_be_hidden()
+        expect(viewer.locator("#desktop-stage")).to_have_attribute("data-control", "off")
