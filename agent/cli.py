@@ -104,6 +104,7 @@ async def run_agent(state: dict, args: argparse.Namespace) -> int:
 
     link = Link(state["ws_url"], state["token"], state.get("name", ""))
     link.me, link.session = state.get("pid"), state.get("session")
+    link.screen = _screen_status()
     sharing = Sharing(link, monitor=args.monitor, window_title=args.window,
                       indicator_window=not args.no_indicator_window)
     _attach_optional(link, sharing, args)
@@ -120,6 +121,19 @@ async def run_agent(state: dict, args: argparse.Namespace) -> int:
         except OSError:
             pass
     return 0
+
+
+def _screen_status() -> str:
+    """``ok``, or why the screen cannot be shared: then the relay refuses
+    desktop and application requests with the reason, and the customer reads
+    it here, instead of anyone being shown a black picture."""
+    from .i18n import choose, translator
+    from .platform import screen_problem
+    problem = screen_problem()
+    if problem is not None:
+        _ = translator(choose())
+        print(f"tandem-agent: {_('screen.' + problem)}", file=sys.stderr, flush=True)
+    return problem or "ok"
 
 
 def _stop_on_signals(link) -> None:

@@ -65,6 +65,7 @@ class Link:
         self.connected = False
         self.last_seq = 0
         self.resume_id: str | None = None
+        self.screen: str | None = None  # "ok", or why this machine's screen cannot be shared
         self.ended = False
         self._seq = 0
         self._outbox: deque[tuple[int, str, bool]] = deque()  # (seq, text, written to a socket)
@@ -192,6 +193,8 @@ class Link:
                                  "last_seq": self.last_seq}
         if self.resume_id:
             hello["resume"] = self.resume_id
+        if self.screen is not None:
+            hello["screen"] = self.screen
         await ws.send(json.dumps(hello))
         raw = await asyncio.wait_for(ws.recv(), 15)
         msg = json.loads(raw)

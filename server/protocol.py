@@ -34,6 +34,7 @@ Number = Annotated[str, Field(pattern=r"^[0-9 ]{9,11}$")]
 GrantKind = Literal["view", "control", "files"]
 Scope = Literal["desktop", "application", "tab"]
 Direction = Literal["request", "share"]
+ScreenStatus = Literal["ok", "wayland", "no_display"]
 ActivityKind = Literal["view", "control", "files", "video", "audio", "recording"]
 Role = Literal["primary", "assistant", "customer", "agent"]
 SessionStateName = Literal["waiting", "open", "active", "ended"]
@@ -70,6 +71,9 @@ class Hello(ClientMessage):
     resume: str | None = Field(default=None, max_length=64)
     """The ``resume`` id of the previous `Welcome`, when reconnecting."""
     client: Literal["extension", "page", "agent", "api"] = "api"
+    screen: ScreenStatus | None = None
+    """Support Manager only: whether it can see this machine's screen
+    (``wayland``: an X client on a Wayland desktop sees only black)."""
 
 
 class Ping(ClientMessage):
@@ -334,6 +338,8 @@ class ParticipantInfo(Message):
     present: bool
     selected: bool = False
     owner: Pid | None = None
+    screen: ScreenStatus | None = None
+    """For an agent: whether it can share its machine's screen (see `Hello`)."""
 
 
 class GrantInfo(Message):

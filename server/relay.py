@@ -135,7 +135,7 @@ class Relay:
             return self.recorder.accept_record_frame(actor, stream)
         return self.desk.route_frame(actor, kind, stream)
 
-    async def online(self, actor: Actor) -> None:
+    async def online(self, actor: Actor, screen: str | None = None) -> None:
         now = self.clock()
         if isinstance(actor, RepActor):
             self.desk.rep_online(actor.account_id, now)
@@ -143,7 +143,7 @@ class Relay:
             timer = self._gone_timers.pop(actor.pid, None)
             if timer:
                 timer.cancel()
-            self.desk.customer_online(actor, now)
+            self.desk.customer_online(actor, now, screen)
         await self.flush()
 
     async def offline(self, actor: Actor) -> None:

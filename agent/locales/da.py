@@ -39,4 +39,6 @@ STRINGS = {
     "error.stopped": "Support Manager stoppede uventet: {error}",
     "error.no_window": "Support Manager kan ikke åbne sit vindue her ({error}). Fra en terminal: "
                        "tandem-agent pair --relay URL NUMMER KODE",
+    "screen.wayland": 'Dette skrivebord kører Wayland, hvor Support Manager ikke kan se skærmen: deling af skrivebord og programmer kræver en X11-session (vælg "Ubuntu on Xorg" eller "GNOME on Xorg", når du logger ind). Filoverførsel virker.',
+    "screen.no_display": 'Der er ingen skærm her (intet display), så kun filoverførsel er mulig.',
 }

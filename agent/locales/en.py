@@ -40,4 +40,6 @@ STRINGS = {
     "error.stopped": "The Support Manager stopped unexpectedly: {error}",
     "error.no_window": "The Support Manager cannot open its window here ({error}). From a terminal: "
                        "tandem-agent pair --relay URL NUMBER CODE",
+    "screen.wayland": 'This desktop runs Wayland, where the Support Manager cannot see the screen: desktop and application sharing need an X11 session (at sign-in, choose "Ubuntu on Xorg" or "GNOME on Xorg"). File transfer works.',
+    "screen.no_display": 'There is no screen here (no display), so only file transfer is possible.',
 }

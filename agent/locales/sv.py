@@ -40,4 +40,6 @@ STRINGS = {
     "error.stopped": "Support Manager avslutades oväntat: {error}",
     "error.no_window": "Support Manager kan inte öppna sitt fönster här ({error}). Från en terminal: "
                        "tandem-agent pair --relay URL NUMMER KOD",
+    "screen.wayland": 'Det här skrivbordet kör Wayland, där Support Manager inte kan se skärmen: delning av skrivbord och program kräver en X11-session (välj "Ubuntu on Xorg" eller "GNOME on Xorg" när du loggar in). Filöverföring fungerar.',
+    "screen.no_display": 'Det finns ingen skärm här (ingen display), så bara filöverföring är möjlig.',
 }

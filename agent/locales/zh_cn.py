@@ -34,4 +34,6 @@ STRINGS = {
     "error.relay": "请输入支持网站的地址，例如 https://support.example.com。",
     "error.stopped": "支持管理器意外停止：{error}",
     "error.no_window": "支持管理器无法在此打开窗口（{error}）。请在终端中运行：tandem-agent pair --relay URL 号码 配对码",
+    "screen.wayland": '此桌面运行 Wayland，Support Manager 无法看到屏幕：共享桌面和应用程序需要 X11 会话（登录时选择“Ubuntu on Xorg”或“GNOME on Xorg”）。文件传输可以使用。',
+    "screen.no_display": '这里没有屏幕（没有显示器），因此只能传输文件。',
 }

@@ -142,10 +142,15 @@ class Desk(QueueDesk, PairingDesk):
                     s.offer = None  # offer moves on; not a decline
         self._flush(now)
 
-    def customer_online(self, actor: CustomerActor, now: float) -> None:
+    def customer_online(self, actor: CustomerActor, now: float, screen: str | None = None) -> None:
+        """A customer's page or an agent connected; an agent says whether it
+        can see its machine's screen (``screen``), which every participant sees."""
         s = self._session(actor.session_id)
         if actor.pid not in s.participants:
             raise NotAllowed("you are no longer in this session")
+        who = s.participants[actor.pid]
+        if who.kind == "agent" and screen is not None:
+            who.screen = screen
         self._links[actor.pid] = self._links.get(actor.pid, 0) + 1
         self._presence(lambda x: x.pid == actor.pid, True)
         self._board.positions.pop(actor.pid, None)

@@ -36,6 +36,12 @@ class State(enum.Enum):
 
 LIVE = (State.OPEN, State.ACTIVE)
 VIEW_MODES = ("standard", "sampling")
+SCREEN_PROBLEMS = {
+    "wayland": "the Support Manager cannot see this screen: the desktop runs Wayland, and desktop and "
+               "application sharing need an X11 session (at sign-in, choose 'Ubuntu on Xorg' or 'GNOME on Xorg')",
+    "no_display": "the Support Manager runs without a screen (no display), so there is nothing to share",
+}
+"""Why an agent cannot share its machine's screen, as the rep reads it when asking."""
 
 
 @dataclass(slots=True)
@@ -50,6 +56,8 @@ class Participant:
     joined_at: float = 0.0
     owner: str | None = None
     """For an agent: the participant whose machine it runs on."""
+    screen: str | None = None
+    """For an agent: ``ok``, or why it cannot see its machine's screen."""
 
     @property
     def is_rep(self) -> bool:
@@ -291,6 +299,8 @@ class Session:
             if agent is None or not agent.present:
                 whose = "the customer's" if direction == "request" else "your"
                 raise NotAllowed(f"{whose} Support Manager is not connected: pair it with the session first")
+            if kind != "files" and agent.screen in SCREEN_PROBLEMS:
+                raise NotAllowed(SCREEN_PROBLEMS[agent.screen])
             device = agent.pid
         grant = Grant(self.next_id(), kind, scope, direction, pid, self.selected, at + timeout, device=device)
         self.grants[grant.id] = grant
@@ -494,7 +504,7 @@ class Session:
             kind=self.kind, queue=self.queue, you=pid, role=me.role, primary=self.primary,
             participants=[p.ParticipantInfo(pid=x.pid, name=x.name, kind=x.kind, role=x.role,
                                             present=x.present, selected=x.pid == self.selected,
-                                            owner=x.owner)
+                                            owner=x.owner, screen=x.screen)
                           for x in self.participants.values()],
             grants=[p.GrantInfo(id=g.id, kind=g.kind, scope=g.scope, direction=g.direction,
                                 requester=g.requester, grantor=g.grantor, state=g.state.value)

@@ -224,8 +224,11 @@ import { createSurvey, sendRating } from './survey.js';
   function renderAgent(state) {
     const live = state.state === 'open' || state.state === 'active';
     ui.agent.hidden = !live;
-    const paired = state.participants.some((p) => p.kind === 'agent' && p.owner === state.you && p.present);
+    const mine = state.participants.find((p) => p.kind === 'agent' && p.owner === state.you && p.present);
+    const paired = Boolean(mine);
     ui.agentConnected.hidden = !paired;
+    // a Support Manager on a Wayland desktop cannot see the screen: say so, never show black
+    ui.agentConnected.textContent = t(mine && mine.screen === 'wayland' ? 'customer.agent.wayland' : 'customer.agent.connected');
     if (paired) { ui.agentCode.hidden = true; ui.agentCommand.hidden = true; }
   }
 

@@ -213,7 +213,7 @@ class Scene:
     def agent_env(self) -> dict:
         return {**self.x.env, "TANDEM_AGENT_STATE": str(self.state_dir), "PYTHONPATH": str(ROOT)}
 
-    def start_agent(self, *extra: str) -> str:
+    def start_agent(self, *extra: str, env: dict | None = None) -> str:
         r = self.http.post(f"/api/sessions/{self.session}/pairing",
                            headers={"Authorization": f"Bearer {self.customer_token}"})
         assert r.status_code == 200, r.text
@@ -222,7 +222,7 @@ class Scene:
         self.agent = subprocess.Popen(
             [sys.executable, "-m", "agent", "pair", "--relay", self.relay.base, self.number, code,
              "--name", "Ann's PC", *extra],
-            env=self.agent_env, cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT)
+            env={**self.agent_env, **(env or {})}, cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT)
         st = self.rep.state(lambda m: any(p["kind"] == "agent" and p["present"] for p in m["participants"]))
         self.agent_pid = next(p["pid"] for p in st["participants"] if p["kind"] == "agent")
         return self.agent_pid

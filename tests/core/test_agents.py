@@ -139,3 +139,16 @@ def test_a_restored_session_remembers_whose_support_manager_is_whose(h):
             {"pid": "a1", "kind": "agent", "account_id": None, "name": "PC", "role": "agent", "owner": "c1"},
         ]}], {})
     assert h.desk.sessions["s1"].agent_of("c1").pid == "a1"
+
+
+def test_a_support_manager_on_wayland_is_shown_as_such_and_screen_requests_get_the_reason(h):
+    r, s, c = h.active_session()
+    agent = pair(h, s, c)
+    h.desk.customer_online(agent, h.now, "wayland")  # its hello says it cannot see the screen
+    assert s.view(s.primary).participants[-1].screen == "wayland"  # every participant sees why
+    for scope in ("desktop", "application"):
+        with pytest.raises(NotAllowed, match="Wayland.*X11 session"):
+            h.send(r, "request_grant", session=s.id, kind="view", scope=scope)
+    assert not s.grants  # nobody is asked for a picture that would be black
+    h.send(r, "request_grant", session=s.id, kind="files", scope="desktop")  # files do not need the screen
+    assert [g.kind for g in s.grants.values()] == ["files"]

@@ -24,17 +24,24 @@ export function agentWhy(state, which) {
   return customerAgent(state) ? null : t('agent_customer_needed');
 }
 
+// A connected agent that cannot see its screen (a Wayland desktop) says so
+// instead of sharing black.
+const screenNote = (agent) => (agent.screen && agent.screen !== 'ok'
+  ? ` ${t(`agent_screen_${agent.screen}`, { name: agent.name })}` : '');
+
 export function renderAgentStatus(entry) {
   const { state, panel } = entry;
   const theirs = customerAgent(state);
   for (const role of ['agent-status', 'app-agent-status']) {
     const line = part(panel, role);
-    line.textContent = theirs ? t('agent_customer_connected', { name: theirs.name }) : t('agent_customer_needed');
+    line.textContent = theirs
+      ? t('agent_customer_connected', { name: theirs.name }) + screenNote(theirs)
+      : t('agent_customer_needed');
     line.dataset.connected = String(Boolean(theirs));
   }
   const mine = ownAgent(state);
   const own = part(panel, 'own-agent-status');
-  own.textContent = mine ? t('agent_own_connected', { name: mine.name }) : t('agent_own_needed');
+  own.textContent = mine ? t('agent_own_connected', { name: mine.name }) + screenNote(mine) : t('agent_own_needed');
   own.dataset.connected = String(Boolean(mine));
   part(panel, 'own-pairing-box').hidden = Boolean(mine);
   if (mine) part(panel, 'own-pairing').hidden = true; // the code is used: a new pairing needs a new one
