@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from server.protocol import StreamKind
 
 from .capture import QUALITIES, STANDARD, Capturer, Quality, monitors
+from .choice import WindowChoice
 from .fallback import FrameEncoder
 from .link import Link
 from .platform import backend
@@ -54,16 +55,20 @@ class Share:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"capture-{self.id}")
         self._capturer: Capturer | None = None
         self._task: asyncio.Task | None = None
+        self._hidden_since: float | None = None
         self.frames_sent = 0
 
     def start(self) -> bool:
         if self.scope == "application":
-            self.window = backend().windows.find_window(self.sharing.window_title)
-            if self.window is None:
+            self.window = self.sharing.choice.window_for(self.activity.get("grant"))
+            if self.window is None and self.sharing.window_title is not None:
                 log.warning("activity %d: no application window %r to share", self.id, self.sharing.window_title)
                 return False
-            self.rect = self.window.rect
-            log.info("activity %d: sharing window %r at %s", self.id, self.window.title, self.rect)
+            if self.window is None:
+                log.info("activity %d: waiting for the customer to choose the window", self.id)
+            else:
+                self.rect = self.window.rect
+                log.info("activity %d: sharing window %r at %s", self.id, self.window.title, self.rect)
         else:
             mons = monitors()
             m = mons[self.sharing.monitor if 0 <= self.sharing.monitor < len(mons) else min(1, len(mons) - 1)]
@@ -104,6 +109,27 @@ class Share:
         img, regions = self._capturer.changes(full=self.encoder.take_full())
         return self.encoder.bodies(img, regions) if regions else []
 
+    async def _window_rect(self) -> tuple[int, int, int, int] | None:
+        if self.window is None:
+            self.window = self.sharing.choice.window_for(self.activity.get("grant"))
+            if self.window is None:
+                await self.sharing.choice.wait(0.5)
+                return None
+            log.info("activity %d: sharing window %r", self.id, self.window.title)
+        rect = backend().windows.window_rect(self.window.id)
+        if rect is None:
+            self._hidden_since = self._hidden_since or time.monotonic()
+            await asyncio.sleep(0.5)
+        else:
+            self._hidden_since = None
+        return rect
+
+    def _window_closed(self) -> bool:
+        """Hidden for a while and gone from the window list: closed, not minimized."""
+        if self.window is None or self._hidden_since is None or time.monotonic() - self._hidden_since < 2:
+            return False
+        return all(w.id != self.window.id for w in backend().windows.list_windows())
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         link = self.sharing.link
@@ -115,10 +141,12 @@ class Share:
             sent = False
             if self.sharing.frames_wanted and link.connected:
                 if self.scope == "application":
-                    rect = backend().windows.window_rect(self.window.id)
-                    if rect is None:  # closed or hidden: nothing of it leaves the machine
+                    rect = await self._window_rect()
+                    if rect is None:  # not chosen yet, hidden or closed: nothing of it leaves the machine
                         self.rect = None
-                        await asyncio.sleep(0.5)
+                        if self._window_closed():
+                            await self.sharing.window_closed(self)
+                            return
                         continue
                     self.rect = rect
                 else:
@@ -156,6 +184,7 @@ class Sharing:
         self._indicator_on = indicator
         self._indicator_window = indicator_window
         self._lock = asyncio.Lock()
+        self.choice = WindowChoice(link, window_title)
         link.on("session_state", self._on_state)
         link.on("welcome", self._on_welcome)
         link.on_frame(StreamKind.CONTROL, self._on_control)
@@ -198,6 +227,7 @@ class Sharing:
 
     async def _sync(self, state: dict) -> None:
         me = self.link.me
+        self.choice.sync(state)
         self.set_quality(QUALITIES.get(state.get("view_mode"), self.quality))
         live = {a["id"]: a for a in state.get("activities", [])
                 if a["sharer"] == me and a["kind"] in ("view", "control")
@@ -259,6 +289,13 @@ class Sharing:
             return  # not a live control activity of ours: ignore
         if share.controller.apply(body):
             share.wake()  # poll at once: the change should show without delay
+
+    async def window_closed(self, share: Share) -> None:
+        """The shared window was closed: end its grant (the rep sees it end)."""
+        grant = share.activity.get("grant")
+        print(f"[tandem-agent] {self.choice.text('picker.closed', title=share.window.title)}", flush=True)
+        if grant:
+            await self.link.send("revoke_grant", session=self.link.session, grant=grant)
 
     async def stop_all(self) -> list[int]:
         """Local Stop: revoke every grant behind our activities at once, and

@@ -39,6 +39,13 @@ STRINGS = {
     "error.stopped": "Support Manager stoppede uventet: {error}",
     "error.no_window": "Support Manager kan ikke åbne sit vindue her ({error}). Fra en terminal: "
                        "tandem-agent pair --relay URL NUMMER KODE",
-    "screen.wayland": 'Dette skrivebord kører Wayland, hvor Support Manager ikke kan se skærmen: deling af skrivebord og programmer kræver en X11-session (vælg "Ubuntu on Xorg" eller "GNOME on Xorg", når du logger ind). Filoverførsel virker.',
-    "screen.no_display": 'Der er ingen skærm her (intet display), så kun filoverførsel er mulig.',
+    "screen.wayland": "Dette skrivebord kører Wayland, hvor Support Manager ikke kan se skærmen: deling af skrivebord og programmer kræver en X11-session (vælg \"Ubuntu on Xorg\" eller \"GNOME on Xorg\", når du logger ind). Filoverførsel virker.",
+    "screen.no_display": "Der er ingen skærm her (intet display), så kun filoverførsel er mulig.",
+    "picker.title": "Tandem Support Manager — vælg et program",
+    "picker.heading": "{name} beder om at se et af dine programmer",
+    "picker.intro": "Vælg det vindue, der skal deles. Kun det vindue vises, og du kan stoppe når som helst.",
+    "picker.share": "Del dette vindue",
+    "picker.cancel": "Annuller",
+    "picker.none": "Der er ikke åbnet noget programvindue.",
+    "picker.closed": "Det delte vindue \"{title}\" blev lukket: delingen er stoppet.",
 }

@@ -40,6 +40,13 @@ STRINGS = {
     "error.stopped": "The Support Manager stopped unexpectedly: {error}",
     "error.no_window": "The Support Manager cannot open its window here ({error}). From a terminal: "
                        "tandem-agent pair --relay URL NUMBER CODE",
-    "screen.wayland": 'This desktop runs Wayland, where the Support Manager cannot see the screen: desktop and application sharing need an X11 session (at sign-in, choose "Ubuntu on Xorg" or "GNOME on Xorg"). File transfer works.',
-    "screen.no_display": 'There is no screen here (no display), so only file transfer is possible.',
+    "screen.wayland": "This desktop runs Wayland, where the Support Manager cannot see the screen: desktop and application sharing need an X11 session (at sign-in, choose \"Ubuntu on Xorg\" or \"GNOME on Xorg\"). File transfer works.",
+    "screen.no_display": "There is no screen here (no display), so only file transfer is possible.",
+    "picker.title": "Tandem Support Manager — choose an application",
+    "picker.heading": "{name} asks to see one of your applications",
+    "picker.intro": "Choose the window to share. Only that window is shown; you can stop at any time.",
+    "picker.share": "Share this window",
+    "picker.cancel": "Cancel",
+    "picker.none": "No application window is open.",
+    "picker.closed": "The shared window \"{title}\" was closed: sharing it has stopped.",
 }

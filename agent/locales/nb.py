@@ -40,6 +40,13 @@ STRINGS = {
     "error.stopped": "Support Manager stoppet uventet: {error}",
     "error.no_window": "Support Manager kan ikke åpne vinduet sitt her ({error}). Fra en terminal: "
                        "tandem-agent pair --relay URL NUMMER KODE",
-    "screen.wayland": 'Dette skrivebordet kjører Wayland, der Support Manager ikke kan se skjermen: deling av skrivebord og programmer krever en X11-økt (velg «Ubuntu on Xorg» eller «GNOME on Xorg» når du logger inn). Filoverføring virker.',
-    "screen.no_display": 'Det finnes ingen skjerm her (ingen display), så bare filoverføring er mulig.',
+    "screen.wayland": "Dette skrivebordet kjører Wayland, der Support Manager ikke kan se skjermen: deling av skrivebord og programmer krever en X11-økt (velg «Ubuntu on Xorg» eller «GNOME on Xorg» når du logger inn). Filoverføring virker.",
+    "screen.no_display": "Det finnes ingen skjerm her (ingen display), så bare filoverføring er mulig.",
+    "picker.title": "Tandem Support Manager — velg et program",
+    "picker.heading": "{name} ber om å se ett av programmene dine",
+    "picker.intro": "Velg vinduet som skal deles. Bare det vinduet vises, og du kan stoppe når som helst.",
+    "picker.share": "Del dette vinduet",
+    "picker.cancel": "Avbryt",
+    "picker.none": "Ingen programvinduer er åpne.",
+    "picker.closed": "Det delte vinduet «{title}» ble lukket: delingen er stoppet.",
 }

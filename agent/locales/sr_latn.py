@@ -40,6 +40,13 @@ STRINGS = {
     "error.stopped": "Support Manager se neočekivano zaustavio: {error}",
     "error.no_window": "Support Manager ovde ne može da otvori svoj prozor ({error}). Iz terminala: "
                        "tandem-agent pair --relay URL BROJ KOD",
-    "screen.wayland": 'Ova radna površina koristi Wayland, gde Support Manager ne može da vidi ekran: deljenje radne površine i aplikacija zahteva X11 sesiju (pri prijavi izaberite „Ubuntu on Xorg” ili „GNOME on Xorg”). Prenos datoteka radi.',
-    "screen.no_display": 'Ovde nema ekrana (nema displeja), pa je moguć samo prenos datoteka.',
+    "screen.wayland": "Ova radna površina koristi Wayland, gde Support Manager ne može da vidi ekran: deljenje radne površine i aplikacija zahteva X11 sesiju (pri prijavi izaberite „Ubuntu on Xorg” ili „GNOME on Xorg”). Prenos datoteka radi.",
+    "screen.no_display": "Ovde nema ekrana (nema displeja), pa je moguć samo prenos datoteka.",
+    "picker.title": "Tandem Support Manager — izaberite aplikaciju",
+    "picker.heading": "{name} traži da vidi jednu od vaših aplikacija",
+    "picker.intro": "Izaberite prozor koji želite da delite. Prikazuje se samo taj prozor, a možete prekinuti u svakom trenutku.",
+    "picker.share": "Deli ovaj prozor",
+    "picker.cancel": "Otkaži",
+    "picker.none": "Nijedan prozor aplikacije nije otvoren.",
+    "picker.closed": "Deljeni prozor „{title}” je zatvoren: deljenje je zaustavljeno.",
 }

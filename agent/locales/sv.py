@@ -40,6 +40,13 @@ STRINGS = {
     "error.stopped": "Support Manager avslutades oväntat: {error}",
     "error.no_window": "Support Manager kan inte öppna sitt fönster här ({error}). Från en terminal: "
                        "tandem-agent pair --relay URL NUMMER KOD",
-    "screen.wayland": 'Det här skrivbordet kör Wayland, där Support Manager inte kan se skärmen: delning av skrivbord och program kräver en X11-session (välj "Ubuntu on Xorg" eller "GNOME on Xorg" när du loggar in). Filöverföring fungerar.',
-    "screen.no_display": 'Det finns ingen skärm här (ingen display), så bara filöverföring är möjlig.',
+    "screen.wayland": "Det här skrivbordet kör Wayland, där Support Manager inte kan se skärmen: delning av skrivbord och program kräver en X11-session (välj \"Ubuntu on Xorg\" eller \"GNOME on Xorg\" när du loggar in). Filöverföring fungerar.",
+    "screen.no_display": "Det finns ingen skärm här (ingen display), så bara filöverföring är möjlig.",
+    "picker.title": "Tandem Support Manager — välj ett program",
+    "picker.heading": "{name} ber att få se ett av dina program",
+    "picker.intro": "Välj fönstret som ska delas. Bara det fönstret visas, och du kan sluta när som helst.",
+    "picker.share": "Dela det här fönstret",
+    "picker.cancel": "Avbryt",
+    "picker.none": "Inget programfönster är öppet.",
+    "picker.closed": "Det delade fönstret \"{title}\" stängdes: delningen har stoppats.",
 }

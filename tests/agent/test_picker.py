@@ -1,0 +1,68 @@
+"""The customer picks the application to share from the Support Manager's
+list; Cancel denies the request; a window closed while shared ends it. Real
+X windows, the agent's own Tk window driven with real key presses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conftest import wait_for
+from .test_sharing import frames_on, paint_all
+
+PICKER = "choose an application"
+
+
+def two_windows(scene) -> tuple[int, int]:
+    ledger = scene.x.start_window(["xcalc", "-title", "Ledger"], "Ledger")
+    invoices = scene.x.start_window(["xcalc", "-title", "Invoices"], "Invoices")
+    scene.x.place(ledger, 0, 0)
+    scene.x.place(invoices, 500, 250)
+    return ledger, invoices
+
+
+def picker_keys(scene, *keys: str) -> None:
+    """Answer the Support Manager's list as the customer does, with the keyboard."""
+    found = wait_for(lambda: scene.x.xdotool("search", "--onlyvisible", "--name", PICKER).split(),
+                     what="the Support Manager's list of applications")
+    scene.x.xdotool("windowfocus", "--sync", found[0])
+    scene.x.xdotool("key", "--delay", "100", *keys)
+
+
+def request_application_view(scene) -> int:
+    seq = scene.rep.send("request_grant", session=scene.session, kind="view", scope="application")
+    st = scene.rep.state(lambda m: any(g["scope"] == "application" for g in m["grants"]))
+    assert seq
+    return next(g["id"] for g in st["grants"] if g["scope"] == "application")
+
+
+def test_the_customer_picks_the_window_and_only_it_is_shared(scene):
+    ledger, invoices = two_windows(scene)
+    scene.start_agent()
+    gid = request_application_view(scene)
+    scene.rep.drain(1.0)
+    assert not scene.rep.frames  # nothing before the choice
+    picker_keys(scene, "Down", "Return")  # the list starts at the window on top (Invoices): pick Ledger
+    st = scene.rep.state(lambda m: any(g["id"] == gid and g["state"] == "approved" for g in m["grants"]))
+    act = next(a for a in st["activities"] if a.get("grant") == gid)
+    wait_for(lambda: scene.rep.drain(0.2) or frames_on(scene.rep, act["stream"]), what="frames")
+    scene.rep.drain(1.0)
+    rect = scene.x.geometry(ledger)
+    canvas = paint_all(scene.rep, act["stream"])
+    assert {h[4:] for h in canvas.heads} == {(rect[2], rect[3])}, "frames show the chosen window only"
+    assert np.abs(canvas.img.astype(int) - scene.x.grab(rect).astype(int)).mean() < 6
+
+    # closing the shared window ends the share; the rep sees it end
+    scene.x.xdotool("windowkill", str(ledger))
+    scene.rep.state(lambda m: not any(a.get("grant") == gid for a in m["activities"]), timeout=30)
+    assert "was closed" in scene.agent_log.read_text(encoding="utf-8")
+
+
+def test_cancel_in_the_list_denies_the_request_and_shares_nothing(scene):
+    two_windows(scene)
+    scene.start_agent()
+    gid = request_application_view(scene)
+    picker_keys(scene, "Escape")
+    st = scene.rep.state(lambda m: all(g["id"] != gid for g in m["grants"]))
+    assert not st["activities"]
+    scene.rep.drain(1.0)
+    assert not scene.rep.frames
