@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from . import api, canned, files, pages, playback, ratings, reports
 from .auth import generate_password, hash_password
 from .config import Settings
+from .http_limits import BodyLimit
 from .origins import CsrfGuard
 from .relay import Relay
 from .signin import COOKIE
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *reports.routes, *playback.routes, *pages.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins),
+                    Middleware(BodyLimit, limit=settings.max_body_bytes),
                     Middleware(CsrfGuard, settings=settings, cookie=COOKIE)],
         lifespan=lifespan,
     )

@@ -39,6 +39,7 @@ from starlette.routing import Route
 
 from .api import api, relay_of
 from .auth import BadToken
+from .http_limits import allow_body
 from .openapi import Api, ApiError
 from .relay import Relay
 from .signin import current_account
@@ -143,6 +144,7 @@ async def publish_file(request: Request, session: str, account):
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large  # refused before a byte is read
+    allow_body(request, limit)  # past the relay's limit for other bodies, up to this one
     name = safe_name(request.query_params.get("name", ""))
     folder = files_dir(relay) / session
     folder.mkdir(parents=True, exist_ok=True)
