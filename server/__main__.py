@@ -12,6 +12,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from .app import create_app
+    from .http_limits import header_timeout_protocol
 
     parser = argparse.ArgumentParser(prog="tandem-relay", description="Run the Tandem relay.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -38,7 +39,10 @@ def main(argv: list[str] | None = None) -> None:
 """, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
                 ws_max_size=max(settings.max_message_bytes, settings.max_binary_bytes) + 64,
-                ws="websockets-sansio", ws_per_message_deflate=False)  # frames are mostly compressed already; saves relay CPU
+                ws="websockets-sansio", ws_per_message_deflate=False,  # frames are mostly compressed already; saves relay CPU
+                http=header_timeout_protocol(settings.header_timeout),
+                # X-Forwarded-For only from the configured proxies (uvicorn's default trusts any local peer)
+                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
 
 
 if __name__ == "__main__":
