@@ -13,6 +13,7 @@ listener degrades to the terminal line, never to no indication at all.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import queue
 import sys
@@ -121,3 +122,9 @@ class Indicator:
             root.mainloop()
         except Exception:
             log.exception("indicator window failed")
+        # Tk's callbacks hold `poll`, which holds `root`: free that cycle here, in
+        # the Tcl interpreter's own thread. Freed by the garbage collector in
+        # another thread (or at exit), Tcl aborts the process ("Tcl_AsyncDelete:
+        # async handler deleted by the wrong thread").
+        poll = label = root = None  # noqa: F841 - the closure cells, emptied
+        gc.collect()

@@ -89,7 +89,8 @@ class Launcher:
         frame.pack(fill="both", expand=True)
 
         def label(**kw) -> tk.Label:
-            return tk.Label(frame, bg=WHITE, fg=INK, justify="left", anchor="w", wraplength=WIDTH, **kw)
+            return tk.Label(frame, **{"bg": WHITE, "fg": INK, "justify": "left", "anchor": "w",
+                                      "wraplength": WIDTH, **kw})
 
         self.heading = label(font=heading)
         self.session = label(font=strong)
@@ -101,8 +102,8 @@ class Launcher:
         for row, key in enumerate(("number", "code", "relay")):
             tk.Label(self.form, text=_(f"enter.{key}"), bg=WHITE, fg=INK, anchor="w").grid(
                 row=row, column=0, sticky="w", pady=3, padx=(0, 10))
-            entry = tk.Entry(self.form, width=30 if key == "relay" else 16, relief="solid", bd=1)
-            entry.grid(row=row, column=1, sticky="w", pady=3)
+            entry = tk.Entry(self.form, width=30 if key == "relay" else 16, relief="solid", bd=1, font=base)
+            entry.grid(row=row, column=1, sticky="w", pady=3, ipady=3)
             self.entries[key] = entry
         self.status = label()
         buttons = tk.Frame(frame, bg=WHITE)
@@ -137,6 +138,8 @@ class Launcher:
             if w in shown:
                 pad = (12, 4) if w is self.form else (14, 0) if w is self.rows[-1] else (0, 6)
                 w.pack(fill="x", anchor="w", pady=pad)
+        if self.status.cget("text"):
+            self.status.pack(fill="x", anchor="w", pady=(6, 0), before=self.rows[-1])
         self.join.configure(text=join or "", state="normal")
         self.join.pack_forget()
         self.cancel.pack_forget()
@@ -152,7 +155,12 @@ class Launcher:
         self.root.geometry(f"+{x}+{y}")
 
     def say(self, text: str = "", error: bool = False) -> None:
+        """A line above the buttons: progress in grey, an error in red; none when empty."""
         self.status.configure(text=text, fg=RED if error else MUTED)
+        if text and self.rows[-1].winfo_manager():  # else layout() packs it
+            self.status.pack(fill="x", anchor="w", pady=(6, 0), before=self.rows[-1])
+        elif not text:
+            self.status.pack_forget()
 
     def show_confirm(self, rep: str | None = None, checking: bool = True) -> None:
         _ = self._
@@ -163,7 +171,7 @@ class Launcher:
         self.server.configure(text=_("confirm.server", host=host_of(self.relay)))
         self.text.configure(text=_("confirm.explain"))
         self.say(_("confirm.checking") if checking and self.found.token else "")
-        shown = [self.heading, self.session, self.server, self.text, self.status, self.rows[-1]]
+        shown = [self.heading, self.session, self.server, self.text, self.rows[-1]]
         if rep:
             shown.append(self.rep)
         self.layout(shown, _("button.join"), _("button.cancel"))
@@ -185,7 +193,7 @@ class Launcher:
             else:
                 w.grid()
         self.say(error, error=bool(error))
-        self.layout([self.heading, self.text, self.form, self.status, self.rows[-1]], _("button.join"),
+        self.layout([self.heading, self.text, self.form, self.rows[-1]], _("button.join"),
                     _("button.cancel"))
         first = "code" if keep_number and self.number else "number"
         self.entries[first].focus_set()
@@ -205,7 +213,7 @@ class Launcher:
         self.mode = "ended"
         self.text.configure(text=_("ended.text"))
         self.say(error, error=bool(error))
-        self.layout([self.heading, self.session, self.server, self.text, self.status, self.rows[-1]], None,
+        self.layout([self.heading, self.session, self.server, self.text, self.rows[-1]], None,
                     _("button.close"))
 
     # --- actions ----------------------------------------------------------------
@@ -351,9 +359,11 @@ def main() -> int:
     _logging()
     found = carried()
     lang = i18n.choose(found.lang)
+    import tkinter
+
     try:
         launcher = Launcher(found, lang)
-    except Exception as exc:  # no display (a terminal over SSH): say how to pair from there
+    except tkinter.TclError as exc:  # no display (a terminal over SSH): say how to pair from there
         if sys.stderr is not None:
             print(i18n.translator(lang)("error.no_window", error=exc), file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ file is built on that platform.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import platform
 import sys
 from pathlib import Path
@@ -50,11 +51,28 @@ def pyinstaller_args(dist: Path, work: Path) -> list[str]:
         "--collect-submodules", "aiortc",
         "--hidden-import", "tkinter",
     ]
+    # Found through optional imports (pydantic's hypothesis plugin, anyio's and
+    # websockets' extras) but never used by the agent: 20 MB less to download.
+    for module in ("hypothesis", "pytest", "_pytest", "pygments", "uvicorn", "uvloop", "yaml", "dotenv",
+                   "click", "watchfiles", "starlette", "sqlalchemy", "jinja2", "alembic", "IPython"):
+        args += ["--exclude-module", module]
+    args += [arg for name in pynput_backend() for arg in ("--hidden-import", name)]
     if sys.platform == "win32":
         # A customer double-clicks it: no console window behind the Support
         # Manager's own window (logs go to its state folder instead).
         args.append("--noconsole")
     return args
+
+
+def pynput_backend() -> list[str]:
+    """pynput's modules for this system: pynput imports them by name, and
+    importing pynput to find them fails on a Linux build machine without a
+    display, so they are listed from its files."""
+    token = {"win32": "win32", "darwin": "darwin"}.get(sys.platform, "xorg")
+    spec = importlib.util.find_spec("pynput")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    return sorted(f"pynput.{p.parent.name}.{p.stem}" for p in root.glob("*/*.py")
+                  if token in p.stem or p.stem == "_base")
 
 
 def main(argv: list[str] | None = None) -> int:
