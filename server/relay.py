@@ -21,7 +21,7 @@ from .config import Settings
 from .core.desk import Actor, CustomerActor, Desk, RepActor
 from .core.routing import QueueConfig
 from .core.session import Session
-from .ratelimit import RateLimiter
+from .ratelimit import Backoff, RateLimiter
 from .recording import Recorder
 from .store import Account, open_store
 
@@ -56,7 +56,7 @@ class Relay:
         self.clock = time.time
         self.desk = Desk(new_id=new_id, new_number=random_number, join_link=self.join_link,
                          grant_timeout=settings.grant_timeout, offer_timeout=settings.offer_timeout)
-        self.signin_by_account = RateLimiter(settings.signin_attempts, settings.signin_window)
+        self.signin_backoff = Backoff(settings.signin_attempts, max_delay=settings.signin_window)  # account+address
         self.signin_by_address = RateLimiter(settings.signin_attempts * 4, settings.signin_window)
         self.join_by_address = RateLimiter(settings.join_attempts, settings.join_window)
         self.resumes: dict[str, Resume] = {}

@@ -1,5 +1,5 @@
 """Rep sign-in, shared by the REST API and the pages: password check with
-rate limits per account and per address, and reading who is signed in."""
+limits per account and address and per address, and reading who is signed in."""
 
 from __future__ import annotations
 
@@ -26,23 +26,30 @@ def client_address(conn: HTTPConnection) -> str:
 
 async def sign_in(relay: Relay, email: str, password: str, address: str) -> tuple[Account, str]:
     """Check a rep's password; returns the account and a sign-in token.
-    Attempts are limited per account and per address, successful or not."""
+
+    Wrong passwords slow down this email *from this address* (`Backoff`: a few
+    free tries, then a delay that doubles), so nobody elsewhere can lock the
+    owner out; every attempt also counts against the address, whatever the
+    email (`RateLimiter`), which stops one address trying many accounts."""
     now = relay.clock()
     email = email.strip().lower()
-    for limiter, key in ((relay.signin_by_account, email), (relay.signin_by_address, address)):
-        if not limiter.hit(key, now):
-            wait = limiter.retry_after(key, now)
-            await relay.store.audit("signin.limited", actor=address, data={"email": email})
-            raise SignInError(f"too many sign-in attempts; try again in {int(wait) + 1} s", wait)
+    pair = f"{email}\x00{address}"
+    wait = relay.signin_backoff.wait(pair, now)
+    if not wait and not relay.signin_by_address.hit(address, now):
+        wait = relay.signin_by_address.retry_after(address, now)
+    if wait:
+        await relay.store.audit("signin.limited", actor=address, data={"email": email})
+        raise SignInError(f"too many sign-in attempts; try again in {int(wait) + 1} s", wait)
     account = await relay.store.get_account_by_email(email)
     if account is None:
         verify_password(_DUMMY_HASH, password)  # same cost whether or not the account exists
     if account is None or not account.active or not verify_password(account.password_hash, password):
+        relay.signin_backoff.failed(pair, now)
         await relay.store.audit("signin.failed", actor=address, data={"email": email})
         raise SignInError("wrong email or password")
     if needs_rehash(account.password_hash):
         account = await relay.store.update_account(account.id, password_hash=hash_password(password))
-    relay.signin_by_account.reset(email)
+    relay.signin_backoff.succeeded(pair)
     await relay.store.audit("signin", actor=f"rep:{account.id}", data={"address": address})
     return account, relay.tokens.rep(account.id)
 
