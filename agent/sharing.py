@@ -11,7 +11,8 @@ stream that is not a live control activity of ours is ignored.
 
 Hooks for other modules:
   sharing.webrtc_connected(True | False)  # WebRTC carries the picture: pause FRAMES
-  sharing.listeners.append(fn)            # fn("start" | "stop", share) on each change
+  sharing.listeners.append(fn)            # fn("start" | "stop" | "input", share): on each change,
+                                          # and after remote input was applied (look again soon)
   await sharing.stop_all()                # local Stop: revoke every grant we share
 """
 
@@ -289,6 +290,7 @@ class Sharing:
             return  # not a live control activity of ours: ignore
         if share.controller.apply(body):
             share.wake()  # poll at once: the change should show without delay
+            self._notify("input", share)
 
     async def window_closed(self, share: Share) -> None:
         """The shared window was closed: end its grant (the rep sees it end)."""

@@ -230,11 +230,22 @@ class ScreenSource:
             self._loop.remove_reader(self._watched)
             self._watched = None
 
+    def nudge(self) -> None:
+        """Remote input was just applied: without X DAMAGE, look again at
+        once and often for a while (the change it causes shows without waiting
+        for the still screen's slow pace)."""
+        self._poll = IDLE_POLL
+        self._drawn.set()
+
     async def drawn(self, timeout: float) -> None:
         """Return when something may have been drawn since the last `frame`
         (at once if so already), or after ``timeout``."""
         if self._watched is None:
-            await asyncio.sleep(min(timeout, self._poll))
+            self._drawn.clear()
+            try:
+                await asyncio.wait_for(self._drawn.wait(), min(timeout, self._poll))
+            except TimeoutError:
+                pass
             return
         if self._dirty or self._damage.queued:
             return
