@@ -7,6 +7,7 @@ from typing import Any
 
 from .auth import generate_password, hash_password
 from .relay import Relay
+from .signin import revoke_tokens
 from .store import Account, Queue
 
 POLICY_DEFAULTS: dict[str, Any] = {
@@ -36,6 +37,8 @@ async def update_rep(relay: Relay, by: int, account_id: int, *, password: str | 
     if password:
         fields["password_hash"] = hash_password(password)
     account = await relay.store.update_account(account_id, **fields)
+    if password or fields.get("active") is False:
+        account = await revoke_tokens(relay, account_id)  # old tokens refused, open sockets closed
     data = {k: v for k, v in _plain(fields).items() if k != "password_hash"}
     await relay.store.audit("account.updated", actor=f"rep:{by}",
                             data={"account_id": account_id, "password_changed": bool(password), **data})

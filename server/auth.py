@@ -3,8 +3,10 @@
 Reps and admins sign in with a password (argon2id hashes). After that, and
 for everyone who never signs in, access is a signed token:
 
-- a **rep token** names an account; the relay issues it at sign-in and reads it
-  on every request (`Tokens.rep` / `Tokens.read_rep`);
+- a **rep token** names an account and its token version; the relay issues it
+  at sign-in and reads it on every request (`Tokens.rep` / `Tokens.read_rep`),
+  refusing it once the account's version has moved on (a password change,
+  a deactivation);
 - a **capability** lets its holder act in one session as one participant with
   one role; customers hold nothing else (`Tokens.capability`);
 - an **invite** is the signed, expiring part of a join link
@@ -21,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,6 +35,13 @@ _hasher = PasswordHasher()
 
 # no 0/O, 1/l/I: easy to read out over the phone and type from a printout
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class RepClaim(NamedTuple):
+    """What a rep token says: whose it is, issued at which token version."""
+
+    account_id: int
+    version: int
 
 
 class BadToken(Exception):
@@ -82,6 +91,11 @@ def generate_password() -> str:
 # tokens -------------------------------------------------------------------
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+
 class Tokens:
     """Issues and reads signed tokens with `secret_key` (``Settings.secret_key``).
 
@@ -117,16 +131,21 @@ class Tokens:
 
     # reps
 
-    def rep(self, account_id: int) -> str:
-        """A token naming `account_id`; give it to the rep at sign-in."""
-        return self._rep.dumps(int(account_id))
+    def rep(self, account_id: int, version: int = 0) -> str:
+        """A token naming `account_id` at its token `version`
+        (``Account.token_version``); give it to the rep at sign-in."""
+        return self._rep.dumps([int(account_id), int(version)])
 
-    def read_rep(self, token: str, max_age: float | None) -> int:
-        """The account id in a rep token (``Settings.rep_token_ttl`` as max_age)."""
+    def read_rep(self, token: str, max_age: float | None) -> RepClaim:
+        """Who a rep token names, and at which token version
+        (``Settings.rep_token_ttl`` as max_age); the caller compares the
+        version with the account's."""
         value = self._load(self._rep, token, max_age)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if _is_int(value):  # issued before token versions: version 0
+            return RepClaim(value, 0)
+        if not isinstance(value, list) or len(value) != 2 or not all(_is_int(v) for v in value):
             raise BadToken("unexpected token payload")
-        return value
+        return RepClaim(*value)
 
     # capabilities
 

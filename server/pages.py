@@ -288,7 +288,7 @@ async def console_page(request: Request) -> Response:
     if user is None:
         return see_other("/signin?next=/console")
     relay: Relay = request.app.state.relay
-    response = await render(request, "console.html", user=user, token=relay.tokens.rep(user.id),
+    response = await render(request, "console.html", user=user, token=relay.tokens.rep(user.id, user.token_version),
                             account_id=user.id, ws_path="/ws",
                             strings=strings(language(request), "console."))
     response.headers["Cache-Control"] = "no-store"

@@ -51,7 +51,7 @@ async def sign_in(relay: Relay, email: str, password: str, address: str) -> tupl
         account = await relay.store.update_account(account.id, password_hash=hash_password(password))
     relay.signin_backoff.succeeded(pair)
     await relay.store.audit("signin", actor=f"rep:{account.id}", data={"address": address})
-    return account, relay.tokens.rep(account.id)
+    return account, relay.tokens.rep(account.id, account.token_version)
 
 
 async def current_account(conn: HTTPConnection) -> Account | None:
@@ -67,8 +67,23 @@ async def current_account(conn: HTTPConnection) -> Account | None:
     if not token:
         return None
     try:
-        account_id = relay.tokens.read_rep(token, relay.settings.rep_token_ttl)
+        claim = relay.tokens.read_rep(token, relay.settings.rep_token_ttl)
     except BadToken:
         return None
-    account = await relay.store.get_account(account_id)
-    return account if account and account.active else None
+    account = await relay.store.get_account(claim.account_id)
+    return account if account and account.active and account.token_version == claim.version else None
+
+
+def revocation_channel(account_id: int) -> str:
+    """The broker channel that says an account's tokens were revoked: each
+    payload is the new token version. Every node's sockets of that account
+    listen (server/ws.py) and close when their token is older."""
+    return f"revoked:{account_id}"
+
+
+async def revoke_tokens(relay: Relay, account_id: int) -> Account:
+    """Refuse every rep token issued to the account so far (a password change,
+    a deactivation), and close its open sockets on every node."""
+    account = await relay.store.revoke_tokens(account_id)
+    await relay.broker.publish(revocation_channel(account_id), str(account.token_version))
+    return account

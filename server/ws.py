@@ -30,6 +30,7 @@ from .core.errors import CoreError
 from .ice import ice_servers_for
 from .origins import websocket_origin_allowed
 from .relay import Relay, Resume
+from .signin import revocation_channel
 
 log = logging.getLogger(__name__)
 
@@ -125,25 +126,40 @@ class Connection:
         self.actor: Actor | None = None
         self.resume: Resume | None = None
         self.sub = None
+        self.revocations = None  # a rep's: see _revoked
+        self.token_version = 0
+        self.revoked = False
+        self._task: asyncio.Task | None = None
 
     async def run(self) -> None:
         """Read until the client goes. When the outbox overflows (the client
         stopped reading), this task is cancelled at once, even if the writer
-        is stuck on a full socket, and the connection is closed as slow."""
-        task = asyncio.current_task()
+        is stuck on a full socket, and the connection is closed as slow. When
+        the rep's tokens are revoked, likewise: nothing more is read, and the
+        socket is closed as unauthorized."""
+        task = self._task = asyncio.current_task()
         self.outbox.on_overflow = task.cancel
         writer = asyncio.create_task(self._write())
         slow = False
         try:
             await self._serve()
         except asyncio.CancelledError:
-            if not self.outbox.overflowed.is_set():
+            if not (self.outbox.overflowed.is_set() or self.revoked):
                 raise
             task.uncancel()
-            slow = True
+            slow = not self.revoked
         finally:
             writer.cancel()
             await self._close()
+        if self.revoked:
+            log.info("closing %s: its sign-in was revoked", self.resume and self.resume.channel)
+            try:
+                await asyncio.wait_for(self.ws.send_text(p.Error(
+                    code="unauthorized", message="signed out: the password was changed or the account deactivated"
+                ).model_dump_json()), 2)
+                await asyncio.wait_for(self.ws.close(CLOSE_UNAUTHORIZED), 2)
+            except Exception:  # gone already: nothing more to tell it
+                pass
         if slow:
             log.warning("closing a slow receiver on %s", self.resume and self.resume.channel)
             try:
@@ -197,18 +213,22 @@ class Connection:
         relay = self.relay
         account = None
         try:
-            account_id = relay.tokens.read_rep(hello.token, relay.settings.rep_token_ttl)
-            account = await relay.store.get_account(account_id)
-            if account is None or not account.active:
-                return None
-            self.actor = RepActor(account.id)
-            channel = rep_channel(account.id)
+            claim = relay.tokens.read_rep(hello.token, relay.settings.rep_token_ttl)
         except BadToken:
             try:
                 self.actor = relay.customer_actor(hello.token)
             except BadToken:
                 return None
             channel = customer_channel(self.actor.pid)
+        else:
+            # listen before looking: a revocation from now on closes this socket
+            self.token_version = claim.version
+            self.revocations = await relay.broker.subscribe(revocation_channel(claim.account_id), None, self._revoked)
+            account = await relay.store.get_account(claim.account_id)
+            if account is None or not account.active or account.token_version != claim.version:
+                return None
+            self.actor = RepActor(account.id)
+            channel = rep_channel(account.id)
         old = relay.resumes.pop(hello.resume, None) if hello.resume else None
         resumed = old is not None and old.channel == channel
         key = secrets.token_urlsafe(12)
@@ -226,6 +246,12 @@ class Connection:
             resume_window=relay.settings.resume_window,
             ice_servers=[p.IceServer(**x) for x in ice_servers_for(relay.settings, channel.replace(":", "-"),
                                                                    time.time())])
+
+    def _revoked(self, _seq: int, version) -> None:
+        """The account's tokens were revoked up to `version` (server/signin.py)."""
+        if int(version) > self.token_version and not self.revoked:
+            self.revoked = True
+            self._task.cancel()
 
     async def _refuse(self, why: str) -> bool:
         self.outbox.reply(p.Error(code="unauthorized", message=why))
@@ -342,6 +368,8 @@ class Connection:
     async def _close(self) -> None:
         if self.sub is not None:
             self.sub.close()
+        if self.revocations is not None:
+            self.revocations.close()
         if self.resume is not None:
             self.resume.expires = time.time() + self.relay.settings.resume_window
         if self.actor is not None and self.sub is not None:

@@ -56,6 +56,8 @@ class Account:
     queues: tuple[str, ...]
     active: bool
     created_at: float
+    token_version: int = 0
+    """Part of every rep token; `Store.revoke_tokens` bumps it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,12 @@ class Store(ABC):
     async def update_account(self, id: int, **fields: Any) -> Account:
         """Change any of `ACCOUNT_FIELDS`; raises `NotFound`, `TypeError` on
         unknown fields, `ValueError` on bad values."""
+
+    @abstractmethod
+    async def revoke_tokens(self, id: int) -> Account:
+        """Bump the account's ``token_version`` (in one statement: concurrent
+        calls each count), so every rep token issued before is refused;
+        returns the account. Raises `NotFound`."""
 
     @abstractmethod
     async def count_accounts(self) -> int: ...

@@ -54,6 +54,8 @@ accounts = Table(
     Column("queues", JSON, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", Float, nullable=False),
+    # bumped by a password change or deactivation: rep tokens of an older version are refused
+    Column("token_version", Integer, nullable=False, default=0, server_default="0"),
 )
 
 queues = Table(

@@ -119,6 +119,7 @@ def _account(row: Any) -> Account:
         queues=tuple(row.queues or ()),
         active=bool(row.active),
         created_at=row.created_at,
+        token_version=row.token_version,
     )
 
 
@@ -281,6 +282,20 @@ class SqlStore(Store):
             if values:
                 await conn.execute(update(m.accounts).where(m.accounts.c.id == id).values(**values))
             row = (await conn.execute(select(m.accounts).where(m.accounts.c.id == id))).first()
+            if row is None:
+                raise NotFound(f"no account {id}")
+            return _account(row)
+
+        return await self._write(run)
+
+    async def revoke_tokens(self, id: int) -> Account:
+        if not _fits(id):
+            raise NotFound(f"no account {id}")
+        a = m.accounts
+
+        async def run(conn: AsyncConnection) -> Account:
+            await conn.execute(update(a).where(a.c.id == id).values(token_version=a.c.token_version + 1))
+            row = (await conn.execute(select(a).where(a.c.id == id))).first()
             if row is None:
                 raise NotFound(f"no account {id}")
             return _account(row)
