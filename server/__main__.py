@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     base = f"http://{args.host}:{args.port}"
     if settings.public_url == Settings.public_url:
         settings.public_url = base
+        if args.host in ("0.0.0.0", "::", ""):
+            print("\n  Set TANDEM_PUBLIC_URL to the address people open (https://support.example.com):\n"
+                  "  the relay's pages and extension accept requests from that origin only.", flush=True)
     print(f"""
   Tandem relay starting on {base}
   database: {settings.database_url}

@@ -69,6 +69,7 @@ def test_the_delay_grows_through_the_api(client, settings):
             now[0] += waits[-1]
             r = client.post("/api/signin", json={"email": "rita@example.com", "password": "wrong"})
         assert r.status_code == 401, r.text
+    print(f"Retry-After after each wrong password past the free ones: {waits} s")
     assert len(waits) == 4 and waits == sorted(waits) and waits[-1] >= 4 * waits[0], waits
 
 
