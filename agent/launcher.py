@@ -183,7 +183,7 @@ class Launcher:
         self.mode = "enter"
         self.heading.configure(text=_("enter.heading"))
         self.text.configure(text=_("enter.intro"))
-        for key, value in (("number", self.number if keep_number else ""), ("code", ""),
+        for key, value in (("number", spaced(self.number) if keep_number and self.number else ""), ("code", ""),
                            ("relay", self.relay or "")):
             self.entries[key].delete(0, "end")
             self.entries[key].insert(0, value or "")

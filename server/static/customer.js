@@ -227,6 +227,9 @@ import { createSurvey, sendRating } from './survey.js';
     const mine = state.participants.find((p) => p.kind === 'agent' && p.owner === state.you && p.present);
     const paired = Boolean(mine);
     ui.agentConnected.hidden = !paired;
+    // the download carries a one-time code: once paired, a second one would only replace it
+    const download = document.getElementById('agent-get');
+    if (download) download.hidden = paired;
     // a Support Manager on a Wayland desktop cannot see the screen: say so, never show black
     ui.agentConnected.textContent = t(mine && mine.screen === 'wayland' ? 'customer.agent.wayland' : 'customer.agent.connected');
     if (paired) { ui.agentCode.hidden = true; ui.agentCommand.hidden = true; }

@@ -131,6 +131,13 @@ def test_the_downloaded_file_joins_with_one_click_and_shares_the_screen(relay_wi
         # Leave, in the same window, takes the Support Manager out of the session
         click_until(xserver, wid, GREY, lambda: not agent_present(scene), "leave the session")
         assert agent.wait(20) == 0
+
+        # the same file again: its code is spent, and the window says so in red instead of joining
+        wid = xserver.start_window([str(downloaded)], TITLE)
+        again = xserver.procs[-1]
+        wait_for(lambda: button(xserver, wid, ERROR_RED), what="the refusal in red")
+        assert not agent_present(scene)
+        click_until(xserver, wid, GREY, lambda: again.poll() is not None, "close the window (Cancel)")
     finally:
         scene.close()
 
