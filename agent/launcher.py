@@ -24,7 +24,6 @@ import re
 import socket
 import sys
 import threading
-import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -119,14 +118,14 @@ class Launcher:
         root.bind("<Escape>", lambda e: self.on_cancel())
         root.protocol("WM_DELETE_WINDOW", self.on_cancel)
 
-        if found.has_session and found.expires is not None and found.expires < time.time():
-            self.show_enter(_("error.expired"), keep_number=True)
-        elif found.has_session and self.relay:
+        # Whether the file's code is still good is the relay's to say (`_check`):
+        # the customer's clock may be wrong.
+        if found.has_session and self.relay:
             self.show_confirm()
             if found.token:
                 self.work(self._check)
-        else:
-            self.show_enter()
+        else:  # nothing, or only a file name's number and code: ask for the rest
+            self.show_enter(keep_number=True, keep_code=True)
         root.after(100, self.poll)
 
     # --- views ------------------------------------------------------------------
@@ -177,13 +176,14 @@ class Launcher:
         self.layout(shown, _("button.join"), _("button.cancel"))
         self.join.focus_set()
 
-    def show_enter(self, error: str = "", keep_number: bool = False) -> None:
+    def show_enter(self, error: str = "", keep_number: bool = False, keep_code: bool = False) -> None:
         """The form; the relay's field only when the file named no relay."""
         _ = self._
         self.mode = "enter"
         self.heading.configure(text=_("enter.heading"))
         self.text.configure(text=_("enter.intro"))
-        for key, value in (("number", spaced(self.number) if keep_number and self.number else ""), ("code", ""),
+        for key, value in (("number", spaced(self.number) if keep_number and self.number else ""),
+                           ("code", self.code if keep_code and self.code else ""),
                            ("relay", self.relay or "")):
             self.entries[key].delete(0, "end")
             self.entries[key].insert(0, value or "")
@@ -195,8 +195,9 @@ class Launcher:
         self.say(error, error=bool(error))
         self.layout([self.heading, self.text, self.form, self.rows[-1]], _("button.join"),
                     _("button.cancel"))
-        first = "code" if keep_number and self.number else "number"
-        self.entries[first].focus_set()
+        empty = [key for key in ("number", "code", "relay") if not self.entries[key].get() and
+                 (key != "relay" or not self.found.relay)]
+        self.entries[empty[0] if empty else "number"].focus_set()
 
     def show_joined(self) -> None:
         _ = self._
@@ -275,16 +276,18 @@ class Launcher:
             return
         state = {"relay": self.relay, "ws_url": pairing.ws_url(self.relay), "name": name, **paired}
         pairing.save_state(state)
-        self.events.put(("paired", None))
         self._run_agent(state)
 
     def _run_agent(self, state: dict) -> None:
+        """`cli.run_agent` with the CLI's defaults, in this thread's own loop, until
+        the session ends, the link stops or Leave cancels it."""
         from .cli import build_parser, run_agent
 
         args = build_parser().parse_args(["pair", "--relay", self.relay, self.number, self.code])
         loop = asyncio.new_event_loop()
         task = loop.create_task(run_agent(state, args))
-        self._agent = (loop, task)
+        self._agent = (loop, task)  # before the window offers Leave
+        self.events.put(("paired", None))
         error = ""
         try:
             loop.run_until_complete(task)

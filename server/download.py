@@ -175,7 +175,7 @@ def pick(available: list[Build], who: Visitor) -> Build | None:
         if arm:
             return arm[0]
     x64 = [b for b in same_os if b.arch == "x86_64"]
-    return x64[0] if x64 else (same_os[0] if who.os != "linux" or who.arch is None else None)
+    return x64[0] if x64 else same_os[0]
 
 
 def offer(folder: Path, headers: Mapping[str, str], platform: str | None = None) -> Offer:

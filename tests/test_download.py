@@ -12,10 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from starlette.datastructures import Headers
 from starlette.testclient import TestClient
 
 from agent.ticket import carried
 from server.app import create_app
+from server.download import Build, pick, visitor
 from tests.conftest import Peer
 from tests.test_files import start
 
@@ -184,3 +186,20 @@ def test_a_customer_on_a_computer_without_a_build_gets_the_others_for_their_sess
     r = client.get(f"/s/{token}/support-manager?platform=linux-x86_64", headers={"User-Agent": MAC})
     name = re.search(r'filename="([^"]+)"', r.headers["content-disposition"]).group(1)
     assert re.fullmatch(rf"tandem-support-manager-{state['number'].replace(' ', '')}-\d{{6}}", name)
+
+
+@pytest.mark.parametrize(("headers", "have", "expected"), [
+    # every Mac's User-Agent says "Intel": the Apple silicon build first, the Intel one runs under Rosetta
+    ({"User-Agent": MAC}, ["macos-x86_64", "macos-arm64"], "macos-arm64"),
+    ({"User-Agent": MAC, "Sec-CH-UA-Arch": '"x86"'}, ["macos-x86_64", "macos-arm64"], "macos-x86_64"),
+    ({"User-Agent": MAC}, ["macos-x86_64"], "macos-x86_64"),
+    ({"User-Agent": WINDOWS, "Sec-CH-UA-Arch": '"arm"'}, ["windows-x86_64"], "windows-x86_64"),  # emulated
+    ({"User-Agent": LINUX}, ["linux-arm64", "linux-x86_64"], "linux-x86_64"),
+    ({"User-Agent": "Mozilla/5.0 (X11; Linux aarch64)"}, ["linux-x86_64"], None),  # no emulation on Linux
+    ({"User-Agent": "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0)"}, ["linux-x86_64"], None),
+    ({"User-Agent": "curl/8.0"}, ["windows-x86_64"], None),
+])
+def test_the_build_picked_for_a_computer(headers, have, expected):
+    builds = [Build(*key.split("-"), Path(f"tandem-support-manager-{key}"), 1) for key in have]
+    got = pick(builds, visitor(Headers(headers=headers)))
+    assert (got.key if got else None) == expected
