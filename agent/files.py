@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from server.protocol import StreamKind
 
 from .alloc import tune_allocator
+from .platform import backend
 
 log = logging.getLogger("agent.files")
 
@@ -68,7 +69,7 @@ INTERRUPTED = "interrupted: the connection dropped; read again from the last off
 NO_FOLDER = "no folder is shared: the customer can share one with `tandem-agent run --share-folder DIR`"
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)  # O_BINARY: no newline translation on Windows
 
 Progress = Callable[[str, str, int, int], None]
 """progress(op, path, done, total): op is "read" (sent to the rep) or "write" (received)."""
@@ -103,7 +104,7 @@ def _entry(name: str, st: os.stat_result) -> dict:
 def _hash_range(fd: int, hasher, start: int, end: int) -> None:
     pos = start
     while pos < end:
-        data = os.pread(fd, min(4 * CHUNK_SIZE, end - pos), pos)
+        data = backend().fileio.read_at(fd, min(4 * CHUNK_SIZE, end - pos), pos)
         if not data:
             raise Refused("the file got shorter while it was read")
         hasher.update(data)
@@ -321,6 +322,7 @@ class FileServer:
         hashed in a thread while the next one is read and sent."""
         request, stream, total = req["request"], req["activity"], os.fstat(fd).st_size
         buffers = [bytearray(CHUNK.size + CHUNK_SIZE) for _ in range(2)]
+        fileio = backend().fileio
         hashing: asyncio.Future | None = None
         loop = asyncio.get_running_loop()
         try:
@@ -330,7 +332,7 @@ class FileServer:
                 if self._pause_until > time.monotonic():
                     await asyncio.sleep(self._pause_until - time.monotonic())
                 buf = memoryview(buffers[turn % 2])
-                n = os.preadv(fd, [buf[CHUNK.size:CHUNK.size + min(CHUNK_SIZE, end - pos)]], pos)
+                n = fileio.read_into_at(fd, buf[CHUNK.size:CHUNK.size + min(CHUNK_SIZE, end - pos)], pos)
                 if not n:
                     raise Refused("the file got shorter while it was read")
                 CHUNK.pack_into(buf, 0, request, pos)
@@ -436,7 +438,7 @@ class FileServer:
         data = memoryview(body)[CHUNK.size:]
         if w.held + len(data) > w.total:
             return
-        os.pwrite(w.fd, data, offset)
+        backend().fileio.write_at(w.fd, data, offset)
         w.hasher.update(data)
         w.held += len(data)
         self.progress("write", w.path, w.held, w.total)

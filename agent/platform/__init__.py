@@ -9,6 +9,7 @@ concern       x11 (the Linux fast path)              portable (Windows, macOS; a
 changes       X DAMAGE: a still screen costs nothing  mss grabs compared tile by tile
 keys          XTEST (`keys_x11`)                      pynput (`keys_portable`)
 windows       python-xlib, EWMH (`windows_x11`)       PyWinCtl (`windows_portable`)
+fileio        pread/pwrite (`fileio_x11`)             seek + read/write (`fileio_portable`)
 ============  =====================================  ==================================
 
 The pointer (`pointer`, pynput), the stop hotkey (`hotkey`, pynput), the
@@ -46,6 +47,8 @@ class Backend:
     """``Keyboard()``: press, release and type keys given as DOM key names."""
     windows: ModuleType
     """``list_windows()``, ``find_window(title)``, ``window_rect(id)``."""
+    fileio: ModuleType
+    """``read_at``, ``read_into_at``, ``write_at``: positional file I/O for transfers."""
 
     def __str__(self) -> str:
         return self.name
@@ -66,7 +69,9 @@ def choose(name: str | None = None) -> Backend:
     def load(concern: str) -> ModuleType:
         return importlib.import_module(f"{__name__}.{concern}_{tail}")
 
-    return Backend(name, load("change"), load("keys"), load("windows"))
+    if tail == "x11" and not hasattr(os, "pread"):
+        raise ValueError("TANDEM_AGENT_BACKEND=x11 needs a POSIX system")
+    return Backend(name, load("change"), load("keys"), load("windows"), load("fileio"))
 
 
 def backend() -> Backend:

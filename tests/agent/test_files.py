@@ -98,11 +98,17 @@ async def shared(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-async def transfer(live_relay, shared):
+@pytest.fixture(params=[pytest.param("x11", marks=pytest.mark.skipif(not hasattr(os, "pread"), reason="POSIX only")),
+                        "portable"])
+async def transfer(request, live_relay, shared):
+    """The agent's file server on each backend's file I/O: pread/pwrite, and
+    the seek-and-read Windows uses."""
+    from agent import platform
+    platform.use(request.param)
     t = await Transfer().start(live_relay, [shared], timeout=3.0)
     yield t
     await t.close()
+    platform.use(None)
 
 
 def cut(link: Link) -> None:
