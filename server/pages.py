@@ -175,10 +175,15 @@ async def invite_post(request: Request, data) -> Response:
         return await message(request, "error.title", "invite.error.invalid", 404)
     if invitee != "customer":
         return see_other(f"/invite/{request.path_params['token']}")
+    wait = relay.join_wait(client_address(request))  # an invite link counts like a typed number
+    if wait:
+        return await message(request, "error.title", "join.error.rate", 429, seconds=wait)
     try:
         s, token = await relay.join(number, str(data.get("name", ""))[:80])
-    except CoreError:
-        return await message(request, "error.title", "customer.error.gone", 410)
+    except CoreError as exc:
+        full = exc.code == "not_allowed" and "full" in str(exc)
+        return await message(request, "error.title", "join.error.full" if full else "customer.error.gone",
+                             409 if full else 410)
     return see_other(f"/s/{token}")
 
 
