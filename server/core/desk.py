@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import protocol as p
 from .actors import Actor, CustomerActor, RepActor, clean_name, customer_channel, rep_channel
-from .errors import Conflict, Invalid, NotAllowed, NotFound
+from .errors import Conflict, CoreError, Invalid, NotAllowed, NotFound
 from .grants import GrantState
 from .pairing import PairingDesk
 from .queueing import QueueDesk
@@ -51,6 +51,9 @@ class Desk(QueueDesk, PairingDesk):
         self._records: list[Record] = []
         self._channels: dict[str, str] = {}
         self._dirty: set[str] = set()
+        """Sessions that changed: every participant gets a fresh `session_state`."""
+        self._touched: set[str] = set()
+        """Sessions with something to deliver or record but no change (chat, notes, signals)."""
         self._board_dirty = True
         """Queues, offers or rep seats may have changed: recompute the boards."""
         self._routes: dict[tuple[Actor, int, int], list[str]] = {}
@@ -225,8 +228,13 @@ class Desk(QueueDesk, PairingDesk):
         handler = self._handlers.get(msg.type)
         if handler is None:
             raise Invalid(f"{msg.type} is not something a client sends after hello")
+        dirty, touched = set(self._dirty), set(self._touched)
         try:
             handler(actor, msg, now)
+        except CoreError:
+            self._dirty &= dirty  # refused: nothing changed, so nobody needs a new state
+            self._touched &= touched
+            raise
         finally:
             self._flush(now)
 
@@ -235,7 +243,9 @@ class Desk(QueueDesk, PairingDesk):
             raise NotAllowed("only reps can do this")
         return self._seat(actor.account_id)
 
-    def _in_session(self, actor: Actor, session_id: str) -> tuple[Session, str]:
+    def _in_session(self, actor: Actor, session_id: str, changes: bool = True) -> tuple[Session, str]:
+        """The session and the actor's pid in it, marked to be flushed: with a
+        fresh state for everyone when the message ``changes`` the session."""
         s = self._session(session_id)
         if isinstance(actor, CustomerActor):
             if actor.session_id != session_id or actor.pid not in s.participants:
@@ -245,7 +255,7 @@ class Desk(QueueDesk, PairingDesk):
             pid = s.rep_pid(actor.account_id)
             if pid is None:
                 raise NotAllowed("you are not in this session")
-        self._dirty.add(s.id)
+        (self._dirty if changes else self._touched).add(s.id)
         return s, pid
 
     def _start(self, actor: Actor, msg: p.StartSession, now: float) -> None:
@@ -303,15 +313,15 @@ class Desk(QueueDesk, PairingDesk):
         s.leave(pid, now)
 
     def _chat(self, actor, msg: p.Chat, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
+        s, pid = self._in_session(actor, msg.session, changes=False)
         s.chat(pid, msg.text, msg.reps_only, now)
 
     def _note(self, actor, msg: p.Note, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
+        s, pid = self._in_session(actor, msg.session, changes=False)
         s.note(pid, msg.text, now)
 
     def _signal(self, actor, msg: p.Signal, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
+        s, pid = self._in_session(actor, msg.session, changes=False)
         s.signal(pid, msg.to, msg.data)
 
     # --- binary frames ------------------------------------------------------
@@ -432,7 +442,7 @@ class Desk(QueueDesk, PairingDesk):
                 self._board_dirty = True
         if self._board_dirty and now is not None:
             self._distribute(now)
-        for sid in sorted(self._dirty):
+        for sid in sorted(self._dirty | self._touched):
             s = self.sessions.get(sid)
             if s is None:
                 continue
@@ -443,6 +453,8 @@ class Desk(QueueDesk, PairingDesk):
                 if ch:
                     self._send(ch, msg)
             s.notices.clear()
+            if sid not in self._dirty:
+                continue
             for act_id in s.activities:
                 self._streams[act_id] = s.id
             if s.state is not State.ENDED:
@@ -452,6 +464,7 @@ class Desk(QueueDesk, PairingDesk):
             else:
                 self._drop(s)
         self._dirty.clear()
+        self._touched.clear()
         if self._board_dirty:
             self._board_dirty = False
             self._update_board(now or 0.0)

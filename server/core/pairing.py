@@ -46,8 +46,7 @@ class PairingDesk:
     def _file_message(self, actor, msg: p.FileRequest | p.FileReply, now) -> None:
         """Requests go from the rep of a live files activity to its sharing
         agent; replies come back. Checked on every message."""
-        s, pid = self._in_session(actor, msg.session)
-        self._dirty.discard(s.id)  # nothing about the session changed
+        s, pid = self._in_session(actor, msg.session, changes=False)
         act = s.activities.get(msg.activity)
         if act is None or act.kind != "files":
             raise NotAllowed("no live file transfer with this id")
