@@ -18,16 +18,37 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from server.protocol import StreamKind
 
 from .capture import SAMPLING, Capturer
 from .fallback import FrameEncoder
+from .link import Link
 from .platform import backend
+from .platform.window import Window
 
-if TYPE_CHECKING:
-    from .sharing import Share, Sharing
+
+class Share(Protocol):
+    """What this module reads of one `agent.sharing.Share`."""
+
+    id: int
+    stream: int
+    scope: str
+    window: Window | None
+
+
+class Sharing(Protocol):
+    """What this module reads of `agent.sharing.Sharing` (it never changes it)."""
+
+    link: Link
+    monitor: int
+    shares: dict[int, Share]
+
+    @property
+    def frames_wanted(self) -> bool: ...
+
+    def repaint(self) -> None: ...
 
 log = logging.getLogger("agent.recording")
 

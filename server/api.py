@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from . import admin
 from .auth import BadToken
-from .core.desk import RepActor
+from .core.desk import Actor, RepActor
 from .core.session import format_number
 from .i18n import pick_language, translator
 from .mail import MailError, is_email, mailto_link, send_mail
@@ -52,6 +52,21 @@ def account_out(a: Account) -> AccountOut:
 
 def relay_of(request: Request) -> Relay:
     return request.app.state.relay
+
+
+async def caller(request: Request) -> Actor:
+    """Who calls: a signed-in rep (cookie or bearer token), or a customer or
+    Support Manager holding a session's capability token (bearer). Whether
+    they are in a given session is the desk's to say (`Desk.participant`)."""
+    account = await current_account(request)
+    if account is not None:
+        return RepActor(account.id)
+    header = request.headers.get("authorization", "")
+    token = header[7:] if header.lower().startswith("bearer ") else ""
+    try:
+        return relay_of(request).customer_actor(token)
+    except BadToken:
+        raise ApiError(401, "unauthorized", "a rep sign-in token or a customer's session token is needed") from None
 
 
 # --- sign-in ------------------------------------------------------------------
@@ -139,17 +154,7 @@ class PairingOut(Body):
            response=PairingOut, tag="agent")
 async def pairing(request: Request, session: str):
     relay = relay_of(request)
-    header = request.headers.get("authorization", "")
-    token = header[7:] if header.lower().startswith("bearer ") else ""
-    account = await current_account(request)
-    if account is not None:
-        actor = RepActor(account.id)
-    else:
-        try:
-            actor = relay.customer_actor(token)
-        except BadToken:
-            raise ApiError(401, "unauthorized", "a rep sign-in token or a customer's session token is needed") from None
-    code = await relay.pairing_code(actor, session)
+    code = await relay.pairing_code(await caller(request), session)
     s = relay.desk.sessions[session]
     return PairingOut(code=code, number=format_number(s.number), expires_in=relay.PAIRING_TTL,
                       command=f"tandem-agent pair --relay {relay.settings.public_url} {s.number} {code}")
@@ -226,11 +231,9 @@ class Invitation(Body):
            auth="rep", body=InviteRequest, response=Invitation, tag="sessions")
 async def invite(request: Request, session: str, body: InviteRequest, account: Account):
     relay = relay_of(request)
-    s = relay.desk.sessions.get(session)
-    if s is None or not s.live:
-        raise ApiError(404, "not_found", "no such live session")
-    if s.rep_pid(account.id) is None:
-        raise ApiError(403, "not_allowed", "only reps in the session can invite")
+    s, _ = relay.desk.participant(RepActor(account.id), session)
+    if not s.live:
+        raise ApiError(409, "conflict", "the session waits in a queue for its next rep")
     _ = translator(pick_language(request.headers.get("accept-language")))
     site, number = relay.settings.site_name, format_number(s.number)
     join_page = f"{relay.settings.public_url}/join"

@@ -37,17 +37,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
-from .api import api, relay_of
-from .auth import BadToken
+from .api import api, caller, relay_of
+from .core.actors import RepActor
 from .http_limits import allow_body
 from .openapi import Api, ApiError
 from .relay import Relay
-from .signin import current_account
 
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
-_SESSION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f/\\:*?\"<>|]")
 # Invisible characters that change how a name reads: bidi overrides and
 # isolates (U+202E shows ``invoice<U+202E>fdp.exe`` as ``invoiceexe.pdf``),
@@ -94,26 +92,13 @@ class FileList(BaseModel):
 
 
 async def _participant(request: Request, session: str) -> str:
-    """Who is asking, as an audit actor: a rep of the live session, or a
-    customer (or their agent) holding this session's capability token."""
-    relay = relay_of(request)
-    s = relay.desk.sessions.get(session) if _SESSION.match(session) else None
-    if s is None or not s.live:
-        raise ApiError(404, "not_found", "no such live session")
-    account = await current_account(request)
-    if account is not None:
-        if s.rep_pid(account.id) is None:
-            raise ApiError(403, "not_allowed", "only participants of the session can see its files")
-        return f"rep:{account.id}"
-    header = request.headers.get("authorization", "")
-    token = header[7:] if header.lower().startswith("bearer ") else ""
-    try:
-        actor = relay.customer_actor(token)
-    except BadToken:
-        raise ApiError(401, "unauthorized", "a rep sign-in token or a customer's session token is needed") from None
-    if actor.session_id != session:
-        raise ApiError(403, "not_allowed", "this token belongs to another session")
-    return actor.pid
+    """Who is asking, as an audit actor, once the desk says they are in the
+    session: a rep of it, or a customer (or their agent) holding its
+    capability token. A session id that gets past this names a live session
+    (so it is safe in a path)."""
+    actor = await caller(request)
+    relay_of(request).desk.participant(actor, session)
+    return f"rep:{actor.account_id}" if isinstance(actor, RepActor) else actor.pid
 
 
 def _read_meta(folder: Path, file_id: str) -> dict | None:
@@ -134,11 +119,7 @@ def _out(session: str, meta: dict) -> PublishedFile:
            auth="rep", response=PublishedFile, status=201, tag="files")
 async def publish_file(request: Request, session: str, account):
     relay = relay_of(request)
-    s = relay.desk.sessions.get(session) if _SESSION.match(session) else None
-    if s is None or not s.live:
-        raise ApiError(404, "not_found", "no such live session")
-    if s.rep_pid(account.id) is None:
-        raise ApiError(403, "not_allowed", "only reps in the session can publish files")
+    relay.desk.participant(RepActor(account.id), session)
     limit = relay.settings.max_file_bytes
     too_large = ApiError(413, "too_large", f"files are limited to {limit} bytes ({limit / 2**20:.0f} MiB)")
     declared = request.headers.get("content-length")

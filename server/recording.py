@@ -24,16 +24,16 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import protocol as p
-from .core.actors import Actor, CustomerActor
+from .config import Settings
+from .core.actors import Actor
+from .core.desk import Desk
 from .core.errors import NotAllowed
 from .core.records import Record
 from .recording_file import RecordingWriter
-
-if TYPE_CHECKING:
-    from .relay import Relay
+from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,20 @@ class LiveRecording:
     row_id: int | None = None
 
 
+class Host(Protocol):
+    """What the recorder needs of the relay node that owns it (`server.relay.Relay`)."""
+
+    settings: Settings
+    store: Store
+    desk: Desk
+    clock: Callable[[], float]
+
+    async def drain(self) -> None:
+        """Wait until every core record so far is in the store."""
+
+
 class Recorder:
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Host) -> None:
         self.relay = relay
         self.folder = recordings_dir(relay.settings)
         self.live: dict[str, LiveRecording] = {}
@@ -121,10 +133,9 @@ class Recorder:
         sid = self._streams.get(stream)
         if sid is None or sid not in self.live:
             raise NotAllowed(f"stream {stream} is not being recorded")
-        s = self.relay.desk.sessions.get(sid)
-        act = s.activities.get(stream) if s else None
-        pid = actor.pid if isinstance(actor, CustomerActor) else (s.rep_pid(actor.account_id) if s else None)
-        if act is None or act.sharer != pid:
+        s, who = self.relay.desk.participant(actor, sid)
+        act = s.activities.get(stream)
+        if act is None or act.sharer != who.pid:
             raise NotAllowed("only the sharer sends on this stream")
         return []
 

@@ -19,6 +19,7 @@ from .auth import BadToken, Tokens
 from .broker import open_broker
 from .config import Settings
 from .core.desk import Actor, CustomerActor, Desk, RepActor
+from .core.errors import CoreError, NotAllowed
 from .core.routing import QueueConfig
 from .core.session import Session
 from .ratelimit import Backoff, RateLimiter
@@ -172,9 +173,14 @@ class Relay:
     def customer_actor(self, token: str) -> CustomerActor:
         """The actor a capability token stands for, if still in its session."""
         session_id, pid, role = self.tokens.read_capability(token)
-        if role not in ("customer", "agent") or not self.desk.customer_pid_exists(session_id, pid):
-            raise BadToken("this link is no longer valid: the session has ended or you left it")
-        return CustomerActor(session_id, pid)
+        actor = CustomerActor(session_id, pid)
+        try:
+            if role not in ("customer", "agent"):
+                raise NotAllowed("not a customer's or Support Manager's token")
+            self.desk.participant(actor, session_id)
+        except CoreError:
+            raise BadToken("this link is no longer valid: the session has ended or you left it") from None
+        return actor
 
     PAIRING_TTL = 600.0
 
@@ -182,7 +188,7 @@ class Relay:
         """A fresh one-time code for the actor's Support Manager."""
         while True:
             code = f"{secrets.randbelow(1_000_000):06d}"
-            if code not in self.desk._pairings:
+            if not self.desk.pairing_taken(code):
                 break
         self.desk.pairing_code(actor, session_id, code, self.clock(), self.PAIRING_TTL)
         await self.store.audit("agent.pairing_code", actor=getattr(actor, "pid", None) or f"rep:{actor.account_id}",

@@ -217,9 +217,20 @@ class Desk(QueueDesk, PairingDesk):
         who = s.participants.get(pid) if s else None
         return who.kind if who else None
 
-    def customer_pid_exists(self, session_id: str, pid: str) -> bool:
-        s = self.sessions.get(session_id)
-        return bool(s and pid in s.participants)
+    def participant(self, actor: Actor, session_id: str) -> tuple[Session, Participant]:
+        """Is ``actor`` a participant of this live session? The one answer for
+        the desk's messages and frames, the REST API, published files and the
+        recorder: the session and the actor's place in it. A customer's or
+        agent's actor counts only in the session its token names. Raises
+        NotFound (no such session, or it ended) or NotAllowed (not in it)."""
+        s = self._session(session_id)
+        if isinstance(actor, CustomerActor):
+            who = s.participants.get(actor.pid) if actor.session_id == session_id else None
+        else:
+            who = s.participants.get(s.rep_pid(actor.account_id) or "")
+        if who is None:
+            raise NotAllowed("not a participant of this session")
+        return s, who
 
     # --- messages -----------------------------------------------------------
 
@@ -246,17 +257,9 @@ class Desk(QueueDesk, PairingDesk):
     def _in_session(self, actor: Actor, session_id: str, changes: bool = True) -> tuple[Session, str]:
         """The session and the actor's pid in it, marked to be flushed: with a
         fresh state for everyone when the message ``changes`` the session."""
-        s = self._session(session_id)
-        if isinstance(actor, CustomerActor):
-            if actor.session_id != session_id or actor.pid not in s.participants:
-                raise NotAllowed("not a participant of this session")
-            pid = actor.pid
-        else:
-            pid = s.rep_pid(actor.account_id)
-            if pid is None:
-                raise NotAllowed("you are not in this session")
+        s, who = self.participant(actor, session_id)
         (self._dirty if changes else self._touched).add(s.id)
-        return s, pid
+        return s, who.pid
 
     def _start(self, actor: Actor, msg: p.StartSession, now: float) -> None:
         seat = self._rep(actor)
@@ -343,7 +346,7 @@ class Desk(QueueDesk, PairingDesk):
         if act is None:
             self._streams.pop(stream, None)
             raise NotAllowed(f"stream {stream} is not live")
-        pid = actor.pid if isinstance(actor, CustomerActor) else s.rep_pid(actor.account_id)
+        pid = self.participant(actor, s.id)[1].pid
         if kind == p.StreamKind.CONTROL:
             if act.kind != "control" or pid != act.peer:
                 raise NotAllowed("no control grant for this stream")

@@ -21,6 +21,10 @@ class PairingDesk:
         self._pairings[code] = (s.id, pid, now + ttl)
         return code
 
+    def pairing_taken(self, code: str) -> bool:
+        """Whether ``code`` is in use (the relay draws another)."""
+        return code in self._pairings
+
     def pairing_open(self, session_id: str, code: str, now: float) -> bool:
         """Whether ``code`` would still pair a Support Manager with this session
         (not used, not replaced by a newer code, not expired)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 from .. import protocol as p
 from .actors import Actor, clean_name, customer_channel, rep_channel
 from .errors import Invalid, NotAllowed, NotFound
-from .grants import Activity, Grant, GrantState
 from .routing import RepSeat, capacity_problem, line, next_for, pick_rep, primary_sessions
 from .session import Participant, Session, State
 
@@ -112,12 +111,7 @@ class QueueDesk:
         for rid in others - {seat.account_id}:
             self._send(rep_channel(rid), p.OfferWithdrawn(session=s.id, reason="taken"))
         if s.kind == "inbound" and not s.grants and s.selected and s.participants[s.selected].present:
-            grant = Grant(self._next_int(), "view", "tab", "request", pid, s.selected,
-                          now, GrantState.APPROVED)
-            s.grants[grant.id] = grant
-            s._record_grant(grant, pid, now)
-            s._start_activity(Activity(self._next_int(), "view", grant.sharer, grant.peer,
-                                       "tab", grant.id), pid, now)
+            s.start_tab_view(pid, now)
         s.ensure_recording(now)
 
     def _send_offer(self, s: Session, rid: int, now: float) -> None:

@@ -307,6 +307,16 @@ class Session:
         self._record_grant(grant, pid, at)
         return grant
 
+    def start_tab_view(self, pid: str, at: float) -> None:
+        """A queue rep's first take of an inbound session: cobrowse view of the
+        selected customer's tab starts at once, approved by the customer's own
+        request for help from that page (they see it and can stop it)."""
+        self._primary(pid, "view the customer's tab")
+        grant = Grant(self.next_id(), "view", "tab", "request", pid, self.selected, at, GrantState.APPROVED)
+        self.grants[grant.id] = grant
+        self._record_grant(grant, pid, at)
+        self._start_activity(Activity(self.next_id(), "view", grant.sharer, grant.peer, "tab", grant.id), pid, at)
+
     def decide_grant(self, pid: str, grant_id: int, approve: bool, at: float) -> None:
         """The grantor approves (an activity starts) or denies."""
         self.member(pid)
