@@ -122,20 +122,51 @@ def replay_frame(viewer: Page):
     return viewer.frame_locator("#replay-root iframe")
 
 
-def click_replayed(viewer: Page, selector: str) -> None:
-    """Click, as the rep, on the replayed element `selector`: on the control
-    layer laid over the replay, where that element is drawn (scaled)."""
-    point = viewer.evaluate("""(selector) => {
-        const iframe = document.querySelector('#replay-root iframe');
-        const node = iframe.contentDocument.querySelector(selector);
+# Where a replayed element is drawn on the viewer's control layer. `path` is
+# one selector, or several: each one after an <iframe> or a shadow host is
+# looked up inside its document or shadow root.
+_REPLAYED_POINT = """(path) => {
+    const iframe = document.querySelector('#replay-root iframe');
+    let scope = iframe.contentDocument;
+    let node = null;
+    let x = 0, y = 0;
+    for (const selector of path) {
+        if (node && node.tagName === 'IFRAME') {
+            const r = node.getBoundingClientRect();
+            x += r.left + node.clientLeft; y += r.top + node.clientTop;
+            scope = node.contentDocument;
+        } else if (node && node.shadowRoot) {
+            scope = node.shadowRoot;
+        }
+        node = scope && scope.querySelector(selector);
         if (!node) return null;
-        const layer = document.getElementById('control-layer').getBoundingClientRect();
-        const scale = layer.width / (Number(iframe.width) || 1);
-        const r = node.getBoundingClientRect();
-        return { x: layer.left + (r.left + r.width / 2) * scale, y: layer.top + (r.top + r.height / 2) * scale };
-    }""", selector)
-    assert point, f"{selector} is not in the replay"
+    }
+    const layer = document.getElementById('control-layer').getBoundingClientRect();
+    const scale = layer.width / (Number(iframe.width) || 1);
+    const r = node.getBoundingClientRect();
+    return { x: layer.left + (x + r.left + r.width / 2) * scale, y: layer.top + (y + r.top + r.height / 2) * scale };
+}"""
+
+
+def replayed_point(viewer: Page, selector: str | list[str]) -> dict:
+    path = [selector] if isinstance(selector, str) else list(selector)
+    point = viewer.evaluate(_REPLAYED_POINT, path)
+    assert point, f"{path} is not in the replay"
+    return point
+
+
+def click_replayed(viewer: Page, selector: str | list[str]) -> None:
+    """Click, as the rep, on the replayed element `selector` (a list of
+    selectors reaches into iframes and shadow roots): on the control layer
+    laid over the replay, where that element is drawn (scaled)."""
+    point = replayed_point(viewer, selector)
     viewer.mouse.click(point["x"], point["y"])
+
+
+def hover_replayed(viewer: Page, selector: str | list[str]) -> None:
+    """Move the rep's pointer over the replayed element `selector`."""
+    point = replayed_point(viewer, selector)
+    viewer.mouse.move(point["x"], point["y"], steps=3)
 
 
 class FrameRecorder:

@@ -6,6 +6,7 @@ import { build, context } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { patchPackages } from './patches/apply.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
@@ -48,7 +49,10 @@ function present(list) {
   return Object.fromEntries(Object.entries(list).filter(([, src]) => existsSync(join(here, src))));
 }
 
-const common = { bundle: true, target: 'chrome116', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+// patches/: fixes to npm packages (rrweb), applied as they are bundled.
+const common = {
+  bundle: true, target: 'chrome116', sourcemap: true, logLevel: 'warning', legalComments: 'none', plugins: [patchPackages()],
+};
 
 async function main() {
   const watch = process.argv.includes('--watch');

@@ -12,6 +12,7 @@ import { has, t } from './rep/i18n.js';
 import { trackPointer } from './rep/pointer.js';
 import { createRemoteControl } from './rep/remote-control.js';
 import { createReplay } from './rep/replay.js';
+import { createReplayHover } from './rep/replay-hover.js';
 import { openSessionTab } from './rep/session-tab.js';
 import { tabControl, tabView } from './rep/viewer-launch.js';
 
@@ -36,6 +37,7 @@ const replay = createReplay($('replay-root'), {
 const commands = createCommands((type, fields) => connection.send(type, fields));
 const remote = createRemoteControl(layer, {
   replay,
+  hover: createReplayHover(replay),
   isOn: () => Boolean(control) && replay.started(),
   send: (body) => control && connection.sendFrame(KIND.control, control.stream, encodeJson(body)),
 });
@@ -96,8 +98,20 @@ function onFrame(frame) {
   for (const event of Array.isArray(body) ? body : [body]) replay.add(event);
 }
 
+function showError(text) {
+  $('viewer-error').textContent = text;
+  $('viewer-error').hidden = false;
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => { $('viewer-error').hidden = true; }, 8000);
+}
+
 const handlers = {
   session_state(msg) { if (msg.session === sessionId) onSessionState(msg); },
+  signal(msg) {
+    if (msg.session !== sessionId || !msg.data || !view || msg.sender !== view.sharer) return;
+    // The customer's page had no longer the element the rep acted on.
+    if (msg.data.cobrowse === 'gone') showError(t('viewer_control_gone'));
+  },
   session_ended(msg) {
     if (msg.session !== sessionId) return;
     ended = true;
@@ -108,9 +122,7 @@ const handlers = {
   },
   error(msg) {
     if (msg.code === 'resync' || msg.code === 'unauthorized') return;
-    $('viewer-error').textContent = `${has('error_' + msg.code) ? t('error_' + msg.code) : t('error_unknown')} ${msg.message}`;
-    $('viewer-error').hidden = false;
-    setTimeout(() => { $('viewer-error').hidden = true; }, 8000);
+    showError(`${has('error_' + msg.code) ? t('error_' + msg.code) : t('error_unknown')} ${msg.message}`);
   },
 };
 

@@ -10,8 +10,15 @@
 //
 // Batching: the first event after a quiet spell leaves in a microtask (low
 // latency); under load, events leave together at most every ~16 ms.
+//
+// Besides rrweb's own events: a Custom event {tag: "location", payload:
+// {href}} whenever the address changes without a page load (hash, History
+// API), so the rep's address bar follows.
 import { record, EventType, IncrementalSource } from 'rrweb';
-import { KIND, encodeJson } from '../lib/frames.js';
+import { KIND } from '../lib/frames.js';
+import { watchLocation } from './location-watch.js';
+
+export const LOCATION_TAG = 'location';
 
 const BATCH_MS = 16;
 const PART_BYTES = 768 * 1024; // under the relay's default max_binary_bytes (1 MiB)
@@ -19,6 +26,7 @@ const encoder = new TextEncoder();
 
 export function createCapture({ send, recordOptions, blockSelector, echo }) {
   let stopRecording = null;
+  let stopWatching = null;
   let stream = null;
   let queue = [];
   let timer = null;
@@ -100,10 +108,15 @@ export function createCapture({ send, recordOptions, blockSelector, echo }) {
         collectFonts: false,
         inlineStylesheet: true,
       }) || null;
+      stopWatching = watchLocation((href) => {
+        if (stopRecording) record.addCustomEvent(LOCATION_TAG, { href });
+      });
     },
     stop() {
       if (stopRecording) stopRecording();
+      if (stopWatching) stopWatching();
       stopRecording = null;
+      stopWatching = null;
       if (timer && timer !== true) clearTimeout(timer);
       timer = null;
       queue = [];

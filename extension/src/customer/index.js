@@ -64,6 +64,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
     const chat = store.chat();
     let state = null;
     let controlStream = null;
+    let controlPeer = null; // the rep in control: told when an action missed
     let reps = new Set(); // present reps: one more means a new viewer
     let recordingId = null; // a new recording needs a full snapshot, like a new viewer
     let startTimer = null;
@@ -93,7 +94,11 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
       if (controlStream == null || frame.stream !== controlStream) return;
       let action;
       try { action = decodeJson(frame.body); } catch (_) { return; }
-      apply(action);
+      // The rep acted on an element this page no longer has: nothing is done,
+      // and the rep is told (their picture was older than the page).
+      if (apply(action) === 'gone' && controlPeer) {
+        connection.send('signal', { session: state.session, to: controlPeer, data: { cobrowse: 'gone', action: String(action.type) } });
+      }
     }
 
     const connection = createConnection({
@@ -141,6 +146,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
 
       const control = mine.find((a) => a.kind === 'control');
       controlStream = control ? control.stream : null;
+      controlPeer = control ? control.peer : null;
 
       const view = mine.find((a) => a.kind === 'view');
       const present = new Set(s.participants.filter((p) => p.kind === 'rep' && p.present).map((p) => p.pid));

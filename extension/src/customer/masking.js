@@ -19,6 +19,22 @@ export function parseSelectors(text) {
   });
 }
 
+// el.closest() that goes on from a shadow root to its host and from a
+// same-origin iframe's document to the <iframe>: a masked host or iframe
+// masks everything inside it.
+function closestComposed(el, selector) {
+  for (let node = el; node;) {
+    const found = node.closest(selector);
+    if (found) return found;
+    const root = node.getRootNode();
+    if (root && root.host) node = root.host;
+    else {
+      try { node = root && root.defaultView ? root.defaultView.frameElement : null; } catch (_) { node = null; }
+    }
+  }
+  return null;
+}
+
 function isPayment(el) {
   const tokens = String(el.getAttribute && el.getAttribute('autocomplete') || '').toLowerCase().split(/\s+/);
   return tokens.some((t) => t.startsWith('cc-'));
@@ -38,7 +54,7 @@ export function createMasking(extraSelectors = []) {
     const field = tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
     const masked = (tag === 'INPUT' && String(el.type).toLowerCase() === 'password')
       || (field && isPayment(el))
-      || Boolean(el.closest(subtree));
+      || Boolean(closestComposed(el, subtree));
     if (masked && field) once.add(el);
     return masked;
   }

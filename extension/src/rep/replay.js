@@ -1,11 +1,19 @@
 // Live replay of the customer's tab with rrweb's Replayer, scaled to fit the
 // stage. A replayer starts at the first full snapshot (a viewer that joins
 // late waits for the fresh one the customer's page takes for it).
-import { EventType, Replayer } from 'rrweb';
+//
+// onMeta({href}) is called with the page's address: from rrweb's Meta event
+// (each page load and full snapshot) and from the capture's Custom
+// "location" events (hash and History API navigation inside the page).
+import { EventType, IncrementalSource, Replayer } from 'rrweb';
+
+const LOCATION_TAG = 'location'; // capture.js's Custom event for a new address
 
 export function createReplay(root, { onLive, onMeta, onResize }) {
   let replayer = null;
   let pending = []; // events before the first full snapshot: only the Meta matters
+  const starts = []; // (replayer) => void, for every new replayer
+  const casts = []; // (event) => void, after each event is applied
 
   function fit() {
     if (!replayer) return;
@@ -32,6 +40,8 @@ export function createReplay(root, { onLive, onMeta, onResize }) {
     // full snapshot took to serialize and travel delays the ones after it.
     replayer.startLive(first.timestamp);
     replayer.on('resize', () => requestAnimationFrame(fit));
+    replayer.on('event-cast', (event) => { for (const fn of casts) fn(event); });
+    for (const fn of starts) fn(replayer);
     onLive();
   }
 
@@ -39,6 +49,8 @@ export function createReplay(root, { onLive, onMeta, onResize }) {
     if (!original || typeof original.type !== 'number') return;
     const event = { ...original, timestamp: Date.now() };
     if (event.type === EventType.Meta && event.data && event.data.href) onMeta(event.data);
+    if (event.type === EventType.Custom && event.data && event.data.tag === LOCATION_TAG
+      && event.data.payload && typeof event.data.payload.href === 'string') onMeta({ href: event.data.payload.href });
     if (!replayer) {
       if (event.type === EventType.Meta) pending = [event];
       if (event.type !== EventType.FullSnapshot) return;
@@ -65,6 +77,11 @@ export function createReplay(root, { onLive, onMeta, onResize }) {
     fit,
     started: () => Boolean(replayer),
     iframe: () => (replayer ? replayer.iframe : null),
+    document: () => (replayer ? replayer.iframe.contentDocument : null),
     mirror: () => (replayer ? replayer.getMirror() : null),
+    onStart: (fn) => starts.push(fn),
+    onCast: (fn) => casts.push(fn),
   };
 }
+
+export { EventType, IncrementalSource };

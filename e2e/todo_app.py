@@ -1,0 +1,62 @@
+"""The React to-do app of e2e/apps/todo, built from npm by the test set-up
+(`npm ci` and its esbuild build, when missing or older than its sources), and
+served to a customer's browser context by Playwright routing under /todo/ on
+the relay's origin: with the website snippet (a site that embeds tandem.js)
+or without it (a site the customer shares with the extension)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext
+
+APP = Path(__file__).resolve().parent / "apps" / "todo"
+DIST = APP / "dist"
+TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}
+SNIPPET = '<script src="/tandem.js" data-queue="{queue}" defer></script>'
+
+
+def _newest(paths) -> float:
+    return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
+
+
+def build() -> Path:
+    """Install the app's packages (`npm ci`) and build it, each only when needed."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is needed to build e2e/apps/todo (apt-get install nodejs npm)")
+    stamp = APP / "node_modules" / ".package-lock.json"
+    if not stamp.exists() or stamp.stat().st_mtime < (APP / "package-lock.json").stat().st_mtime:
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=APP, check=True, timeout=300)
+    sources = [*APP.glob("src/*"), *APP.glob("static/*"), APP / "build.mjs", stamp]
+    if not (DIST / "main.js").exists() or _newest(DIST.iterdir()) < _newest(sources):
+        subprocess.run(["node", "build.mjs"], cwd=APP, check=True, timeout=120)
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def todo_app() -> Path:
+    return build()
+
+
+def serve_todo(context: BrowserContext, base: str, queue: str | None = None) -> str:
+    """Serve the built app at base + /todo/ in ``context`` (with the snippet
+    for ``queue`` when given); any other path under /todo/ is the app itself,
+    as a single-page app's server does. Returns the app's URL."""
+    prefix = base + "/todo/"
+
+    def handle(route) -> None:
+        path = route.request.url[len(prefix):].split("?")[0].split("#")[0]
+        file = DIST / path
+        if not path or "/" in path or not file.is_file():
+            file = DIST / "index.html"
+        body = file.read_text()
+        if file.name == "index.html":
+            body = body.replace("<!-- tandem-snippet -->", SNIPPET.format(queue=queue) if queue else "")
+        route.fulfill(status=200, body=body, headers={"content-type": TYPES.get(file.suffix, "text/plain")})
+
+    context.route(prefix + "**", handle)
+    return prefix
