@@ -193,6 +193,40 @@ class FrameRecorder:
         return [f[HEADER.size:] for f in self.frames
                 if len(f) >= HEADER.size and HEADER.unpack_from(f)[0] == COBROWSE]
 
+    def events(self) -> list[dict]:
+        """The rrweb events of the COBROWSE frames, parts joined (capture.js's format)."""
+        out: list[dict] = []
+        parts: list[str] = []
+        for body in self.cobrowse_bodies():
+            data = json.loads(body)
+            if isinstance(data, dict):
+                parts = [] if data["part"] == 0 else parts
+                parts.append(data["data"])
+                if data["part"] != data["parts"] - 1:
+                    continue
+                data, parts = json.loads("".join(parts)), []
+            out.extend(data)
+        return out
+
+    def node_id(self, match) -> int:
+        """The rrweb id of the first element of the last full snapshot for which
+        ``match(node, parent)`` is true (nodes as rrweb serializes them)."""
+        snapshots = [e for e in self.events() if e.get("type") == 2]
+        assert snapshots, "no full snapshot reached the viewer"
+
+        def walk(node, parent):
+            if node.get("type") == 2 and match(node, parent):
+                return node["id"]
+            for child in node.get("childNodes", []):
+                found = walk(child, node)
+                if found is not None:
+                    return found
+            return None
+
+        found = walk(snapshots[-1]["data"]["node"], None)
+        assert found is not None, "no such element in the full snapshot"
+        return found
+
 
 
 
@@ -226,3 +260,33 @@ def relay_refuses_control(relay, token: str, session: str) -> bool:
             if msg["type"] == "error" and msg.get("ref") == 2:
                 return True
         return False
+
+
+def rep_sends_control(relay, token: str, session: str, action: dict) -> None:
+    """The rep, on a WebSocket of their own, sends one CONTROL action on the
+    session's tab control stream; the relay must accept it (no error before
+    the pong that follows it)."""
+    ws_url = relay.base.replace("http", "ws", 1) + "/ws"
+    with connect(ws_url, max_size=None) as ws:
+        ws.send(json.dumps({"type": "hello", "seq": 1, "token": token, "client": "extension"}))
+        deadline = time.monotonic() + 10
+        control = None
+        while control is None and time.monotonic() < deadline:
+            data = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            if isinstance(data, bytes):
+                continue
+            msg = json.loads(data)
+            if msg["type"] == "session_state" and msg["session"] == session:
+                control = next((a for a in msg["activities"] if a["kind"] == "control" and a["scope"] == "tab"), None)
+        assert control is not None, "the rep's own connection got no tab control of the session"
+        ws.send(HEADER.pack(CONTROL, control["stream"], 2) + json.dumps(action).encode())
+        ws.send(json.dumps({"type": "ping", "seq": 3}))
+        while time.monotonic() < deadline:
+            data = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            if isinstance(data, bytes):
+                continue
+            msg = json.loads(data)
+            assert not (msg["type"] == "error" and msg.get("ref") == 2), f"the relay refused the action: {msg}"
+            if msg["type"] == "pong":
+                return
+        raise AssertionError("no pong from the relay")

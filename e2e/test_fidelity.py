@@ -10,45 +10,14 @@ navigation."""
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from e2e.cobrowse import (  # noqa: F401
-    TIMEOUT,
-    accept_next,
-    ask_for_help,
-    click_replayed,
-    hover_replayed,
-    replay_frame,
-    routed_customer,
-    sign_in_queue_rep,
-    widget,
-)
-from e2e.todo_app import serve_todo, todo_app  # noqa: F401
-
-
-def start(relay, rep_browser, routed_customer) -> tuple[Page, Page]:  # noqa: F811
-    """The customer opens the to-do app and asks for help; a queue rep accepts."""
-    queue = relay.make_queue("Todo help")
-    panel = sign_in_queue_rep(rep_browser, relay, "Rita", queue)
-    customer = routed_customer.new_page()
-    customer.goto(serve_todo(routed_customer, relay.base, queue))
-    expect(customer.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
-    ask_for_help(customer)
-    viewer = accept_next(rep_browser, panel)
-    expect(replay_frame(viewer).locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
-    return customer, viewer
-
-
-def take_control(viewer: Page, customer: Page) -> None:
-    viewer.locator("#request-control").click()
-    prompt = widget(customer).locator(".grant-prompt")
-    expect(prompt).to_contain_text("asks to control this page", timeout=TIMEOUT)
-    prompt.locator("button.approve").click()
-    expect(viewer.locator("#viewer-status")).to_have_attribute("data-state", "control", timeout=TIMEOUT)
+from e2e.cobrowse import TIMEOUT, click_replayed, hover_replayed, replay_frame, routed_customer  # noqa: F401
+from e2e.todo_app import take_control, todo_app, todo_session  # noqa: F401
 
 
 def test_what_the_app_sets_in_code_reaches_the_viewer(relay, rep_browser, routed_customer, todo_app):  # noqa: F811
-    customer, viewer = start(relay, rep_browser, routed_customer)
+    customer, viewer, _ = todo_session(relay, rep_browser, routed_customer)
     replay = replay_frame(viewer)
     new = customer.locator("#new-todo")
 
@@ -80,7 +49,7 @@ def test_what_the_app_sets_in_code_reaches_the_viewer(relay, rep_browser, routed
 
 
 def test_rep_typing_acts_on_the_live_value(relay, rep_browser, routed_customer, todo_app):  # noqa: F811
-    customer, viewer = start(relay, rep_browser, routed_customer)
+    customer, viewer, _ = todo_session(relay, rep_browser, routed_customer)
     replay = replay_frame(viewer)
     new = customer.locator("#new-todo")
 
@@ -117,7 +86,7 @@ def test_rep_typing_acts_on_the_live_value(relay, rep_browser, routed_customer, 
 
 
 def test_rep_hover_reveals_controls_and_the_click_reaches_the_app(relay, rep_browser, routed_customer, todo_app):  # noqa: F811
-    customer, viewer = start(relay, rep_browser, routed_customer)
+    customer, viewer, _ = todo_session(relay, rep_browser, routed_customer)
     replay = replay_frame(viewer)
     row = '.todo-list li[data-id="2"]'
 
@@ -143,7 +112,7 @@ def test_rep_hover_reveals_controls_and_the_click_reaches_the_app(relay, rep_bro
 
 
 def test_address_bar_follows_hash_and_history_navigation(relay, rep_browser, routed_customer, todo_app):  # noqa: F811
-    customer, viewer = start(relay, rep_browser, routed_customer)
+    customer, viewer, _ = todo_session(relay, rep_browser, routed_customer)
     replay = replay_frame(viewer)
     address = viewer.locator("#navigate-url")
     expect(address).to_have_value(re.compile(r"/todo/$"), timeout=TIMEOUT)

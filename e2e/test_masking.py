@@ -1,6 +1,7 @@
 """Masking: what the customer types in a password field, a payment field or a
 data-tandem-mask element never leaves their page: it is in no frame the relay
-sends to the rep's viewer, and nowhere in the viewer's replay."""
+sends to the rep's viewer, and nowhere in the viewer's replay. The same holds
+inside a same-origin iframe and an open shadow root (the React to-do app)."""
 
 from playwright.sync_api import expect
 
@@ -14,6 +15,7 @@ from e2e.cobrowse import (  # noqa: F401
     serve_form_page,
     sign_in_queue_rep,
 )
+from e2e.todo_app import todo_app, todo_session  # noqa: F401
 
 PASSWORD = "hunter2-SECRET"
 CARD = "4111111111111111"
@@ -81,3 +83,43 @@ def test_masked_fields_never_reach_the_rep(relay, rep_browser, routed_customer):
     leaked = [s for s in SECRETS if s in shown]
     assert not leaked, f"masked values shown in the viewer: {leaked}"
     assert PASSWORD not in replay.locator("body").inner_html()
+
+
+FRAMED = {  # field -> what the customer types; all masked, inside an iframe or a shadow root
+    ("#notes", "#note-pw"): "iframe-PASSWORD-typed",
+    ("#notes", "#note-secret-input"): "iframe-MASKED-typed",
+    (None, "#owner-pin"): "shadow-PIN-typed",
+    (None, "#owner-card"): "5500005555555559",
+    (None, "#owner-secret-input"): "shadow-MASKED-typed",
+    ("#card-frame", "#card-holder"): "in-a-masked-iframe",  # the <iframe> itself is masked
+    (None, "#secret-note-input"): "under-a-masked-host",  # the shadow host is masked
+}
+FRAMED_TEXT = ["IFRAME-SECRET-TEXT", "SHADOW-SECRET-TEXT", "FRAMED-CARD-TEXT", "HOST-MASKED-TEXT"]
+
+
+def test_masked_fields_in_iframes_and_shadow_roots_never_reach_the_rep(relay, rep_browser, routed_customer, todo_app):  # noqa: F811
+    recorder = FrameRecorder()
+    customer, viewer, _ = todo_session(relay, rep_browser, routed_customer, on_page=recorder.attach)
+    replay = replay_frame(viewer)
+    viewer.reload()  # its socket recorded from the first frame
+    expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    notes = customer.frame_locator("#notes")
+    expect(customer.frame_locator("#card-frame").locator("#card-holder")).to_be_visible(timeout=TIMEOUT)
+    for (frame, field), text in FRAMED.items():
+        (customer.frame_locator(frame) if frame else customer).locator(field).fill(text)
+    # Plain fields beside them go through: capture works in both.
+    notes.locator("#note-text").fill("iframe-plain-ok")
+    customer.locator("#owner-name").fill("shadow-plain-ok")
+    expect(replay.frame_locator("#notes").locator("#note-text")).to_have_value("iframe-plain-ok", timeout=TIMEOUT)
+    expect(replay.locator("#owner-name")).to_have_value("shadow-plain-ok", timeout=TIMEOUT)
+    expect(replay.locator("#owner-pin")).not_to_have_value("", timeout=TIMEOUT)
+
+    # A viewer that joins now gets a full snapshot of the filled-in page.
+    viewer.reload()
+    expect(replay.locator("#owner-name")).to_have_value("shadow-plain-ok", timeout=TIMEOUT)
+    expect(replay.frame_locator("#notes").locator("#note-text")).to_have_value("iframe-plain-ok", timeout=TIMEOUT)
+
+    received = recorder.everything()
+    assert b"iframe-plain-ok" in received and b"shadow-plain-ok" in received
+    leaked = [s for s in [*FRAMED.values(), *FRAMED_TEXT] if s.encode() in received]
+    assert not leaked, f"masked values reached the rep's viewer: {leaked}"

@@ -11,7 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, Page, expect
+
+from e2e.cobrowse import TIMEOUT, accept_next, ask_for_help, replay_frame, sign_in, widget
 
 APP = Path(__file__).resolve().parent / "apps" / "todo"
 DIST = APP / "dist"
@@ -60,3 +62,31 @@ def serve_todo(context: BrowserContext, base: str, queue: str | None = None) -> 
 
     context.route(prefix + "**", handle)
     return prefix
+
+
+def todo_session(relay, rep_browser, customer_context: BrowserContext, on_page=None) -> tuple[Page, Page, str]:
+    """The customer opens the to-do app (with the snippet) and asks for help;
+    a queue rep, Rita, accepts next, and the viewer shows the app. ``on_page``
+    is called with each page the rep's browser opens, from before the
+    viewer's. Returns (customer page, viewer page, Rita's API token)."""
+    queue = relay.make_queue("Todo help")
+    email, password = relay.make_rep("Rita", queue_rep=True, queues=[queue])
+    panel = sign_in(rep_browser, relay, email, password)
+    if on_page is not None:
+        rep_browser.on("page", on_page)
+    customer = customer_context.new_page()
+    customer.goto(serve_todo(customer_context, relay.base, queue))
+    expect(customer.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    ask_for_help(customer)
+    viewer = accept_next(rep_browser, panel)
+    expect(replay_frame(viewer).locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    return customer, viewer, relay.signin(email, password)
+
+
+def take_control(viewer: Page, customer: Page) -> None:
+    """The rep asks for control in the viewer; the customer allows it in the widget."""
+    viewer.locator("#request-control").click()
+    prompt = widget(customer).locator(".grant-prompt")
+    expect(prompt).to_contain_text("asks to control this page", timeout=TIMEOUT)
+    prompt.locator("button.approve").click()
+    expect(viewer.locator("#viewer-status")).to_have_attribute("data-state", "control", timeout=TIMEOUT)

@@ -2,8 +2,9 @@
 // box is a controlled input the app clears after Enter and fills from
 // "Suggest"; "Mark all as complete" sets every checkbox from state; a row's
 // delete button shows only on :hover; filters are hash routes and About is a
-// History API route. Beside it, a same-origin iframe (notes.html) and an
-// open shadow root (<owner-card>).
+// History API route. Beside it, same-origin iframes (notes.html, and
+// card.html in an iframe the site masks) and open shadow roots (<owner-card>,
+// and <secret-note> whose host the site masks).
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import './owner-card.js';
@@ -97,6 +98,8 @@ function App() {
       <aside>
         <iframe id="notes" title="Notes" src="/todo/notes.html"></iframe>
         <owner-card id="owner"></owner-card>
+        <iframe id="card-frame" title="Card" src="/todo/card.html" data-tandem-mask></iframe>
+        <secret-note data-tandem-mask></secret-note>
       </aside>
     </>
   );

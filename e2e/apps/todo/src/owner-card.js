@@ -28,3 +28,13 @@ class OwnerCard extends HTMLElement {
 }
 
 customElements.define('owner-card', OwnerCard);
+
+// <secret-note>: a shadow root with nothing masked inside; the site masks its host.
+class SecretNote extends HTMLElement {
+  connectedCallback() {
+    if (this.shadowRoot) return;
+    this.attachShadow({ mode: 'open' }).innerHTML = '<p>HOST-MASKED-TEXT</p><label>Note <input id="secret-note-input"></label>';
+  }
+}
+
+customElements.define('secret-note', SecretNote);
