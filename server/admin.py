@@ -13,10 +13,12 @@ from .store import Account, Queue
 POLICY_DEFAULTS: dict[str, Any] = {
     "auto_record": False,
     "grant_timeout": 60,
-    "offer_timeout": 30,
     "chat_with_customers": True,
     "recording_retention_days": 0,
 }
+"""Every policy and its default; each one is enforced (tests/test_policies.py
+names the test that proves it). ``grant_timeout`` defaults to
+TANDEM_GRANT_TIMEOUT. An offer's timeout is its queue's own (/admin/queues)."""
 
 
 async def create_rep(relay: Relay, by: int, *, email: str, name: str, password: str | None = None,
@@ -70,7 +72,10 @@ async def delete_queue(relay: Relay, by: int, name: str) -> bool:
 
 
 async def policies(relay: Relay) -> dict[str, Any]:
-    return {**POLICY_DEFAULTS, **await relay.store.get_policies()}
+    """The policies in force: stored values over the defaults (a stored key
+    no policy has any more, such as the old ``offer_timeout``, is ignored)."""
+    stored = {k: v for k, v in (await relay.store.get_policies()).items() if k in POLICY_DEFAULTS}
+    return {**POLICY_DEFAULTS, "grant_timeout": int(relay.settings.grant_timeout), **stored}
 
 
 async def set_policies(relay: Relay, by: int, values: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +84,7 @@ async def set_policies(relay: Relay, by: int, values: dict[str, Any]) -> dict[st
             raise ValueError(f"unknown policy {key!r}")
         await relay.store.set_policy(key, value)
     await relay.store.audit("policies.changed", actor=f"rep:{by}", data=_plain(values))
-    await relay.reload_policies()
+    await relay.reload_policies(await policies(relay))
     return await policies(relay)
 
 

@@ -371,8 +371,9 @@ async def admin_delete_queue(request: Request, name: str, account: Account):
 class Policies(Body):
     auto_record: bool | None = None
     grant_timeout: Annotated[int | None, Field(default=None, ge=5, le=600)] = None
-    offer_timeout: Annotated[int | None, Field(default=None, ge=5, le=600)] = None
+    """Seconds before a request nobody answers expires (view, control, files)."""
     chat_with_customers: bool | None = None
+    """False: customers cannot chat, reps chat among themselves only."""
     recording_retention_days: Annotated[int | None, Field(default=None, ge=0, le=3650)] = None
     """Recordings older than this are deleted; 0 keeps them forever."""
 

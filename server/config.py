@@ -70,7 +70,7 @@ class Settings:
     invite_ttl: float = 24 * 3600
     resume_window: float = 120.0
     grant_timeout: float = 60.0
-    offer_timeout: float = 30.0
+    """The default of the grant timeout policy (an admin may change it)."""
 
     # abuse limits: attempts per window (seconds)
     signin_attempts: int = 5

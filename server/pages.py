@@ -444,7 +444,6 @@ async def admin_policies_post(request: Request, data) -> Response:
         "auto_record": data.get("auto_record") == "on",
         "chat_with_customers": data.get("chat_with_customers") == "on",
         "grant_timeout": _int(data.get("grant_timeout"), 60, 5, 600),
-        "offer_timeout": _int(data.get("offer_timeout"), 30, 5, 600),
         "recording_retention_days": _int(data.get("recording_retention_days"), 0, 0, 3650),
     })
     return see_other("/admin/policies")

@@ -317,7 +317,7 @@ class Error(Message):
     type: Literal["error"] = "error"
     code: Literal[
         "bad_json", "bad_message", "too_large", "rate_limited", "unauthorized",
-        "not_allowed", "not_found", "invalid", "conflict", "resync",
+        "not_allowed", "not_found", "invalid", "conflict", "resync", "chat_off",
     ]
     message: str
     ref: int | None = None
@@ -387,6 +387,9 @@ class SessionState(Message):
     """False until a customer has joined: tools that need one are disabled."""
     can_end: bool
     auto_record: bool = False
+    customer_chat: bool = True
+    """False when chat with customers is turned off by policy: customers
+    cannot chat (``chat`` is refused with ``chat_off``), reps only among themselves."""
     view_mode: ViewMode = "standard"
     """Set by the primary (`SetViewMode`); agents send every shared screen so."""
     join_link: str | None = None

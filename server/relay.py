@@ -56,7 +56,7 @@ class Relay:
         self.tokens = Tokens(settings.secret_key)
         self.clock = time.time
         self.desk = Desk(new_id=new_id, new_number=random_number, join_link=self.join_link,
-                         grant_timeout=settings.grant_timeout, offer_timeout=settings.offer_timeout)
+                         grant_timeout=settings.grant_timeout)
         self.signin_backoff = Backoff(settings.signin_attempts, max_delay=settings.signin_window)  # account+address
         self.signin_by_address = RateLimiter(settings.signin_attempts * 4, settings.signin_window)
         self.join_by_address = RateLimiter(settings.join_attempts, settings.join_window)
@@ -112,8 +112,8 @@ class Relay:
         self.desk.configure_queues([QueueConfig(q.name, q.title, q.routing, q.offer_timeout) for q in queues])
         await self.flush()
 
-    async def reload_policies(self) -> None:
-        self.desk.set_policies(await self.store.get_policies(), self.clock())
+    async def reload_policies(self, policies: dict) -> None:
+        self.desk.set_policies(policies, self.clock())
         await self.flush()
 
     def join_link(self, session: Session) -> str:

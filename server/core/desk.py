@@ -36,7 +36,7 @@ _QUEUE_ACTIONS = frozenset({"session.created", "session.state", "participant.joi
 class Desk(QueueDesk, PairingDesk):
     def __init__(self, *, new_id: Callable[[], str], new_number: Callable[[], str],
                  join_link: Callable[[Session], str | None] = lambda s: None,
-                 grant_timeout: float = 60.0, offer_timeout: float = 30.0) -> None:
+                 grant_timeout: float = 60.0) -> None:
         self.new_id = new_id
         self.new_number = new_number
         self.join_link = join_link
@@ -45,7 +45,8 @@ class Desk(QueueDesk, PairingDesk):
         self.reps: dict[int, RepSeat] = {}
         self.queues: dict[str, QueueConfig] = {}
         self.policies: dict[str, Any] = {"auto_record": False, "grant_timeout": grant_timeout,
-                                         "offer_timeout": offer_timeout}
+                                         "chat_with_customers": True}
+        """The admin's policies (server/admin.py); an offer's timeout is its queue's own."""
         self._ids = itertools.count(1)
         self._out: list[tuple[str, p.Message]] = []
         self._records: list[Record] = []
@@ -113,7 +114,8 @@ class Desk(QueueDesk, PairingDesk):
     def set_policies(self, policies: dict[str, Any], now: float = 0.0) -> None:
         self.policies.update(policies)
         for s in self.sessions.values():
-            s.auto_record = bool(self.policies.get("auto_record"))
+            for name, value in self._session_policies().items():
+                setattr(s, name, value)
             s.ensure_recording(now)
             self._dirty.add(s.id)
         self._flush(now)
@@ -407,7 +409,7 @@ class Desk(QueueDesk, PairingDesk):
         while number in self.numbers:
             number = self.new_number()
         s = Session(self.new_id(), number, kind, now, self._next_int, queue=queue, state=state,
-                    auto_record=bool(self.policies.get("auto_record")))
+                    **self._session_policies())
         if state is State.WAITING:
             s.waiting_since = now
         self.sessions[s.id] = s
@@ -418,6 +420,11 @@ class Desk(QueueDesk, PairingDesk):
                                 {"state": state.value, "reason": None, "queue": queue}))
         self._dirty.add(s.id)
         return s
+
+    def _session_policies(self) -> dict[str, bool]:
+        """The policies a `Session` applies itself."""
+        return {"auto_record": bool(self.policies.get("auto_record")),
+                "customer_chat": bool(self.policies.get("chat_with_customers", True))}
 
     def _next_int(self) -> int:
         return next(self._ids)
@@ -494,7 +501,7 @@ class Desk(QueueDesk, PairingDesk):
         for row in rows:
             s = Session(row["session_id"], row["number"], row["kind"], row["created_at"],
                         self._next_int, queue=row["queue"], state=State(row["state"]),
-                        auto_record=bool(self.policies.get("auto_record")))
+                        **self._session_policies())
             s.waiting_since = row.get("waiting_since")
             s.transfer_message = row.get("transfer_message")
             for x in row["participants"]:

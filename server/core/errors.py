@@ -22,3 +22,9 @@ class Invalid(CoreError):
 
 class Conflict(CoreError):
     code = "conflict"
+
+
+class ChatOff(NotAllowed):
+    """Chat with customers is turned off by policy (reps may still chat among themselves)."""
+
+    code = "chat_off"

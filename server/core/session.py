@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import protocol as p
-from .errors import Conflict, Invalid, NotAllowed, NotFound
+from .errors import ChatOff, Conflict, Invalid, NotAllowed, NotFound
 from .grants import Activity, Grant, GrantState
 from .records import Record
 
@@ -89,6 +89,8 @@ class Session:
     """(rep account id, deadline) of the automatic-distribution offer in flight."""
     declined: set[int] = field(default_factory=set)
     auto_record: bool = False
+    customer_chat: bool = True
+    """Chat with customers is allowed (a policy); reps-only chat always is."""
     view_mode: str = "standard"
     """Standard or Screen sampling, for every shared screen; the primary sets it."""
     records: list[Record] = field(default_factory=list)
@@ -481,9 +483,14 @@ class Session:
     # --- chat and notes -----------------------------------------------------
 
     def chat(self, pid: str, text: str, reps_only: bool, at: float) -> p.ChatMessage:
+        """A chat line to everyone, or to the reps only. With chat with
+        customers turned off, customers cannot chat and reps chat among
+        themselves only."""
         who = self.member(pid)
         if reps_only and not who.is_rep:
             raise NotAllowed("only reps can send reps-only messages")
+        if not reps_only and not self.customer_chat:
+            raise ChatOff("chat with customers is turned off" + ("; send it to reps only" if who.is_rep else ""))
         msg = p.ChatMessage(session=self.id, id=self.next_id(), pid=pid, name=who.name,
                             text=text, reps_only=reps_only, at=at)
         self._record("chat.posted", pid, at, message_id=msg.id, pid=pid, name=who.name,
@@ -525,6 +532,7 @@ class Session:
             tools_available=self.tools_available,
             can_end=self.primary == pid,
             auto_record=self.auto_record,
+            customer_chat=self.customer_chat,
             view_mode=self.view_mode,
             join_link=join_link if me.is_rep else None,
             transfer_message=self.transfer_message if me.is_rep else None,

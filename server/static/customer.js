@@ -50,6 +50,7 @@ import { createSurvey, sendRating } from './survey.js';
     chatEmpty: $('chat-empty'),
     chatForm: $('chat-form'),
     chatText: $('chat-text'),
+    chatOff: $('chat-off'),
     leave: $('leave'),
     ended: $('ended'),
     endedText: $('ended-text'),
@@ -211,7 +212,10 @@ import { createSurvey, sendRating } from './survey.js';
     syncList(ui.banners, mine.filter((g) => g.state === 'approved' && g.direction === 'request'), buildBanner);
 
     const repHere = state.participants.some((p) => p.kind === 'rep' && p.present);
-    setChatEnabled(state.state !== 'ended' && repHere);
+    const chatOn = state.customer_chat !== false; // a policy may turn chat with customers off
+    ui.chatOff.hidden = chatOn || state.state === 'ended';
+    ui.chatForm.hidden = !chatOn;
+    setChatEnabled(state.state !== 'ended' && repHere && chatOn);
     ui.leave.disabled = state.state === 'ended';
     document.getElementById('recording').hidden = state.state === 'ended'
       || !state.activities.some((a) => a.kind === 'recording');

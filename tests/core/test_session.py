@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from server.core.desk import customer_channel, rep_channel
-from server.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from server.core.errors import ChatOff, Conflict, Invalid, NotAllowed, NotFound
 from server.core.grants import GrantState
 from server.core.session import State
 
@@ -385,6 +385,20 @@ def test_customer_cannot_send_reps_only_chat(h):
     r, s, c = h.active_session()
     with pytest.raises(NotAllowed):
         h.send(c, "chat", session=s.id, text="x", reps_only=True)
+
+
+def test_chat_with_customers_off_leaves_the_reps_chatting_among_themselves(h):
+    r, s, c = h.active_session()
+    h.desk.set_policies({"chat_with_customers": False})
+    assert h.sent(customer_channel(c.pid), "session_state")[-1].customer_chat is False
+    with pytest.raises(ChatOff):
+        h.send(c, "chat", session=s.id, text="hello?")
+    with pytest.raises(ChatOff, match="reps only"):
+        h.send(r, "chat", session=s.id, text="hi")
+    h.send(r, "chat", session=s.id, text="for the team", reps_only=True)
+    assert [m.text for m in h.sent(rep_channel(1), "chat_message")] == ["for the team"]
+    s2 = h.start(h.rep(2))  # sessions started later follow the policy too
+    assert s2.customer_chat is False
 
 
 def test_notes_are_recorded_for_the_report(h):

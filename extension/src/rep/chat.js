@@ -37,6 +37,16 @@ export function wireChat(entry, ctx) {
   });
 }
 
+// Chat with customers turned off by policy: every line goes to the reps only.
+export function renderChatPolicy(entry) {
+  const off = entry.state.customer_chat === false;
+  const repsOnly = part(entry.panel, 'chat-reps-only');
+  if (off !== Boolean(entry.chatOff)) repsOnly.checked = off;
+  entry.chatOff = off;
+  repsOnly.disabled = off;
+  part(entry.panel, 'chat-off').hidden = !off;
+}
+
 // A chat_message from the relay.
 export function receiveChat(entry, msg, ctx) {
   const mine = msg.pid === entry.state.you;

@@ -1,7 +1,7 @@
 // One session's panel: head (number, state, role, customer), participants,
 // the Tools / Desktop / Application / Session tabs, and End or Leave.
 import { action, formatNumber, fromTemplate, part } from './dom.js';
-import { wireChat } from './chat.js';
+import { renderChatPolicy, wireChat } from './chat.js';
 import { localize, t } from './i18n.js';
 import { wireNotes } from './notes.js';
 import { currentCustomer, renderParticipants } from './participants.js';
@@ -66,6 +66,7 @@ export function renderPanel(entry, ctx) {
   renderTools(entry);
   renderTransfer(entry, ctx);
   renderViewMode(entry);
+  renderChatPolicy(entry);
   action(panel, 'end').hidden = !state.can_end;
   action(panel, 'leave').hidden = state.can_end;
 }
