@@ -128,7 +128,8 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
       else if (s.state === 'ended') widget.status(t('ended'));
       else widget.status(t('withRep', { name: s.primary ? nameOf(s.primary) : t('someone') }));
       if (s.state !== 'waiting') widget.position(null);
-      widget.chatEnabled(s.state !== 'ended' && s.participants.some((p) => p.kind === 'rep' && p.present));
+      widget.chatEnabled(s.state !== 'ended' && s.customer_chat !== false // a policy may turn chat off
+        && s.participants.some((p) => p.kind === 'rep' && p.present));
 
       // Only this tab's cobrowse is served here; desktop, application and
       // file requests are for the customer page and the agent.
