@@ -69,6 +69,9 @@ class Settings:
     rep_token_ttl: float = 12 * 3600
     invite_ttl: float = 24 * 3600
     resume_window: float = 120.0
+    connect_grace: float = 30.0
+    """Seconds a customer who asked for help has to connect their page; one who
+    never does leaves the queue (TANDEM_CONNECT_GRACE)."""
     grant_timeout: float = 60.0
     """The default of the grant timeout policy (an admin may change it)."""
 

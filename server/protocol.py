@@ -422,6 +422,9 @@ class WaitingCustomer(Message):
     name: str
     since: float
     message: str | None = None
+    connected: bool = True
+    """False while the customer's page is not connected (closed, or not yet
+    opened): such a customer is neither offered nor taken with Accept next."""
 
 
 class QueueInfo(Message):

@@ -56,7 +56,7 @@ class Relay:
         self.tokens = Tokens(settings.secret_key)
         self.clock = time.time
         self.desk = Desk(new_id=new_id, new_number=random_number, join_link=self.join_link,
-                         grant_timeout=settings.grant_timeout)
+                         grant_timeout=settings.grant_timeout, connect_grace=settings.connect_grace)
         self.signin_backoff = Backoff(settings.signin_attempts, max_delay=settings.signin_window)  # account+address
         self.signin_by_address = RateLimiter(settings.signin_attempts * 4, settings.signin_window)
         self.join_by_address = RateLimiter(settings.join_attempts, settings.join_window)

@@ -105,13 +105,15 @@ def test_an_offer_lasts_its_queues_offer_timeout(client, admin):
     me = client.get("/api/me", headers=bearer(admin)).json()
     client.patch(f"/api/admin/reps/{me['id']}", headers=bearer(admin), json={"queue_rep": True, "queues": ["billing"]})
     relay = client.app.state.relay
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect("/ws") as ws, client.websocket_connect("/ws") as ann_page, \
+            client.websocket_connect("/ws") as bob_page:
         rep = Client(ws, signin(client))
         rep.send("set_availability", available=True)
         rep.expect("queue_state", available=True)
         start = time.time()
         relay.clock = lambda: start
-        assert client.post("/api/help", json={"queue": "billing", "name": "Ann"}).status_code == 200
+        ann = client.post("/api/help", json={"queue": "billing", "name": "Ann"})
+        Client(ann_page, ann.json()["token"])  # only a customer whose page is connected is offered
         assert rep.expect("offer")["expires_in"] == 12
         relay.clock = lambda: start + 12.5
         assert rep.expect("offer_withdrawn")["reason"] == "timeout"
@@ -120,7 +122,7 @@ def test_an_offer_lasts_its_queues_offer_timeout(client, admin):
         r = client.patch("/api/admin/queues/billing", headers=bearer(admin), json={"offer_timeout": 40})
         assert r.status_code == 200 and r.json()["offer_timeout"] == 40
         rep.send("set_availability", available=True)  # an expired offer made the rep unavailable
-        assert client.post("/api/help", json={"queue": "billing", "name": "Bob"}).status_code == 200
+        Client(bob_page, client.post("/api/help", json={"queue": "billing", "name": "Bob"}).json()["token"])
         assert rep.expect("offer", name="Bob")["expires_in"] == 40  # Ann's offer counts as declined
 
 

@@ -36,7 +36,7 @@ _QUEUE_ACTIONS = frozenset({"session.created", "session.state", "participant.joi
 class Desk(QueueDesk, PairingDesk):
     def __init__(self, *, new_id: Callable[[], str], new_number: Callable[[], str],
                  join_link: Callable[[Session], str | None] = lambda s: None,
-                 grant_timeout: float = 60.0) -> None:
+                 grant_timeout: float = 60.0, connect_grace: float = 30.0) -> None:
         self.new_id = new_id
         self.new_number = new_number
         self.join_link = join_link
@@ -63,6 +63,9 @@ class Desk(QueueDesk, PairingDesk):
         """One-time pairing code -> (session id, owner pid, expiry)."""
         self._links: dict[str, int] = {}
         """Open connections per customer pid."""
+        self.connect_grace = connect_grace
+        self._awaiting: dict[str, tuple[str, float]] = {}
+        """Queued customers whose page has not connected yet: pid -> (session id, leave at)."""
         self._streams: dict[int, str] = {}
         """Activity id -> session id, for routing binary frames without a scan."""
         self._board = QueueBoard()
@@ -157,6 +160,7 @@ class Desk(QueueDesk, PairingDesk):
         if who.kind == "agent" and screen is not None:
             who.screen = screen
         self._links[actor.pid] = self._links.get(actor.pid, 0) + 1
+        self._awaiting.pop(actor.pid, None)
         self._presence(lambda x: x.pid == actor.pid, True)
         self._board.positions.pop(actor.pid, None)
         self._dirty.add(s.id)
@@ -366,7 +370,9 @@ class Desk(QueueDesk, PairingDesk):
     # --- time ---------------------------------------------------------------
 
     def tick(self, now: float) -> None:
-        """Deny grants nobody decided in time; move expired offers on."""
+        """Deny grants nobody decided in time; move expired offers on; queued
+        customers who never connected leave."""
+        self._expire_unconnected(now)
         for s in list(self.sessions.values()):
             if s.expire_grants(now):
                 self._dirty.add(s.id)
@@ -387,6 +393,7 @@ class Desk(QueueDesk, PairingDesk):
         times = [g.deadline for s in self.sessions.values() for g in s.grants.values()
                  if g.state is GrantState.PENDING]
         times += [s.offer[1] for s in self.sessions.values() if s.offer]
+        times += [deadline for _, deadline in self._awaiting.values()]
         return min(times, default=None)
 
     # --- internals ----------------------------------------------------------

@@ -8,21 +8,37 @@ from __future__ import annotations
 from .. import protocol as p
 from .actors import Actor, clean_name, customer_channel, rep_channel
 from .errors import Invalid, NotAllowed, NotFound
-from .routing import RepSeat, capacity_problem, line, next_for, pick_rep, primary_sessions
+from .routing import RepSeat, capacity_problem, connected, line, next_for, pick_rep, primary_sessions
 from .session import Participant, Session, State
 
 
 class QueueDesk:
     def enter_queue(self, queue: str, name: str, now: float) -> tuple[Session, str]:
-        """A customer clicked a help link: a new inbound session waits in the queue."""
+        """A customer clicked a help link: a new inbound session waits in the
+        queue. It is offered only once the customer's page has connected; if it
+        never does within ``connect_grace`` seconds, the customer leaves."""
         if queue not in self.queues:
             raise NotFound(f"there is no queue {queue!r}")
         s = self._new_session("inbound", now, queue=queue, state=State.WAITING)
         pid = self.new_id()
-        s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer"), now)
+        s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer", present=False), now)
         self._channels[pid] = customer_channel(pid)
+        self._awaiting[pid] = (s.id, now + self.connect_grace)
         self._flush(now)
         return s, pid
+
+    def _expire_unconnected(self, now: float) -> None:
+        """Customers who asked for help but whose page never connected within
+        the grace leave their queue (a session left empty ends)."""
+        for pid, (sid, deadline) in list(self._awaiting.items()):
+            if deadline > now:
+                continue
+            del self._awaiting[pid]
+            s = self.sessions.get(sid)
+            who = s.participants.get(pid) if s else None
+            if who is not None and not who.present and s.state is not State.ENDED:
+                s.leave(pid, now, reason="never connected")
+                self._dirty.add(s.id)
 
     def _set_availability(self, actor: Actor, msg: p.SetAvailability, now: float) -> None:
         seat = self._rep(actor)
@@ -45,7 +61,10 @@ class QueueDesk:
             raise NotAllowed("only queue reps take customers from queues")
         s = next_for(seat, list(self.sessions.values()))
         if s is None:
-            raise NotFound("no customer is waiting in your queues")
+            away = any(s.state is State.WAITING and (s.queue in seat.queues or seat.account_id in s.offered_to)
+                       for s in self.sessions.values())
+            raise NotFound("the customers waiting in your queues are not connected right now (their page closed)"
+                           if away else "no customer is waiting in your queues")
         self._take(s, seat, now)
 
     def _accept_offer(self, actor: Actor, msg: p.AcceptOffer, now: float) -> None:
@@ -129,7 +148,7 @@ class QueueDesk:
             if q.routing != "automatic":
                 continue
             for s in line(sessions, q.name):
-                if s.offer:
+                if s.offer or not connected(s):
                     continue
                 seat = pick_rep(s, q.name, self.reps.values(), sessions, busy)
                 if seat is None:
@@ -148,7 +167,7 @@ class QueueDesk:
                 del self._board.positions[pid]
         lines = {name: line(sessions, name) for name in self.queues}
         for name, waiting in lines.items():
-            for i, s in enumerate(waiting, 1):
+            for i, s in enumerate([s for s in waiting if connected(s)], 1):
                 self._tell_position(s, name, i)
         for s in sessions:
             if s.state is State.WAITING and s.offered_to:
@@ -164,7 +183,8 @@ class QueueDesk:
                 p.QueueInfo(name=q.name, title=q.title, routing=q.routing, total=len(lines[q.name]), waiting=[
                     p.WaitingCustomer(session=s.id, number=s.number,
                                       name=next((c.name for c in s.customers(present_only=False)), ""),
-                                      since=s.waiting_since or 0.0, message=s.transfer_message)
+                                      since=s.waiting_since or 0.0, message=s.transfer_message,
+                                      connected=connected(s))
                     for s in lines[q.name][:p.BOARD_LENGTH]])
                 for q in self.queues.values() if q.name in seat.queues])
             if self._board.boards.get(seat.account_id) != board:

@@ -75,6 +75,14 @@ def capacity_problem(rep: RepSeat, sessions: Iterable[Session], extra: int = 1) 
     return None
 
 
+def connected(session: Session) -> bool:
+    """A waiting session's customer has their page connected now. Only such
+    sessions are offered, taken with Accept next, or told a place in line; a
+    customer whose page closed waits out of turn (shown as disconnected) and
+    keeps their place if they come back."""
+    return any(c.present for c in session.customers(present_only=False))
+
+
 def line(sessions: Iterable[Session], queue: str) -> list[Session]:
     """The queue's waiting sessions, longest waiting first. Sessions offered
     to named reps by a transfer wait outside any line."""
@@ -85,11 +93,12 @@ def line(sessions: Iterable[Session], queue: str) -> list[Session]:
 
 def next_for(rep: RepSeat, sessions: list[Session]) -> Session | None:
     """The session "Accept next" gives this rep: offered to them by name
-    first, else the longest-waiting one across their queues."""
-    named = [s for s in sessions if s.state is State.WAITING and rep.account_id in s.offered_to]
+    first, else the longest-waiting one across their queues; connected
+    customers only."""
+    named = [s for s in sessions if s.state is State.WAITING and rep.account_id in s.offered_to and connected(s)]
     if named:
         return min(named, key=lambda s: s.waiting_since or 0.0)
-    heads = [line(sessions, q)[:1] for q in rep.queues]
+    heads = [[s for s in line(sessions, q) if connected(s)][:1] for q in rep.queues]
     candidates = [h[0] for h in heads if h]
     return min(candidates, key=lambda s: (s.waiting_since or 0.0, s.created_at), default=None)
 

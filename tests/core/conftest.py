@@ -51,10 +51,14 @@ class Harness:
         out = self.desk.data_to_send()
         return [m for ch, m in out if (channel is None or ch == channel) and (type_ is None or m.type == type_)]
 
-    def enter(self, queue="billing", name="Ann"):
-        """A customer clicks the help link of ``queue``; returns their actor."""
+    def enter(self, queue="billing", name="Ann", *, online=True):
+        """A customer clicks the help link of ``queue`` and (``online``) their
+        page connects, as the help page does at once; returns their actor."""
         s, pid = self.desk.enter_queue(queue, name, self.now)
-        return CustomerActor(s.id, pid)
+        actor = CustomerActor(s.id, pid)
+        if online:
+            self.desk.customer_online(actor, self.now)
+        return actor
 
     def available(self, rep, available=True):
         self.send(rep, "set_availability", available=available)
