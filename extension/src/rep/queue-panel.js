@@ -16,7 +16,10 @@ export function createQueuePanel({ commands, onAccept }) {
     $('queue-panel').hidden = !queueRep && offers.size === 0;
     $('availability').disabled = !connected || !queueRep;
     const waiting = board ? board.queues.reduce((n, q) => n + q.waiting.length, 0) : 0;
-    const why = !connected ? t('status_connecting') : waiting === 0 ? t('queues_nobody') : null;
+    // Accept next takes only a customer whose page is connected (the relay says so too).
+    const ready = board ? board.queues.reduce((n, q) => n + q.waiting.filter((w) => w.connected !== false).length, 0) : 0;
+    const why = !connected ? t('status_connecting') : waiting === 0 ? t('queues_nobody')
+      : ready === 0 ? t('queues_none_connected') : null;
     setDisabled($('accept-next'), Boolean(why), why);
   }
 
@@ -41,13 +44,18 @@ export function createQueuePanel({ commands, onAccept }) {
   function buildWaiting() {
     const li = document.createElement('li');
     li.className = 'waiting';
-    li.innerHTML = '<span class="waiting-name"></span> <span class="waiting-time"></span><p class="waiting-message"></p>';
+    li.innerHTML = '<span class="waiting-name"></span> <span class="waiting-time"></span>'
+      + ' <span class="badge warn waiting-away" hidden></span><p class="waiting-message"></p>';
     return li;
   }
 
   function updateWaiting(li, w) {
     li.querySelector('.waiting-name').textContent = t('queues_customer', { name: w.name, number: formatNumber(w.number) });
     li.querySelector('.waiting-time').dataset.since = String(w.since);
+    li.dataset.connected = String(w.connected !== false);
+    const away = li.querySelector('.waiting-away');
+    away.textContent = t('queues_not_connected');
+    away.hidden = w.connected !== false;
     const message = li.querySelector('.waiting-message');
     message.textContent = w.message ? t('transfer_message', { message: w.message }) : '';
     message.hidden = !w.message;
