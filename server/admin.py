@@ -15,6 +15,7 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "grant_timeout": 60,
     "chat_with_customers": True,
     "recording_retention_days": 0,
+    "assist_approval": False,
 }
 """Every policy and its default; each one is enforced (tests/test_policies.py
 names the test that proves it). ``grant_timeout`` defaults to

@@ -376,6 +376,8 @@ class Policies(Body):
     """False: customers cannot chat, reps chat among themselves only."""
     recording_retention_days: Annotated[int | None, Field(default=None, ge=0, le=3650)] = None
     """Recordings older than this are deleted; 0 keeps them forever."""
+    assist_approval: bool | None = None
+    """True: a rep who assists by session number waits for the primary's approval."""
 
 
 @api.route("GET", "/api/admin/policies", summary="Session policies", auth="admin", response=Policies, tag="admin")

@@ -443,6 +443,7 @@ async def admin_policies_post(request: Request, data) -> Response:
     await admin.set_policies(request.app.state.relay, request.state.user.id, {
         "auto_record": data.get("auto_record") == "on",
         "chat_with_customers": data.get("chat_with_customers") == "on",
+        "assist_approval": data.get("assist_approval") == "on",
         "grant_timeout": _int(data.get("grant_timeout"), 60, 5, 600),
         "recording_retention_days": _int(data.get("recording_retention_days"), 0, 0, 3650),
     })

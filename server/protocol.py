@@ -97,10 +97,24 @@ class StartSession(ClientMessage):
 
 
 class AssistSession(ClientMessage):
-    """Rep: join a live session by its number, as an assistant."""
+    """Rep: join a live session by its number, as an assistant. Every try
+    counts against the rep's account (a few per minute: ``rate_limited``
+    after that) and is audited; the session's reps get a `SessionNotice`.
+    With the assist approval policy the rep only asks: `AssistAnswer` says
+    how it goes, and the primary decides (`DecideAssist`)."""
 
     type: Literal["assist_session"]
     number: Number
+
+
+class DecideAssist(SessionMessage):
+    """Primary: let a rep who asked to assist by number join as an assistant
+    (``approve``), or turn them away. ``request`` is an id from the primary's
+    ``SessionState.assist_requests``."""
+
+    type: Literal["decide_assist"]
+    request: int = Field(ge=1)
+    approve: bool
 
 
 class AcceptNext(ClientMessage):
@@ -264,7 +278,7 @@ class FileReply(SessionMessage):
 
 
 ClientMessages = Annotated[
-    Hello | Ping | SetAvailability | StartSession | AssistSession | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | SetViewMode | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply,
+    Hello | Ping | SetAvailability | StartSession | AssistSession | DecideAssist | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | SetViewMode | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply,
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessages)
@@ -367,6 +381,14 @@ class ActivityInfo(Message):
     """Stream id for binary frames of this activity (equal to ``id``)."""
 
 
+class AssistRequestInfo(Message):
+    """A rep who asked to assist by number and waits for the primary."""
+
+    id: int
+    name: str
+    at: float
+
+
 class SessionState(Message):
     """The whole visible state of one session, as seen by its receiver; sent
     after every change."""
@@ -394,6 +416,33 @@ class SessionState(Message):
     """Set by the primary (`SetViewMode`); agents send every shared screen so."""
     join_link: str | None = None
     transfer_message: str | None = None
+    assist_requests: list[AssistRequestInfo] = Field(default_factory=list)
+    """The primary's only: reps waiting to assist by number (assist approval
+    policy); answer each with `DecideAssist`."""
+
+
+class SessionNotice(Message):
+    """To a session's reps, something to notice that the state alone does not
+    say: ``assistant_joined`` (``name`` joined as an assistant by session
+    number) or ``assist_requested`` (``name`` asks to; the primary decides)."""
+
+    type: Literal["session_notice"] = "session_notice"
+    session: SessionId
+    event: Literal["assistant_joined", "assist_requested"]
+    name: str
+
+
+class AssistAnswer(Message):
+    """To a rep who asked to assist a session by number while the primary's
+    approval is needed: ``waiting`` (asked), then ``approved`` (the session's
+    state follows), ``denied``, ``expired`` (no answer in time) or ``ended``
+    (the session ended first)."""
+
+    type: Literal["assist_answer"] = "assist_answer"
+    number: str
+    state: Literal["waiting", "approved", "denied", "expired", "ended"]
+    session: SessionId | None = None
+    """Once approved: the session now joined."""
 
 
 class ChatMessage(Message):
@@ -488,7 +537,7 @@ class FileMessage(Message):
 
 
 ServerMessages = Annotated[
-    Welcome | Error | Pong | SessionState | ChatMessage | QueuePosition | QueueState | Offer | OfferWithdrawn | SessionEnded | SignalRelay | FileMessage,
+    Welcome | Error | Pong | SessionState | SessionNotice | AssistAnswer | ChatMessage | QueuePosition | QueueState | Offer | OfferWithdrawn | SessionEnded | SignalRelay | FileMessage,
     Field(discriminator="type"),
 ]
 server_message = TypeAdapter(ServerMessages)

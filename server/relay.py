@@ -18,6 +18,7 @@ from . import protocol as p
 from .auth import BadToken, Tokens
 from .broker import open_broker
 from .config import Settings
+from .core.assisting import AssistDoor
 from .core.desk import Actor, CustomerActor, Desk, RepActor
 from .core.errors import CoreError, NotAllowed
 from .core.routing import QueueConfig
@@ -60,6 +61,8 @@ class Relay:
         self.signin_backoff = Backoff(settings.signin_attempts, max_delay=settings.signin_window)  # account+address
         self.signin_by_address = RateLimiter(settings.signin_attempts * 4, settings.signin_window)
         self.join_by_address = RateLimiter(settings.join_attempts, settings.join_window)
+        # assisting by number is limited per rep account as joining is per address
+        self.desk.assist_door = AssistDoor(settings.join_attempts, settings.join_window)
         self.resumes: dict[str, Resume] = {}
         self._links: dict[str, str] = {}
         self._records: list = []

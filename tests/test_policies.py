@@ -19,6 +19,7 @@ ENFORCED_BY = {
     "recording_retention_days": "tests.test_recording::test_retention_deletes_old_recordings_and_their_files",
     "grant_timeout": "tests.test_policies::test_a_request_nobody_answers_expires_after_the_grant_timeout",
     "chat_with_customers": "tests.test_policies::test_chat_with_customers_off_stops_the_customers_chat",
+    "assist_approval": "tests.security.test_assist::test_under_the_approval_policy_the_primary_decides",
 }
 
 

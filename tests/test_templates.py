@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import BaseModel
 
 from server import i18n, protocol
+from server.admin import POLICY_DEFAULTS
 from server.download import Build, Offer, Visitor
 from server.i18n import LANGUAGES
 from server.report_tables import Link, Row, Table, bar_chart
@@ -110,8 +111,7 @@ CONTEXTS = {
         "queues": QUEUES, "error": None, "notice": f"Password: {EVIL}",
     },
     "admin_queues.html": {"queues": QUEUES, "error": None, "base_url": "https://help.example.com"},
-    "admin_policies.html": {"policies": {"auto_record": True, "grant_timeout": 60,
-                                         "offer_timeout": 30.0, "chat_with_customers": False,
+    "admin_policies.html": {"policies": {**POLICY_DEFAULTS, "auto_record": True, "chat_with_customers": False,
                                          "recording_retention_days": 30},
                             "error": EVIL},
     "admin_sessions.html": {

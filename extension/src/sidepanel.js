@@ -11,6 +11,7 @@ import { loadHistory } from './rep/history.js';
 import { localize, setDocumentLanguage, t } from './rep/i18n.js';
 import { createInviteDialog } from './rep/invite-dialog.js';
 import { showNotice, showRelayError } from './rep/notices.js';
+import { showAssistAnswer, showSessionNotice } from './rep/assist-requests.js';
 import { createQueuePanel } from './rep/queue-panel.js';
 import { createSessions } from './rep/sessions.js';
 import { loadSettings, onSettingsChanged, signOut, wsUrlOf } from './rep/settings.js';
@@ -99,6 +100,8 @@ const handlers = {
   },
   session_ended(msg) { invite.closeFor(msg.session); sessions.close(msg.session, msg.reason); },
   chat_message(msg) { const entry = sessions.get(msg.session); if (entry) receiveChat(entry, msg, ctx); },
+  session_notice(msg) { showSessionNotice(msg, sessions.get(msg.session)); },
+  assist_answer(msg) { showAssistAnswer(msg); },
   queue_state(msg) { queue.renderBoard(msg); },
   offer(msg) { queue.offer(msg); },
   offer_withdrawn(msg) { queue.withdraw(msg.session); },

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import protocol as p
+from . import assisting
 from .actors import Actor, CustomerActor, RepActor, clean_name, customer_channel, rep_channel
 from .errors import Conflict, CoreError, Invalid, NotAllowed, NotFound
 from .grants import GrantState
@@ -24,7 +25,7 @@ from .pairing import PairingDesk
 from .queueing import QueueDesk
 from .records import Record
 from .routing import QueueBoard, QueueConfig, RepSeat, capacity_problem, load
-from .session import LIVE, Participant, Session, State, parse_number
+from .session import LIVE, Participant, Session, State, format_number, parse_number
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Desk(QueueDesk, PairingDesk):
         self.reps: dict[int, RepSeat] = {}
         self.queues: dict[str, QueueConfig] = {}
         self.policies: dict[str, Any] = {"auto_record": False, "grant_timeout": grant_timeout,
-                                         "chat_with_customers": True}
+                                         "chat_with_customers": True, "assist_approval": False}
         """The admin's policies (server/admin.py); an offer's timeout is its queue's own."""
         self._ids = itertools.count(1)
         self._out: list[tuple[str, p.Message]] = []
@@ -69,9 +70,11 @@ class Desk(QueueDesk, PairingDesk):
         self._streams: dict[int, str] = {}
         """Activity id -> session id, for routing binary frames without a scan."""
         self._board = QueueBoard()
+        self.assist_door = assisting.AssistDoor(attempts=10, window=60.0)
+        """Tries at assisting by number per rep account (the relay sets its limits)."""
         self._handlers = {
             "set_availability": self._set_availability, "start_session": self._start,
-            "assist_session": self._assist, "accept_next": self._accept_next,
+            "assist_session": self._assist, "decide_assist": self._decide_assist, "accept_next": self._accept_next,
             "accept_offer": self._accept_offer, "decline_offer": self._decline_offer,
             "select_customer": self._select, "request_grant": self._request_grant,
             "decide_grant": self._decide_grant, "revoke_grant": self._revoke_grant,
@@ -276,9 +279,34 @@ class Desk(QueueDesk, PairingDesk):
         self._add_rep(s, seat, "primary", now)
 
     def _assist(self, actor: Actor, msg: p.AssistSession, now: float) -> None:
+        """Assist by number (server/core/assisting.py): limited and audited per
+        rep; joins at once, or asks the primary under the approval policy."""
         seat = self._rep(actor)
-        s = self.by_number(msg.number)
-        self._add_rep(s, seat, "assistant", now)
+        self.assist_door.knock(seat.account_id, now)
+        try:
+            s = self.by_number(msg.number)
+        except NotFound:
+            self._records.append(assisting.refused(seat.account_id, parse_number(msg.number), now))
+            raise
+        if self.policies.get("assist_approval"):
+            assisting.ask(s, seat.account_id, seat.name, now, float(self.policies["grant_timeout"]), self._next_int)
+            self._dirty.add(s.id)
+            self._send(rep_channel(seat.account_id), p.AssistAnswer(number=format_number(s.number), state="waiting"))
+            return
+        pid = self._add_rep(s, seat, "assistant", now)
+        assisting.arrived(s, pid, None, now)
+
+    def _decide_assist(self, actor, msg: p.DecideAssist, now) -> None:
+        s, pid = self._in_session(actor, msg.session)
+        req = assisting.pending(s, pid, msg.request)
+        joined = None
+        if msg.approve:
+            joined = self._add_rep(s, self._seat(req.account_id), "assistant", now)
+        assisting.decided(s, pid, req, msg.approve, now)
+        if joined:
+            assisting.arrived(s, joined, pid, now)
+        self._send(rep_channel(req.account_id), p.AssistAnswer(
+            number=format_number(s.number), state="approved" if joined else "denied", session=s.id if joined else None))
 
     def _select(self, actor, msg: p.SelectCustomer, now) -> None:
         s, pid = self._in_session(actor, msg.session)
@@ -376,6 +404,9 @@ class Desk(QueueDesk, PairingDesk):
         for s in list(self.sessions.values()):
             if s.expire_grants(now):
                 self._dirty.add(s.id)
+            for req in assisting.expire(s, now):
+                self._dirty.add(s.id)
+                self._send(rep_channel(req.account_id), p.AssistAnswer(number=format_number(s.number), state="expired"))
             if s.offer and s.offer[1] <= now:
                 self._board_dirty = True
                 rid = s.offer[0]
@@ -393,6 +424,7 @@ class Desk(QueueDesk, PairingDesk):
         times = [g.deadline for s in self.sessions.values() for g in s.grants.values()
                  if g.state is GrantState.PENDING]
         times += [s.offer[1] for s in self.sessions.values() if s.offer]
+        times += [r.deadline for s in self.sessions.values() for r in s.assist_requests.values()]
         times += [deadline for _, deadline in self._awaiting.values()]
         return min(times, default=None)
 
@@ -492,6 +524,8 @@ class Desk(QueueDesk, PairingDesk):
             self._send(rep_channel(rid), p.OfferWithdrawn(session=s.id, reason="ended"))
         s.offer = None
         s.offered_to.clear()
+        for req in s.assist_requests.values():
+            self._send(rep_channel(req.account_id), p.AssistAnswer(number=format_number(s.number), state="ended"))
         self.sessions.pop(s.id, None)
         if self.numbers.get(s.number) == s.id:
             del self.numbers[s.number]

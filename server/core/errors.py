@@ -24,6 +24,12 @@ class Conflict(CoreError):
     code = "conflict"
 
 
+class RateLimited(CoreError):
+    """Too many tries of something that is limited (assisting by number)."""
+
+    code = "rate_limited"
+
+
 class ChatOff(NotAllowed):
     """Chat with customers is turned off by policy (reps may still chat among themselves)."""
 

@@ -93,6 +93,8 @@ class Session:
     """Chat with customers is allowed (a policy); reps-only chat always is."""
     view_mode: str = "standard"
     """Standard or Screen sampling, for every shared screen; the primary sets it."""
+    assist_requests: dict = field(default_factory=dict)
+    """Request id -> `assisting.AssistRequest`: reps waiting for the primary's approval."""
     records: list[Record] = field(default_factory=list)
     notices: list[tuple[str, p.Message]] = field(default_factory=list)
     """(pid, message) pairs to deliver besides the session state."""
@@ -536,6 +538,8 @@ class Session:
             view_mode=self.view_mode,
             join_link=join_link if me.is_rep else None,
             transfer_message=self.transfer_message if me.is_rep else None,
+            assist_requests=[p.AssistRequestInfo(id=r.id, name=r.name, at=r.at)
+                             for r in self.assist_requests.values()] if pid == self.primary else [],
         )
 
     def check_invariants(self) -> None:

@@ -11,6 +11,7 @@ export function createCommands(sendRaw) {
     setAvailability: (available) => send('set_availability', { available }),
     startSession: (emailInvite) => send('start_session', { email_invite_on_start: Boolean(emailInvite) }),
     assistSession: (number) => send('assist_session', { number }),
+    decideAssist: (session, request, approve) => send('decide_assist', { session, request, approve }),
     acceptNext: () => send('accept_next', {}),
     acceptOffer: (session) => send('accept_offer', { session }),
     declineOffer: (session) => send('decline_offer', { session }),

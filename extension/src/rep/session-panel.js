@@ -2,6 +2,7 @@
 // the Tools / Desktop / Application / Session tabs, and End or Leave.
 import { action, formatNumber, fromTemplate, part } from './dom.js';
 import { renderChatPolicy, wireChat } from './chat.js';
+import { renderAssistRequests } from './assist-requests.js';
 import { localize, t } from './i18n.js';
 import { wireNotes } from './notes.js';
 import { currentCustomer, renderParticipants } from './participants.js';
@@ -62,6 +63,7 @@ export function renderPanel(entry, ctx) {
   transferred.textContent = state.transfer_message ? t('transfer_message', { message: state.transfer_message }) : '';
   transferred.hidden = !state.transfer_message;
   renderParticipants(entry, ctx);
+  renderAssistRequests(entry, ctx);
   renderGrants(entry, ctx);
   renderTools(entry);
   renderTransfer(entry, ctx);
