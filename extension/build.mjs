@@ -33,7 +33,8 @@ function generateProtocol() {
 }
 
 // Entry points: name -> source. Pages get their .html from static/. The
-// content script cannot be a module, so it is built on its own as an IIFE.
+// content script cannot be a module, so it is built on its own as an IIFE,
+// as is the script customer mode runs in a shared tab's own world.
 const modules = {
   background: 'src/background.js',
   sidepanel: 'src/sidepanel.js',
@@ -42,8 +43,9 @@ const modules = {
   files: 'src/files.js',
   call: 'src/call.js',
   options: 'src/options.js',
+  share: 'src/share.js',
 };
-const scripts = { content: 'src/content.js' };
+const scripts = { content: 'src/content.js', 'value-hook': 'src/share/value-hook.js' };
 
 function present(list) {
   return Object.fromEntries(Object.entries(list).filter(([, src]) => existsSync(join(here, src))));

@@ -24,10 +24,15 @@ let control = null; // its tab control activity, when this rep holds it
 let ended = false;
 let connection = null;
 let askedAt = 0; // when the customer's page was last asked for a full snapshot
+let need = null; // what the customer still has to do, from their page or extension ('status' signals)
+let customerLeft = false; // the customer whose tab was viewed left the session
+
+// What a customer's side says when no page of theirs can be replayed.
+const NEEDS = { extension: 'need_extension', share_tab: 'need_share_tab', not_capturable: 'not_capturable', loading: 'tab_loading' };
 
 const layer = $('control-layer');
 const replay = createReplay($('replay-root'), {
-  onLive: showStatus,
+  onLive: () => { need = null; showStatus(); },
   onMeta: (meta) => { if (document.activeElement !== $('navigate-url')) $('navigate-url').value = meta.href; },
   onResize: ({ width, height, scale }) => {
     layer.style.width = width * scale + 'px';
@@ -42,9 +47,12 @@ const remote = createRemoteControl(layer, {
   send: (body) => control && connection.sendFrame(KIND.control, control.stream, encodeJson(body)),
 });
 
+// The viewer never waits silently: it says whose move it is.
 function showStatus() {
-  const status = ended ? 'ended' : !state ? 'connecting' : !view ? 'no_view'
-    : !replay.started() ? 'waiting' : control ? 'control' : 'live';
+  const sharer = state && view && state.participants.find((p) => p.pid === view.sharer);
+  const status = ended ? 'ended' : !state ? 'connecting' : !view ? (customerLeft ? 'customer_left' : 'no_view')
+    : sharer && !sharer.present ? 'customer_away'
+      : !replay.started() ? (need ? NEEDS[need] : 'waiting') : control ? 'control' : 'live';
   $('viewer-status').dataset.state = status;
   $('viewer-status').textContent = t('viewer_status_' + status);
   layer.dataset.control = control ? 'on' : 'off';
@@ -59,9 +67,12 @@ function onSessionState(msg) {
   state = msg;
   $('viewer-session').textContent = t('session_number', { number: formatNumber(msg.number) });
   const nextView = tabView(msg);
+  if (view && !nextView) customerLeft = !msg.participants.some((p) => p.pid === view.sharer);
+  if (nextView) customerLeft = false;
   if (!nextView || !view || nextView.stream !== view.stream) {
     replay.reset(); // a new view starts with a fresh full snapshot
     askedAt = 0;
+    need = null;
   }
   view = nextView;
   const c = tabControl(msg);
@@ -111,6 +122,13 @@ const handlers = {
     if (msg.session !== sessionId || !msg.data || !view || msg.sender !== view.sharer) return;
     // The customer's page had no longer the element the rep acted on.
     if (msg.data.cobrowse === 'gone') showError(t('viewer_control_gone'));
+    // Why no page of the customer's can be replayed (their session page, or
+    // the extension sharing their tab): shown instead of a silent wait.
+    if (msg.data.cobrowse === 'status' && Object.prototype.hasOwnProperty.call(NEEDS, msg.data.need)) {
+      need = msg.data.need;
+      if (need === 'not_capturable' && replay.started()) { replay.reset(); askedAt = 0; } // the picture is stale
+      showStatus();
+    }
   },
   session_ended(msg) {
     if (msg.session !== sessionId) return;

@@ -8,6 +8,7 @@
 // chat survive a reload in sessionStorage, keyed by the session token.
 import { createConnection } from './connection.js';
 import { createCustomerMedia } from './customer-media.js';
+import { createCustomerTab } from './customer-tab.js';
 import { createSharedScreen } from './shared-screen.js';
 import { createSurvey, sendRating } from './survey.js';
 
@@ -398,6 +399,7 @@ import { createSurvey, sendRating } from './survey.js';
     ui.grants.replaceChildren();
     ui.banners.replaceChildren();
     stopFiles();
+    tab.update(null);
     media.end();
     screen.end();
     setChatEnabled(false);
@@ -444,6 +446,9 @@ import { createSurvey, sendRating } from './survey.js';
   // Video and voice (customer-media.js).
   const media = createCustomerMedia({ t, send });
 
+  // A web page of theirs shown with the Tandem extension (customer-tab.js).
+  const tab = createCustomerTab({ ui: { section: $('tab-share'), text: $('tab-share-text'), pick: $('tab-share-pick') }, t, send });
+
   // A rep's own screen, when they share it (shared-screen.js, built from the extension's modules).
   const screen = createSharedScreen({
     ui: {
@@ -468,11 +473,12 @@ import { createSurvey, sendRating } from './survey.js';
     },
     session_state(msg) {
       renderState(msg);
+      tab.update(msg);
       media.update(msg);
       screen.update(msg);
       if (msg.participants.some((p) => p.kind === 'rep' && p.present)) served = true;
     },
-    signal(msg) { media.signal(msg); screen.signal(msg); },
+    signal(msg) { media.signal(msg); screen.signal(msg); tab.signal(msg); },
     chat_message(msg) {
       if (msg.reps_only) return;
       if (chat.some((line) => line.id === msg.id)) return;

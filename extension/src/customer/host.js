@@ -11,12 +11,14 @@ export function createHost() {
   root.adoptedStyleSheets = [styleSheet()];
   (document.body || document.documentElement).append(host);
   // Pages that rebuild <body> would drop the widget: put it back.
-  new MutationObserver(() => {
+  const keeper = new MutationObserver(() => {
     if (!host.isConnected) (document.body || document.documentElement).append(host);
-  }).observe(document.documentElement, { childList: true, subtree: false });
+  });
+  keeper.observe(document.documentElement, { childList: true, subtree: false });
   return {
     host,
     root,
     owns: (node) => node === host || host.contains(node) || (node && node.getRootNode && node.getRootNode() === root),
+    remove() { keeper.disconnect(); host.remove(); },
   };
 }

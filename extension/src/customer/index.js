@@ -3,10 +3,15 @@
 // (src/content.js): help button, session widget, cobrowse capture and control,
 // video and voice (media.js).
 //
-//   startCustomer({ relay, queue, maskSelectors })
+//   startCustomer({ relay, queue, maskSelectors, connect })
 //     relay          the relay's base URL (no trailing slash), or null
 //     queue          the queue the help button asks for, or null (no button)
 //     maskSelectors  extra CSS selectors to mask (masking.js)
+//     connect        in a tab the customer shares with the extension (customer
+//                    mode): (wiring) => a connection to the session the
+//                    extension holds (src/share/port-connection.js); nothing
+//                    is then kept in the site's storage
+//   returns { stop() }: takes the widget away and stops capture (customer mode)
 import { createConnection } from '../../../server/static/connection.js';
 import { KIND, decodeJson } from '../lib/frames.js';
 import { createCapture } from './capture.js';
@@ -17,7 +22,7 @@ import { createWidgetMedia } from './media.js';
 import { createHost, HOST_SELECTOR } from './host.js';
 import { createMasking } from './masking.js';
 import { createPointer } from './pointer.js';
-import { KEYS, store } from './store.js';
+import { KEYS, memoryStore, store } from './store.js';
 import { widgetSurvey } from './survey.js';
 import { translator } from './strings.js';
 import { createWidget } from './widget.js';
@@ -25,15 +30,17 @@ import { createWidget } from './widget.js';
 const MARK = 'data-tandem-customer';
 const ENDED = new Set(['ended', 'left', 'removed', 'transferred']);
 
-export function startCustomer({ relay = null, queue = null, maskSelectors = [] } = {}) {
+export function startCustomer({ relay = null, queue = null, maskSelectors = [], connect = null } = {}) {
   // The snippet and the content script may both be on a page: one runs.
   const html = document.documentElement;
-  if (html.hasAttribute(MARK)) return;
+  if (html.hasAttribute(MARK)) return null;
   html.setAttribute(MARK, '');
 
   const t = translator();
+  const shared = Boolean(connect);
+  const keep = shared ? memoryStore() : store;
   const masking = createMasking(maskSelectors);
-  const { root, owns } = createHost();
+  const { root, owns, remove: removeHost } = createHost();
   let session = null;
   const widget = createWidget(root, t, {
     help: () => ask(queue),
@@ -51,7 +58,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
     widget.status(t('connecting'));
     try {
       const { token } = await requestHelp(relay, name);
-      store.begin(token, relay);
+      keep.begin(token, relay);
       session = join(token, relay);
     } catch (_) {
       widget.ended(t('unavailable'));
@@ -59,9 +66,9 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
   }
 
   function join(token, base) {
-    const url = base.replace(/^http/, 'ws') + '/ws';
+    const url = base ? base.replace(/^http/, 'ws') + '/ws' : null;
     const echo = createEcho();
-    const chat = store.chat();
+    const chat = keep.chat();
     let state = null;
     let controlStream = null;
     let controlPeer = null; // the rep in control: told when an action missed
@@ -89,8 +96,8 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
     function onFrame(frame) {
       if (frame.kind !== KIND.control) return;
       // After a reload the relay may replay old frames: never apply one twice.
-      if (frame.seq <= store.controlSeq()) return;
-      store.saveControlSeq(frame.seq);
+      if (frame.seq <= keep.controlSeq()) return;
+      keep.saveControlSeq(frame.seq);
       if (controlStream == null || frame.stream !== controlStream) return;
       let action;
       try { action = decodeJson(frame.body); } catch (_) { return; }
@@ -101,13 +108,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
       }
     }
 
-    const connection = createConnection({
-      url,
-      token,
-      storeKey: KEYS.connection,
-      client: 'page',
-      // A new page has nothing on screen: ask for the whole stream.
-      replayOnLoad: () => !state,
+    const wiring = {
       onMessage: (msg) => { const handler = handlers[msg.type]; if (handler) handler(msg); },
       onStatus: (status) => {
         if (status === 'reconnecting') widget.status(t('reconnecting'));
@@ -116,6 +117,16 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
         if (status === 'connected') capture.resync();
       },
       onFrame,
+    };
+    // In a tab shared with the extension, the extension holds the session.
+    const connection = shared ? connect({ ...wiring, onStopped: () => stop() }) : createConnection({
+      url,
+      token,
+      storeKey: KEYS.connection,
+      client: 'page',
+      // A new page has nothing on screen: ask for the whole stream.
+      replayOnLoad: () => !state,
+      ...wiring,
     });
     const capture = createCapture({
       send: (kind, stream, body) => connection.sendFrame(kind, stream, body), recordOptions: masking.recordOptions, blockSelector: HOST_SELECTOR, echo,
@@ -175,11 +186,11 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
       capture.stop();
       media.end();
       connection.close();
-      store.forget();
+      keep.forget();
       pointer.hide();
       session = null;
       widget.ended(t(ENDED.has(reason) ? reason : 'ended'));
-      if (served && state) widget.survey(widgetSurvey(t, { relay: base, session: state.session, token }));
+      if (served && state && token) widget.survey(widgetSurvey(t, { relay: base, session: state.session, token }));
     }
 
     const handlers = {
@@ -199,7 +210,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
         if (msg.reps_only || chat.some((line) => line.id === msg.id)) return;
         const line = { id: msg.id, name: msg.name, text: msg.text, mine: Boolean(state && msg.pid === state.you) };
         chat.push(line);
-        store.saveChat(chat);
+        keep.saveChat(chat);
         widget.chat(line);
       },
       signal(msg) {
@@ -228,14 +239,33 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [] }
         if (!state || over) return;
         connection.send(type, { session: state.session, ...fields });
       },
+      // Customer mode: the customer stopped sharing this tab (the session goes on).
+      stop() {
+        over = true;
+        clearTimeout(startTimer);
+        capture.stop();
+        media.end();
+        pointer.hide();
+        connection.close();
+      },
     };
   }
 
-  const stored = store.session();
-  if (stored && (stored.relay || relay)) {
+  function stop() {
+    if (session) session.stop();
+    session = null;
+    removeHost();
+    html.removeAttribute(MARK);
+  }
+
+  const stored = keep.session();
+  if (shared) {
+    session = join(null, null);
+  } else if (stored && (stored.relay || relay)) {
     session = join(stored.token, stored.relay || relay);
   } else {
     widget.idle(Boolean(queue && relay));
   }
   if (relay) interceptHelpLinks(queue, (name) => (session ? widget.open() : ask(name)));
+  return { stop };
 }

@@ -28,3 +28,20 @@ export const store = {
   controlSeq() { return Number(get(KEYS.control)) || 0; },
   saveControlSeq(seq) { set(KEYS.control, String(seq)); },
 };
+
+// The same, kept in this page only: a tab shared with the extension keeps
+// nothing in the site's own storage (the site could read it); its session
+// lives in the extension (src/share/relay-link.js).
+export function memoryStore() {
+  let chat = [];
+  let control = 0;
+  return {
+    session: () => null,
+    begin() {},
+    forget() { chat = []; control = 0; },
+    chat: () => chat.slice(),
+    saveChat(lines) { chat = lines.slice(-CHAT_MAX); },
+    controlSeq: () => control,
+    saveControlSeq(seq) { control = seq; },
+  };
+}

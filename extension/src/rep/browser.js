@@ -54,3 +54,64 @@ export async function openOrFocusTab(url, matches) {
 
 export const openPanelOnActionClick = () =>
   chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true });
+
+// --- customer mode (src/share/): one tab the customer shares ----------------
+
+export const sessionRemove = (keys) => chrome.storage.session.remove(keys);
+
+// Our own content scripts (the shared tab) may message the background too:
+// `handle(msg, sender)` sees sender.tab; pages of the extension are answered
+// by onPageMessage above.
+export function onContentMessage(handle) {
+  chrome.runtime.onMessage.addListener((msg, sender, respond) => {
+    const content = sender.id === chrome.runtime.id && sender.tab && !(sender.url || '').startsWith(pageUrl(''));
+    if (!content) return false;
+    Promise.resolve(handle(msg, sender)).then(respond, (err) => respond({ error: String(err) }));
+    return true;
+  });
+}
+
+// Long-lived ports from our content scripts (`name`): (port, tabId, frameId).
+export function onContentPort(name, handle) {
+  chrome.runtime.onConnect.addListener((port) => {
+    const sender = port.sender || {};
+    if (port.name !== name || sender.id !== chrome.runtime.id || !sender.tab) return;
+    handle(port, sender.tab.id, sender.frameId || 0);
+  });
+}
+
+export const connectPort = (name) => chrome.runtime.connect({ name });
+
+// In a content script: messages the background sends to this tab; `handle`
+// answers (a value or a promise).
+export function onTabMessage(handle) {
+  chrome.runtime.onMessage.addListener((msg, sender, respond) => {
+    if (sender.id !== chrome.runtime.id) return false;
+    Promise.resolve(handle(msg)).then(respond, () => respond(false));
+    return true;
+  });
+}
+
+export const queryTabs = (query) => chrome.tabs.query(query);
+export const getTab = (tabId) => chrome.tabs.get(tabId);
+export const focusTab = async (tab) => {
+  await chrome.tabs.update(tab.id, { active: true });
+  await chrome.windows.update(tab.windowId, { focused: true });
+};
+export const createTab = (url) => chrome.tabs.create({ url });
+export const tellTab = (tabId, msg) => chrome.tabs.sendMessage(tabId, msg).catch(() => { /* no listener there now */ });
+export const onTabUpdated = (fn) => chrome.tabs.onUpdated.addListener(fn);
+export const onTabRemoved = (fn) => chrome.tabs.onRemoved.addListener(fn);
+
+// Runs our files in a tab's top frame: `world` ISOLATED (a content script) or MAIN (the page's own).
+export const injectFiles = (tabId, files, world = 'ISOLATED') =>
+  chrome.scripting.executeScript({ target: { tabId }, files, world });
+
+export async function setTabBadge(tabId, text, title) {
+  await chrome.action.setBadgeBackgroundColor({ tabId, color: '#b3261e' });
+  await chrome.action.setBadgeText({ tabId, text });
+  await chrome.action.setTitle({ tabId, title });
+}
+export const clearTabBadge = (tabId) => Promise.all([
+  chrome.action.setBadgeText({ tabId, text: '' }), chrome.action.setTitle({ tabId, title: message('extName') }),
+]).catch(() => { /* the tab is gone */ });

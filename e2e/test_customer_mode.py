@@ -1,0 +1,182 @@
+"""Customer mode: a customer who joined an outbound session by number, on a
+site with no Tandem snippet, shows one of their tabs with the extension; the
+rep's viewer says what the customer still has to do until then, replays the
+tab (values the app sets in code included) across its navigations, and the
+customer's tab carries the extension's badge while it is shown. Chrome's own
+pages get a clear message, to the customer and to the rep."""
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from e2e.cobrowse import replay_frame, widget
+from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
+from e2e.todo_app import serve_todo, todo_app  # noqa: F401
+
+BADGE_JS = """async (prefix) => {
+    const tab = (await chrome.tabs.query({})).find((t) => (t.url || '').startsWith(prefix));
+    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : null;
+}"""
+
+
+@pytest.fixture
+def customer_with_extension(playwright_, request):
+    """The customer's Chromium, with the Tandem extension."""
+    with extra_rep_browser(playwright_, request, who="customer") as context:
+        yield context
+
+
+def background(context: BrowserContext):
+    workers = context.service_workers or [context.wait_for_event("serviceworker", timeout=TIMEOUT)]
+    return workers[0]
+
+
+def outbound_view(relay, rep_browser, customer: BrowserContext) -> tuple[SidePanel, Page, Page]:
+    """Alice starts a session; the customer joins it on /join and allows the
+    view of a tab Alice asks for; Alice opens the viewer. Returns (side
+    panel, the customer's session page, the viewer)."""
+    email, password = relay.make_rep("Alice")
+    rep = SidePanel(rep_browser).sign_in(relay.base, email, password)
+    number = rep.start_session()
+    page = customer.new_page()
+    customer_joins(page, relay.base, number, "Carol")
+    expect(rep.participant("Carol")).to_be_visible(timeout=TIMEOUT)
+    rep.tool_tab("application")
+    rep.button("cobrowse-view").click()
+    prompt = page.locator("#grants .grant-prompt")
+    expect(prompt).to_be_visible(timeout=TIMEOUT)
+    prompt.locator("button[data-approve='1']").click()
+    expect(rep.button("open-viewer")).to_be_enabled(timeout=TIMEOUT)
+    with rep_browser.expect_page(lambda p: "viewer.html" in p.url, timeout=TIMEOUT) as opened:
+        rep.button("open-viewer").click()
+    return rep, page, opened.value
+
+
+def test_customer_shows_a_tab_of_a_site_without_the_snippet(relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811
+    customer = customer_with_extension
+    app = customer.new_page()
+    app_url = serve_todo(customer, relay.base)  # no snippet on this site
+    app.goto(app_url)
+    expect(app.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    rep, page, viewer = outbound_view(relay, rep_browser, customer)
+    status = viewer.locator("#viewer-status")
+
+    # The viewer says what the customer still has to do; the session page offers it.
+    expect(status).to_have_attribute("data-state", "need_share_tab", timeout=TIMEOUT)
+    expect(status).to_contain_text("still has to pick the tab")
+    pick = page.locator("#tab-share-pick")
+    expect(pick).to_have_text("Pick a tab to show", timeout=TIMEOUT)
+    with customer.expect_page(lambda p: p.url.endswith("/share.html"), timeout=TIMEOUT) as opened:
+        pick.click()
+    share = opened.value
+    row = share.locator(".share-tab", has_text="todos")
+    expect(row).to_have_count(1, timeout=TIMEOUT)
+    row.locator("button").click()
+
+    # Alice sees the app; Carol's tab says it is shown, with the badge.
+    replay = replay_frame(viewer)
+    expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    expect(status).to_have_attribute("data-state", "live", timeout=TIMEOUT)
+    expect(widget(app).locator(".banner")).to_contain_text("being viewed by Alice", timeout=TIMEOUT)
+    expect(page.locator("#tab-share-text")).to_contain_text("sees your tab: todos", timeout=TIMEOUT)
+    expect(share.locator("#share-now")).to_contain_text("can see this tab: todos", timeout=TIMEOUT)
+    assert background(customer).evaluate(BADGE_JS, app_url) == "ON"
+
+    # What the app sets in code reaches the replay (the page's own world).
+    app.locator("#new-todo").fill("third thing")
+    expect(replay.locator("#new-todo")).to_have_value("third thing", timeout=TIMEOUT)
+    app.locator("#new-todo").press("Enter")
+    expect(replay.locator(".todo-list li")).to_have_count(3, timeout=TIMEOUT)
+    expect(replay.locator("#new-todo")).to_have_value("", timeout=TIMEOUT)
+    app.locator("#suggest").click()
+    expect(replay.locator("#new-todo")).to_have_value("water the plants", timeout=TIMEOUT)
+
+    # Control under the same grants: Carol allows it in her tab.
+    viewer.locator("#request-control").click()
+    prompt = widget(app).locator(".grant-prompt")
+    expect(prompt).to_contain_text("asks to control this page", timeout=TIMEOUT)
+    prompt.locator("button.approve").click()
+    expect(status).to_have_attribute("data-state", "control", timeout=TIMEOUT)
+    app.locator("#clear").click()
+    expect(replay.locator("#new-todo")).to_have_value("", timeout=TIMEOUT)
+    box = viewer.evaluate("""() => {
+        const iframe = document.querySelector('#replay-root iframe');
+        const r = iframe.contentDocument.querySelector('#new-todo').getBoundingClientRect();
+        const layer = document.getElementById('control-layer').getBoundingClientRect();
+        const s = layer.width / Number(iframe.width);
+        return { x: layer.left + (r.left + r.width / 2) * s, y: layer.top + (r.top + r.height / 2) * s };
+    }""")
+    viewer.mouse.click(box["x"], box["y"])
+    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
+    viewer.keyboard.type("from Alice")
+    expect(app.locator("#new-todo")).to_have_value("from Alice", timeout=TIMEOUT)
+
+    # The tab goes on to another page: the replay follows, the badge stays.
+    app.goto(relay.base + "/todo/notes.html")
+    expect(replay.locator("#note-text")).to_be_visible(timeout=TIMEOUT)
+    expect(viewer.locator("#navigate-url")).to_have_value(re.compile(r"/todo/notes\.html$"), timeout=TIMEOUT)
+    expect(widget(app).locator(".banner").first).to_contain_text("Alice", timeout=TIMEOUT)
+    assert background(customer).evaluate(BADGE_JS, relay.base + "/todo/notes.html") == "ON"
+
+    # Carol stops showing it: the widget and the badge go, the viewer says so.
+    share.bring_to_front()
+    share.locator("#share-stop").click()
+    expect(widget(app)).to_have_count(0, timeout=TIMEOUT)
+    expect(share.locator("#share-now")).to_have_text("No tab is shown yet.", timeout=TIMEOUT)
+    assert background(customer).evaluate(BADGE_JS, relay.base + "/todo/notes.html") == ""
+
+
+def test_chrome_pages_get_a_clear_message(relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811
+    customer = customer_with_extension
+    settings = customer.new_page()
+    settings.goto("chrome://version")
+    app = customer.new_page()
+    app.goto(serve_todo(customer, relay.base))
+    rep, page, viewer = outbound_view(relay, rep_browser, customer)
+    status = viewer.locator("#viewer-status")
+    with customer.expect_page(lambda p: p.url.endswith("/share.html"), timeout=TIMEOUT) as opened:
+        page.locator("#tab-share-pick").click()
+    share = opened.value
+
+    # Picking the chrome:// tab: told why not, nothing is shown.
+    row = share.locator(".share-tab", has_text="chrome://version")
+    expect(row).to_contain_text("Chrome does not let extensions show its own pages", timeout=TIMEOUT)
+    row.locator("button").click()
+    expect(share.locator("#share-problem")).to_contain_text("Chrome does not let extensions show its own pages",
+                                                            timeout=TIMEOUT)
+    expect(share.locator("#share-now")).to_have_text("No tab is shown yet.")
+
+    # The app's tab is shown; then it goes to a chrome:// page.
+    share.locator(".share-tab", has_text="todos").locator("button").click()
+    expect(replay_frame(viewer).locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    app.goto("chrome://version")
+    expect(status).to_have_attribute("data-state", "not_capturable", timeout=TIMEOUT)
+    expect(status).to_contain_text("does not let extensions capture")
+    expect(page.locator("#tab-share-text")).to_contain_text("one of Chrome's own pages", timeout=TIMEOUT)
+
+
+def test_viewer_says_what_the_customer_without_the_extension_must_do(relay, rep_browser, customer_browser):
+    customer = customer_browser()
+    rep, page, viewer = outbound_view(relay, rep_browser, customer)
+    status = viewer.locator("#viewer-status")
+
+    # Carol has no extension: the viewer says she must show a tab with it, her page says how.
+    expect(status).to_have_attribute("data-state", "need_extension", timeout=TIMEOUT)
+    expect(status).to_contain_text("has to show a tab with the Tandem extension")
+    expect(page.locator("#tab-share-text")).to_contain_text("add the Tandem extension to Chrome")
+    expect(page.locator("#tab-share-pick")).to_be_hidden()
+
+    # Her page closes: the viewer says she is not connected; she comes back.
+    url = page.url
+    page.close()
+    expect(status).to_have_attribute("data-state", "customer_away", timeout=TIMEOUT)
+    page = customer.new_page()
+    page.goto(url)
+    expect(status).to_have_attribute("data-state", "need_extension", timeout=TIMEOUT)
+
+    # She leaves the session: the viewer says so.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator("#leave").click()
+    expect(status).to_have_attribute("data-state", "customer_left", timeout=TIMEOUT)
+    expect(status).to_have_text("The customer left the session.")
