@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from e2e.cobrowse import replay_frame, widget
+from e2e.conftest import extension_page
 from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
 from e2e.todo_app import serve_todo, todo_app  # noqa: F401
 
@@ -180,3 +181,44 @@ def test_viewer_says_what_the_customer_without_the_extension_must_do(relay, rep_
     page.locator("#leave").click()
     expect(status).to_have_attribute("data-state", "customer_left", timeout=TIMEOUT)
     expect(status).to_have_text("The customer left the session.")
+
+
+def test_customer_joins_by_number_in_the_extension(relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811
+    customer = customer_with_extension
+    app = customer.new_page()
+    app.goto(serve_todo(customer, relay.base))
+    email, password = relay.make_rep("Alice")
+    rep = SidePanel(rep_browser).sign_in(relay.base, email, password)
+    number = rep.start_session()
+
+    # The extension's side panel, before any sign-in, points customers to share.html.
+    panel = extension_page(customer, "sidepanel.html")
+    with customer.expect_page(lambda p: p.url.endswith("/share.html"), timeout=TIMEOUT) as opened:
+        panel.locator("#open-share").click()
+    share = opened.value
+
+    # A wrong number is refused with a reason; the right one joins.
+    share.locator("#join-what").fill("123 456 789")
+    share.locator("#join-relay").fill(relay.base)
+    share.locator("#join-name").fill("Carol")
+    share.locator("#join-submit").click()
+    expect(share.locator("#join-error")).to_have_text("No live session has this number. Check it with your support rep.",
+                                                      timeout=TIMEOUT)
+    share.locator("#join-what").fill(number)
+    share.locator("#join-submit").click()
+    expect(share.locator("#session-title")).to_contain_text(f"{number[:3]} {number[3:6]} {number[6:]}",
+                                                            timeout=TIMEOUT)
+    share.locator(".share-tab", has_text="todos").locator("button").click()
+
+    # Carol is in the session from her shown tab: Alice asks to see it, Carol allows it there.
+    expect(rep.participant("Carol")).to_be_visible(timeout=TIMEOUT)
+    rep.tool_tab("application")
+    rep.button("cobrowse-view").click()
+    prompt = widget(app).locator(".grant-prompt")
+    expect(prompt).to_contain_text("Alice", timeout=TIMEOUT)
+    prompt.locator("button.approve").click()
+    with rep_browser.expect_page(lambda p: "viewer.html" in p.url, timeout=TIMEOUT) as opened:
+        rep.button("open-viewer").click()
+    viewer = opened.value
+    expect(replay_frame(viewer).locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    expect(viewer.locator("#viewer-status")).to_have_attribute("data-state", "live", timeout=TIMEOUT)
