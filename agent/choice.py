@@ -26,8 +26,9 @@ LIVE = ("pending", "approved")
 
 
 class WindowChoice:
-    def __init__(self, link, window_title: str | None = None, lang: str | None = None) -> None:
+    def __init__(self, link, window_title: str | None = None, ui=None, lang: str | None = None) -> None:
         self.link = link
+        self.ui = ui
         self.window_title = window_title
         self.text = translator(choose(lang))  # the customer's language
         self.chosen: dict[int, Window] = {}
@@ -56,7 +57,7 @@ class WindowChoice:
         for gid, g in grants.items():
             if gid not in self._pickers and gid not in self.chosen:
                 who = names.get(g["requester"] if g["direction"] == "request" else g["grantor"], "")
-                picker = Picker(backend().windows.list_windows(), self.text, who)
+                picker = Picker(self.ui, backend().windows.list_windows(), self.text, who)
                 self._pickers[gid] = picker
                 asyncio.ensure_future(self._ask(g, picker))
 

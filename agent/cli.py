@@ -41,11 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     def share_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--monitor", type=int, default=1, help="monitor to share (1 = first; 0 = all)")
         p.add_argument("--window", metavar="TITLE", help="application window shared on an application grant "
-                                                        "(title substring; default: the window in front when the grant comes)")
+                                                        "(title substring; default: the person here picks it from a list)")
         p.add_argument("--share-folder", metavar="DIR", action="append", default=[],
                        help="folder offered on a file grant (repeatable)")
         p.add_argument("--no-indicator-window", action="store_true",
                        help="show that the screen is shared on the terminal only")
+        p.add_argument("--allow", metavar="control,files", type=_kinds, default=frozenset(),
+                       help="allow these in advance, on this machine (unattended machines): otherwise the "
+                            "Support Manager asks here before the first control or file grant of a session")
 
     p = sub.add_parser("pair", help="pair with a session and run")
     p.add_argument("--relay", metavar="URL", default=os.environ.get("TANDEM_RELAY"),
@@ -89,13 +92,49 @@ def main(argv: list[str] | None = None) -> int:
         if not state:
             print("tandem-agent: not paired; run `tandem-agent pair` first", file=sys.stderr)
             return 2
-    try:
-        return asyncio.run(run_agent(state, args))
-    except KeyboardInterrupt:
-        return 130
+    return run_with_windows(state, args)
 
 
-async def run_agent(state: dict, args: argparse.Namespace) -> int:
+def _kinds(value: str) -> frozenset[str]:
+    from .consent import KINDS
+    kinds = frozenset(x.strip() for x in value.split(",") if x.strip())
+    if not kinds <= set(KINDS):
+        raise argparse.ArgumentTypeError(f"--allow takes {' and '.join(KINDS)}")
+    return kinds
+
+
+def run_with_windows(state: dict, args: argparse.Namespace) -> int:
+    """The agent's loop in a worker thread and its windows (`agent.ui`) in
+    this, the main thread, as macOS requires; where no window can open, the
+    agent runs here and the terminal says everything."""
+    from .ui import UI
+    ui = UI.open()
+    if ui is None:
+        try:
+            return asyncio.run(run_agent(state, args))
+        except KeyboardInterrupt:
+            return 130
+    done, result = threading.Event(), [0]
+
+    def agent() -> None:
+        try:
+            result[0] = asyncio.run(run_agent(state, args, ui))
+        except Exception:
+            log.exception("the agent stopped")
+            result[0] = 1
+        finally:
+            done.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: ui.quit())
+    threading.Thread(target=agent, name="agent", daemon=True).start()
+    ui.run(done)
+    return result[0]
+
+
+async def run_agent(state: dict, args: argparse.Namespace, ui=None) -> int:
+    """The agent until the session ends or it is stopped. ``ui``: the
+    windows (`agent.ui.UI`) when the main thread runs them."""
     from .alloc import tune_allocator
     from .link import Link
     from .sharing import Sharing
@@ -106,8 +145,12 @@ async def run_agent(state: dict, args: argparse.Namespace) -> int:
     link.me, link.session = state.get("pid"), state.get("session")
     link.screen = _screen_status()
     sharing = Sharing(link, monitor=args.monitor, window_title=args.window,
-                      indicator_window=not args.no_indicator_window)
+                      indicator_window=not args.no_indicator_window, ui=ui,
+                      allow=getattr(args, "allow", frozenset()), lang=state.get("lang"))
     _attach_optional(link, sharing, args)
+    if ui is not None:
+        loop = asyncio.get_running_loop()
+        ui.on_quit = lambda: loop.call_soon_threadsafe(link.stop)
     _stop_on_signals(link)
     server = await _control_server(link, sharing)
     try:
@@ -140,7 +183,7 @@ def _stop_on_signals(link) -> None:
     """Ctrl+C and SIGTERM end the agent cleanly, on every platform
     (`loop.add_signal_handler` exists on POSIX only)."""
     if threading.current_thread() is not threading.main_thread():
-        return  # the launcher's window owns the main thread: it stops the agent itself
+        return  # the windows own the main thread, and its signal handlers stop the agent
     loop = asyncio.get_running_loop()
 
     def handler(signum, frame) -> None:
@@ -152,7 +195,8 @@ def _stop_on_signals(link) -> None:
 
 def _attach_optional(link, sharing, args) -> None:
     """WebRTC and files live in their own modules; each exposes attach()."""
-    for name, kwargs in (("webrtc", {"sharing": sharing}), ("files", {"folders": args.share_folder})):
+    for name, kwargs in (("webrtc", {"sharing": sharing}),
+                         ("files", {"folders": args.share_folder, "consent": sharing.consent})):
         try:
             module = __import__(f"agent.{name}", fromlist=["attach"])
         except ImportError as exc:

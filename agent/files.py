@@ -139,9 +139,11 @@ class FileServer:
     """Serves one agent's file requests. Create it once per `Link` (see `attach`)."""
 
     def __init__(self, link, folders: list[str | os.PathLike], *, progress: Progress | None = cli_progress,
-                 max_file_bytes: int = 16 * 2**30) -> None:
+                 max_file_bytes: int = 16 * 2**30, consent=None) -> None:
         tune_allocator()
         self.link = link
+        self.consent = consent
+        """`agent.consent.Consent`: the person at this machine allows file access first (None: tests in-process)."""
         self.progress = progress or (lambda *a: None)
         self.max_file_bytes = max_file_bytes
         self.roots: dict[str, str] = {}
@@ -207,6 +209,16 @@ class FileServer:
                         req.get("activity"))
             await self._reply(req, ok=False, error="no live file grant for this transfer")
             return
+        if self.consent is not None and not self.consent.allowed("files"):
+            act = self._activity(req["activity"])
+
+            async def refused() -> None:  # say why, then end the grant
+                await self._reply(req, ok=False, error="the customer did not allow access to their files")
+                await self.link.send("revoke_grant", session=self.link.session, grant=act.get("grant"))
+
+            who = (self.link.participant(msg.get("sender")) or {}).get("name", "")
+            if not await self.consent.ask("files", who, refused):
+                return
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work(), name="files")
         self._queue.put_nowait(req)

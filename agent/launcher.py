@@ -30,6 +30,7 @@ import httpx
 
 from . import i18n, pairing
 from .ticket import Carried, carried
+from .ui import UI
 
 log = logging.getLogger("agent.launcher")
 
@@ -77,6 +78,7 @@ class Launcher:
 
         _ = self._
         self.root = root = tk.Tk()
+        self.ui = UI(root)  # the agent's own windows (notice, application list, consent) live on this root
         root.title(_("title"))
         root.configure(bg=WHITE)
         root.resizable(False, False)
@@ -285,7 +287,7 @@ class Launcher:
 
         args = build_parser().parse_args(["pair", "--relay", self.relay, self.number, self.code])
         loop = asyncio.new_event_loop()
-        task = loop.create_task(run_agent(state, args))
+        task = loop.create_task(run_agent({**state, "lang": self.lang}, args, self.ui))
         self._agent = (loop, task)  # before the window offers Leave
         self.events.put(("paired", None))
         error = ""

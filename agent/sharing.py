@@ -28,10 +28,12 @@ from server.protocol import StreamKind
 
 from .capture import QUALITIES, STANDARD, Capturer, Quality, monitors
 from .choice import WindowChoice
+from .consent import Consent
 from .fallback import FrameEncoder
 from .link import Link
 from .platform import backend
 from .platform.window import Window
+from .ui import UI
 
 log = logging.getLogger("agent.sharing")
 
@@ -171,7 +173,8 @@ class Share:
 
 class Sharing:
     def __init__(self, link: Link, *, monitor: int = 1, window_title: str | None = None,
-                 quality: Quality = STANDARD, indicator: bool = True, indicator_window: bool = True) -> None:
+                 quality: Quality = STANDARD, indicator: bool = True, indicator_window: bool = True,
+                 ui: UI | None = None, allow: frozenset[str] = frozenset(), lang: str | None = None) -> None:
         self.link = link
         self.monitor = monitor
         self.window_title = window_title
@@ -185,7 +188,9 @@ class Sharing:
         self._indicator_on = indicator
         self._indicator_window = indicator_window
         self._lock = asyncio.Lock()
-        self.choice = WindowChoice(link, window_title)
+        self.ui = ui
+        self.choice = WindowChoice(link, window_title, ui=ui, lang=lang)
+        self.consent = Consent(ui, self.choice.text, allow)  # the second key, asked on this machine
         link.on("session_state", self._on_state)
         link.on("welcome", self._on_welcome)
         link.on_frame(StreamKind.CONTROL, self._on_control)
@@ -246,12 +251,25 @@ class Sharing:
                     log.info("activity %d: %s of %s starts", aid, act["kind"], share.scope)
                     self.shares[aid] = share
                     self._notify("start", share)
+                    if share.kind == "control":
+                        asyncio.ensure_future(self._ask_control(share, state))
         viewers = {x["pid"] for x in state.get("participants", [])
                    if x["present"] and x["kind"] != "agent" and x["pid"] != me}
         if viewers - self._viewers:
             self.repaint()  # someone joined: they need a whole picture first
         self._viewers = viewers
         self._update_indicator(state)
+
+    async def _ask_control(self, share: Share, state: dict) -> None:
+        """Control starts only once the person at this machine allows it (once a session)."""
+        names = {x["pid"]: x["name"] for x in state.get("participants", [])}
+        grant = share.activity.get("grant")
+
+        async def refused() -> None:
+            if grant:
+                await self.link.send("revoke_grant", session=self.link.session, grant=grant)
+
+        await self.consent.ask("control", names.get(share.activity.get("peer"), ""), refused)
 
     def _notify(self, event: str, share: Share) -> None:
         for fn in list(self.listeners):
@@ -269,25 +287,28 @@ class Sharing:
             return
         if self._indicator is None:
             from .indicator import Indicator
-            self._indicator = Indicator(self.stop_all, window=self._indicator_window)
+            self._indicator = Indicator(self.ui, self.stop_all, window=self._indicator_window)
         names = {x["pid"]: x["name"] for x in state.get("participants", [])}
         owner = next((x.get("owner") for x in state.get("participants", []) if x["pid"] == self.link.me), None)
         controlled = [s for s in self.shares.values() if s.kind == "control"]
+        _ = self.choice.text
         if controlled:
-            who = names.get(controlled[0].activity.get("peer"), "the support session")
+            who = names.get(controlled[0].activity.get("peer"), "")
             what = "controlled"
         else:
             grants = [self.link.grant(s.activity.get("grant")) for s in self.shares.values()]
             people = sorted({names.get(g["requester"], "") for g in grants if g and g["requester"] != owner} - {""})
-            who = ", ".join(people) or "the support session"
+            who = ", ".join(people)
             what = "viewed"
-        thing = "screen" if any(s.scope == "desktop" for s in self.shares.values()) else "application window"
-        self._indicator.show(f"Your {thing} is being {what} by {who}")
+        thing = "screen" if any(s.scope == "desktop" for s in self.shares.values()) else "window"
+        self._indicator.show(_(f"indicator.{thing}.{what}", name=who or _("indicator.someone")))
 
     async def _on_control(self, stream: int, seq: int, body: bytes) -> None:
         share = self.shares.get(stream)
         if share is None or share.kind != "control" or share.controller is None:
             return  # not a live control activity of ours: ignore
+        if not self.consent.allowed("control"):
+            return  # the person at this machine has not allowed control (yet)
         if share.controller.apply(body):
             share.wake()  # poll at once: the change should show without delay
             self._notify("input", share)

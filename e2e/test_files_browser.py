@@ -41,7 +41,7 @@ def support_manager(relay_base: str, number: str, code: str, share: Path | None,
     folder = ["--share-folder", str(share)] if share is not None else []
     agent = subprocess.Popen(
         [sys.executable, "-m", "agent", "pair", "--relay", relay_base, number, code, "--name", name,
-         *folder, "--no-indicator-window"],
+         *folder, "--no-indicator-window", "--allow", "control,files"],  # the consent prompt has its own tests
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield log_path

@@ -41,7 +41,9 @@ class PairingDesk:
         del self._pairings[code.strip()]
         owner = entry[1]
         pid = self.new_id()
-        s.add_participant(Participant(pid, "agent", clean_name(name, "Support Manager"), "agent", owner=owner), now)
+        # present once its socket says hello, not on pairing: a rep asks only a Support Manager that answers
+        s.add_participant(Participant(pid, "agent", clean_name(name, "Support Manager"), "agent", owner=owner,
+                                      present=False), now)
         self._channels[pid] = customer_channel(pid)
         self._dirty.add(s.id)
         self._flush(now)

@@ -132,6 +132,7 @@ class Peer:
         self.ws = connect(ws_url, max_size=None, max_queue=None, open_timeout=10).__enter__()
         self.seq = 0
         self.messages: list[dict] = []
+        self.last_state: dict | None = None
         self.frames: list[tuple[int, int, bytes]] = []
         self.ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
         self.welcome = self.expect("welcome")
@@ -150,7 +151,10 @@ class Peer:
             kind, stream, _seq = FRAME_HEADER.unpack_from(raw)
             self.frames.append((kind, stream, raw[FRAME_HEADER.size:]))
         else:
-            self.messages.append(json.loads(raw))
+            msg = json.loads(raw)
+            self.messages.append(msg)
+            if msg.get("type") == "session_state":
+                self.last_state = msg
 
     def drain(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -174,6 +178,13 @@ class Peer:
 
     def state(self, pred, timeout: float = TIMEOUT) -> dict:
         return self.expect("session_state", pred, timeout)
+
+    def now(self, pred, timeout: float = TIMEOUT) -> dict:
+        """The session as it is: the latest state if ``pred`` holds for it
+        (the relay sends a state only when something changed), else the next that does."""
+        if self.last_state is not None and pred(self.last_state):
+            return self.last_state
+        return self.state(pred, timeout)
 
     def close(self) -> None:
         self.ws.close()
@@ -213,7 +224,10 @@ class Scene:
     def agent_env(self) -> dict:
         return {**self.x.env, "TANDEM_AGENT_STATE": str(self.state_dir), "PYTHONPATH": str(ROOT)}
 
-    def start_agent(self, *extra: str, env: dict | None = None) -> str:
+    def start_agent(self, *extra: str, env: dict | None = None, allow: str | None = "control,files") -> str:
+        """Pair and run the agent. ``allow``: what the person at the machine
+        allowed in advance (``--allow``); None: the agent asks in its window,
+        as for a customer who double-clicked the download (tests/agent/test_consent.py)."""
         r = self.http.post(f"/api/sessions/{self.session}/pairing",
                            headers={"Authorization": f"Bearer {self.customer_token}"})
         assert r.status_code == 200, r.text
@@ -221,7 +235,7 @@ class Scene:
         self._log_file = self.agent_log.open("wb")
         self.agent = subprocess.Popen(
             [sys.executable, "-m", "agent", "pair", "--relay", self.relay.base, self.number, code,
-             "--name", "Ann's PC", *extra],
+             "--name", "Ann's PC", *extra, *(["--allow", allow] if allow else [])],
             env={**self.agent_env, **(env or {})}, cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT)
         st = self.rep.state(lambda m: any(p["kind"] == "agent" and p["present"] for p in m["participants"]))
         self.agent_pid = next(p["pid"] for p in st["participants"] if p["kind"] == "agent")
@@ -244,7 +258,7 @@ class Scene:
         return g
 
     def activity(self, grant_id: int) -> dict:
-        st = self.rep.state(lambda m: any(a.get("grant") == grant_id for a in m["activities"]))
+        st = self.rep.now(lambda m: any(a.get("grant") == grant_id for a in m["activities"]))
         return next(a for a in st["activities"] if a.get("grant") == grant_id)
 
     def close(self) -> None:

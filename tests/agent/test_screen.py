@@ -8,7 +8,7 @@ from .conftest import wait_for
 
 def test_on_wayland_the_rep_and_the_customer_are_told_and_no_black_picture_is_shared(scene, xcalc):
     scene.start_agent(env={"XDG_SESSION_TYPE": "wayland", "LANGUAGE": "da"})
-    st = scene.rep.state(lambda m: any(p["kind"] == "agent" and p.get("screen") for p in m["participants"]))
+    st = scene.rep.now(lambda m: any(p["kind"] == "agent" and p.get("screen") for p in m["participants"]))
     assert [p["screen"] for p in st["participants"] if p["kind"] == "agent"] == ["wayland"]
     # the customer's page learns it of their own Support Manager (and says so in their language)
     scene.customer.state(lambda m: any(p["kind"] == "agent" and p["owner"] == m["you"] and p.get("screen") == "wayland"

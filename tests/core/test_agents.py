@@ -10,7 +10,9 @@ from server.core.grants import GrantState
 def pair(h, session, owner_actor, code="123456", name="Ann's PC"):
     h.desk.pairing_code(owner_actor, session.id, code, h.now)
     s, pid = h.desk.pair_agent(session.number, code, name, h.now)
-    return CustomerActor(s.id, pid)
+    agent = CustomerActor(s.id, pid)
+    h.desk.customer_online(agent, h.now)  # its socket says hello
+    return agent
 
 
 def test_pairing_code_is_one_time_and_expires(h):
@@ -152,3 +154,14 @@ def test_a_support_manager_on_wayland_is_shown_as_such_and_screen_requests_get_t
     assert not s.grants  # nobody is asked for a picture that would be black
     h.send(r, "request_grant", session=s.id, kind="files", scope="desktop")  # files do not need the screen
     assert [g.kind for g in s.grants.values()] == ["files"]
+
+
+def test_a_paired_support_manager_counts_as_there_only_once_it_connects(h):
+    r, s, c = h.active_session()
+    h.desk.pairing_code(c, s.id, "444444", h.now)
+    _, pid = h.desk.pair_agent(s.number, "444444", "Ann's PC", h.now)
+    assert s.participants[pid].present is False  # paired, not connected: nobody may ask it for anything yet
+    with pytest.raises(NotAllowed, match="not connected"):
+        h.send(r, "request_grant", session=s.id, kind="view", scope="desktop")
+    h.desk.customer_online(CustomerActor(s.id, pid), h.now)
+    h.send(r, "request_grant", session=s.id, kind="view", scope="desktop")

@@ -352,7 +352,9 @@ class DeskMachine(RuleBasedStateMachine):
         if self.apply(self.desk.pairing_code, owner, s.id, code, self.now):
             got = self.apply(self.desk.pair_agent, s.number, code, "PC", self.now)
             if got:
-                self.customers.append(CustomerActor(got[0].id, got[1]))
+                agent = CustomerActor(got[0].id, got[1])
+                self.apply(self.desk.customer_online, agent, self.now)  # its socket says hello
+                self.customers.append(agent)
 
     # --- time ---------------------------------------------------------------
 
