@@ -28,7 +28,7 @@ $(VENV)/.stamp-server: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[server,agent,dev]'
+	$(PIP) install -q -e '.[server,agent,dev,dist]'  # dist: PyInstaller, for the single-file Support Manager test
 	@touch $@ $(VENV)/.stamp-server
 
 # The extension and the website snippet (server/static/tandem.js), built with esbuild.
