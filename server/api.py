@@ -187,11 +187,14 @@ class QueueOut(Body):
     title: str
     routing: str
     offer_timeout: float
+    consent: str
+    """view_on_accept: a rep who takes a customer sees their page at once;
+    ask_first: the customer is asked first."""
     help_link: str
 
 
 def queue_out(relay: Relay, q) -> QueueOut:
-    return QueueOut(name=q.name, title=q.title, routing=q.routing, offer_timeout=q.offer_timeout,
+    return QueueOut(name=q.name, title=q.title, routing=q.routing, offer_timeout=q.offer_timeout, consent=q.consent,
                     help_link=f"{relay.settings.public_url}/help?queue={q.name}")
 
 
@@ -339,12 +342,14 @@ class QueueIn(Body):
     title: Annotated[str, Field(min_length=1, max_length=80)]
     routing: Literal["manual", "automatic"] = "manual"
     offer_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    consent: Literal["view_on_accept", "ask_first"] = "view_on_accept"
 
 
 class QueuePatch(Body):
     title: Annotated[str | None, Field(default=None, min_length=1, max_length=80)] = None
     routing: Literal["manual", "automatic"] | None = None
     offer_timeout: Annotated[float | None, Field(default=None, gt=0, le=600)] = None
+    consent: Literal["view_on_accept", "ask_first"] | None = None
 
 
 @api.route("POST", "/api/admin/queues", summary="Create a queue", auth="admin", body=QueueIn,

@@ -190,10 +190,12 @@ async def invite_post(request: Request, data) -> Response:
 async def demo(request: Request) -> Response:
     """The demo shop; its help link goes to ``?queue=`` or the demo queue."""
     relay: Relay = request.app.state.relay
-    names = [q.name for q in await relay.store.list_queues()]
+    queues = {q.name: q for q in await relay.store.list_queues()}
     asked = request.query_params.get("queue")
-    queue = asked if asked in names else DEMO_QUEUE if DEMO_QUEUE in names or not names else names[0]
-    return await render(request, "demo.html", demo_queue=queue)
+    queue = asked if asked in queues else DEMO_QUEUE if DEMO_QUEUE in queues or not queues else next(iter(queues))
+    # what the shop says of the team looking at the page follows the queue's policy
+    consent = queues[queue].consent if queue in queues else "view_on_accept"
+    return await render(request, "demo.html", demo_queue=queue, consent=consent)
 
 
 async def download_page(request: Request, status: int = 200, token: str | None = None,
@@ -402,7 +404,8 @@ async def admin_queues_post(request: Request, data) -> Response:
         await admin.create_queue(relay, request.state.user.id, name=str(data.get("name", "")).strip(),
                                  title=str(data.get("title", "")).strip()[:80] or str(data.get("name", "")),
                                  routing=str(data.get("routing", "manual")),
-                                 offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)))
+                                 offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)),
+                                 consent=str(data.get("consent", "view_on_accept")))
     except Conflict:
         return await _queues_page(request, 409, error=_("admin.error.queue_exists"))
     except ValueError:
@@ -418,7 +421,8 @@ async def admin_queue_post(request: Request, data) -> Response:
         await admin.update_queue(relay, request.state.user.id, request.path_params["name"],
                                  title=str(data.get("title", "")).strip()[:80] or request.path_params["name"],
                                  routing=str(data.get("routing", "manual")),
-                                 offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)))
+                                 offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)),
+                                 consent=str(data.get("consent", "view_on_accept")))
     except (NotFound, ValueError) as exc:
         return await _queues_page(request, 400, error=str(exc))
     return see_other("/admin/queues")

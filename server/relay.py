@@ -112,7 +112,7 @@ class Relay:
 
     async def reload_queues(self) -> None:
         queues = await self.store.list_queues()
-        self.desk.configure_queues([QueueConfig(q.name, q.title, q.routing, q.offer_timeout) for q in queues])
+        self.desk.configure_queues([QueueConfig(q.name, q.title, q.routing, q.offer_timeout, q.consent) for q in queues])
         await self.flush()
 
     async def reload_policies(self, policies: dict) -> None:

@@ -66,6 +66,7 @@ class Queue:
     title: str
     routing: str = "manual"
     offer_timeout: float = 30.0
+    consent: str = "view_on_accept"
 
 
 def env() -> Environment:
@@ -127,7 +128,7 @@ CONTEXTS = {
             {"at": 1_700_000_002.0, "session_id": None, "actor": None, "action": "offer.made", "data": {}},
         ],
     },
-    "demo.html": {"demo_queue": "shop"},
+    "demo.html": {"demo_queue": "shop", "consent": "ask_first"},
     "invite.html": {"invitee": "customer", "number": "123 456 789", "token": "abc.def", "error": None},
     "message.html": {"title": EVIL, "message": EVIL},
     "playback.html": {"recording": {"id": 3, "session_id": EVIL, "started_at": 1_700_000_000.0,

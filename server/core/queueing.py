@@ -115,8 +115,9 @@ class QueueDesk:
 
     def _take(self, s: Session, seat: RepSeat, now: float) -> None:
         """The rep becomes primary of a waiting session. For a first inbound
-        take, cobrowse view of the customer's tab starts at once: the customer
-        asked for help from that page, and can stop it."""
+        take, cobrowse view of the customer's tab starts at once (the customer
+        asked for help from that page, and can stop it), or, when the queue's
+        consent policy is ask_first, the customer is asked for it."""
         problem = capacity_problem(seat, self.sessions.values(), extra=len(s.customers(present_only=False)))
         if problem:
             raise NotAllowed(problem)
@@ -130,7 +131,11 @@ class QueueDesk:
         for rid in others - {seat.account_id}:
             self._send(rep_channel(rid), p.OfferWithdrawn(session=s.id, reason="taken"))
         if s.kind == "inbound" and not s.grants and s.selected and s.participants[s.selected].present:
-            s.start_tab_view(pid, now)
+            queue = self.queues.get(s.queue or "")
+            if queue is not None and queue.consent == "ask_first":
+                s.request_grant(pid, "view", "tab", "request", now, float(self.policies["grant_timeout"]))
+            else:
+                s.start_tab_view(pid, now)
         s.ensure_recording(now)
 
     def _send_offer(self, s: Session, rid: int, now: float) -> None:

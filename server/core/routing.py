@@ -21,6 +21,9 @@ class QueueConfig:
     title: str
     routing: str = "manual"  # manual | automatic
     offer_timeout: float = 30.0
+    consent: str = "view_on_accept"
+    """view_on_accept: taking a customer starts the view of their page at once;
+    ask_first: the customer is asked, and the view starts when they allow it."""
 
 
 @dataclass(slots=True)

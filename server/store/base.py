@@ -22,11 +22,15 @@ from server.core.records import Record
 
 QUEUE_NAME = re.compile(r"[a-z0-9-]{1,40}")
 ROUTINGS = ("manual", "automatic")
+CONSENTS = ("view_on_accept", "ask_first")
+"""How cobrowse of an inbound customer's page starts when a rep takes them:
+at once (they asked for help from that page, and see and can stop it), or
+only once they allow it."""
 
 ACCOUNT_FIELDS = frozenset(
     {"name", "password_hash", "is_admin", "queue_rep", "max_customers", "multi_session", "queues", "active"}
 )
-QUEUE_FIELDS = frozenset({"title", "routing", "offer_timeout"})
+QUEUE_FIELDS = frozenset({"title", "routing", "offer_timeout", "consent"})
 
 
 class StoreError(Exception):
@@ -80,6 +84,7 @@ class Queue:
     routing: str  # 'manual' | 'automatic'
     offer_timeout: float
     created_at: float
+    consent: str = "view_on_accept"  # one of CONSENTS
 
 
 def check_queue_name(name: str) -> str:
@@ -118,6 +123,8 @@ def check_queue_fields(fields: dict[str, Any]) -> dict[str, Any]:
         t = fields["offer_timeout"]
         if isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0:
             raise ValueError(f"offer_timeout must be a positive number: {t!r}")
+    if "consent" in fields and fields["consent"] not in CONSENTS:
+        raise ValueError(f"consent must be one of {CONSENTS}: {fields['consent']!r}")
     return dict(fields)
 
 
@@ -187,7 +194,8 @@ class Store(ABC):
 
     @abstractmethod
     async def create_queue(
-        self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0
+        self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0,
+        consent: str = "view_on_accept",
     ) -> Queue:
         """Add a queue; `name` is a slug (ValueError otherwise), `Conflict` if taken."""
 
@@ -200,7 +208,7 @@ class Store(ABC):
 
     @abstractmethod
     async def update_queue(self, name: str, **fields: Any) -> Queue:
-        """Change title, routing or offer_timeout; raises `NotFound`."""
+        """Change title, routing, offer_timeout or consent; raises `NotFound`."""
 
     @abstractmethod
     async def delete_queue(self, name: str) -> bool:

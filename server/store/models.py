@@ -66,6 +66,8 @@ queues = Table(
     Column("routing", String(20), nullable=False),
     Column("offer_timeout", Float, nullable=False),
     Column("created_at", Float, nullable=False),
+    # how an inbound customer's page is viewed when taken: view_on_accept | ask_first
+    Column("consent", String(20), nullable=False, default="view_on_accept", server_default="view_on_accept"),
 )
 
 policies = Table(

@@ -125,7 +125,8 @@ def _account(row: Any) -> Account:
 
 def _queue(row: Any) -> Queue:
     return Queue(
-        name=row.name, title=row.title, routing=row.routing, offer_timeout=row.offer_timeout, created_at=row.created_at
+        name=row.name, title=row.title, routing=row.routing, offer_timeout=row.offer_timeout, created_at=row.created_at,
+        consent=row.consent,
     )
 
 
@@ -309,17 +310,18 @@ class SqlStore(Store):
     # queues ---------------------------------------------------------------
 
     async def create_queue(
-        self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0
+        self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0,
+        consent: str = "view_on_accept",
     ) -> Queue:
         check_queue_name(name)
-        check_queue_fields(dict(title=title, routing=routing, offer_timeout=offer_timeout))
-        queue = Queue(name, title, routing, float(offer_timeout), time.time())
+        check_queue_fields(dict(title=title, routing=routing, offer_timeout=offer_timeout, consent=consent))
+        queue = Queue(name, title, routing, float(offer_timeout), time.time(), consent)
 
         async def run(conn: AsyncConnection) -> None:
             await conn.execute(
                 insert(m.queues).values(
                     name=name, title=title, routing=routing, offer_timeout=queue.offer_timeout,
-                    created_at=queue.created_at,
+                    created_at=queue.created_at, consent=consent,
                 )
             )
 
