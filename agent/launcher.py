@@ -53,6 +53,18 @@ def check_ticket(relay: str, token: str, lang: str) -> dict:
     return body
 
 
+STOP_WATCH = 10.0
+
+
+def _log_tasks(task: asyncio.Task) -> None:
+    """The agent has not stopped STOP_WATCH s after Leave: say where it waits."""
+    if task.done():
+        return
+    for t in asyncio.all_tasks():
+        log.warning("still running after Leave: %r\n%s", t, "".join(
+            f"  {f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}\n" for f in t.get_stack()))
+
+
 def host_of(relay: str) -> str:
     return urlsplit(relay).netloc or relay
 
@@ -249,6 +261,7 @@ class Launcher:
             loop, task = self._agent
             self.cancel.configure(state="disabled")
             loop.call_soon_threadsafe(task.cancel)  # the agent thread reports "stopped", then we close
+            loop.call_soon_threadsafe(loop.call_later, STOP_WATCH, _log_tasks, task)
             self.mode = "leaving"
             return
         if self.mode == "leaving":

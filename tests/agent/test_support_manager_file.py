@@ -75,9 +75,10 @@ def click_until(x: X, wid: int, color: tuple[int, int, int], done, what: str) ->
 
 
 def agent_present(scene: Scene) -> bool:
+    """Whether the session, as the rep last heard of it, has a connected Support Manager."""
     scene.rep.drain(0.2)
-    states = [m for m in scene.rep.messages if m["type"] == "session_state"]
-    return bool(states) and any(p["kind"] == "agent" and p["present"] for p in states[-1]["participants"])
+    st = scene.rep.last_state
+    return st is not None and any(p["kind"] == "agent" and p["present"] for p in st["participants"])
 
 
 @pytest.fixture
