@@ -233,8 +233,11 @@ import { createSurvey, sendRating } from './survey.js';
     const paired = Boolean(mine);
     ui.agentConnected.hidden = !paired;
     // the download carries a one-time code: once paired, a second one would only replace it
-    const download = document.getElementById('agent-get');
-    if (download) download.hidden = paired;
+    // (and so would the pairing code: what is left is whether it is connected)
+    for (const id of ['agent-get', 'agent-have-it', 'agent-pair']) {
+      const node = document.getElementById(id);
+      if (node) node.hidden = paired;
+    }
     // a Support Manager on a Wayland desktop cannot see the screen: say so, never show black
     ui.agentConnected.textContent = t(mine && mine.screen === 'wayland' ? 'customer.agent.wayland' : 'customer.agent.connected');
     if (paired) { ui.agentCode.hidden = true; ui.agentCommand.hidden = true; }
