@@ -92,6 +92,9 @@ def test_customer_shows_a_tab_of_a_site_without_the_snippet(relay, rep_browser, 
     expect(replay.locator("#new-todo")).to_have_value("", timeout=TIMEOUT)
     app.locator("#suggest").click()
     expect(replay.locator("#new-todo")).to_have_value("water the plants", timeout=TIMEOUT)
+    # Hash navigation inside the app: the address bar follows (seen from the content script's world).
+    app.locator(".filters a", has_text="Active").click()
+    expect(viewer.locator("#navigate-url")).to_have_value(re.compile(r"/todo/#/active$"), timeout=TIMEOUT)
 
     # Control under the same grants: Carol allows it in her tab.
     viewer.locator("#request-control").click()
