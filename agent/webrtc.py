@@ -161,6 +161,13 @@ class WebRTC:
         """The STUN/TURN servers new connections use."""
         return list(self._config.iceServers or [])
 
+    def on_share_event(self, event: str, share) -> None:
+        """Remote input on a share: every picture is looked at again at once
+        (without X DAMAGE a still screen is looked at only now and then)."""
+        if event == "input":
+            for shared in self._shared.values():
+                shared.source.nudge()
+
     def on_welcome(self, msg) -> None:
         """The relay's STUN/TURN servers (its TURN credentials are made for
         this connection), unless this machine set its own."""
@@ -372,6 +379,8 @@ def attach(link, sharing=None, **kwargs) -> WebRTC:
         if repaint is not None:
             kwargs.setdefault("repaint", repaint)
     rtc = WebRTC(link.send, **kwargs)
+    if sharing is not None and hasattr(sharing, "listeners"):
+        sharing.listeners.append(rtc.on_share_event)
     link.on("welcome", rtc.on_welcome)
     link.on("session_state", rtc.on_session_state)
     link.on("signal", rtc.on_signal)
