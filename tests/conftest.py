@@ -181,3 +181,25 @@ def live_relay(tmp_path: Path, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         print(f"--- relay log ---\n{relay.log.read_text()}")
+
+
+def database_at(path: Path, revision: str, *rows: str) -> str:
+    """A SQLite database as an older relay left it: migrated only up to
+    ``revision``, with the SQL ``rows`` in it. Returns its store URL, for
+    testing that the next migrations upgrade it in place."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from server.store.sql import MIGRATIONS
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        for row in rows:
+            conn.execute(text(row))
+    engine.dispose()
+    return f"sqlite+aiosqlite:///{path}"

@@ -49,24 +49,13 @@ def test_demo_shop_says_what_the_queues_consent_policy_does(client):
 @pytest.mark.anyio
 async def test_the_migration_gives_existing_queues_view_on_accept(tmp_path):
     """A database from before the consent policy (revision 0004) is upgraded in place."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine, text
-
     from server.store import open_store
-    from server.store.sql import MIGRATIONS
+    from tests.conftest import database_at
 
-    path = tmp_path / "old.db"
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
-        conn.execute(text("INSERT INTO queues (name, title, routing, offer_timeout, created_at) "
-                          "VALUES ('shop', 'Shop', 'manual', 30, 0)"))
-    engine.dispose()
-    store = open_store(f"sqlite+aiosqlite:///{path}")
+    url = database_at(tmp_path / "old.db", "0004",
+                      "INSERT INTO queues (name, title, routing, offer_timeout, created_at) "
+                      "VALUES ('shop', 'Shop', 'manual', 30, 0)")
+    store = open_store(url)
     await store.open()
     try:
         assert (await store.get_queue("shop")).consent == "view_on_accept"

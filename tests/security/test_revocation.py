@@ -104,24 +104,13 @@ async def test_other_changes_keep_the_reps_tokens(live_relay):
 
 async def test_the_migration_gives_existing_accounts_a_token_version(tmp_path):
     """A database from before token versions (revision 0003) is upgraded in place."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine, text
+    from tests.conftest import database_at
 
-    from server.store.sql import MIGRATIONS
-
-    path = tmp_path / "old.db"
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-        conn.execute(text("INSERT INTO accounts (email, email_key, name, password_hash, is_admin, queue_rep, "
-                          "max_customers, multi_session, queues, active, created_at) VALUES "
-                          "('a@b.c', 'a@b.c', 'A', 'x', 0, 0, 1, 0, '[]', 1, 0)"))
-    engine.dispose()
-    store = open_store(f"sqlite+aiosqlite:///{path}")
+    url = database_at(tmp_path / "old.db", "0003",
+                      "INSERT INTO accounts (email, email_key, name, password_hash, is_admin, queue_rep, "
+                      "max_customers, multi_session, queues, active, created_at) VALUES "
+                      "('a@b.c', 'a@b.c', 'A', 'x', 0, 0, 1, 0, '[]', 1, 0)")
+    store = open_store(url)
     await store.open()
     try:
         account = await store.get_account_by_email("a@b.c")
