@@ -128,15 +128,22 @@ def shared_session(relay, rep_browser, customer_browser, x: X, calc: int, tmp_pa
     page = context.new_page()
     customer_joins(page, relay.base, number, "Carl")
     expect(rep.participant("Carl")).to_be_visible(timeout=TIMEOUT)
+    with own_support_manager(rep, relay.base, number, x, tmp_path):
+        yield Share(rep, page, x, calc, relay.base)
 
+
+@contextmanager
+def own_support_manager(rep: SidePanel, base: str, number: str, x: X, tmp_path) -> Iterator[None]:
+    """Petra pairs her own Support Manager ("Petra's desktop", on `x`) with
+    session `number` from the side panel's desktop tab."""
     rep.tool_tab("desktop")
     rep.button("pair-own-agent").click()
     code = rep.panel.locator('[data-role="own-pairing-code"]')
     expect(code).to_have_text(re.compile(r"^\d{6}$"), timeout=TIMEOUT)
-    with support_manager(relay.base, number, code.inner_text(), None, tmp_path, name="Petra's desktop", x=x):
+    with support_manager(base, number, code.inner_text(), None, tmp_path, name="Petra's desktop", x=x):
         expect(rep.panel.locator('[data-role="own-agent-status"]')).to_contain_text("Petra's desktop", timeout=TIMEOUT)
         rep.front()
-        yield Share(rep, page, x, calc, relay.base)
+        yield
 
 
 @pytest.mark.parametrize("transport", ["webrtc", "relay"])

@@ -21,8 +21,9 @@ TIMEOUT = 15_000
 pytestmark = pytest.mark.skipif(not (DIST / "desktop.html").exists(),
                                 reason="extension/dist is not built: run `make extension`")
 
+# `id` is an element's id, or the element itself (one in a shadow root).
 READ_PIXELS = """([id, x, y, w, h, screenW]) => {
-  const node = document.getElementById(id);
+  const node = typeof id === 'string' ? document.getElementById(id) : id;
   const fullW = node.videoWidth || node.width;
   const fullH = node.videoHeight || node.height;
   const s = fullW / screenW;

@@ -1,7 +1,7 @@
 // The customer side of Tandem in a web page, shared by the website snippet
 // (src/snippet.js -> /tandem.js) and the extension's content script
 // (src/content.js): help button, session widget, cobrowse capture and control,
-// video and voice (media.js).
+// video and voice (media.js), a rep's shared screen (widget-screen.js).
 //
 //   startCustomer({ relay, queue, maskSelectors, connect })
 //     relay          the relay's base URL (no trailing slash), or null
@@ -26,6 +26,7 @@ import { KEYS, memoryStore, store } from './store.js';
 import { widgetSurvey } from './survey.js';
 import { translator } from './strings.js';
 import { createWidget } from './widget.js';
+import { createWidgetScreen } from './widget-screen.js';
 
 const MARK = 'data-tandem-customer';
 const ENDED = new Set(['ended', 'left', 'removed', 'transferred']);
@@ -86,6 +87,15 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       onAsk: () => widget.open(), // a rep starts video or voice: the prompt must be seen
     });
     widget.media(media.element);
+    // A rep's own screen, shared with this customer. In a tab shared with the
+    // extension (customer mode) the customer's session page shows it instead.
+    const screen = shared ? null : createWidgetScreen({
+      t,
+      send: (type, fields) => { if (state && !over) connection.send(type, { session: state.session, ...fields }); },
+      sendFrame: (kind, stream, body) => connection.sendFrame(kind, stream, body),
+      ready: () => connection.isReady(),
+    });
+    if (screen) widget.screen(screen.element);
     for (const line of chat) widget.chat({ ...line, replayed: true });
 
     const nameOf = (pid) => {
@@ -94,6 +104,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
     };
 
     function onFrame(frame) {
+      if (screen) screen.frame(frame);
       if (frame.kind !== KIND.control) return;
       // After a reload the relay may replay old frames: never apply one twice.
       if (frame.seq <= keep.controlSeq()) return;
@@ -115,6 +126,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
         if (status === 'connected' && state) render(state);
         // frames are not queued while the link is down: start again from a full snapshot
         if (status === 'connected') capture.resync();
+        if (status === 'connected' && screen) screen.connected();
       },
       onFrame,
     };
@@ -142,12 +154,14 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       widget.chatEnabled(s.state !== 'ended' && s.customer_chat !== false // a policy may turn chat off
         && s.participants.some((p) => p.kind === 'rep' && p.present));
 
-      // Only this tab's cobrowse is served here; desktop, application and
-      // file requests are for the customer page and the agent.
+      // Only this tab's cobrowse is served here, and a rep's own screen
+      // offered to the customer; desktop, application and file requests are
+      // for the customer page and the agent.
       const prompts = s.grants
         .filter((g) => g.grantor === you && g.state === 'pending' && g.direction === 'request'
           && g.scope === 'tab' && (g.kind === 'view' || g.kind === 'control'))
-        .map((g) => ({ id: g.id, text: t(g.kind === 'view' ? 'grantView' : 'grantControl', { name: nameOf(g.requester) }) }));
+        .map((g) => ({ id: g.id, text: t(g.kind === 'view' ? 'grantView' : 'grantControl', { name: nameOf(g.requester) }) }))
+        .concat(screen ? screen.prompts(s) : []);
       const mine = s.activities.filter((a) => a.sharer === you && a.scope === 'tab' && (a.kind === 'view' || a.kind === 'control'));
       const banners = mine.filter((a) => a.grant != null).map((a) => ({
         key: a.id,
@@ -185,6 +199,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       clearTimeout(startTimer);
       capture.stop();
       media.end();
+      if (screen) screen.end();
       connection.close();
       keep.forget();
       pointer.hide();
@@ -194,10 +209,11 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
     }
 
     const handlers = {
-      welcome(msg) { media.welcome(msg); },
+      welcome(msg) { media.welcome(msg); if (screen) screen.welcome(msg); },
       session_state(msg) {
         state = msg;
         media.update(msg);
+        if (screen) screen.update(msg);
         if (msg.participants.some((p) => p.kind === 'rep' && p.present)) served = true;
         render(msg);
         if (msg.state === 'ended') finish('ended');
@@ -215,6 +231,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       },
       signal(msg) {
         if (msg.data && msg.data.media) { media.signal(msg); return; } // media.js checks the sender
+        if (screen) screen.signal(msg); // the sharing Support Manager's offers (desktop-stream.js checks the sender)
         const sender = state && state.participants.find((p) => p.pid === msg.sender);
         if (!sender || sender.kind !== 'rep' || !msg.data) return;
         // A viewer that joined without a full snapshot asks for one.

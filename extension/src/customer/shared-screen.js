@@ -1,4 +1,5 @@
-// A rep's screen on the customer's session page: what the rep shares with
+// A rep's screen on the customer's session page, and in the website widget
+// (widget-screen.js): what the rep shares with
 // "Share view" or "Share control" (their own Support Manager is the sharer).
 // The picture comes as WebRTC video or, failing that, as FRAMES over the relay
 // (rep/desktop-stream.js, the same code as the rep's desktop viewer). With
@@ -55,7 +56,8 @@ export function createSharedScreen({ ui, t, send, sendFrame, ready }) {
     surface: () => (ui.canvas.hidden ? ui.video : ui.canvas),
     isOn: () => Boolean(control) && stream.transport() !== 'none',
     send: (body) => control && sendFrame(KIND.control, control.stream, encodeJson(body)),
-    takesKey: (event) => ui.stage.contains(event.target), // never the chat's keys
+    // never the chat's keys; the path, as the widget's shadow root hides its nodes from window
+    takesKey: (event) => event.composedPath().includes(ui.stage),
   });
 
   const sharerName = () => {
@@ -105,7 +107,7 @@ export function createSharedScreen({ ui, t, send, sendFrame, ready }) {
       render();
       // The customer has just allowed it: bring the picture into sight.
       if (view && !before) ui.section.scrollIntoView({ block: 'start', behavior: 'smooth' });
-      if (!view && document.fullscreenElement === ui.stage) document.exitFullscreen().catch(() => {});
+      if (!view && ui.stage.getRootNode().fullscreenElement === ui.stage) document.exitFullscreen().catch(() => {});
     },
     signal(msg) { if (state && msg.session === state.session) stream.receive(msg.sender, msg.data); },
     frame(frame) { stream.frame(frame); },

@@ -51,6 +51,22 @@ input { flex: 1; min-width: 0; padding: 6px 8px; border: 1px solid #9ca3af; bord
 .media-level { width: 100%; height: 6px; }
 .media-controls { display: flex; flex-wrap: wrap; gap: 6px; }
 .media-controls button { padding: 4px 10px; }
+.screen { display: flex; flex-direction: column; gap: 6px; }
+.panel:has(.screen:not([hidden])) { width: 760px; max-height: calc(100vh - 84px); overflow-y: auto; } /* clear of the banners */
+.screen-head { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 6px; }
+.screen-head .row { display: flex; gap: 6px; }
+.screen-mode { margin: 0; padding: 6px 8px; border-left: 4px solid #1d4ed8; border-radius: 6px; background: #dbeafe; }
+.screen[data-control="on"] .screen-mode { border-left-color: #b91c1c; background: #fee2e2; font-weight: 600; }
+.screen-stage { position: relative; display: flex; justify-content: center; align-items: center; min-height: 120px;
+  border-radius: 6px; overflow: hidden; background: #111; }
+.screen-stage > video, .screen-stage > canvas { display: block; width: 100%; height: auto;
+  max-height: max(160px, calc(100vh - 420px)); /* the chat stays in sight */ object-fit: contain; outline: none; }
+.screen-stage:fullscreen > video, .screen-stage:fullscreen > canvas { height: 100%; max-height: none; }
+.screen[data-transport="none"] .screen-stage > video { visibility: hidden; }
+.screen[data-control="on"] .screen-stage { box-shadow: 0 0 0 3px #b91c1c; }
+.screen[data-control="on"] .screen-stage > video, .screen[data-control="on"] .screen-stage > canvas { cursor: crosshair; }
+.screen-waiting { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; margin: 0;
+  padding: 12px; color: #e5e7eb; text-align: center; }
 .pointer { position: fixed; left: 0; top: 0; z-index: 2147483647; pointer-events: none; transition: transform 60ms linear; }
 .pointer .dot { display: block; width: 14px; height: 14px; border-radius: 50% 50% 50% 0; background: #dc2626;
   border: 2px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,.4); }

@@ -1,5 +1,6 @@
 // The customer's widget in the shadow root: the help button, and the panel
-// with status, grant prompts, video and voice (media.js), chat and Leave; banners with Stop sit at the
+// with status, grant prompts, a rep's shared screen (widget-screen.js), video
+// and voice (media.js), chat and Leave; banners with Stop sit at the
 // top of the page, visible even while the panel is hidden.
 import { h, syncList } from './dom.js';
 import { surveySheet } from './survey.js';
@@ -12,6 +13,7 @@ export function createWidget(root, t, on) {
   const recording = h('p', { class: 'status recording', role: 'status', hidden: true, text: t('recording') });
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const prompts = h('div', { class: 'prompts' });
+  const screenSlot = h('div', { class: 'screen-slot' });
   const mediaSlot = h('div', { class: 'media-slot' });
   const log = h('ol', { class: 'log', 'aria-live': 'polite' });
   const text = h('input', { type: 'text', maxlength: '4000', 'aria-label': t('chatLabel'), placeholder: t('chatPlaceholder'), autocomplete: 'off' });
@@ -31,7 +33,7 @@ export function createWidget(root, t, on) {
   const hide = h('button', { type: 'button', class: 'quiet', text: t('hide'), onclick: () => setOpen(false) });
   const panel = h('section', { class: 'panel', hidden: true, role: 'dialog', 'aria-label': t('title') },
     h('div', { class: 'head' }, h('strong', { text: t('title') }), hide),
-    status, recording, position, prompts, mediaSlot, log, form, error, h('div', { class: 'foot' }, leave, close));
+    status, recording, position, prompts, screenSlot, mediaSlot, log, form, error, h('div', { class: 'foot' }, leave, close));
   const banners = h('div', { class: 'banners' });
   const surveySlot = h('div', { class: 'survey-slot' });
   panel.insertBefore(surveySlot, panel.lastElementChild);
@@ -66,6 +68,7 @@ export function createWidget(root, t, on) {
     idle(offerHelp) {
       inSession = false;
       surveySlot.replaceChildren();
+      screenSlot.replaceChildren();
       mediaSlot.replaceChildren();
       help.hidden = !offerHelp;
       setOpen(open);
@@ -83,6 +86,8 @@ export function createWidget(root, t, on) {
     open: () => setOpen(true),
     // The session's video and voice section (media.js).
     media(element) { mediaSlot.replaceChildren(element); },
+    // A rep's shared screen (widget-screen.js).
+    screen(element) { screenSlot.replaceChildren(element); },
     status(value) { status.textContent = value; },
     position(value) { position.textContent = value || ''; position.hidden = !value; },
     recording(on_) { recording.hidden = !on_; },
@@ -104,7 +109,7 @@ export function createWidget(root, t, on) {
       error.hidden = false;
       clearTimeout(errorTimer);
       errorTimer = setTimeout(() => { error.hidden = true; }, 8000);
-      for (const b of root.querySelectorAll('.prompt button, .banner button')) b.disabled = false;
+      for (const b of root.querySelectorAll('.prompt button, .banner button, .screen button')) b.disabled = false;
     },
     // The session is over: say why, and offer Close (back to the help button).
     ended(value) {
