@@ -5,6 +5,7 @@ missing dependency once hid from every other test.)"""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import venv
@@ -57,8 +58,9 @@ def test_agent_extra_alone_pairs_with_a_session_on_a_relay_from_the_server_extra
     relay = LiveRelay(tmp_path, command=[str(server_bin / "tandem-relay")]).start()
     x = X()
     proc = log = None
+    stack = contextlib.ExitStack()
     try:
-        http = httpx.Client(base_url=relay.base, timeout=10)
+        http = stack.enter_context(httpx.Client(base_url=relay.base, timeout=10))
         admin = http.post("/api/signin", json={"email": "admin@localhost", "password": ADMIN_PASSWORD}).json()
         r = http.post("/api/admin/reps", headers={"Authorization": f"Bearer {admin['token']}"},
                       json={"email": "rita@example.com", "name": "Rita", "password": "rep-password-1"})
@@ -92,6 +94,7 @@ def test_agent_extra_alone_pairs_with_a_session_on_a_relay_from_the_server_extra
             stop_process(proc)
         if log is not None:
             log.close()
+        stack.close()
         x.stop()
         relay.stop()
         if proc is not None and proc.returncode not in (0, None):

@@ -4,6 +4,7 @@ extension on X, a low-level hook on Windows, an event tap on macOS)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,16 @@ class Hotkey:
             self.available = False  # don't retry
 
     def stop(self) -> None:
-        if self._listener is not None:
-            try:
-                self._listener.stop()
-            except Exception:
-                pass
-        self._listener = None
+        """Stop listening, without waiting: pynput's X listener can block in
+        stop() while its thread is still starting, and the caller is the
+        agent's event loop."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            threading.Thread(target=_stop, args=(listener,), name="hotkey-stop", daemon=True).start()
+
+
+def _stop(listener) -> None:
+    try:
+        listener.stop()
+    except Exception as exc:
+        log.debug("hotkey listener did not stop cleanly: %s", exc)
