@@ -6,10 +6,11 @@ still."""
 
 from __future__ import annotations
 
-IDLE_POLL = 0.25
+IDLE_POLL = 0.33
 """Seconds between looks at a screen that has been still for a while: a
 1080p grab and compare costs a few ms, so a still screen stays near 2 % of a
-core; the first change after a pause shows within this time."""
+core; a change of its own after a pause shows within this time (remote
+input makes the agent look again at once)."""
 
 
 class Watch:

@@ -21,7 +21,7 @@ class Watch:
     ``exact``: True when a False from `changed` can be trusted (nothing was
     drawn), so callers need not compare grabs."""
 
-    idle_poll = 0.25  # without DAMAGE every look is a grab: as the portable backend
+    idle_poll = 0.33  # without DAMAGE every look is a grab: as the portable backend
 
     def __init__(self) -> None:
         self._display = None
