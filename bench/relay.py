@@ -118,6 +118,7 @@ class RelayProcess:
                        TANDEM_SECRET_KEY="bench-secret", TANDEM_PUBLIC_URL=self.base,
                        # the benchmark is the abuse the limits are there to stop
                        TANDEM_MESSAGES_PER_SECOND=UNLIMITED, TANDEM_MESSAGE_BURST=UNLIMITED,
+                       TANDEM_FRAMES_PER_SECOND=UNLIMITED, TANDEM_FRAME_BURST=UNLIMITED,
                        TANDEM_JOIN_ATTEMPTS=UNLIMITED)
             if args.ws:
                 cmd = [sys.executable, "-c", TANDEM_WITH_WS, "127.0.0.1", str(self.port), args.ws]
