@@ -214,9 +214,13 @@ def wait_until_done_at_least(files: Page, direction: str, size: int) -> None:
         ".some((t) => Number(t.dataset.done) >= size)", arg=[direction, size], polling=50, timeout=60_000)
 
 
+SCAN_BYTES = 24 * MiB + 5  # more than the rep asks for ahead
+
+
 def test_on_a_flaky_network_transfers_resume_and_a_changed_file_does_not_verify(
         relay, rep_browser, customer_browser, share, tmp_path):
     # The rep's network is slow (2 MiB/s each way) and goes away mid-file, twice.
+    (share / "scan.bin").write_bytes(os.urandom(SCAN_BYTES))
     upstream = urlsplit(relay.base)
     proxy = CutProxy((upstream.hostname, upstream.port), bytes_per_second=2 * MiB)
     try:
@@ -245,12 +249,14 @@ def test_on_a_flaky_network_transfers_resume_and_a_changed_file_does_not_verify(
             assert proxy.cuts == 2
 
             # The customer's file changes while the rep downloads it: the rep is told it did not verify.
-            # Its first read is 2 MiB: changed at 1 MiB, the rest is read after the change.
-            proxy.rate = 512 * 1024
-            row(files, "photo.bin").locator(".file-download").click()
-            wait_until_done_at_least(files, "download", MiB)
-            with (share / "photo.bin").open("r+b") as f:
-                f.write(os.urandom(5 * MiB + 321))  # same size, other bytes
+            # The rep asks for a few MiB ahead, never for 24: on a network slow until 256 KiB have
+            # arrived, most of the file is read only after the change.
+            proxy.rate = 128 * 1024
+            row(files, "scan.bin").locator(".file-download").click()
+            wait_until_done_at_least(files, "download", 256 * 1024)
+            with (share / "scan.bin").open("r+b") as f:
+                f.write(os.urandom(SCAN_BYTES))  # same size, other bytes
+            proxy.rate = 8 * MiB  # the rest comes quickly
             failed = files.locator('.transfer[data-direction="download"][data-state="failed"]')
             expect(failed).to_have_attribute("data-error", "verify", timeout=60_000)
             expect(failed.locator(".transfer-status")).to_contain_text("SHA-256 verification failed")
