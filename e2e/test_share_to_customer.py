@@ -258,10 +258,12 @@ def test_an_assistant_rep_sees_the_shared_screen_too(relay, rep_browser, custome
         olga = SidePanel(olga_browser).sign_in(relay.base, email, password)
         olga.assist(number)
         s.rep.front()
-        s.share("desktop-share-control", "Petra wants to show you their screen and let you control it.")
-        expect(s.screen).to_have_attribute("data-control", "on", timeout=TIMEOUT)
-        viewer = wait_for(lambda: next((p for p in olga_browser.pages if "/desktop.html" in p.url), None),
-                          what="Olga's desktop viewer to open")
+        expect(s.rep.participant("Olga")).to_be_visible(timeout=TIMEOUT)
+        # expect_page, not polling `pages`: the sync API takes in new pages only while it waits
+        with olga_browser.expect_page(lambda p: "/desktop.html" in p.url, timeout=TIMEOUT) as opened:
+            s.share("desktop-share-control", "Petra wants to show you their screen and let you control it.")
+            expect(s.screen).to_have_attribute("data-control", "on", timeout=TIMEOUT)
+        viewer = opened.value
         viewer.bring_to_front()
         expect(viewer.locator("#desktop-stage")).to_have_attribute("data-transport", "webrtc", timeout=TIMEOUT)
         rect = xserver.geometry(xcalc)
