@@ -1,6 +1,6 @@
 """The session a downloaded Support Manager carries.
 
-The relay stamps the file it serves (server/download.py) in two ways:
+The relay stamps the file it serves (server/web/download.py) in two ways:
 
 - a trailer appended to the executable::
 

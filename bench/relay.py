@@ -70,7 +70,7 @@ TARGETS = {  # figure -> (limit, "max"), from the issue
 TANDEM_WITH_WS = """
 import sys, uvicorn
 from server.config import Settings
-from server.app import create_app
+from server.web.app import create_app
 s = Settings.from_env()
 uvicorn.run(create_app(s), host=sys.argv[1], port=int(sys.argv[2]), log_level="warning",
             ws=sys.argv[3], ws_max_size=max(s.max_message_bytes, s.max_binary_bytes) + 64,

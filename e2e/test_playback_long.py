@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 from e2e.conftest import CHROMIUM, FLAGS
 from e2e.rep import TIMEOUT
 from server.protocol import StreamKind
-from server.recording_file import MAGIC, RECORD
+from server.recording.file import MAGIC, RECORD
 from tests.conftest import ADMIN_PASSWORD, LiveRelay
 
 SECONDS = 100

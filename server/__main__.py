@@ -11,8 +11,8 @@ from .config import Settings
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
-    from .app import create_app
-    from .http_limits import header_timeout_protocol
+    from .web.app import create_app
+    from .web.http_limits import header_timeout_protocol
 
     parser = argparse.ArgumentParser(prog="tandem-relay", description="Run the Tandem relay.")
     parser.add_argument("--host", default="127.0.0.1")

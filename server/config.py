@@ -81,7 +81,7 @@ class Settings:
     join_attempts: int = 10
     join_window: float = 60.0
 
-    # HTTP limits (server/http_limits.py)
+    # HTTP limits (server/web/http_limits.py)
     max_body_bytes: int = 64 * 1024
     """A request body (JSON, a form) beyond this is refused with 413 while it is
     read; published files have ``max_file_bytes``."""
@@ -102,19 +102,19 @@ class Settings:
     history_messages: int = 512
     history_bytes: int = 1024 * 1024
 
-    # published files (server/files.py)
+    # published files (server/web/files.py)
     files_dir: Path | None = None
     """Where reps' published files are kept; None: ``var_dir / "files"`` (var/files)."""
     max_file_bytes: int = 200 * 1024 * 1024
 
-    # the single-file Support Manager (server/download.py)
+    # the single-file Support Manager (server/web/download.py)
     agent_dist_dir: Path = Path("dist")
     """Where the builds served on /download are: ``make agent-dist`` writes
     ``dist/tandem-support-manager-<os>-<arch>[.exe]`` there; copy the Windows and
     macOS files the CI workflow builds next to it. Relative to the relay's working
     folder; read on every request."""
 
-    # recordings (server/recording.py)
+    # recordings (server/recording/recorder.py)
     recordings_dir: Path | None = None
     """Where session recordings are written; None: ``var_dir / "recordings"``."""
     retention_check_interval: float = 3600.0

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
-LOCALES_DIR = Path(__file__).parent / "locales"
+from . import SERVER_DIR
+
+LOCALES_DIR = SERVER_DIR / "locales"
 DEFAULT = "en"
 
 LANGUAGES: dict[str, str] = {

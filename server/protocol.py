@@ -21,12 +21,13 @@ import enum
 import json
 import struct
 import sys
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-SCHEMA_PATH = Path(__file__).parent / "schema" / "protocol.schema.json"
+from . import SERVER_DIR
+
+SCHEMA_PATH = SERVER_DIR / "schema" / "protocol.schema.json"
 
 SessionId = Annotated[str, Field(min_length=1, max_length=64)]
 Pid = Annotated[str, Field(min_length=1, max_length=64)]

@@ -24,7 +24,7 @@ from .core.errors import CoreError, NotAllowed
 from .core.routing import QueueConfig
 from .core.session import Session
 from .ratelimit import Backoff, RateLimiter
-from .recording import Recorder
+from .recording.recorder import Recorder
 from .store import Account, open_store
 
 log = logging.getLogger(__name__)

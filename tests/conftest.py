@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from server.app import create_app
 from server.config import Settings
+from server.web.app import create_app
 
 ADMIN_EMAIL = "admin@localhost"
 ADMIN_PASSWORD = "admin-password-1"

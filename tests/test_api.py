@@ -139,7 +139,7 @@ def test_expired_invite_link_is_refused(client, settings):
 def test_snippet_websites_may_call_the_customer_api(settings):
     from starlette.testclient import TestClient
 
-    from server.app import create_app
+    from server.web.app import create_app
 
     settings.allowed_origins = ("https://shop.example",)
     with TestClient(create_app(settings)) as client:

@@ -1,4 +1,4 @@
-"""/download and the customer's "Download the Support Manager" (server/download.py):
+"""/download and the customer's "Download the Support Manager" (server/web/download.py):
 the visitor's build first, a clear word when there is none, and a file that
 carries the session and a fresh one-time pairing code the Support Manager can
 read (agent/ticket.py) — in English and Danish."""
@@ -16,8 +16,8 @@ from starlette.datastructures import Headers
 from starlette.testclient import TestClient
 
 from agent.ticket import carried
-from server.app import create_app
-from server.download import Build, pick, visitor
+from server.web.app import create_app
+from server.web.download import Build, pick, visitor
 from tests.conftest import Peer
 from tests.test_files import start
 

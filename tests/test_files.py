@@ -1,5 +1,5 @@
 """Simple file transfer: a rep publishes files on the relay; the session's
-customers list and download them (server/files.py)."""
+customers list and download them (server/web/files.py)."""
 
 import hashlib
 import os
@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from starlette.testclient import TestClient
 
-from server.app import create_app
+from server.web.app import create_app
 from tests.conftest import Peer, bearer, make_rep, signin
 
 

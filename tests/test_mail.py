@@ -7,7 +7,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
-from server.app import create_app
+from server.web.app import create_app
 from tests.conftest import Peer, bearer, free_port, make_rep, signin
 
 

@@ -9,9 +9,9 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
-from server.app import create_app
 from server.config import Settings
 from server.ice import parse_ice_servers
+from server.web.app import create_app
 from tests.conftest import ADMIN_PASSWORD, Peer, signin
 
 TURN = {"urls": ["turn:turn.example.com:3478", "turns:turn.example.com:5349"],

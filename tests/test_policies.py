@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from server import admin as admin_module
+from server.web import admin as admin_module
 from tests.conftest import bearer, make_queue, signin
 from tests.test_pages import page_signin
 from tests.test_ws import Client, Live, live  # noqa: F401 (fixture)

@@ -1,4 +1,4 @@
-"""Session recording (server/recording.py, recording_file.py, recording_read.py,
+"""Session recording (server/recording/: recorder.py, file.py, read.py,
 playback.py): what a recording keeps, when it ends, who may play it back, and
 retention."""
 
@@ -11,10 +11,10 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from server.app import create_app
 from server.protocol import FRAME_HEADER, StreamKind
-from server.recording_file import MAGIC, RECORD, read_records
+from server.recording.file import MAGIC, RECORD, read_records
 from server.store import models as m
+from server.web.app import create_app
 from tests.conftest import bearer, make_rep, signin
 from tests.test_ws import Client, Live, frames
 

@@ -9,8 +9,8 @@ import struct
 import pytest
 
 from server.protocol import StreamKind
-from server.recording_file import MAGIC, RECORD, BadRecording
-from server.recording_read import video
+from server.recording.file import MAGIC, RECORD, BadRecording
+from server.recording.read import video
 from tests.conftest import bearer
 from tests.test_recording import admin, live, recordings, start_recording, tile  # noqa: F401 (fixtures)
 
@@ -97,7 +97,7 @@ def test_a_stopping_relay_does_not_wait_forever_for_recordings(client, monkeypat
     hangs delays the relay's stop by CLOSE_WAIT, not forever."""
     import asyncio
 
-    from server import recording
+    from server.recording import recorder as recording
 
     recorder = client.app.state.relay.recorder
     done = []

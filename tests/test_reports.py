@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from server.core.records import Record
-from server.report_tables import csv_cell
+from server.reports.tables import csv_cell
 from server.store import models as m
 from server.store import open_store
 from tests.conftest import Peer, make_queue, make_rep, signin

@@ -1,4 +1,4 @@
-"""Resuming after a dropped network (server/ws.py, server/relay.py): a real
+"""Resuming after a dropped network (server/web/ws.py, server/relay.py): a real
 relay process, real sockets cut without a close frame, and a client that
 comes back with its resume id and the last seq it saw."""
 

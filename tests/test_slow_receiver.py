@@ -1,4 +1,4 @@
-"""A receiver that stops reading (server/ws.py `Outbox`): the relay drops it
+"""A receiver that stops reading (server/web/ws.py `Outbox`): the relay drops it
 instead of buffering for it, and the sender is not held up.
 
 The slow rep is a raw TCP socket that does the WebSocket handshake and says

@@ -75,7 +75,7 @@ def test_score_must_be_1_to_5_and_comment_short(client):
 def test_snippet_websites_may_send_the_rating(settings):
     from starlette.testclient import TestClient
 
-    from server.app import create_app
+    from server.web.app import create_app
     settings.allowed_origins = ("https://shop.example.com",)
     with TestClient(create_app(settings)) as client:
         r = client.options("/api/sessions/abc/rating", headers={

@@ -12,11 +12,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import BaseModel
 
 from server import i18n, protocol
-from server.admin import POLICY_DEFAULTS
-from server.download import Build, Offer, Visitor
 from server.i18n import LANGUAGES
-from server.report_tables import Link, Row, Table, bar_chart
+from server.reports.tables import Link, Row, Table, bar_chart
 from server.store import CannedReply
+from server.web.admin import POLICY_DEFAULTS
+from server.web.download import Build, Offer, Visitor
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 STATIC = Path(i18n.__file__).parent / "static"

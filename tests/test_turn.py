@@ -17,9 +17,9 @@ from aioice import turn
 from aioice.stun import TransactionFailed
 from starlette.testclient import TestClient
 
-from server.app import create_app
 from server.config import Settings
 from server.ice import turn_credentials
+from server.web.app import create_app
 from tests.conftest import ADMIN_PASSWORD, Peer, signin, stop_process
 
 SECRET = "north-wind-7"

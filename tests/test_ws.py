@@ -1,4 +1,4 @@
-"""The `/ws` endpoint (server/ws.py) through Starlette's TestClient: hello and
+"""The `/ws` endpoint (server/web/ws.py) through Starlette's TestClient: hello and
 tokens, typed errors that keep the connection open, limits, resends, binary
 frames checked against grants, and the Origin check."""
 
@@ -15,11 +15,11 @@ from itsdangerous import TimestampSigner
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-import server.ws
-from server.app import create_app
+import server.web.ws
 from server.auth import Tokens
 from server.config import OFFICIAL_EXTENSION_ID
 from server.protocol import FRAME_HEADER, StreamKind
+from server.web.app import create_app
 from tests.conftest import Peer, make_rep, signin
 from tests.test_resume import OPEN, WsPeer, sign_in  # noqa: F401
 
@@ -309,7 +309,7 @@ def test_rep_cannot_act_in_a_session_they_are_not_in(client, admin, live):
 def frozen_clock(monkeypatch):
     """The endpoint's rate-limit clock, moved only by the test."""
     clock = SimpleNamespace(now=1000.0)
-    monkeypatch.setattr(server.ws, "time", SimpleNamespace(monotonic=lambda: clock.now, time=time.time))
+    monkeypatch.setattr(server.web.ws, "time", SimpleNamespace(monotonic=lambda: clock.now, time=time.time))
     return clock
 
 

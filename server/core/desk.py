@@ -47,7 +47,7 @@ class Desk(QueueDesk, PairingDesk):
         self.queues: dict[str, QueueConfig] = {}
         self.policies: dict[str, Any] = {"auto_record": False, "grant_timeout": grant_timeout,
                                          "chat_with_customers": True, "assist_approval": False}
-        """The admin's policies (server/admin.py); an offer's timeout is its queue's own."""
+        """The admin's policies (server/web/admin.py); an offer's timeout is its queue's own."""
         self._ids = itertools.count(1)
         self._out: list[tuple[str, p.Message]] = []
         self._records: list[Record] = []

@@ -265,7 +265,7 @@ import { createSurvey, sendRating } from './survey.js';
   }
   ui.agentPair.addEventListener('click', getPairingCode);
 
-  // --- files the rep published (server/files.py) ------------------------------
+  // --- files the rep published (server/web/files.py) ------------------------------
   //
   // The rep publishes files over the HTTP API; nothing about them comes over
   // the WebSocket, so while the session is live this page asks for the list

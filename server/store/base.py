@@ -296,7 +296,7 @@ class Store(ABC):
         Raises `NotFound` unless `pid` is a customer of the session, and
         `Conflict` when that customer has rated it already."""
 
-    # recordings (server/recording.py writes the files) --------------------
+    # recordings (server/recording/recorder.py writes the files) --------------------
 
     @abstractmethod
     async def create_recording(self, session_id: str, activity_id: int, path: str, started_at: float) -> int:

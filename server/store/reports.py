@@ -1,4 +1,4 @@
-"""Read-only queries behind the reports (`server/reports.py`).
+"""Read-only queries behind the reports (`server/reports/pages.py`).
 
 Plain synchronous SQLAlchemy Core, run through ``AsyncConnection.run_sync``
 like `projections`, so every report reads one consistent snapshot. Nothing

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 from starlette.testclient import TestClient
 
-from server.app import create_app
 from server.config import Settings
+from server.web.app import create_app
 from tests.conftest import ADMIN_PASSWORD, bearer, make_queue, make_rep, signin
 from tests.test_ws import Client
 

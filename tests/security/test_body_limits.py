@@ -1,4 +1,4 @@
-"""Request bodies are limited while they are read (server/http_limits.py), on
+"""Request bodies are limited while they are read (server/web/http_limits.py), on
 every endpoint, signed in or not: a relay process sent hundreds of MiB gives
 413 after its limit and its memory does not grow by anything like the body.
 Measured on a real relay process (RSS, psutil) with bodies sent over a real

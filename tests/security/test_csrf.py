@@ -1,4 +1,4 @@
-"""Cross-site requests (server/origins.py, server/pages.py): a page of another
+"""Cross-site requests (server/web/origins.py, server/web/pages.py): a page of another
 origin cannot change anything with the rep's sign-in cookie, JSON endpoints
 take JSON only, a form's CSRF field is bound to the signed-in session (a
 planted cookie does not pass), and the allowed origins come from the settings,
@@ -12,8 +12,8 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from server.app import create_app
 from server.config import OFFICIAL_EXTENSION_ID
+from server.web.app import create_app
 from tests.conftest import bearer, signin
 from tests.test_pages import csrf, page_signin
 from tests.test_ws import Client

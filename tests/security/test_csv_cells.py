@@ -1,11 +1,11 @@
-"""Report CSV (server/report_tables.py): a cell a spreadsheet would run as a
+"""Report CSV (server/reports/tables.py): a cell a spreadsheet would run as a
 formula (a chat line ``=HYPERLINK(...)``, a name ``@SUM(...)``) is written as text."""
 
 from __future__ import annotations
 
 import pytest
 
-from server.report_tables import csv_cell
+from server.reports.tables import csv_cell
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)",

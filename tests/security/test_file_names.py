@@ -1,4 +1,4 @@
-"""Published file names (server/files.py): bidi overrides and other invisible
+"""Published file names (server/web/files.py): bidi overrides and other invisible
 format or control characters are removed, so ``invoice<U+202E>fdp.exe`` cannot
 show itself to a customer as ``invoiceexe.pdf``."""
 
@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from server.files import safe_name
+from server.web.files import safe_name
 from tests.conftest import bearer
 from tests.test_files import publish, start
 

@@ -1,4 +1,4 @@
-"""The relay process at its HTTP edge (server/__main__.py, server/http_limits.py):
+"""The relay process at its HTTP edge (server/__main__.py, server/web/http_limits.py):
 a client that trickles its headers is disconnected, and X-Forwarded-For is
 believed only from the proxies in TANDEM_TRUSTED_PROXIES."""
 

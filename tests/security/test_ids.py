@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from server.api import api
-from server.app import create_app
 from server.config import Settings
+from server.web.api import api
+from server.web.app import create_app
 from tests.conftest import ADMIN_PASSWORD, bearer, signin
 from tests.test_pages import csrf, page_signin
 

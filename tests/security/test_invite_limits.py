@@ -1,4 +1,4 @@
-"""Invite links (server/pages.py ``POST /invite/TOKEN``): joining through a
+"""Invite links (server/web/pages.py ``POST /invite/TOKEN``): joining through a
 customer's invite link counts against the caller's address like joining by
 number, so one address cannot fill a session with made-up customers and
 leave the real invitee outside. Tested on a relay process, the attacker and

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-import server.app  # noqa: F401 (every module's endpoints are registered)
-from server.api import api
+import server.web.app  # noqa: F401 (every module's endpoints are registered)
+from server.web.api import api
 from tests.security.roles import ROLES, World, relay  # noqa: F401 (fixture)
 from tests.security.schemas import JSON, from_schema
 from tests.security.test_matrix_rest import MATRIX, prepare

@@ -1,4 +1,4 @@
-"""Revoking access (server/signin.py, server/ws.py, server/store): a rep's tokens
+"""Revoking access (server/web/signin.py, server/web/ws.py, server/store): a rep's tokens
 carry the account's token version, which a password change or deactivation
 bumps; old tokens are refused from then on, and the relay closes that
 account's open sockets at once. Tested over real sockets on a relay process."""

@@ -1,4 +1,4 @@
-"""Sign-in limits (server/ratelimit.py `Backoff`, server/signin.py): wrong
+"""Sign-in limits (server/ratelimit.py `Backoff`, server/web/signin.py): wrong
 passwords slow down that account from that address, with a delay that grows,
 so an attacker's five tries for ``admin@localhost`` do not lock the real admin
 out from their own address. An address trying many accounts is limited too."""

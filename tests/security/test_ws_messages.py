@@ -1,4 +1,4 @@
-"""WebSocket messages that are valid JSON but not a protocol message (server/ws.py):
+"""WebSocket messages that are valid JSON but not a protocol message (server/web/ws.py):
 every one gets a typed ``error`` and the socket stays open; nothing reaches the
 log as a traceback."""
 

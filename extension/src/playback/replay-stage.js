@@ -1,5 +1,5 @@
 // The recorded browser tab: rrweb's Replayer over the recorded events, whose
-// timestamps are ms on the playback clock (server/recording_read.py).
+// timestamps are ms on the playback clock (server/recording/read.py).
 import { Replayer } from 'rrweb';
 
 export function createReplayStage(root, events) {

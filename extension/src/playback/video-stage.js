@@ -2,7 +2,7 @@
 // full_w, full_h, then a JPEG) painted on a canvas at their time, fetched a
 // stretch at a time. A seek repaints from the last whole picture before the
 // position.
-const RECORD = 16; // "!dII": at (ms, float64), stream, length (server/recording_read.py)
+const RECORD = 16; // "!dII": at (ms, float64), stream, length (server/recording/read.py)
 const HEAD = 12;
 
 function parse(buffer) {
@@ -30,7 +30,7 @@ const AHEAD_MS = 10000; // fetch the next stretch this long before it is needed
 
 // load(from, to): a promise of the updates from `from` to before `to` (ms),
 // preceded by the last whole picture before `from` and what follows it
-// (server/recording_read.py `video`). Only a stretch or two is held at a
+// (server/recording/read.py `video`). Only a stretch or two is held at a
 // time, so an hour-long recording plays in the memory of a minute.
 export function createVideoStage(canvas, load, end) {
   const ctx = canvas.getContext('2d');

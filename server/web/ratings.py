@@ -16,10 +16,10 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ..auth import BadToken
+from ..store import NotFound
 from .api import Body, api, relay_of
-from .auth import BadToken
 from .openapi import Api, ApiError
-from .store import NotFound
 
 RATING_WINDOW = 7 * 24 * 3600.0
 COMMENT_MAX = 1000

@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import report_tables as rt
-from .i18n import translator
-from .pages import admin_only, language, message, render, see_other
-from .relay import Relay
-from .report_timeline import participants_table, summary, timeline_table
-from .signin import current_account
-from .store.base import check_queue_name
+from ..i18n import translator
+from ..relay import Relay
+from ..store.base import check_queue_name
+from ..web.pages import admin_only, language, message, render, see_other
+from ..web.signin import current_account
+from . import tables as rt
+from .timeline import participants_table, summary, timeline_table
 
 FORMATS = ("html", "csv")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,12 +13,15 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, canned, files, pages, playback, ratings, reports
-from .auth import generate_password, hash_password
-from .config import Settings
+from .. import SERVER_DIR
+from ..auth import generate_password, hash_password
+from ..config import Settings
+from ..recording import playback
+from ..relay import Relay
+from ..reports import pages as reports
+from . import api, canned, files, pages, ratings
 from .http_limits import BodyLimit
 from .origins import CsrfGuard
-from .relay import Relay
 from .signin import COOKIE
 from .ws import ws_endpoint
 
@@ -76,7 +78,7 @@ async def ensure_admin(relay: Relay) -> str | None:
     return None if s.admin_password else password
 
 
-SNIPPET = Path(__file__).parent / "static" / "tandem.js"
+SNIPPET = SERVER_DIR / "static" / "tandem.js"
 
 
 async def snippet(request: Request) -> Response:
@@ -140,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await relay.stop()
 
-    static = Path(__file__).parent / "static"
+    static = SERVER_DIR / "static"
     app = Starlette(
         routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
                 *reports.routes, *playback.routes, *pages.routes,

@@ -13,8 +13,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from . import protocol as p
-from .recording_file import EVENT, read_records, scan_records
+from .. import protocol as p
+from .file import EVENT, read_records, scan_records
 
 VIDEO_KINDS = (p.StreamKind.FRAMES, p.StreamKind.RECORD)
 FRAME_HEAD = struct.Struct("!6H")

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .core.errors import CoreError
+from ..core.errors import CoreError
+from ..store import Conflict, NotFound
 from .signin import current_account
-from .store import Conflict, NotFound
 
 
 class ApiError(Exception):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .core.session import format_number
+from ..core.session import format_number
 
 Translate = Callable[..., str]
 

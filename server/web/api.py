@@ -14,16 +14,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..auth import BadToken
+from ..core.desk import Actor, RepActor
+from ..core.session import format_number
+from ..i18n import pick_language, translator
+from ..mail import MailError, is_email, mailto_link, send_mail
+from ..relay import Relay
+from ..store import Account
 from . import admin
-from .auth import BadToken
-from .core.desk import Actor, RepActor
-from .core.session import format_number
-from .i18n import pick_language, translator
-from .mail import MailError, is_email, mailto_link, send_mail
 from .openapi import Api, ApiError
-from .relay import Relay
 from .signin import SignInError, client_address, current_account, sign_in
-from .store import Account
 
 api = Api("Tandem relay", "0.1.0")
 

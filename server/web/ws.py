@@ -22,14 +22,14 @@ import pydantic_core
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from . import protocol as p
-from .auth import BadToken
-from .broker import Gap
-from .core.desk import Actor, CustomerActor, RepActor, customer_channel, rep_channel
-from .core.errors import CoreError
-from .ice import ice_servers_for
+from .. import protocol as p
+from ..auth import BadToken
+from ..broker import Gap
+from ..core.desk import Actor, CustomerActor, RepActor, customer_channel, rep_channel
+from ..core.errors import CoreError
+from ..ice import ice_servers_for
+from ..relay import Relay, Resume
 from .origins import websocket_origin_allowed
-from .relay import Relay, Resume
 from .signin import revocation_channel
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class TokenBucket:
 
 def origin_allowed(websocket: WebSocket, relay: Relay) -> bool:
     """The handshake's Origin against the configured origins (never the Host
-    header, which a rebound DNS name controls): see `server.origins`."""
+    header, which a rebound DNS name controls): see `server.web.origins`."""
     return websocket_origin_allowed(websocket.headers.get("origin"), relay.settings)
 
 
@@ -248,7 +248,7 @@ class Connection:
                                                                    time.time())])
 
     def _revoked(self, _seq: int, version) -> None:
-        """The account's tokens were revoked up to `version` (server/signin.py)."""
+        """The account's tokens were revoked up to `version` (server/web/signin.py)."""
         if int(version) > self.token_version and not self.revoked:
             self.revoked = True
             self._task.cancel()

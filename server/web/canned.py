@@ -18,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..i18n import translator
+from ..relay import Relay
+from ..store import Account, CannedReply, NotFound
 from .api import Body, api, relay_of
-from .i18n import translator
 from .openapi import Api, ApiError
 from .pages import admin_only, csrf_checked, language, render, see_other
-from .relay import Relay
-from .store import Account, CannedReply, NotFound
 
 TITLE_MAX, TEXT_MAX = 80, 4000
 

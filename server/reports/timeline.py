@@ -2,15 +2,15 @@
 and the timeline of what was said, noted, handed over and transferred.
 
 `timeline_table` is what the HTML shows and the CSV downloads, cell for cell
-(see `report_tables`).
+(see `tables`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .core.session import format_number
-from .report_tables import Link, Row, Table, Translate, duration, when
+from ..core.session import format_number
+from .tables import Link, Row, Table, Translate, duration, when
 
 TIMELINE_COLUMNS = ("time", "event", "who", "to", "text", "visibility")
 ROLES = ("primary", "assistant", "customer", "agent")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 
-from .auth import BadToken, hash_password, needs_rehash, verify_password
+from ..auth import BadToken, hash_password, needs_rehash, verify_password
+from ..relay import Relay
+from ..store import Account
 from .origins import cookie_may_authenticate
-from .relay import Relay
-from .store import Account
 
 COOKIE = "tandem_rep"
 _DUMMY_HASH = hash_password("not a real password")
@@ -77,7 +77,7 @@ async def current_account(conn: HTTPConnection) -> Account | None:
 def revocation_channel(account_id: int) -> str:
     """The broker channel that says an account's tokens were revoked: each
     payload is the new token version. Every node's sockets of that account
-    listen (server/ws.py) and close when their token is older."""
+    listen (server/web/ws.py) and close when their token is older."""
     return f"revoked:{account_id}"
 
 

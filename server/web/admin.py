@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .auth import generate_password, hash_password
-from .relay import Relay
+from ..auth import generate_password, hash_password
+from ..relay import Relay
+from ..store import Account, Queue
 from .signin import revoke_tokens
-from .store import Account, Queue
 
 POLICY_DEFAULTS: dict[str, Any] = {
     "auto_record": False,

@@ -30,8 +30,8 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 
-from .i18n import pick_language, translator
-from .relay import Relay
+from ..i18n import pick_language, translator
+from ..relay import Relay
 
 PREFIX = "tandem-support-manager"
 BUILD_RE = re.compile(rf"^{PREFIX}-(windows|macos|linux)-([a-z0-9_]+?)(\.exe)?$")

@@ -1,5 +1,5 @@
 """The recorder: while a session has a live recording activity, everything
-the session shares goes into its recording file (`recording_file`).
+the session shares goes into its recording file (`file`).
 
 The relay hands it every batch of core records (`observe`) and every binary
 frame it accepted (`frame`). A recording starts with the ``activity.started``
@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from . import protocol as p
-from .config import Settings
-from .core.actors import Actor
-from .core.desk import Desk
-from .core.errors import NotAllowed
-from .core.records import Record
-from .recording_file import RecordingWriter
-from .store import Store
+from .. import protocol as p
+from ..config import Settings
+from ..core.actors import Actor
+from ..core.desk import Desk
+from ..core.errors import NotAllowed
+from ..core.records import Record
+from ..store import Store
+from .file import RecordingWriter
 
 log = logging.getLogger(__name__)
 

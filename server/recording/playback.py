@@ -1,8 +1,8 @@
 """The playback of a recording: the page and the data it fetches.
 
     /recordings/{id}              the player (cobrowse replay, desktop video, chat; one timeline)
-    /api/recordings/{id}          the timeline as JSON (`recording_read.timeline`)
-    /api/recordings/{id}/video    the screen picture updates (`recording_read.video`); ?from=&to=
+    /api/recordings/{id}          the timeline as JSON (`read.timeline`)
+    /api/recordings/{id}/video    the screen picture updates (`read.video`); ?from=&to=
                                   (ms) for a stretch of them that paints on its own
     /api/recordings?session=ID    a session's recordings (id, started_at, ended_at, bytes, url)
 
@@ -19,13 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .i18n import strings
-from .openapi import error_response
-from .pages import language, message, render, see_other
-from .recording_file import BadRecording
-from .recording_read import timeline, video
-from .relay import Relay
-from .signin import current_account
+from ..i18n import strings
+from ..relay import Relay
+from ..web.openapi import error_response
+from ..web.pages import language, message, render, see_other
+from ..web.signin import current_account
+from .file import BadRecording
+from .read import timeline, video
 
 # The page's own CSP: scripts as strict as everywhere, but the replayed page's
 # inline styles (rrweb inlines stylesheets) and pictures drawn from blobs must show.

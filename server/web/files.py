@@ -37,11 +37,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
+from ..core.actors import RepActor
+from ..relay import Relay
 from .api import api, caller, relay_of
-from .core.actors import RepActor
 from .http_limits import allow_body
 from .openapi import Api, ApiError
-from .relay import Relay
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ rep sign-in, invite links, the demo shop and the admin pages.
 
 Strings come from the catalogs (`server/locales`) in the browser's language.
 Every form carries a CSRF field bound to the browser's CSRF cookie and to its
-sign-in cookie (`Tokens.form`); `server.origins.CsrfGuard` also refuses form
+sign-in cookie (`Tokens.form`); `server.web.origins.CsrfGuard` also refuses form
 posts from other origins."""
 
 from __future__ import annotations
@@ -11,27 +11,27 @@ from __future__ import annotations
 import secrets
 import time
 from functools import wraps
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .. import SERVER_DIR
+from ..auth import BadToken, TokenExpired
+from ..core.errors import CoreError
+from ..core.session import format_number
+from ..i18n import LANGUAGES, pick_language, strings, translator
+from ..mail import is_email
+from ..relay import Relay
+from ..store import Conflict, NotFound
 from . import admin, download
-from .auth import BadToken, TokenExpired
-from .core.errors import CoreError
-from .core.session import format_number
-from .i18n import LANGUAGES, pick_language, strings, translator
-from .mail import is_email
-from .relay import Relay
 from .signin import COOKIE, SignInError, client_address, current_account, sign_in
-from .store import Conflict, NotFound
 
 CSRF_COOKIE = "tandem_csrf"
 DEMO_QUEUE = "demo"
 
-env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+env = Environment(loader=FileSystemLoader(SERVER_DIR / "templates"),
                   autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 env.filters["datetime"] = lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else ""
 

@@ -7,16 +7,16 @@ header (DNS rebinding lets an attacker's page choose that):
   URL also the other loopback names with the same port: ``localhost`` is not
   something a rebound name can be);
 - the Chrome extensions in ``TANDEM_EXTENSION_IDS``;
-- for the WebSocket (and the customer API's CORS, see `server.app.Cors`) the
+- for the WebSocket (and the customer API's CORS, see `server.web.app.Cors`) the
   websites that embed the help snippet, ``TANDEM_ALLOWED_ORIGINS``.
 
 A state-changing request signed in by the rep's cookie must come from a
 trusted origin, as in Django, Rails and Go's ``CrossOriginProtection``:
 `CsrfGuard` refuses one whose ``Origin`` is another, and
-`cookie_may_authenticate` (asked by `server.signin.current_account`) lets the
+`cookie_may_authenticate` (asked by `server.web.signin.current_account`) lets the
 cookie count without an ``Origin`` only with the `CSRF_HEADER` or for a form,
 whose CSRF field is bound to the signed-in session (`server.auth.Tokens.form`,
-checked by `server.pages.form`). A request with an ``Authorization`` header is
+checked by `server.web.pages.form`). A request with an ``Authorization`` header is
 not affected: a page of another origin cannot add one without a CORS grant,
 which the relay never gives for the rep's endpoints.
 """
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
-from .config import Settings
+from ..config import Settings
 
 CSRF_HEADER = "x-tandem-csrf"
 """A header a page can only send to its own origin (any value): the relay's own

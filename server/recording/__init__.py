@@ -1,0 +1,1 @@
+"""Session recording: the recorder, the recording file format, reading it back, playback."""

@@ -1,0 +1,1 @@
+"""Reports: the report pages, their tables and timelines, as HTML and CSV."""

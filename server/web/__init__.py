@@ -1,0 +1,1 @@
+"""HTTP and WebSocket edges: the app, the /ws endpoint, the REST API, pages, sign-in, admin."""
