@@ -91,6 +91,7 @@ bench: $(VENV)/.stamp-dev extension system-tools
 	@missing=""; for f in $(BENCH_TOOLS); do [ -e $$f ] || missing=1; done; \
 	if [ -n "$$missing" ]; then $(call apt_install,x11vnc websockify novnc); fi
 	$(PY) bench/relay.py
+	$(PY) bench/capacity.py
 	$(PY) bench/cobrowse.py
 	$(PY) bench/files.py
 	$(PY) bench/desktop.py

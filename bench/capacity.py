@@ -1,0 +1,650 @@
+"""Capacity benchmark: how many live cobrowse sessions one relay process serves.
+
+    .venv/bin/python bench/capacity.py            # table (a few minutes; stops at saturation)
+    .venv/bin/python bench/capacity.py --quick    # a smoke run (small counts, short windows)
+    .venv/bin/python bench/capacity.py --json     # the same figures as JSON
+    .venv/bin/python bench/capacity.py --profile-at 400 --profile-out var/capacity.txt   # + py-spy
+
+One relay (``python -m server``) on a free loopback port with a temp var dir,
+the per-connection rate limits lifted (messages and binary frames: the load is
+what they exist to stop). Each session is set up through the real API: the
+admin creates reps (queue reps in multi-session mode, ``--per-rep`` customers
+each) and signs them in; a customer asks for help (``POST /api/help``), says
+hello; the rep takes the customer with ``accept_next`` (view starts on
+accept), asks for control, and the customer approves. Then, per session:
+
+* the customer sends a 1,536-byte COBROWSE frame 10 times a second and a
+  chat line every 5 seconds;
+* the rep sends a 60-byte CONTROL frame 5 times a second.
+
+Sessions grow in steps (``--steps``); the sessions of earlier steps keep
+running. At each step, after a settle time, one measuring window: relay CPU
+(utime + stime from ``/proc/PID/stat``, all threads) as % of one core, RSS,
+messages received by all clients per second, customer -> rep latency p50/p99
+(a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
+the processes of one machine), frames sent in the window that never arrived
+(drops), connections the relay closed, and each load process's CPU. It stops
+when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,
+anything was dropped, or the time budget is spent. Sessions per core at 80 %
+CPU come from a straight-line fit of CPU against sessions over the unsaturated
+steps.
+
+The load runs in ``--workers`` processes (multiprocessing, spawn), each with
+its own event loop and its own sessions; everything is loopback, bounded in
+time, and the relay and the workers are stopped by this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import multiprocessing as mp
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from relay import (  # noqa: E402
+    ADMIN_PASSWORD,
+    UNLIMITED,
+    BenchError,
+    RelayProcess,
+    raise_fd_limit,
+)
+
+from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
+
+REP_PASSWORD = "bench-rep-password-1"
+CUSTOMER_FRAME = 1536  # bytes on the wire (header included)
+CONTROL_FRAME = 60
+FRAME_PERIOD = 0.1  # customer: 10 frames a second
+CHAT_PERIOD = 5.0  # customer: a chat line every 5 s
+CONTROL_PERIOD = 0.2  # rep: 5 control frames a second
+STAMP = struct.Struct("!qII")  # monotonic ns, session index, frame counter (start of each body)
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """Seconds on CPU (user + system, all threads) from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / HZ  # utime, stime (fields 14 and 15)
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, round(q * (len(v) - 1))))]
+
+
+# --- the load (one worker process) ----------------------------------------------
+
+
+class Link:
+    """One WebSocket of the load. One reader task per socket counts what comes
+    in and hands text messages to whoever waits for one (setup); sends assign
+    the connection's seq synchronously, so concurrent senders stay in order."""
+
+    def __init__(self, ws, worker: Worker) -> None:
+        self.ws = ws
+        self.worker = worker
+        self.seq = 0
+        self.waiters: list[tuple] = []
+        self.closed = False
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        w = self.worker
+        try:
+            async for msg in self.ws:
+                if isinstance(msg, bytes):
+                    w.frames_rx += 1
+                    if len(msg) >= FRAME_HEADER.size + STAMP.size:
+                        w.on_frame(msg)
+                else:
+                    w.texts_rx += 1
+                    if self.waiters or '"type":"error"' in msg:
+                        self._on_text(json.loads(msg))
+        except Exception as exc:  # noqa: BLE001 - a closed socket is counted, not raised
+            w.note(f"connection ended: {exc!r}")
+        finally:
+            self.closed = True
+            if not w.stopping:
+                w.closed += 1
+            for _, fut in self.waiters:
+                if not fut.done():
+                    fut.set_exception(BenchError("connection closed during setup"))
+
+    def _on_text(self, data: dict) -> None:
+        if data.get("type") == "error":
+            self.worker.errors += 1
+            self.worker.note(f"relay error: {data}")
+        for item in list(self.waiters):
+            pred, fut = item
+            if not fut.done() and pred(data):
+                fut.set_result(data)
+                self.waiters.remove(item)
+
+    def expect(self, pred) -> asyncio.Future:
+        """A future for the next text message matching ``pred``: register it
+        before sending what it answers."""
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters.append((pred, fut))
+        return fut
+
+    async def text(self, msg: dict) -> None:
+        self.seq += 1
+        msg["seq"] = self.seq
+        await self.ws.send(json.dumps(msg))
+
+    async def frame(self, kind: int, stream: int, body: bytes) -> None:
+        self.seq += 1
+        await self.ws.send(FRAME_HEADER.pack(kind, stream, self.seq) + body)
+
+
+class Session:
+    __slots__ = ("idx", "customer", "rep", "id", "view", "control", "sent", "c0", "c1", "got", "lat")
+
+    def __init__(self, idx: int) -> None:
+        self.idx = idx
+        self.sent = 0
+        self.c0 = self.c1 = None
+        self.got = 0
+        self.lat: list[int] = []
+
+
+async def wait(fut: asyncio.Future, what: str, timeout: float = 60.0):
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    except TimeoutError:
+        raise BenchError(f"no {what} within {timeout:.0f} s") from None
+
+
+class Worker:
+    def __init__(self, index: int, base: str, ws_url: str, queue: str, per_rep: int) -> None:
+        self.index, self.base, self.ws_url, self.queue, self.per_rep = index, base, ws_url, queue, per_rep
+        self.sessions: dict[int, Session] = {}
+        self.reps: list[list] = []  # [Link, sessions taken]
+        self.tokens: list[str] = []
+        self.tasks: list[asyncio.Task] = []
+        self.frames_rx = self.texts_rx = self.errors = self.closed = 0
+        self.stopping = False
+        self.notes: Counter[str] = Counter()
+        self.random = random.Random(index)
+        self.pad = os.urandom(CUSTOMER_FRAME)
+
+    def note(self, what: str) -> None:
+        if len(self.notes) < 20:
+            self.notes[what[:300]] += 1
+
+    def on_frame(self, msg: bytes) -> None:
+        sent, idx, n = STAMP.unpack_from(msg, FRAME_HEADER.size)
+        s = self.sessions.get(idx)
+        if s is None or msg[0] != StreamKind.COBROWSE or s.c0 is None:
+            return
+        if n > s.c0 and (s.c1 is None or n <= s.c1):
+            s.got += 1
+            s.lat.append(time.monotonic_ns() - sent)
+
+    async def connect(self):
+        from websockets.asyncio.client import connect
+        ws = await connect(self.ws_url, compression=None, max_size=2 << 20, ping_interval=None,
+                           open_timeout=60, close_timeout=2, max_queue=None)
+        return Link(ws, self)
+
+    async def hello(self, link: Link, token: str) -> dict:
+        welcome = link.expect(lambda m: m.get("type") == "welcome")
+        await link.ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
+        return await wait(welcome, "welcome")
+
+    async def rep_with_room(self) -> Link:
+        for rep in self.reps:
+            if rep[1] < self.per_rep and not rep[0].closed:
+                rep[1] += 1
+                return rep[0]
+        if not self.tokens:
+            raise BenchError("no rep left with room for a customer")
+        link = await self.connect()
+        await self.hello(link, self.tokens.pop())
+        self.reps.append([link, 1])
+        return link
+
+    async def add_session(self, http: httpx.AsyncClient, idx: int) -> None:
+        s = Session(idx)
+        rep = await self.rep_with_room()
+        r = await http.post("/api/help", json={"queue": self.queue, "name": f"Customer {idx}"})
+        if r.status_code != 200:
+            raise BenchError(f"POST /api/help: {r.status_code} {r.text}")
+        cust = await self.connect()
+        pid = (await self.hello(cust, r.json()["token"]))["pid"]
+
+        def taken(m):
+            return m.get("type") == "session_state" and m.get("state") == "active" and any(
+                a["kind"] == "view" and a["sharer"] == pid for a in m["activities"])
+        state = rep.expect(taken)
+        await rep.text({"type": "accept_next"})
+        state = await wait(state, "session_state after accept_next")
+        s.id = state["session"]
+        s.view = next(a["stream"] for a in state["activities"] if a["kind"] == "view" and a["sharer"] == pid)
+
+        def pending(m):
+            return m.get("type") == "session_state" and m.get("session") == s.id and any(
+                g["kind"] == "control" and g["state"] == "pending" for g in m["grants"])
+        asked = cust.expect(pending)
+        await rep.text({"type": "request_grant", "session": s.id, "kind": "control"})
+        asked = await wait(asked, "control request")
+        grant = next(g["id"] for g in asked["grants"] if g["kind"] == "control" and g["state"] == "pending")
+
+        def control(m):
+            return m.get("type") == "session_state" and m.get("session") == s.id and any(
+                a["kind"] == "control" for a in m["activities"])
+        granted = rep.expect(control)
+        await cust.text({"type": "decide_grant", "session": s.id, "grant": grant, "approve": True})
+        granted = await wait(granted, "control grant")
+        s.control = next(a["stream"] for a in granted["activities"] if a["kind"] == "control")
+        s.customer, s.rep = cust, rep
+        self.sessions[idx] = s
+        self.tasks.append(asyncio.create_task(self.customer_load(s)))
+        self.tasks.append(asyncio.create_task(self.rep_load(s)))
+
+    async def customer_load(self, s: Session) -> None:
+        loop = asyncio.get_running_loop()
+        link, pad = s.customer, self.pad[:CUSTOMER_FRAME - FRAME_HEADER.size - STAMP.size]
+        due = loop.time() + self.random.uniform(0, FRAME_PERIOD)
+        chat_due = due + self.random.uniform(0, CHAT_PERIOD)
+        chat = {"type": "chat", "session": s.id, "text": "Hello, I still cannot find the invoice for March."}
+        while not link.closed:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            s.sent += 1
+            await link.frame(StreamKind.COBROWSE, s.view, STAMP.pack(time.monotonic_ns(), s.idx, s.sent) + pad)
+            if due >= chat_due:
+                chat_due += CHAT_PERIOD
+                await link.text(dict(chat))
+            due = max(due + FRAME_PERIOD, loop.time() - 1.0)  # behind by more than a second: no burst
+
+    async def rep_load(self, s: Session) -> None:
+        loop = asyncio.get_running_loop()
+        link = s.rep
+        body = bytes(CONTROL_FRAME - FRAME_HEADER.size)
+        due = loop.time() + self.random.uniform(0, CONTROL_PERIOD)
+        while not link.closed:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            await link.frame(StreamKind.CONTROL, s.control, body)
+            due = max(due + CONTROL_PERIOD, loop.time() - 1.0)
+
+    # --- commands from the main process
+
+    async def grow(self, target: int, tokens: list[str]) -> dict:
+        self.tokens.extend(tokens)
+        t0 = time.perf_counter()
+        async with httpx.AsyncClient(base_url=self.base, timeout=60) as http:
+            while len(self.sessions) < target:
+                await self.add_session(http, self.index * 1_000_000 + len(self.sessions))
+        return {"sessions": len(self.sessions), "setup_s": time.perf_counter() - t0}
+
+    def start(self) -> None:
+        self.mark = (time.process_time(), time.perf_counter(), self.frames_rx, self.texts_rx)
+        for s in self.sessions.values():
+            s.c0, s.c1, s.got, s.lat = s.sent, None, 0, []
+
+    async def stop(self, grace: float) -> dict:
+        cpu0, wall0, frames0, texts0 = self.mark
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        frames, texts = self.frames_rx - frames0, self.texts_rx - texts0
+        for s in self.sessions.values():
+            s.c1 = s.sent
+        sent = sum(s.c1 - s.c0 for s in self.sessions.values())
+        end = time.monotonic() + grace
+        while time.monotonic() < end and sum(s.got for s in self.sessions.values()) < sent:
+            await asyncio.sleep(0.05)
+        got = sum(s.got for s in self.sessions.values())
+        lat = [x / 1e6 for s in self.sessions.values() for x in s.lat]
+        for s in self.sessions.values():
+            s.c0, s.lat = None, []
+        out = {"cpu_s": cpu, "wall_s": wall, "frames_rx": frames, "texts_rx": texts, "sent": sent,
+               "got": got, "latencies_ms": lat, "errors": self.errors, "closed": self.closed,
+               "notes": dict(self.notes)}
+        self.notes.clear()
+        return out
+
+    async def main(self, conn) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            cmd, *rest = await loop.run_in_executor(None, conn.recv)
+            try:
+                if cmd == "grow":
+                    reply = await self.grow(*rest)
+                elif cmd == "start":
+                    reply = self.start()
+                elif cmd == "stop":
+                    reply = await self.stop(*rest)
+                elif cmd == "quit":
+                    self.stopping = True
+                    for t in self.tasks:
+                        t.cancel()
+                    links = [s.customer for s in self.sessions.values()] + [r[0] for r in self.reps]
+                    for link in links:
+                        link.ws.transport.abort()
+                    conn.send(("ok", None))
+                    return
+                else:
+                    raise BenchError(f"unknown command {cmd!r}")
+            except Exception as exc:  # noqa: BLE001 - reported to the main process, which stops
+                conn.send(("error", f"worker {self.index}: {exc!r}; {dict(self.notes)}"))
+            else:
+                conn.send(("ok", reply))
+
+
+def worker_main(conn, index: int, base: str, ws_url: str, queue: str, per_rep: int) -> None:
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    worker = Worker(index, base, ws_url, queue, per_rep)
+    try:
+        import uvloop
+        uvloop.run(worker.main(conn))
+    except ImportError:
+        asyncio.run(worker.main(conn))
+
+
+# --- the main process ---------------------------------------------------------------
+
+
+class Pool:
+    def __init__(self, n: int, relay: RelayProcess, queues: list[str], per_rep: int) -> None:
+        ctx = mp.get_context("spawn")
+        self.conns, self.procs = [], []
+        for i in range(n):
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=worker_main, args=(child, i, relay.base, relay.ws_url, queues[i], per_rep),
+                            daemon=True)
+            p.start()
+            self.conns.append(parent)
+            self.procs.append(p)
+
+    def ask(self, msgs: list[tuple], timeout: float = 300.0) -> list:
+        for conn, msg in zip(self.conns, msgs, strict=True):
+            conn.send(msg)
+        out = []
+        for conn in self.conns:
+            if not conn.poll(timeout):
+                raise BenchError("a load process did not answer")
+            status, reply = conn.recv()
+            if status != "ok":
+                raise BenchError(reply)
+            out.append(reply)
+        return out
+
+    def all(self, *msg, timeout: float = 300.0) -> list:
+        return self.ask([msg] * len(self.conns), timeout)
+
+    def close(self) -> None:
+        try:
+            self.all("quit", timeout=10)
+        except (BenchError, OSError, EOFError):
+            pass
+        for p in self.procs:
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join(5)
+
+
+class Admin:
+    """The admin's side of the setup: queues, reps (created and signed in)."""
+
+    def __init__(self, base: str, per_rep: int) -> None:
+        self.http = httpx.Client(base_url=base, timeout=60)
+        self.per_rep = per_rep
+        r = self.http.post("/api/signin", json={"email": "admin@localhost", "password": ADMIN_PASSWORD})
+        r.raise_for_status()
+        self.auth = {"Authorization": f"Bearer {r.json()['token']}"}
+        self.reps = 0
+
+    def queue(self, name: str) -> str:
+        r = self.http.post("/api/admin/queues", headers=self.auth, json={"name": name, "title": name.title()})
+        r.raise_for_status()
+        return name
+
+    def rep(self, queue: str) -> str:
+        self.reps += 1
+        email = f"rep{self.reps}@bench.example.com"
+        r = self.http.post("/api/admin/reps", headers=self.auth, json={
+            "email": email, "name": f"Rep {self.reps}", "password": REP_PASSWORD, "queue_rep": True,
+            "max_customers": self.per_rep, "multi_session": self.per_rep > 1, "queues": [queue]})
+        if r.status_code != 201:
+            raise BenchError(f"POST /api/admin/reps: {r.status_code} {r.text}")
+        r = self.http.post("/api/signin", json={"email": email, "password": REP_PASSWORD})
+        if r.status_code != 200:
+            raise BenchError(f"rep sign-in: {r.status_code} {r.text}")
+        return r.json()["token"]
+
+
+def rss(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def py_spy(pid: int, seconds: float, out: Path) -> list[tuple[str, float]]:
+    """Sample the relay with py-spy for ``seconds``; the raw (collapsed) stacks
+    go to ``out``; returns the functions with the most own time (share of samples)."""
+    exe = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if exe is None:
+        raise BenchError("py-spy is not installed: .venv/bin/pip install py-spy")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([exe, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", "250",
+                    "--format", "raw", "--nonblocking", "--output", str(out)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60)
+    own: Counter[str] = Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        own[stack.split(";")[-1]] += int(n)
+    return [(name, count / total) for name, count in own.most_common(25)] if total else []
+
+
+def measure(relay: RelayProcess, pool: Pool, n: int, args, rss0: int) -> dict:
+    time.sleep(args.settle)
+    pid = relay.proc.pid
+    pool.all("start")
+    cpu0, wall0 = proc_cpu(pid), time.perf_counter()
+    time.sleep(args.window)
+    cpu, wall = proc_cpu(pid) - cpu0, time.perf_counter() - wall0
+    mem = rss(pid)
+    load = loadavg()
+    parts = pool.all("stop", 2.0)
+    lat = [x for p in parts for x in p["latencies_ms"]]
+    frames = sum(p["frames_rx"] for p in parts)
+    texts = sum(p["texts_rx"] for p in parts)
+    sent, got = sum(p["sent"] for p in parts), sum(p["got"] for p in parts)
+    row = {"sessions": n, "relay_cpu_pct": 100 * cpu / wall, "rss_MiB": mem / 2**20,
+           "kB_per_session": (mem - rss0) / n / 1000, "msgs_per_s": (frames + texts) / wall,
+           "frames_per_s": frames / wall, "us_per_frame": cpu / frames * 1e6 if frames else float("nan"),
+           "p50_ms": pct(lat, 0.50), "p99_ms": pct(lat, 0.99), "drops": sent - got,
+           "errors": sum(p["errors"] for p in parts), "closed": sum(p["closed"] for p in parts),
+           "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in parts], "loadavg": load}
+    notes = Counter()
+    for p in parts:
+        notes.update(p["notes"])
+    if notes:
+        row["notes"] = dict(notes.most_common(5))
+    return row
+
+
+def per_core(rows: list[dict]) -> float | None:
+    """Sessions at 80 % of a core: a straight line through the unsaturated steps."""
+    pts = [(r["sessions"], r["relay_cpu_pct"]) for r in rows if not r.get("saturated")]
+    if not pts:
+        return None
+    if len(pts) == 1:
+        n, c = pts[0]
+        return n * 80 / c
+    mx = sum(n for n, _ in pts) / len(pts)
+    my = sum(c for _, c in pts) / len(pts)
+    b = sum((n - mx) * (c - my) for n, c in pts) / sum((n - mx) ** 2 for n, _ in pts)
+    a = my - b * mx
+    return (80 - a) / b if b > 0 else None
+
+
+def run(args) -> dict:
+    # the rep sign-ins are many from one address: lift that limit as the message limits
+    os.environ["TANDEM_SIGNIN_ATTEMPTS"] = UNLIMITED
+    raise_fd_limit(2 * max(args.steps) + 1000)
+    started = time.monotonic()
+    results: dict = {"command": " ".join(["bench/capacity.py", *sys.argv[1:]]), "cpus": os.cpu_count(),
+                     "python": sys.version.split()[0], "loadavg_start": loadavg(), "per_rep": args.per_rep,
+                     "workers": args.workers, "window_s": args.window, "rows": []}
+    with tempfile.TemporaryDirectory(prefix="tandem-capacity-") as tmp:
+        var = Path(tmp)
+        relay = RelayProcess("tandem", var, args).wait_ready()
+        pool = None
+        try:
+            admin = Admin(relay.base, args.per_rep)
+            queues = [admin.queue(f"capacity-{i}") for i in range(args.workers)]
+            pool = Pool(args.workers, relay, queues, args.per_rep)
+            time.sleep(0.5)
+            rss0 = rss(relay.proc.pid)
+            results["rss_before_MiB"] = rss0 / 2**20
+            reps = [0] * args.workers
+            for n in args.steps:
+                if time.monotonic() - started > args.budget:
+                    results["stopped"] = f"time budget ({args.budget:.0f} s) spent"
+                    break
+                targets = [n // args.workers + (1 if i < n % args.workers else 0) for i in range(args.workers)]
+                grow = []
+                t0 = time.perf_counter()
+                for i, target in enumerate(targets):
+                    need = math.ceil(target / args.per_rep) - reps[i]
+                    grow.append(("grow", target, [admin.rep(queues[i]) for _ in range(max(0, need))]))
+                    reps[i] += max(0, need)
+                pool.ask(grow, timeout=args.budget + 120)
+                setup = time.perf_counter() - t0
+                row = measure(relay, pool, n, args, rss0)
+                row["setup_s"] = setup
+                why = []
+                if row["relay_cpu_pct"] >= 95:
+                    why.append("relay saturated")
+                if row["p99_ms"] > args.max_p99:
+                    why.append(f"p99 > {args.max_p99:g} ms")
+                if row["drops"] or row["closed"] or row["errors"]:
+                    why.append("frames dropped or connections closed")
+                row["saturated"] = bool(why)
+                results["rows"].append(row)
+                if not args.json:
+                    print_row(row, first=len(results["rows"]) == 1)
+                if args.profile_at and n >= args.profile_at and "profile" not in results:
+                    results["profile"] = {"sessions": n, "file": str(args.profile_out),
+                                          "own_time": py_spy(relay.proc.pid, args.window, args.profile_out)}
+                if why:
+                    results["stopped"] = ", ".join(why)
+                    break
+            else:
+                results["stopped"] = "last step reached"
+        except BaseException:
+            sys.stderr.write(f"--- relay log ---\n{relay.log.read_text()[-3000:]}\n")
+            raise
+        finally:
+            if pool is not None:
+                pool.close()
+            relay.stop()
+    results["sessions_per_core_at_80pct"] = per_core(results["rows"])
+    results["loadavg_end"] = loadavg()
+    results["elapsed_s"] = time.monotonic() - started
+    return results
+
+
+COLUMNS = ("sessions", "relay CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
+           "drops", "clients CPU %", "setup s", "load")
+
+
+def print_row(r: dict, first: bool) -> None:
+    cells = (r["sessions"], f"{r['relay_cpu_pct']:.0f}", f"{r['rss_MiB']:.0f}", f"{r['kB_per_session']:.0f}",
+             f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+             f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
+             " + ".join(f"{c:.0f}" for c in r["client_cpu_pct"]), f"{r['setup_s']:.0f}", r["loadavg"])
+    widths = [max(len(h), 9) for h in COLUMNS]
+    if first:
+        print("  ".join(h.rjust(w) for h, w in zip(COLUMNS, widths, strict=True)), flush=True)
+    print("  ".join(str(c).rjust(w) for c, w in zip(cells, widths, strict=True)), flush=True)
+    for note, count in r.get("notes", {}).items():
+        print(f"    {count}x {note}", flush=True)
+
+
+def print_summary(r: dict) -> None:
+    n80 = r["sessions_per_core_at_80pct"]
+    print(f"\nsessions per core at 80 % CPU: {n80:,.0f}" if n80 else "\nsessions per core at 80 % CPU: n/a")
+    print(f"stopped: {r.get('stopped')}; {r['elapsed_s']:.0f} s; {r['workers']} load processes, "
+          f"{r['per_rep']} sessions per rep; {r['cpus']} CPUs, python {r['python']}; "
+          f"load average {r['loadavg_start']} at start, {r['loadavg_end']} at the end")
+    if "profile" in r:
+        p = r["profile"]
+        print(f"\npy-spy, own time at {p['sessions']} sessions (raw stacks: {p['file']}):")
+        for name, share in p["own_time"]:
+            print(f"  {share:6.1%}  {name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small steps, short windows")
+    parser.add_argument("--steps", default="50,200,400,800,1200,1600,2000,2400,3000",
+                        help="live sessions at each step, comma-separated")
+    parser.add_argument("--per-rep", type=int, default=5, help="sessions per rep (multi-session queue reps)")
+    parser.add_argument("--workers", type=int, default=2, help="load processes")
+    parser.add_argument("--window", type=float, default=10.0, help="seconds measured at each step")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds before measuring a step")
+    parser.add_argument("--max-p99", type=float, default=100.0, help="stop when p99 passes this (ms)")
+    parser.add_argument("--budget", type=float, default=270.0, help="no new step after this many seconds")
+    parser.add_argument("--relay-dir", type=Path, default=None,
+                        help="directory holding the `server` package to run (default: this checkout)")
+    parser.add_argument("--ws", default=None, help="uvicorn WebSocket implementation (default: as `python -m server`)")
+    parser.add_argument("--profile-at", type=int, default=0,
+                        help="after the first step with at least this many sessions, sample the relay with py-spy")
+    parser.add_argument("--profile-out", type=Path, default=Path("var/capacity-profile.txt"),
+                        help="where py-spy's raw stacks go")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.steps, args.window, args.settle, args.budget = "20,60,120", 3.0, 1.0, 60.0
+    args.steps = [int(x) for x in str(args.steps).split(",") if x.strip()]
+    if not 1 <= args.per_rep <= 50:
+        parser.error("--per-rep is between 1 and 50 (a rep's maximum simultaneous customers)")
+    try:
+        results = run(args)
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump(results, sys.stdout, indent=1)
+        print()
+    else:
+        print_summary(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
