@@ -63,12 +63,27 @@ class X:
         if backend == "portable":
             self._start_window_manager()
 
-    def _start_window_manager(self) -> None:
-        self.procs.append(subprocess.Popen(["openbox", "--sm-disable"], env=self.env,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for(lambda: "window id" in subprocess.run(
-            ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=self.env, capture_output=True, text=True,
-            timeout=10).stdout, what="openbox to manage the display")
+    def _start_window_manager(self, tries: int = 3) -> None:
+        """openbox, waited for until it manages the display; on a loaded
+        machine it is started again if it died on the way."""
+        said = b""
+        for _ in range(tries):
+            with tempfile.TemporaryFile() as err:
+                wm = subprocess.Popen(["openbox", "--sm-disable"], env=self.env,
+                                      stdout=subprocess.DEVNULL, stderr=err)
+                self.procs.append(wm)
+                deadline = time.monotonic() + TIMEOUT
+                while time.monotonic() < deadline and wm.poll() is None:
+                    if "window id" in subprocess.run(
+                            ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=self.env, capture_output=True,
+                            text=True, timeout=10).stdout:
+                        return
+                    time.sleep(0.1)
+                stop_process(wm)
+                err.seek(0)
+                said = err.read()[-2000:]
+        raise AssertionError(f"openbox did not manage {self.display} after {tries} starts; "
+                             f"it said: {said.decode(errors='replace')!r}")
 
     def xdotool(self, *args: str) -> str:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=10).stdout
