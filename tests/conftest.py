@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from server.config import Settings
 from server.web.app import create_app
+from tests.backends import broker_url, database_url, postgres, redis_server  # noqa: F401 (fixtures)
 
 ADMIN_EMAIL = "admin@localhost"
 ADMIN_PASSWORD = "admin-password-1"

@@ -1,6 +1,7 @@
 """A relay restart keeps everything (server/relay.py `start`/`stop`, the
-SQLite store, `Desk.restore`): reps, queues, live sessions and their number,
-customers' links, the session record and the audit log."""
+store, `Desk.restore`): reps, queues, live sessions and their number,
+customers' links, the session record and the audit log. On SQLite and on
+PostgreSQL (`database_url` runs each test on both)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,19 @@ async def api(base: str, method: str, path: str, token: str | None = None, **kw)
 
 
 @pytest.fixture
-async def second_relay(tmp_path):
-    """Started by the test, on the first relay's var dir, once the first has stopped."""
+def live_relay(tmp_path, database_url):
+    relay = Relay(tmp_path, TANDEM_DATABASE_URL=database_url).start()
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture
+async def second_relay(tmp_path, database_url):
+    """Started by the test, on the first relay's var dir and database, once the first has stopped."""
     relays: list[Relay] = []
 
     def start() -> Relay:
-        relays.append(Relay(tmp_path).start())
+        relays.append(Relay(tmp_path, TANDEM_DATABASE_URL=database_url).start())
         return relays[-1]
 
     yield start

@@ -27,6 +27,7 @@ __all__ = ["Account", "BACKENDS", "CannedReply", "Conflict", "NotFound", "Queue"
 
 BACKENDS: dict[str, str] = {
     "sqlite+aiosqlite": "server.store.sql:SqlStore",
+    "postgresql+asyncpg": "server.store.sql:SqlStore",
 }
 """URL scheme -> ``module:class`` of the backend serving it."""
 

@@ -1,11 +1,14 @@
-"""`SqlStore`: the store on SQLAlchemy's asyncio engine (SQLite by default).
+"""`SqlStore`: the store on SQLAlchemy's asyncio engine, SQLite (the
+default, aiosqlite) or PostgreSQL (asyncpg).
 
 `open()` brings the schema to the newest alembic revision, so a fresh file
-gets every table and an old one is upgraded in place. SQLite runs in WAL mode
-with foreign keys on, and with real transactions (SQLAlchemy's documented
-recipe for the sqlite drivers): every write takes the write lock up front
-(``BEGIN IMMEDIATE``), so a write never fails half-way on a busy database, and
-every read sees one consistent snapshot.
+gets every table and an old one is upgraded in place; on PostgreSQL the
+upgrade holds an advisory lock, so relays starting together migrate once.
+SQLite runs in WAL mode with foreign keys on, and with real transactions
+(SQLAlchemy's documented recipe for the sqlite drivers): every write takes the
+write lock up front (``BEGIN IMMEDIATE``), so a write never fails half-way on
+a busy database, and every read sees one consistent snapshot. On PostgreSQL
+reads run in REPEATABLE READ for the same snapshot.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ from server.store.base import (
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x74616E64656D  # "tandem": the advisory lock key of schema upgrades on PostgreSQL
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a PostgreSQL server before `open()` gives up."""
 
 
 def _json_default(value: Any) -> Any:
@@ -98,6 +104,8 @@ def _upgrade(sync_conn: Connection) -> None:
         _pragma(sync_conn, "PRAGMA foreign_keys=OFF")
     try:
         with sync_conn.begin():
+            if sync_conn.dialect.name == "postgresql":
+                sync_conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             command.upgrade(cfg, "head")
             if sqlite and sync_conn.exec_driver_sql("PRAGMA foreign_key_check").first():
                 raise RuntimeError("migration left rows that break foreign keys")
@@ -155,11 +163,13 @@ def _rows(result: Any) -> list[dict[str, Any]]:
 
 class SqlStore(Store):
     """The store in a SQL database named by a SQLAlchemy async URL, e.g.
-    ``sqlite+aiosqlite:///var/tandem.db`` or ``sqlite+aiosqlite://`` (memory)."""
+    ``sqlite+aiosqlite:///var/tandem.db``, ``sqlite+aiosqlite://`` (memory)
+    or ``postgresql+asyncpg://user:password@host/dbname``."""
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
         self._engine: AsyncEngine | None = None
+        self._reader: AsyncEngine | None = None
         self._writer: AsyncEngine | None = None
         # one writer at a time inside this process; other processes wait in BEGIN IMMEDIATE
         self._write_lock = asyncio.Lock()
@@ -182,30 +192,36 @@ class SqlStore(Store):
                 options["poolclass"] = StaticPool  # one connection, or each sees its own empty db
             elif not database.startswith("file:"):
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+        elif self.url.get_backend_name() == "postgresql":
+            options["connect_args"] = {"timeout": CONNECT_TIMEOUT}
+            options["pool_pre_ping"] = True  # a restarted server leaves dead connections in the pool
         engine = create_async_engine(self.url, **options)
         if sqlite:
             event.listen(engine.sync_engine, "connect", _on_connect)
             event.listen(engine.sync_engine, "begin", _on_begin)
         try:
-            async with engine.connect() as conn:
+            # as a writer: on SQLite the upgrade takes the write lock up front, so
+            # relays starting together on one file wait for each other
+            async with engine.execution_options(tandem_write=True).connect() as conn:
                 await conn.run_sync(_upgrade)
         except BaseException:
             await engine.dispose()
             raise
         self._engine = engine
+        self._reader = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
         self._writer = engine.execution_options(tandem_write=True)
         log.info("store open: %r", self)
 
     async def close(self) -> None:
         """Close every connection. The store can be opened again afterwards."""
-        engine, self._engine, self._writer = self._engine, None, None
+        engine, self._engine, self._reader, self._writer = self._engine, None, None, None
         if engine is not None:
             await engine.dispose()
 
     def _read(self) -> Any:
-        if self._engine is None:
+        if self._reader is None:
             raise RuntimeError("store is not open")
-        return self._engine.connect()
+        return self._reader.connect()
 
     async def _write(self, fn: Any, *args: Any) -> Any:
         """Run ``await fn(conn, *args)`` in one write transaction."""

@@ -9,9 +9,10 @@ def anyio_backend():
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    # a real file, in a folder the store has to create
-    return f"sqlite+aiosqlite:///{tmp_path}/var/tandem.db"
+def db_url(database_url):
+    """An empty database on each engine in turn: a SQLite file in a folder the
+    store has to create, then a database on the session's PostgreSQL server."""
+    return database_url
 
 
 @pytest.fixture

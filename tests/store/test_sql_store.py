@@ -1,4 +1,6 @@
-"""SqlStore on a real SQLite file: what the relay keeps, and keeps across restarts."""
+"""SqlStore on a real SQLite file and on a real PostgreSQL server (every test
+that takes `store` or `db_url` runs on both): what the relay keeps, and keeps
+across restarts."""
 
 import pytest
 
@@ -281,10 +283,26 @@ async def test_opening_twice_is_idempotent(db_url):
     async with open_store(db_url) as second:
         async with second._engine.connect() as conn:
             versions = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
-            pragmas = [(await conn.exec_driver_sql(f"PRAGMA {p}")).scalar() for p in ("journal_mode", "foreign_keys")]
+            if conn.dialect.name == "sqlite":
+                pragmas = [(await conn.exec_driver_sql(f"PRAGMA {p}")).scalar() for p in ("journal_mode", "foreign_keys")]
+                assert pragmas == ["wal", 1]
         assert versions == [(_head(),)]
-        assert pragmas == ["wal", 1]
         assert await second.count_accounts() == 1
+
+
+async def test_relays_starting_together_migrate_once(db_url):
+    import anyio
+
+    stores = [open_store(db_url) for _ in range(3)]
+    try:
+        async with anyio.create_task_group() as tg:
+            for s in stores:
+                tg.start_soon(s.open)
+        ann = await stores[0].create_account("ann@example.org", "Ann", "h")
+        assert [await s.get_account(ann.id) for s in stores] == [ann] * 3
+    finally:
+        for s in stores:
+            await s.close()
 
 
 def _head() -> str:
@@ -329,6 +347,37 @@ async def test_a_closed_store_refuses_work(db_url):
     await store.close()
     with pytest.raises(RuntimeError):
         await store.count_accounts()
+
+
+async def test_64_bit_ids_and_sizes(store):
+    await store.record(a_session()[:1])
+    big = 2**40
+    assert await store.get_account(big) is None and await store.get_account(2**63) is None
+    assert await store.get_recording(big) is None
+    await store.record([
+        rec("grant.changed", 200.0, {"grant_id": big, "kind": "view", "scope": "desktop", "state": "requested"}),
+        rec("chat.posted", 201.0, {"message_id": big + 1, "pid": "c1", "name": "C", "text": "hi"}),
+    ])
+    rid = await store.create_recording(SID, big + 2, "s-1/one.trec", 202.0)
+    await store.finish_recording(rid, 300.0, 5 * 2**30)  # a 5 GiB recording
+    assert (await store.get_recording(rid))["bytes"] == 5 * 2**30
+    assert (await store.max_ids())["grant_id"] == big
+
+
+async def test_odd_strings_never_fail_a_batch(store):
+    """NUL characters and over-long values (PostgreSQL refuses both, SQLite
+    takes both) are stored the same on every engine, with the rest of the batch."""
+    await store.record(a_session()[:3] + [
+        rec("chat.posted", 105.0, {"message_id": 1, "pid": "c1", "name": "Nul\x00Name", "text": "a\x00b"}),
+        rec("activity.started", 106.0, {"activity_id": 1, "kind": "sharing", "scope": "w" * 500, "sharer": "c1"}),
+        rec("note.saved", 107.0, {"note_id": 1, "pid": "c1", "text": "after them"}),
+    ])
+    report = await store.session_report(SID)
+    [chat] = report["chat"]
+    assert (chat["name"], chat["text"]) == ("Nul\ufffdName", "a\ufffdb")
+    assert report["activities"][0]["scope"] == "w" * 200
+    assert [n["text"] for n in report["notes"]] == ["after them"]
+    assert report["audit"][3]["data"]["text"] == "a\x00b"  # the log keeps exactly what happened
 
 
 async def test_concurrent_writers_all_land(store):

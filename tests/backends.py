@@ -1,0 +1,186 @@
+"""Real PostgreSQL and Redis servers for the tests, started by the test session.
+
+Debian's `postgresql` and `redis-server` packages, run from temporary folders
+on free loopback ports (never the system services), and stopped at the end of
+the session by the process ids this module started. Loaded as a pytest plugin
+by tests/conftest.py:
+
+- ``postgres``: the session's PostgreSQL server; ``postgres.new_database()``
+  gives the URL of a fresh, empty database for one test.
+- ``redis_server``: the session's redis-server; ``redis_server.fresh_url()``
+  empties it and gives its URL.
+- ``database_url`` (parametrized ``sqlite`` / ``postgresql``) and
+  ``broker_url`` (``memory`` / ``redis``): run a test on every engine.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen | None, what: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited at start:\n{log.read_text(errors='replace')}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on port {port}:\n{log.read_text(errors='replace')}")
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster. PostgreSQL refuses to run as root, so
+    when the tests run as root the cluster belongs to the `postgres` user."""
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            raise RuntimeError("PostgreSQL is not installed: `make test` installs Debian's postgresql package")
+        self.bin = Path(found[-1]).parent
+        # not under pytest's tmp folder: that one is private to root (0700)
+        self.dir = Path(tempfile.mkdtemp(prefix="tandem-pg-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "server.log"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self._names = count(1)
+        self.started = False
+
+    def _run(self, *args: str) -> None:
+        done = subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=START_TIMEOUT)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(args[:2])} failed:\n{done.stdout}{done.stderr}")
+
+    def start(self) -> PostgresServer:
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                  "-E", "UTF8", "--locale=C.UTF-8")
+        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        self.started = True
+        _wait_for_port(self.port, None, "postgres", self.log)
+        return self
+
+    def new_database(self) -> str:
+        """A new empty database; returns its SQLAlchemy URL."""
+        name = f"t{next(self._names)}"
+        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return self.url(name)
+
+    def url(self, name: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        if self.started:
+            # the postmaster we started, by the pid file of our data folder
+            subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                            "-w", "stop"], capture_output=True, timeout=START_TIMEOUT)
+            self.started = False
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisServer:
+    """A throwaway redis-server: no persistence, its own folder, a free port."""
+
+    def __init__(self) -> None:
+        exe = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(exe):
+            raise RuntimeError("redis-server is not installed: `make test` installs Debian's redis-server package")
+        self.exe = exe
+        self.dir = Path(tempfile.mkdtemp(prefix="tandem-redis-"))
+        self.log = self.dir / "server.log"
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir), "--logfile", str(self.log)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        _wait_for_port(self.port, self.proc, "redis-server", self.log)
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def fresh_url(self) -> str:
+        """Empty every database of the server; returns its URL."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(b"*1\r\n$8\r\nFLUSHALL\r\n")
+            reply = s.recv(64)
+        if not reply.startswith(b"+OK"):
+            raise RuntimeError(f"FLUSHALL answered {reply!r}")
+        return self.url
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A store URL of an empty database, on each engine in turn."""
+    if request.param == "sqlite":
+        # a real file, in a folder the store has to create
+        return f"sqlite+aiosqlite:///{tmp_path}/var/tandem.db"
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def broker_url(request) -> str:
+    """A broker URL, each backend in turn (Redis emptied first)."""
+    if request.param == "memory":
+        return "memory://"
+    return request.getfixturevalue("redis_server").fresh_url()
