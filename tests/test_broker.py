@@ -1,64 +1,124 @@
-"""The in-process broker (server/broker/memory.py): ordered delivery, replay
-after a seq, `Gap` once history is trimmed, and bounded history."""
+"""The broker (server/broker/), on every backend: the in-process one and
+Redis Streams on a real redis-server (`broker_url` runs each test on both):
+ordered delivery, replay after a seq, `Gap` once history is trimmed, and
+bounded history."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from server.broker import Gap, open_broker
+from server.broker import Gap, Unreachable, open_broker
 from server.broker.memory import MemoryBroker
+from tests.backends import free_port
 
 pytestmark = pytest.mark.anyio
+
+WAIT = 10.0  # a bound for deliveries that must come, not a timing target
 
 
 class Inbox:
     def __init__(self) -> None:
         self.got: list[tuple[int, str | bytes]] = []
+        self.changed = asyncio.Event()
 
     def __call__(self, seq, payload) -> None:
         self.got.append((seq, payload))
+        self.changed.set()
 
     @property
     def seqs(self) -> list[int]:
         return [s for s, _ in self.got]
 
+    async def until(self, n: int) -> list[tuple[int, str | bytes]]:
+        """Wait until `n` payloads have come (Redis delivers from its read task)."""
+        async with asyncio.timeout(WAIT):
+            while len(self.got) < n:
+                self.changed.clear()
+                await self.changed.wait()
+        return self.got
 
-async def test_subscribers_get_every_payload_in_order_with_its_seq():
-    broker = MemoryBroker()
+
+@pytest.fixture
+async def brokers(broker_url):
+    """Open brokers on `broker_url` (keyword arguments as `open_broker`'s)."""
+    opened = []
+
+    async def make(**kw):
+        broker = open_broker(broker_url, **kw)
+        await broker.connect()
+        opened.append(broker)
+        return broker
+
+    yield make
+    for broker in opened:
+        await broker.disconnect()
+
+
+@pytest.fixture
+async def broker(brokers):
+    return await brokers()
+
+
+async def fence(broker, channel: str) -> None:
+    """Publish "fence" and wait until a fresh subscriber got it: every
+    subscriber of `channel` in this process has had what came before it (and
+    the fence itself)."""
+    marker = Inbox()
+    sub = await broker.subscribe(channel, None, marker)
+    await broker.publish(channel, "fence")
+    await marker.until(1)
+    sub.close()
+
+
+async def history(broker, channel: str) -> list[tuple[int, str | bytes]]:
+    """What the broker keeps of `channel` to resume from."""
+    if isinstance(broker, MemoryBroker):
+        return list(broker._channels[channel].history)
+    key, _ = broker._keys(channel)
+    from server.broker.redis import _payload, _seq
+    return [(_seq(i), _payload(f)) for i, f in await broker._redis.xrange(key)]
+
+
+async def test_subscribers_get_every_payload_in_order_with_its_seq(broker):
     a, b = Inbox(), Inbox()
     await broker.subscribe("rep:1", None, a)
     await broker.subscribe("rep:1", None, b)
     seqs = [await broker.publish("rep:1", p) for p in ("one", b"two", "three")]
     assert seqs == [1, 2, 3]
-    assert a.got == b.got == [(1, "one"), (2, b"two"), (3, "three")]
+    assert await a.until(3) == await b.until(3) == [(1, "one"), (2, b"two"), (3, "three")]
     assert await broker.last_seq("rep:1") == 3
 
 
-async def test_channels_are_separate_streams():
-    broker = MemoryBroker()
+async def test_channels_are_separate_streams(broker):
     rep, cus = Inbox(), Inbox()
     await broker.subscribe("rep:1", None, rep)
     await broker.subscribe("cus:x", None, cus)
     await broker.publish("rep:1", "for the rep")
     await broker.publish("cus:x", "for the customer")
-    assert rep.got == [(1, "for the rep")] and cus.got == [(1, "for the customer")]
+    assert await rep.until(1) == [(1, "for the rep")] and await cus.until(1) == [(1, "for the customer")]
+    await fence(broker, "rep:1")
+    await fence(broker, "cus:x")
+    assert rep.got == [(1, "for the rep"), (2, "fence")] and cus.got == [(1, "for the customer"), (2, "fence")]
 
 
-async def test_subscribing_without_after_gets_only_new_payloads():
-    broker = MemoryBroker()
+async def test_subscribing_without_after_gets_only_new_payloads(broker):
     await broker.publish("c", "old")
     inbox = Inbox()
     await broker.subscribe("c", None, inbox)
     await broker.publish("c", "new")
-    assert inbox.got == [(2, "new")]
+    assert await inbox.until(1) == [(2, "new")]
+    await fence(broker, "c")
+    assert inbox.got == [(2, "new"), (3, "fence")]
 
 
-async def test_a_returning_subscriber_gets_what_it_missed_then_live():
-    broker = MemoryBroker()
+async def test_a_returning_subscriber_gets_what_it_missed_then_live(broker):
     first = Inbox()
     sub = await broker.subscribe("c", None, first)
     for i in range(1, 4):
         await broker.publish("c", f"m{i}")
+    await first.until(3)
     sub.close()
     for i in range(4, 7):
         await broker.publish("c", f"m{i}")
@@ -67,20 +127,20 @@ async def test_a_returning_subscriber_gets_what_it_missed_then_live():
     back = Inbox()
     await broker.subscribe("c", 3, back)
     await broker.publish("c", "m7")
-    assert back.got == [(4, "m4"), (5, "m5"), (6, "m6"), (7, "m7")]
+    assert await back.until(4) == [(4, "m4"), (5, "m5"), (6, "m6"), (7, "m7")]
 
 
-async def test_a_subscriber_that_missed_nothing_gets_nothing_again():
-    broker = MemoryBroker()
+async def test_a_subscriber_that_missed_nothing_gets_nothing_again(broker):
     for i in range(3):
         await broker.publish("c", f"m{i}")
     inbox = Inbox()
     await broker.subscribe("c", 3, inbox)
-    assert inbox.got == []
+    await fence(broker, "c")
+    assert inbox.got == [(4, "fence")]
 
 
-async def test_gap_when_what_was_missed_is_no_longer_kept():
-    broker = MemoryBroker(history_messages=3)
+async def test_gap_when_what_was_missed_is_no_longer_kept(brokers):
+    broker = await brokers(history_messages=3)
     for i in range(1, 11):
         await broker.publish("c", f"m{i}")
     with pytest.raises(Gap):
@@ -89,52 +149,57 @@ async def test_gap_when_what_was_missed_is_no_longer_kept():
         await broker.subscribe("c", 0, Inbox())
     inbox = Inbox()
     await broker.subscribe("c", 7, inbox)  # 8, 9, 10 are kept
-    assert inbox.got == [(8, "m8"), (9, "m9"), (10, "m10")]
+    assert await inbox.until(3) == [(8, "m8"), (9, "m9"), (10, "m10")]
 
 
-async def test_history_is_trimmed_by_bytes():
-    broker = MemoryBroker(history_messages=1000, history_bytes=10)
+async def test_history_is_trimmed_by_bytes(brokers):
+    broker = await brokers(history_messages=1000, history_bytes=10)
     for payload in (b"aaaa", b"bbbb", b"cccc", b"dddd"):
         await broker.publish("c", payload)
     with pytest.raises(Gap):
         await broker.subscribe("c", 1, Inbox())
     inbox = Inbox()
     await broker.subscribe("c", 2, inbox)
-    assert inbox.got == [(3, b"cccc"), (4, b"dddd")]
+    assert await inbox.until(2) == [(3, b"cccc"), (4, b"dddd")]
 
 
-async def test_a_closed_subscription_gets_nothing_more():
-    broker = MemoryBroker()
+async def test_a_closed_subscription_gets_nothing_more(broker):
     inbox = Inbox()
     sub = await broker.subscribe("c", None, inbox)
     await broker.publish("c", "before")
+    await inbox.until(1)
     sub.close()
     sub.close()  # twice is harmless
     await broker.publish("c", "after")
-    assert inbox.got == [(1, "before")]
+    await fence(broker, "c")
+    assert inbox.got == [(1, "before")]  # neither "after" nor the fence
 
 
-async def test_a_channel_nobody_reads_keeps_bounded_history():
-    broker = MemoryBroker(history_messages=100)
-    for i in range(10_000):
+async def test_a_channel_nobody_reads_keeps_bounded_history(brokers):
+    broker = await brokers(history_messages=100)
+    for i in range(3_000):
         await broker.publish("cus:gone", f"message {i}")
-    channel = broker._channels["cus:gone"]
-    assert len(channel.history) <= 100
-    assert channel.size == sum(len(p) for _, p in channel.history)
+    kept = await history(broker, "cus:gone")
+    assert len(kept) == 100 and [s for s, _ in kept] == list(range(2_901, 3_001))
+    if isinstance(broker, MemoryBroker):
+        channel = broker._channels["cus:gone"]
+        assert channel.size == sum(len(p) for _, p in channel.history)
+    else:
+        _, meta = broker._keys("cus:gone")
+        assert int(await broker._redis.hget(meta, "bytes")) == sum(len(p.encode()) for _, p in kept)
     inbox = Inbox()
-    await broker.subscribe("cus:gone", 9_900, inbox)
-    assert inbox.seqs == list(range(9_901, 10_001))
+    await broker.subscribe("cus:gone", 2_950, inbox)
+    assert [s for s, _ in await inbox.until(50)] == list(range(2_951, 3_001))
 
 
-async def test_a_big_payload_does_not_pin_history_beyond_the_byte_bound():
-    broker = MemoryBroker(history_messages=100, history_bytes=1000)
+async def test_a_big_payload_does_not_pin_history_beyond_the_byte_bound(brokers):
+    broker = await brokers(history_messages=100, history_bytes=1000)
     await broker.publish("c", b"x" * 5000)
     await broker.publish("c", b"small")
-    assert broker._channels["c"].size <= 1000
+    assert sum(len(p) for _, p in await history(broker, "c")) <= 1000
 
 
-async def test_forget_drops_history_and_a_later_resume_must_resync():
-    broker = MemoryBroker()
+async def test_forget_drops_history_and_a_later_resume_must_resync(broker):
     for i in range(5):
         await broker.publish("c", f"m{i}")
     await broker.forget("c")
@@ -143,7 +208,65 @@ async def test_forget_drops_history_and_a_later_resume_must_resync():
     assert await broker.publish("c", "next") == 6  # seq never goes back
 
 
+async def test_text_and_bytes_come_back_as_they_were_sent(broker):
+    inbox = Inbox()
+    await broker.subscribe("c", None, inbox)
+    sent = ["plain", "ünïcødé ✓", "", b"\x00\xff binary \x00", b"", '{"type": "chat"}']
+    for payload in sent:
+        await broker.publish("c", payload)
+    got = await inbox.until(len(sent))
+    assert [p for _, p in got] == sent
+    assert [type(p) for _, p in got] == [type(p) for p in sent]
+
+
+async def test_a_late_subscriber_is_caught_up_without_gaps_or_repeats(broker):
+    """A subscriber joining a channel others already read, while payloads keep
+    coming, gets each payload after its `after` exactly once, in order."""
+    early = Inbox()
+    await broker.subscribe("c", None, early)
+    for i in range(50):
+        await broker.publish("c", f"m{i}")
+    late = Inbox()
+    publishing = asyncio.ensure_future(_publish_many(broker, "c", 50, 100))
+    await broker.subscribe("c", 20, late)
+    await publishing
+    assert [s for s, _ in await late.until(80)] == list(range(21, 101))
+    assert [s for s, _ in await early.until(100)] == list(range(1, 101))
+
+
+async def _publish_many(broker, channel, start, end):
+    for i in range(start, end):
+        await broker.publish(channel, f"m{i}")
+
+
+async def test_two_brokers_on_one_backend_share_channels(brokers, broker_url):
+    """Two relay processes on one Redis server see each other's channels; the
+    memory broker is one process's own (two of them share nothing)."""
+    a, b = await brokers(), await brokers()
+    inbox = Inbox()
+    await b.subscribe("rep:7", None, inbox)
+    assert await a.publish("rep:7", "from node a") == 1
+    if broker_url.startswith("redis"):
+        assert await inbox.until(1) == [(1, "from node a")]
+        assert await b.publish("rep:7", "from node b") == 2
+        assert await b.last_seq("rep:7") == await a.last_seq("rep:7") == 2
+    else:
+        assert await b.last_seq("rep:7") == 0 and inbox.got == []
+
+
 def test_open_broker_by_url():
+    from server.broker.redis import RedisBroker
+
     assert isinstance(open_broker("memory://", history_messages=7), MemoryBroker)
+    assert isinstance(open_broker("redis://127.0.0.1:6379/0"), RedisBroker)
     with pytest.raises(ValueError):
         open_broker("carrier-pigeon://coop")
+
+
+async def test_an_unreachable_redis_is_one_clear_error_with_the_password_masked():
+    url = f"redis://tandem:s3cret@127.0.0.1:{free_port()}/0"  # nothing listens there
+    broker = open_broker(url)
+    with pytest.raises(Unreachable) as caught:
+        await broker.connect()
+    message = str(caught.value)
+    assert f"redis://tandem:***@127.0.0.1:{url.rsplit(':', 1)[1]}" in message and "s3cret" not in message

@@ -6,9 +6,12 @@ comes back can be given what it missed (`subscribe(channel, after=last_seq)`).
 Deliveries reach a subscriber through its callback, in order; the receiving
 side decides what to do with a slow reader.
 
-``memory://`` is the in-process backend (one relay node); other backends
-(Redis) implement the same interface and are imported only when their scheme
-is used.
+``memory://`` is the in-process backend (one relay node); ``redis://`` (and
+``rediss://``, over TLS) keeps channels in Redis Streams, shared by every
+process using the same server. Each backend is imported only when its scheme
+is used. Deliveries of the memory broker happen inside `publish`; those of
+the Redis broker come a moment later, from its read task: nothing may count
+on a payload having been delivered when `publish` returns.
 """
 
 from __future__ import annotations
@@ -25,12 +28,18 @@ class Gap(Exception):
     """The subscriber asked for messages older than the history keeps: it must resync."""
 
 
+class Unreachable(ConnectionError):
+    """`Broker.connect` could not reach the backend; the message names its URL
+    (password masked)."""
+
+
 class Subscription(Protocol):
     def close(self) -> None: ...
 
 
 class Broker(Protocol):
-    async def connect(self) -> None: ...
+    async def connect(self) -> None:
+        """Connect before any other call; raises `Unreachable`."""
 
     async def disconnect(self) -> None: ...
 
@@ -53,4 +62,8 @@ def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1
         from .memory import MemoryBroker
 
         return MemoryBroker(history_messages=history_messages, history_bytes=history_bytes)
-    raise ValueError(f"no broker backend for {scheme!r} URLs (supported: memory://)")
+    if scheme in ("redis", "rediss"):
+        from .redis import RedisBroker
+
+        return RedisBroker(url, history_messages=history_messages, history_bytes=history_bytes)
+    raise ValueError(f"no broker backend for {scheme!r} URLs (supported: memory://, redis://, rediss://)")

@@ -1,0 +1,301 @@
+"""Redis broker (``redis://`` or ``rediss://``): channels are Redis Streams, so
+any relay node sharing the server can publish to and read any channel.
+
+Keys, per channel (the braces put both in one Redis Cluster slot):
+
+- ``tandem:{CHANNEL}``: the stream. Entry ids are ``0-SEQ``, so the channel's
+  sequence number *is* the entry id; fields ``k`` (``t`` text, ``b`` bytes)
+  and ``p`` (the payload).
+- ``tandem:{CHANNEL}:n``: a hash with ``seq`` (the last sequence number given)
+  and ``bytes`` (the size of the history kept).
+
+`publish` is one Lua script, atomic in Redis: the next seq, ``XADD`` with that
+id, then trimming the oldest entries until at most ``history_messages`` and
+``history_bytes`` are kept (exactly, as the memory broker does, so `Gap` is
+raised exactly when a resume asks for what is gone). Both keys expire after
+``idle_expiry`` seconds without a publish; a seq restarts from 1 only then,
+long after any resume window.
+
+Reading: one task per broker runs ``XREAD BLOCK`` over every channel this
+process has a subscriber for, each from the last seq it delivered, and
+delivers in order. Subscribing to a channel the task does not read yet adds an
+entry to this broker's own wake stream, which is in every ``XREAD``, so the
+task starts over with the new channel at once (an ``XADD`` is never lost the
+way an unblock sent between two reads would be).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from urllib.parse import urlsplit, urlunsplit
+
+from . import Deliver, Gap, Payload, Unreachable
+
+log = logging.getLogger(__name__)
+
+BLOCK_MS = 10_000
+READ_COUNT = 1024
+RETRY_DELAY = 1.0
+CONNECT_TIMEOUT = 10.0
+
+PUBLISH = """
+local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+redis.call('XADD', KEYS[1], '0-' .. seq, 'k', ARGV[1], 'p', ARGV[2])
+local size = redis.call('HINCRBY', KEYS[2], 'bytes', string.len(ARGV[2]))
+local max_n, max_bytes = tonumber(ARGV[3]), tonumber(ARGV[4])
+local n = redis.call('XLEN', KEYS[1])
+if n > max_n or size > max_bytes then
+  local start, cut = '-', nil
+  while n > max_n or size > max_bytes do
+    local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 64)
+    if #batch == 0 then size = 0; break end
+    for _, entry in ipairs(batch) do
+      if n <= max_n and size <= max_bytes then break end
+      size = size - string.len(entry[2][4])
+      n = n - 1
+      cut = entry[1]
+    end
+    start = '(' .. cut
+  end
+  if cut then redis.call('XTRIM', KEYS[1], 'MINID', '0-' .. (tonumber(string.sub(cut, 3)) + 1)) end
+  redis.call('HSET', KEYS[2], 'bytes', size)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return seq
+"""
+
+
+def masked(url: str) -> str:
+    """`url` with its password replaced by ``***``, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+def _seq(entry_id: bytes) -> int:
+    return int(entry_id.partition(b"-")[2])
+
+
+def _payload(fields: dict[bytes, bytes]) -> Payload:
+    body = fields[b"p"]
+    return body.decode() if fields[b"k"] == b"t" else body
+
+
+class _Channel:
+    __slots__ = ("name", "key", "cursor", "subscribers")
+
+    def __init__(self, name: str, key: bytes, cursor: int) -> None:
+        self.name = name
+        self.key = key
+        self.cursor = cursor  # the last seq this process read from the stream
+        self.subscribers: list[_Sub] = []
+
+
+class _Sub:
+    __slots__ = ("broker", "name", "deliver", "floor")
+
+    def __init__(self, broker: RedisBroker, name: str, deliver: Deliver, floor: int) -> None:
+        self.broker = broker
+        self.name = name
+        self.deliver = deliver
+        self.floor = floor  # the last seq delivered to this subscriber
+
+    def close(self) -> None:
+        ch = self.broker._channels.get(self.name)
+        if ch is not None and self in ch.subscribers:
+            ch.subscribers.remove(self)
+            if not ch.subscribers:
+                self.broker._drop(ch)
+
+
+class RedisBroker:
+    def __init__(self, url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20,
+                 idle_expiry: float = 24 * 3600) -> None:
+        self.url = url
+        self.history_messages = history_messages
+        self.history_bytes = history_bytes
+        self.idle_expiry_ms = int(idle_expiry * 1000)
+        self._redis = None
+        self._reader = None
+        self._publish = None
+        self._channels: dict[str, _Channel] = {}
+        self._by_key: dict[bytes, _Channel] = {}
+        self._wake_key = f"tandem:wake:{secrets.token_hex(8)}".encode()
+        self._wake_id = b"0-0"
+        self._task: asyncio.Task | None = None
+
+    def __repr__(self) -> str:
+        return f"RedisBroker({masked(self.url)!r})"
+
+    @staticmethod
+    def _keys(channel: str) -> tuple[bytes, bytes]:
+        key = f"tandem:{{{channel}}}".encode()
+        return key, key + b":n"
+
+    # lifecycle ------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Connect and check the server answers; raises `Unreachable` naming
+        the URL (password masked) when it does not."""
+        if self._redis is not None:
+            return
+        from redis import asyncio as aioredis
+        from redis.exceptions import RedisError
+
+        options = dict(socket_connect_timeout=CONNECT_TIMEOUT, health_check_interval=30)
+        self._redis = aioredis.Redis.from_url(self.url, **options)
+        self._reader = aioredis.Redis.from_url(self.url, single_connection_client=True, **options)
+        try:
+            await self._redis.ping()
+            await self._reader.ping()
+        except (RedisError, OSError) as exc:
+            await self._close_clients()
+            raise Unreachable(f"cannot reach Redis at {masked(self.url)}: {exc}") from None
+        self._publish = self._redis.register_script(PUBLISH)
+        self._task = asyncio.create_task(self._read_loop(), name="redis-broker")
+        log.info("broker connected: %r", self)
+
+    async def disconnect(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self._redis is not None:
+            try:
+                await self._redis.delete(self._wake_key)
+            except Exception:  # the server is gone: the key expires by itself
+                pass
+        self._channels.clear()
+        self._by_key.clear()
+        await self._close_clients()
+
+    async def _close_clients(self) -> None:
+        for client in (self._reader, self._redis):
+            if client is not None:
+                await client.aclose()
+        self._redis = self._reader = self._publish = None
+
+    def _client(self):
+        if self._redis is None:
+            raise RuntimeError("broker is not connected")
+        return self._redis
+
+    # the interface --------------------------------------------------------
+
+    async def publish(self, channel: str, payload: Payload) -> int:
+        self._client()
+        key, meta = self._keys(channel)
+        kind, body = (b"t", payload.encode()) if isinstance(payload, str) else (b"b", payload)
+        return int(await self._publish(keys=[key, meta], args=[
+            kind, body, self.history_messages, self.history_bytes, self.idle_expiry_ms]))
+
+    async def last_seq(self, channel: str) -> int:
+        return int(await self._client().hget(self._keys(channel)[1], "seq") or 0)
+
+    async def forget(self, channel: str) -> None:
+        key, meta = self._keys(channel)
+        async with self._client().pipeline(transaction=True) as pipe:
+            pipe.xtrim(key, maxlen=0, approximate=False)
+            pipe.hset(meta, "bytes", 0)
+            await pipe.execute()
+
+    async def subscribe(self, channel: str, after: int | None, deliver: Deliver) -> _Sub:
+        while True:
+            start = await self.last_seq(channel) if after is None else after
+            try:
+                return await self._subscribe(channel, start, deliver)
+            except Gap:
+                if after is not None:
+                    raise
+                # trimmed between reading the seq and the history: only new ones anyway
+
+    async def _subscribe(self, channel: str, after: int, deliver: Deliver) -> _Sub:
+        key, meta = self._keys(channel)
+        last = after
+        while True:
+            async with self._client().pipeline(transaction=True) as pipe:
+                pipe.xrange(key, min=f"0-{last + 1}", max="+")
+                pipe.hget(meta, "seq")
+                entries, seq = await pipe.execute()
+            seq = int(seq or 0)
+            if entries and _seq(entries[0][0]) != last + 1:
+                raise Gap(f"{channel}: history starts at {_seq(entries[0][0])}, asked after {last}")
+            if not entries and seq > last:
+                raise Gap(f"{channel}: nothing kept after {last} of {seq}")
+            last = min(last, seq)  # asked after more than was ever sent: deliver from what comes
+            for entry_id, fields in entries:
+                last = _seq(entry_id)
+                deliver(last, _payload(fields))
+            # no await from here on: the read task cannot move meanwhile
+            ch = self._channels.get(channel)
+            if ch is None:
+                ch = self._channels[channel] = self._by_key[key] = _Channel(channel, key, last)
+                self._wake()
+            elif ch.cursor > last:
+                continue  # the read task delivered more to the others meanwhile: catch up first
+            sub = _Sub(self, channel, deliver, last)
+            ch.subscribers.append(sub)
+            return sub
+
+    # reading --------------------------------------------------------------
+
+    def _wake(self) -> None:
+        async def wake() -> None:
+            try:
+                await self._client().xadd(self._wake_key, {"w": "1"}, maxlen=1, approximate=False)
+                await self._client().pexpire(self._wake_key, self.idle_expiry_ms)
+            except Exception as exc:
+                log.warning("could not wake the broker's reader: %s", exc)
+
+        asyncio.get_running_loop().create_task(wake())
+
+    def _drop(self, ch: _Channel) -> None:
+        # the running XREAD may still return entries of it: they are ignored
+        del self._channels[ch.name]
+        self._by_key.pop(ch.key, None)
+
+    async def _read_loop(self) -> None:
+        from redis.exceptions import RedisError
+
+        while True:
+            streams = {self._wake_key: self._wake_id}
+            for ch in self._channels.values():
+                streams[ch.key] = f"0-{ch.cursor}"
+            try:
+                replies = await self._reader.xread(streams, count=READ_COUNT, block=BLOCK_MS)
+            except (RedisError, OSError) as exc:
+                log.error("broker %r: reading failed (%s); retrying", self, exc)
+                await asyncio.sleep(RETRY_DELAY)
+                continue
+            for key, entries in replies or ():
+                if key == self._wake_key:
+                    self._wake_id = entries[-1][0]
+                    continue
+                ch = self._by_key.get(key)
+                if ch is not None:
+                    self._dispatch(ch, entries)
+
+    def _dispatch(self, ch: _Channel, entries: list) -> None:
+        for entry_id, fields in entries:
+            seq = _seq(entry_id)
+            if seq <= ch.cursor:
+                continue
+            if seq != ch.cursor + 1:
+                # this process fell more than the whole history behind
+                log.error("broker channel %s: %d messages trimmed before they were read", ch.name,
+                          seq - ch.cursor - 1)
+            ch.cursor = seq
+            payload = _payload(fields)
+            for sub in list(ch.subscribers):
+                if seq > sub.floor:
+                    sub.floor = seq
+                    try:
+                        sub.deliver(seq, payload)
+                    except Exception:
+                        log.exception("broker channel %s: a subscriber failed", ch.name)
