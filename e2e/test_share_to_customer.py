@@ -107,6 +107,21 @@ class Share:
         x, y, w, h = self.x.geometry(self.xcalc)
         return x + SEVEN[0] * w, y + SEVEN[1] * h
 
+    def changes_xcalc(self, act, what: str) -> None:
+        """``act()`` changes xcalc's display on the rep's screen."""
+        display = self.xcalc_display()
+        before = self.x.grab(display).astype(int)
+        act()
+        wait_for(lambda: np.abs(self.x.grab(display).astype(int) - before).max() > 60, 15, what)
+
+    def works_xcalc(self) -> None:
+        """The customer clicks xcalc's 7 on the picture and types 8 (the
+        picture has the focus after the click): both reach the rep's xcalc,
+        as CONTROL frames."""
+        self.changes_xcalc(lambda: self.click_on_picture(*self.seven()), "xcalc's display to change on the rep's screen")
+        assert self.control_frames() > 0, "the click went as CONTROL frames"
+        self.changes_xcalc(lambda: self.page.keyboard.press("8"), "the key to show")
+
 
 def difference(page: Page, element: str, x: X, rect: tuple[int, int, int, int]) -> float:
     """Mean difference (0-255) between a page's picture and the rep's X screen in `rect`."""
@@ -211,26 +226,14 @@ def test_share_control_lets_the_customer_work_the_reps_xcalc(relay, rep_browser,
         rect = xserver.geometry(xcalc)
         assert settle(lambda: s.difference(rect)) < MATCH
 
-        # (b) Carl clicks xcalc's "7" on the picture: xcalc's display changes on Petra's screen.
-        display = s.xcalc_display()
-        before = xserver.grab(display).astype(int)
-        s.click_on_picture(*s.seven())
-        wait_for(lambda: np.abs(xserver.grab(display).astype(int) - before).max() > 60, 15,
-                 "xcalc's display to change on the rep's screen")
-        assert s.control_frames() > 0, "the click went as CONTROL frames"
-        # and types on it (the picture has the focus after the click)
-        after_click = xserver.grab(display).astype(int)
-        s.page.keyboard.press("8")
-        wait_for(lambda: np.abs(xserver.grab(display).astype(int) - after_click).max() > 60, 15, "the key to show")
+        # (b) Carl clicks xcalc's "7" on the picture and types: xcalc's display changes on Petra's screen.
+        s.works_xcalc()
         # the change shows on Carl's picture too
         assert settle(lambda: s.difference(rect)) < MATCH
         # Full screen (a whole desktop is small on a phone): clicks still land where they should.
         s.page.locator("#screen-full").click()
         s.page.wait_for_function("() => document.fullscreenElement === document.getElementById('screen-stage')")
-        after_key = xserver.grab(display).astype(int)
-        s.click_on_picture(*s.seven())
-        wait_for(lambda: np.abs(xserver.grab(display).astype(int) - after_key).max() > 60, 15,
-                 "a click in full screen to reach xcalc")
+        s.changes_xcalc(lambda: s.click_on_picture(*s.seven()), "a click in full screen to reach xcalc")
         s.page.evaluate("() => document.exitFullscreen()")
         # Typing in the chat stays in the chat.
         sent = s.control_frames()
