@@ -1,4 +1,4 @@
-"""One test per routing rule of DESIGN.md (queues, "Accept next", automatic
+"""One test per routing rule of docs/architecture.md (queues, "Accept next", automatic
 distribution, capacity, single and multi-session mode), driving the bare core.
 
 The harness has two queues: ``billing`` (manual) and ``auto`` (automatic, offers

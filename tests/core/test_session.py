@@ -1,4 +1,4 @@
-"""One test per session rule of DESIGN.md, driving the bare core (no sockets)."""
+"""One test per session rule of docs/architecture.md, driving the bare core (no sockets)."""
 
 import pytest
 from pydantic import ValidationError

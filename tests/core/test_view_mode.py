@@ -1,4 +1,4 @@
-"""The session's view mode (DESIGN.md, session tools): Standard or Screen
+"""The session's view mode (docs/architecture.md, "Tools"): Standard or Screen
 sampling for every shared screen, set by the primary, seen by everyone."""
 
 import pytest

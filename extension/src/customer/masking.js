@@ -1,4 +1,4 @@
-// Masking by default (DESIGN.md "Cobrowse"): password fields, payment fields
+// Masking by default (docs/architecture.md, "Cobrowse"): password fields, payment fields
 // (autocomplete="cc-*"), anything marked data-tandem-mask (with its subtree),
 // and whatever selectors the site adds, are masked by rrweb in this page, so
 // their values never enter a frame.

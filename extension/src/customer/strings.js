@@ -1,5 +1,5 @@
 // Every string the customer sees in the widget, in the six languages of
-// DESIGN.md ("Languages"). Wording follows the relay's customer pages
+// docs/architecture.md ("Languages"). Wording follows the relay's customer pages
 // (server/locales/*.json, `customer.*`) so both speak alike; the dotted keys
 // are theirs without the prefix (the shared screen, shared-screen.js).
 
