@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from websockets.sync.client import connect
 
-from e2e.conftest import CHROMIUM, FLAGS, extension_page
+from e2e.browsers import extension_page
+from e2e.rep import patiently, sign_in_panel
 
 TIMEOUT = 15_000
 HEADER = struct.Struct("!BII")  # kind, stream, seq: the relay's binary frame header
@@ -52,17 +53,12 @@ document.getElementById('go').addEventListener('click', () => {
 
 
 @pytest.fixture
-def routed_customer(playwright_):
+def routed_customer(browsers):
     """A customer's Chromium that may open pages served by Playwright routing:
     such a page has no address space, and without LocalNetworkAccessChecks off
     Chromium would block its WebSocket to the loopback relay."""
-    browser = playwright_.chromium.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=[*FLAGS, "--disable-features=LocalNetworkAccessChecks"])
-    try:
-        yield browser.new_context(locale="en-US")
-    finally:
-        browser.close()
+    browser = browsers.browser(args=["--disable-features=LocalNetworkAccessChecks"])
+    return browsers.new_context(browser, "customer", locale="en-US")
 
 
 def serve_form_page(context: BrowserContext, base: str, queue: str) -> str:
@@ -89,20 +85,31 @@ def sign_in_queue_rep(rep_browser: BrowserContext, relay, name: str, queue: str)
 def sign_in(rep_browser: BrowserContext, relay, email: str, password: str) -> Page:
     """The rep signs in in the side panel (an ordinary tab here), which connects."""
     panel = extension_page(rep_browser, "sidepanel.html")
-    panel.locator("#relay-url").fill(relay.base)
-    panel.locator("#signin-email").fill(email)
-    panel.locator("#signin-password").fill(password)
-    panel.locator("#signin-submit").click()
-    expect(panel.locator("#status")).to_have_attribute("data-state", "connected", timeout=TIMEOUT)
+    sign_in_panel(panel, relay.base, email, password)
     return panel
 
 
 def ask_for_help(page: Page) -> None:
     """The customer clicks the snippet's help button and is told their place in line."""
-    help_button = widget(page).locator("button.help").first
-    expect(help_button).to_be_visible(timeout=TIMEOUT)
-    help_button.click()
+    click_help(page)
     expect(widget(page)).to_contain_text(re.compile(r"in line"), timeout=TIMEOUT)
+
+
+def click_help(page: Page) -> None:
+    """The customer clicks the snippet's help button (again, after a wait, while
+    the relay says there were too many tries from this address)."""
+    tries = 0
+
+    def click() -> None:
+        nonlocal tries
+        if tries:
+            page.reload()  # the widget said "unavailable": a fresh page offers help again
+        tries += 1
+        help_button = widget(page).locator("button.help").first
+        expect(help_button).to_be_visible(timeout=TIMEOUT)
+        help_button.click()
+
+    patiently(page, "/api/help", click)
 
 
 def accept_next(rep_browser: BrowserContext, panel: Page) -> Page:

@@ -1,159 +1,146 @@
 """Playwright suites: real Chromium, the real built extension, a real relay.
 
-By default each test gets its own relay process on a loopback port. To run the
-suites against a deployed relay (a QA team's installation):
+By default each test gets its own relay process on a loopback port. Against a
+deployed relay (a QA team's installation), with that relay's admin:
 
-    pytest e2e --base-url https://support.example.com
-    # with TANDEM_E2E_ADMIN_EMAIL / TANDEM_E2E_ADMIN_PASSWORD for its admin
+    TANDEM_E2E_ADMIN_PASSWORD=... pytest e2e -m smoke --base-url https://support.example.com
 
-Chromium is Debian's (`TANDEM_CHROMIUM`, default /usr/bin/chromium); the
-extension is loaded unpacked from extension/dist (built by `make test`).
+The options are pytest-playwright's (``--headed``, ``--slowmo``,
+``--browser-channel``, ``--tracing``, ``--video``, ``--screenshot``,
+``--output``); e2e/browsers.py applies them to the suites' own browsers.
+Chromium is Debian's (`TANDEM_CHROMIUM`, default /usr/bin/chromium) unless
+``--browser-channel`` names another; the extension is loaded unpacked from
+extension/dist (built by `make test`).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-import secrets
-import tempfile
-from pathlib import Path
 
-import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, sync_playwright
 
+from e2e.browsers import DIST, EXTENSION_ID, FLAGS, Browsers, extension_page  # noqa: F401 - others import these from here
+from e2e.deployment import check_agent_tools, check_deployment
+from e2e.relay import WAITS, Relay
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LiveRelay
 
-ROOT = Path(__file__).resolve().parent.parent
-DIST = ROOT / "extension" / "dist"
-EXTENSION_ID = "bnmmlioojpcljadojigdoldfcjaipoip"  # fixed by the "key" in the manifest
 CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-gpu"]
 
 
-def pytest_addoption(parser):
-    parser.addoption("--base-url", default=None, help="run the e2e suites against this relay instead of a local one")
+def pytest_collection_modifyitems(config, items):
+    """Say at the start, once, what the chosen suites need and is missing."""
+    agent_tests = [item for item in items if item.get_closest_marker("agent")]
+    missing = check_agent_tools() if agent_tests else None
+    if missing:
+        for item in agent_tests:
+            item.add_marker(pytest.mark.skip(reason=missing))
+    base = config.getoption("--base-url")
+    if base and any("relay" in getattr(item, "fixturenames", ()) for item in items):
+        problem = check_deployment(base, *admin_credentials())
+        if problem:
+            pytest.exit(problem, returncode=4)
 
 
-class Relay:
-    """Where the suites talk to, and an admin API client for setting up reps and queues."""
+def pytest_terminal_summary(terminalreporter):
+    if WAITS:
+        terminalreporter.write_line(
+            f"e2e: waited {len(WAITS)} times ({sum(s for _, s in WAITS):.0f} s in all) for the relay's "
+            "rate limits, as its Retry-After said")
 
-    def __init__(self, base: str, admin_email: str, admin_password: str) -> None:
-        self.base = base.rstrip("/")
-        self.admin_email, self.admin_password = admin_email, admin_password
-        self.http = httpx.Client(base_url=self.base, timeout=15)
-        self.admin = self.signin(admin_email, admin_password)
 
-    def signin(self, email: str, password: str) -> str:
-        r = self.http.post("/api/signin", json={"email": email, "password": password})
-        r.raise_for_status()
-        return r.json()["token"]
+def admin_credentials() -> tuple[str, str | None]:
+    return os.environ.get("TANDEM_E2E_ADMIN_EMAIL", ADMIN_EMAIL), os.environ.get("TANDEM_E2E_ADMIN_PASSWORD")
 
-    def headers(self, token: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token or self.admin}"}
 
-    def make_rep(self, name: str, **fields) -> tuple[str, str]:
-        """A new rep with a unique email; returns (email, password)."""
-        email = f"{name.lower()}-{secrets.token_hex(3)}@example.com"
-        password = "rep-password-" + secrets.token_hex(4)
-        r = self.http.post("/api/admin/reps", headers=self.headers(),
-                           json={"email": email, "name": name, "password": password, **fields})
-        r.raise_for_status()
-        return email, password
+# --- the relay ----------------------------------------------------------------
 
-    def make_queue(self, title: str, **fields) -> str:
-        name = f"{title.lower().replace(' ', '-')}-{secrets.token_hex(3)}"
-        r = self.http.post("/api/admin/queues", headers=self.headers(), json={"name": name, "title": title, **fields})
-        r.raise_for_status()
-        return name
-
-    def close(self) -> None:
-        self.http.close()
+@pytest.fixture(scope="session")
+def deployed_relay(base_url):
+    """The relay given with --base-url, for the whole run (None: none given).
+    At the end the reps the run made are deactivated."""
+    if not base_url:
+        yield None
+        return
+    relay = Relay(base_url, *admin_credentials())
+    try:
+        yield relay
+    finally:
+        relay.close()
 
 
 @pytest.fixture
-def relay(request, tmp_path):
-    base = request.config.getoption("--base-url")
-    if base:
-        r = Relay(base, os.environ.get("TANDEM_E2E_ADMIN_EMAIL", ADMIN_EMAIL),
-                  os.environ["TANDEM_E2E_ADMIN_PASSWORD"])
-        yield r
-        r.close()
+def relay(deployed_relay, request, tmp_path):
+    if deployed_relay is not None:
+        try:
+            yield deployed_relay
+        finally:
+            deployed_relay.end_test()
         return
     live = LiveRelay(tmp_path).start()
-    r = Relay(live.base, ADMIN_EMAIL, ADMIN_PASSWORD)
     try:
-        yield r
+        r = Relay(live.base, ADMIN_EMAIL, ADMIN_PASSWORD)
+        try:
+            yield r
+        finally:
+            r.http.close()
     finally:
-        r.close()
         live.stop()
         rep = getattr(request.node, "rep_call", None)
         if rep is not None and rep.failed:
             print(f"--- relay log ---\n{live.log.read_text()}")
 
 
+# --- browsers -----------------------------------------------------------------
+
 @pytest.fixture(scope="session")
-def playwright_():
+def browser_type_launch_args(browser_type_launch_args):
+    """The plugin's launch options, with Debian's Chromium unless --browser-channel names one."""
+    args = dict(browser_type_launch_args)
+    if "channel" not in args:
+        args.setdefault("executable_path", CHROMIUM)
+    return args
+
+
+@pytest.fixture(scope="session")
+def playwright_(playwright):
+    """The plugin's `playwright`, once the extension is known to be built."""
     if not (DIST / "manifest.json").exists():
         raise RuntimeError("extension/dist is not built: run `make extension` (make test does it)")
-    with sync_playwright() as p:
-        yield p
+    return playwright
 
 
 @pytest.fixture
-def rep_browser(playwright_, request) -> BrowserContext:
+def browsers(playwright_, browser_type_launch_args, browser_context_args, pytestconfig, output_path, request):
+    """Every browser of this test, recorded as --tracing/--screenshot/--video say."""
+    options = {name: pytestconfig.getoption(f"--{name}") for name in ("tracing", "screenshot", "video")}
+
+    def failed() -> bool:
+        return any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))
+
+    b = Browsers(playwright_, browser_type_launch_args, browser_context_args, options, output_path, failed)
+    yield b
+    kept = b.finish()
+    for path in kept:  # JUnit XML names them, as pytest-playwright does for its own
+        kind = {".zip": "trace", ".png": "screenshot"}.get(path.suffix, "video")
+        request.node.user_properties.append((f"playwright_{kind}", str(path)))
+    if kept:
+        print(f"--- kept in {output_path}: {', '.join(p.name for p in kept)}")
+
+
+@pytest.fixture
+def rep_browser(browsers):
     """A rep's Chromium: a persistent profile with the built extension loaded."""
-    with tempfile.TemporaryDirectory() as profile:
-        context = playwright_.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True,
-            args=[*FLAGS, f"--disable-extensions-except={DIST}", f"--load-extension={DIST}"])
-        try:
-            yield context
-        finally:
-            _screenshots_on_failure(request, context, "rep")
-            context.close()
+    return browsers.extension_context("rep")
 
 
 @pytest.fixture
-def customer_browser(playwright_, request):
+def customer_browser(browsers):
     """A customer's Chromium, without the extension; call it for a fresh context."""
-    browser = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-    contexts: list[BrowserContext] = []
+    browser = browsers.browser()
+    count = itertools.count()
 
-    def new_context(locale: str = "en-US") -> BrowserContext:
-        context = browser.new_context(locale=locale)
-        contexts.append(context)
-        return context
+    def new_context(locale: str = "en-US"):
+        return browsers.new_context(browser, f"customer{next(count)}", locale=locale)
 
-    try:
-        yield new_context
-    finally:
-        for i, context in enumerate(contexts):
-            _screenshots_on_failure(request, context, f"customer{i}")
-        browser.close()
-
-
-def extension_page(context: BrowserContext, page: str) -> Page:
-    """An extension page (side panel, viewer, options) opened as an ordinary tab."""
-    tab = context.new_page()
-    tab.goto(f"chrome-extension://{EXTENSION_ID}/{page}")
-    return tab
-
-
-def _screenshots_on_failure(request, context: BrowserContext, who: str) -> None:
-    rep = getattr(request.node, "rep_call", None)
-    if rep is None or not rep.failed:
-        return
-    out = ROOT / "var" / "e2e-failures"
-    out.mkdir(parents=True, exist_ok=True)
-    for i, page in enumerate(context.pages):
-        try:
-            page.screenshot(path=str(out / f"{request.node.name}-{who}-{i}.png"))
-            # what the video and voice tiles said (a CI log keeps this, not the picture)
-            tiles = page.evaluate("() => [...document.querySelectorAll('.media-tile')].map((t) => ({"
-                                  "name: t.querySelector('.media-name').textContent, ...t.dataset,"
-                                  " player: t.querySelector('video').dataset.state}))")
-            if tiles:
-                print(f"--- {who} page {i} {page.url}: media tiles {tiles}")
-        except Exception:
-            pass
+    return new_context

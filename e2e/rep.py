@@ -6,32 +6,68 @@ Everything waits with Playwright's auto-waiting `expect`; nothing sleeps.
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Response, expect
 
-from e2e.conftest import CHROMIUM, DIST, FLAGS, _screenshots_on_failure, extension_page
+from e2e.browsers import extension_page
+from e2e.relay import TOKENS, patient_client, retry_after, wait_for_relay
 
 TIMEOUT = 15_000
 NUMBER = re.compile(r"(\d{3}) ?(\d{3}) ?(\d{3})")
 
 
 @contextmanager
-def extra_rep_browser(playwright_, request=None, who: str = "rep2") -> Iterator[BrowserContext]:
+def extra_rep_browser(playwright_, request, who: str = "rep2") -> Iterator[BrowserContext]:
     """Another rep's Chromium, launched exactly like conftest's `rep_browser`
-    (its own profile, so its own sign-in), with screenshots on failure."""
-    with tempfile.TemporaryDirectory() as profile:
-        context = playwright_.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True,
-            args=[*FLAGS, f"--disable-extensions-except={DIST}", f"--load-extension={DIST}"])
-        try:
-            yield context
-        finally:
-            if request is not None:
-                _screenshots_on_failure(request, context, who)
-            context.close()
+    (its own profile, so its own sign-in) and recorded with the test's browsers."""
+    with request.getfixturevalue("browsers").extension(who) as context:
+        yield context
+
+
+def sign_in_panel(page: Page, relay_base: str, email: str, password: str) -> None:
+    """The rep signs in in the side panel (or the options page) and it connects.
+    An account signed in before in this run is not signed in again: its token
+    goes into the extension's storage, as a browser that stayed signed in has
+    it. A sign-in the relay turns away for too many attempts is repeated over
+    the API once its Retry-After has passed."""
+    expect(page.locator("#relay-url")).to_be_visible(timeout=TIMEOUT)
+    signed_in = TOKENS.get((relay_base, email, password))
+    if signed_in is None:
+        page.fill("#relay-url", relay_base)
+        page.fill("#signin-email", email)
+        page.fill("#signin-password", password)
+        page.click("#signin-submit")
+        connected = page.locator('#status[data-state="connected"]')
+        expect(connected.or_(page.locator("#signin-error:visible"))).to_be_visible(timeout=TIMEOUT)
+        if connected.is_visible():
+            stored = page.evaluate("() => chrome.storage.local.get(['token', 'account'])")
+            TOKENS[(relay_base, email, password)] = (stored["token"], stored["account"])
+        else:
+            with patient_client(relay_base) as http:
+                r = http.post("/api/signin", json={"email": email, "password": password})
+                r.raise_for_status()
+            signed_in = TOKENS[(relay_base, email, password)] = (r.json()["token"], r.json()["account"])
+    if signed_in is not None:
+        token, account = signed_in
+        page.evaluate("(s) => chrome.storage.local.set(s)", {"relay": relay_base, "token": token, "account": account})
+    expect(page.locator("#status")).to_have_attribute("data-state", "connected", timeout=TIMEOUT)
+    expect(page.locator("#signin-error")).to_be_hidden()
+
+
+def sign_in_page(page: Page, base: str, email: str, password: str, then: str) -> None:
+    """Open the relay's page `then` signed in: with the sign-in cookie when the
+    account signed in before in this run, else through the /signin form."""
+    signed_in = TOKENS.get((base, email, password))
+    if signed_in is not None:
+        page.context.add_cookies([{"name": "tandem_rep", "value": signed_in[0], "url": base, "httpOnly": True}])
+        page.goto(base + then)
+        return
+    page.goto(f"{base}/signin?next={then}")
+    page.fill("#signin-email", email)
+    page.fill("#signin-password", password)
+    page.locator("form[action='/signin'] button[type=submit]").click()
 
 
 class SidePanel:
@@ -55,14 +91,7 @@ class SidePanel:
     # --- sign-in and status ----------------------------------------------------
 
     def sign_in(self, relay_base: str, email: str, password: str) -> SidePanel:
-        p = self.page
-        expect(p.locator("#relay-url")).to_be_visible(timeout=TIMEOUT)
-        p.fill("#relay-url", relay_base)
-        p.fill("#signin-email", email)
-        p.fill("#signin-password", password)
-        p.click("#signin-submit")
-        expect(p.locator("#status")).to_have_attribute("data-state", "connected", timeout=TIMEOUT)
-        expect(p.locator("#signin-error")).to_be_hidden()
+        sign_in_panel(self.page, relay_base, email, password)
         return self
 
     # --- starting and joining sessions ----------------------------------------
@@ -162,19 +191,42 @@ def spaced(number: str) -> str:
 
 def customer_joins(page: Page, base: str, number: str, name: str) -> None:
     """The customer opens /join, types the number and their name, joins."""
-    page.goto(base + "/join")
-    page.fill("#join-number", spaced(number))
-    page.fill("#join-name", name)
-    page.locator("form[action='/join'] button[type=submit]").click()
+    def join() -> None:
+        page.goto(base + "/join")
+        page.fill("#join-number", spaced(number))
+        page.fill("#join-name", name)
+        page.locator("form[action='/join'] button[type=submit]").click()
+    patiently(page, "/join", join)
     expect(page.locator("#chat-text")).to_be_enabled(timeout=TIMEOUT)
 
 
 def customer_asks_for_help(page: Page, base: str, queue: str, name: str) -> None:
     """The customer opens the help link of a queue and asks for help."""
-    page.goto(f"{base}/help?queue={queue}")
-    page.fill("#help-name", name)
-    page.locator("form[action='/help'] button[type=submit]").click()
+    def ask() -> None:
+        page.goto(f"{base}/help?queue={queue}")
+        page.fill("#help-name", name)
+        page.locator("form[action='/help'] button[type=submit]").click()
+    patiently(page, "/help", ask)
     expect(page.locator("#tandem-customer")).to_be_visible(timeout=TIMEOUT)
+
+
+def patiently(page: Page, path: str, act: Callable[[], None]) -> Response:
+    """Do `act`, which makes the page POST to `path` (joining a session: the
+    relay limits tries per address); while the relay answers 429, wait as long
+    as it says and do it again. Returns the accepted answer."""
+    while True:
+        with page.expect_response(lambda r: r.request.method == "POST" and r.url.split("?")[0].endswith(path),
+                                  timeout=TIMEOUT) as answer:
+            act()
+        response = answer.value
+        if response.status != 429:
+            return response
+        wait = retry_after(response)
+        if wait is None:  # a page says it in words: "... try again in 6 seconds."
+            page.wait_for_load_state()
+            seconds = re.search(r"\d+", page.locator("main").inner_text())
+            wait = float(seconds.group()) if seconds else 60.0
+        wait_for_relay(f"POST {path}", wait)
 
 
 def customer_chat(page: Page, text: str) -> None:

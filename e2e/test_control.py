@@ -2,6 +2,7 @@
 nothing; once the customer allows, the rep's typing and click reach the
 customer's page; Stop in the customer's banner ends control at once."""
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cobrowse import (  # noqa: F401
@@ -17,6 +18,8 @@ from e2e.cobrowse import (  # noqa: F401
     viewer_session,
     widget,
 )
+
+pytestmark = pytest.mark.cobrowse
 
 
 def test_denied_then_approved_control_and_stop(relay, rep_browser, routed_customer):  # noqa: F811

@@ -4,10 +4,13 @@ and downloading it gives the same bytes."""
 import json
 import secrets
 
+import pytest
 import websockets.sync.client as ws_client
 from playwright.sync_api import expect
 
 from e2e.rep import customer_joins
+
+pytestmark = pytest.mark.smoke
 
 
 def test_published_file_appears_on_the_customer_page_and_downloads_intact(relay, customer_browser, tmp_path):

@@ -15,6 +15,8 @@ from e2e.conftest import extension_page
 from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
 from e2e.todo_app import serve_todo, todo_app  # noqa: F401
 
+pytestmark = pytest.mark.cobrowse
+
 BADGE_JS = """async (prefix) => {
     const tab = (await chrome.tabs.query({})).find((t) => (t.url || '').startsWith(prefix));
     return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : null;

@@ -1,6 +1,10 @@
 """The built extension loads in Chromium and its pages open."""
 
+import pytest
+
 from e2e.conftest import EXTENSION_ID, extension_page
+
+pytestmark = pytest.mark.smoke
 
 
 def test_extension_service_worker_runs_and_side_panel_opens(rep_browser):

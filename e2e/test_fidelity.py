@@ -10,10 +10,13 @@ navigation."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cobrowse import TIMEOUT, click_replayed, hover_replayed, replay_frame, routed_customer  # noqa: F401
 from e2e.todo_app import take_control, todo_app, todo_session  # noqa: F401
+
+pytestmark = pytest.mark.cobrowse
 
 
 def test_what_the_app_sets_in_code_reaches_the_viewer(relay, rep_browser, routed_customer, todo_app):  # noqa: F811

@@ -20,9 +20,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.cutproxy import CutProxy
+from e2e.relay import wait_for_relay
 from e2e.rep import TIMEOUT, SidePanel, customer_joins
-from tests.agent.conftest import X
+from tests.agent.conftest import X, wait_for
 from tests.conftest import stop_process
+
+pytestmark = pytest.mark.agent
 
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 2**20
@@ -39,14 +42,25 @@ def support_manager(relay_base: str, number: str, code: str, share: Path | None,
     log = log_path.open("wb")
     env = {**x.env, "TANDEM_AGENT_STATE": str(tmp / "agent-state"), "PYTHONPATH": str(ROOT)}
     folder = ["--share-folder", str(share)] if share is not None else []
-    agent = subprocess.Popen(
-        [sys.executable, "-m", "agent", "pair", "--relay", relay_base, number, code, "--name", name,
-         *folder, "--no-indicator-window", "--allow", "control,files"],  # the consent prompt has its own tests
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    agent = None
     try:
+        while True:
+            start = log_path.stat().st_size
+            agent = subprocess.Popen(
+                [sys.executable, "-m", "agent", "pair", "--relay", relay_base, number, code, "--name", name,
+                 *folder, "--no-indicator-window", "--allow", "control,files"],  # the consent prompt has its own tests
+                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            # Pairing counts as a join: a deployed relay may answer "too many attempts; try again in N s".
+            wait_for(lambda a=agent, s=start: a.poll() is not None or "paired with session" in log_path.read_text()[s:],
+                     30, "the Support Manager to pair")
+            limited = re.search(r"pairing refused \(429\).*?(\d+) s", log_path.read_text()[start:])
+            if agent.poll() is None or not limited:
+                break
+            wait_for_relay("the Support Manager's pairing", float(limited.group(1)))
         yield log_path
     finally:
-        stop_process(agent, 10)
+        if agent is not None:
+            stop_process(agent, 10)
         log.close()
         if own_x:
             x.stop()

@@ -4,6 +4,7 @@ shows in the rep's replay, and under control the rep types and clicks in
 both. An action on an element the customer's page no longer has is dropped,
 and the rep is told."""
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cobrowse import (  # noqa: F401
@@ -16,6 +17,8 @@ from e2e.cobrowse import (  # noqa: F401
     viewer_session,
 )
 from e2e.todo_app import take_control, todo_app, todo_session  # noqa: F401
+
+pytestmark = pytest.mark.cobrowse
 
 
 def test_iframe_and_shadow_root_are_replayed_and_controlled(relay, rep_browser, routed_customer, todo_app):  # noqa: F811

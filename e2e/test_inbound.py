@@ -1,9 +1,12 @@
 """Inbound: a customer clicks help on the demo shop (the snippet); a queue rep
 accepts next in the side panel; the viewer shows the customer's page."""
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cobrowse import TIMEOUT, accept_next, ask_for_help, replay_frame, sign_in_queue_rep, widget
+
+pytestmark = [pytest.mark.smoke, pytest.mark.cobrowse]
 
 
 def test_customer_asks_for_help_and_rep_sees_their_page(relay, rep_browser, customer_browser):

@@ -3,6 +3,7 @@ data-tandem-mask element never leaves their page: it is in no frame the relay
 sends to the rep's viewer, and nowhere in the viewer's replay. The same holds
 inside a same-origin iframe and an open shadow root (the React to-do app)."""
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cobrowse import (  # noqa: F401
@@ -16,6 +17,8 @@ from e2e.cobrowse import (  # noqa: F401
     sign_in_queue_rep,
 )
 from e2e.todo_app import todo_app, todo_session  # noqa: F401
+
+pytestmark = pytest.mark.cobrowse
 
 PASSWORD = "hunter2-SECRET"
 CARD = "4111111111111111"

@@ -1,9 +1,12 @@
 """Multi-session mode: a rep takes two customers from a queue; each has its own
 session tab, and chat in one tab reaches only that tab's customer."""
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.rep import TIMEOUT, SidePanel, customer_asks_for_help, customer_chat
+
+pytestmark = pytest.mark.smoke
 
 
 def test_two_customers_in_two_session_tabs(relay, rep_browser, customer_browser):

@@ -3,9 +3,12 @@ number on the Join page, and they chat both ways."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.rep import TIMEOUT, SidePanel, customer_chat, customer_joins
+
+pytestmark = pytest.mark.smoke
 
 
 def test_rep_starts_a_session_customer_joins_by_number_and_they_chat(relay, rep_browser, customer_browser):

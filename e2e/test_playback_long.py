@@ -18,11 +18,12 @@ from PIL import Image
 from playwright.sync_api import expect
 from websockets.sync.client import connect
 
-from e2e.conftest import CHROMIUM, FLAGS
 from e2e.rep import TIMEOUT
 from server.protocol import StreamKind
 from server.recording.file import MAGIC, RECORD
 from tests.conftest import ADMIN_PASSWORD, LiveRelay
+
+pytestmark = pytest.mark.media
 
 SECONDS = 100
 W, H = 64, 36
@@ -99,40 +100,37 @@ def shows(page, i: int) -> None:
     }""", arg=[list(want)], timeout=TIMEOUT)
 
 
-def test_a_long_recording_plays_a_stretch_at_a_time(long_recording, playwright_):
+def test_a_long_recording_plays_a_stretch_at_a_time(long_recording, browsers):
     relay, rid, pictures = long_recording
-    browser = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-    try:
-        page = browser.new_context(locale="en-US").new_page()
-        fetched: list[tuple[str, int]] = []
-        page.on("response", lambda r: fetched.append((r.url, len(r.body()))) if "/video" in r.url else None)
-        page.goto(f"{relay.base}/signin?next=/recordings/{rid}")
-        page.fill("#signin-email", "admin@localhost")
-        page.fill("#signin-password", ADMIN_PASSWORD)
-        page.click("button[type=submit]")
-        expect(page.locator("#playback-status")).to_have_attribute("data-state", "ready", timeout=TIMEOUT)
-        shows(page, 0)
+    browser = browsers.browser()
+    page = browsers.new_context(browser, "admin", locale="en-US").new_page()
+    fetched: list[tuple[str, int]] = []
+    page.on("response", lambda r: fetched.append((r.url, len(r.body()))) if "/video" in r.url else None)
+    page.goto(f"{relay.base}/signin?next=/recordings/{rid}")
+    page.fill("#signin-email", "admin@localhost")
+    page.fill("#signin-password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#playback-status")).to_have_attribute("data-state", "ready", timeout=TIMEOUT)
+    shows(page, 0)
 
-        page.evaluate("""(value) => {
-            const seek = document.getElementById('playback-seek');
-            seek.value = String(value);
-            seek.dispatchEvent(new Event('input', { bubbles: true }));
-        }""", 61_500)
-        expect(page.locator("#video")).to_have_attribute("data-painted", "61500", timeout=TIMEOUT)
-        shows(page, 61)
+    page.evaluate("""(value) => {
+        const seek = document.getElementById('playback-seek');
+        seek.value = String(value);
+        seek.dispatchEvent(new Event('input', { bubbles: true }));
+    }""", 61_500)
+    expect(page.locator("#video")).to_have_attribute("data-painted", "61500", timeout=TIMEOUT)
+    shows(page, 61)
 
-        page.select_option("#playback-rate", "8")
-        page.click("#playback-play")
-        expect(page.locator("#playback-play")).to_have_text("Play", timeout=TIMEOUT)  # played to the end
-        page.wait_for_function("(t) => Number(document.getElementById('video').dataset.painted) >= t",
-                               arg=(SECONDS - 1) * 1000, timeout=TIMEOUT)
-        shows(page, SECONDS - 1)
-        assert centre(page) != list(colour(61))
+    page.select_option("#playback-rate", "8")
+    page.click("#playback-play")
+    expect(page.locator("#playback-play")).to_have_text("Play", timeout=TIMEOUT)  # played to the end
+    page.wait_for_function("(t) => Number(document.getElementById('video').dataset.painted) >= t",
+                           arg=(SECONDS - 1) * 1000, timeout=TIMEOUT)
+    shows(page, SECONDS - 1)
+    assert centre(page) != list(colour(61))
 
-        urls = [u for u, _ in fetched]
-        assert urls and all("from=" in u and "to=" in u for u in urls), urls
-        # the stretch after 61.5 s + 30 s was fetched while playing, not on a seek
-        assert any("from=91500" in u for u in urls), urls
-        assert max(n for _, n in fetched) < pictures / 2, (fetched, pictures)
-    finally:
-        browser.close()
+    urls = [u for u, _ in fetched]
+    assert urls and all("from=" in u and "to=" in u for u in urls), urls
+    # the stretch after 61.5 s + 30 s was fetched while playing, not on a seek
+    assert any("from=91500" in u for u in urls), urls
+    assert max(n for _, n in fetched) < pictures / 2, (fetched, pictures)

@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser, spaced
 
+pytestmark = pytest.mark.admin
+
 
 @pytest.fixture
 def second_rep_browser(playwright_, request):
@@ -21,12 +23,8 @@ def third_rep_browser(playwright_, request):
         yield context
 
 
-def set_policies(relay, **values) -> None:
-    relay.http.put("/api/admin/policies", headers=relay.headers(), json=values).raise_for_status()
-
-
 def test_the_primary_lets_a_rep_in_or_turns_them_away(relay, rep_browser, second_rep_browser, third_rep_browser):
-    set_policies(relay, assist_approval=True)
+    relay.set_policies(assist_approval=True)
     a = SidePanel(rep_browser).sign_in(relay.base, *relay.make_rep("Anna"))
     b = SidePanel(second_rep_browser).sign_in(relay.base, *relay.make_rep("Bert"))
     c = SidePanel(third_rep_browser).sign_in(relay.base, *relay.make_rep("Cleo"))
@@ -76,7 +74,7 @@ def test_chat_off_shows_on_the_customer_page_and_in_the_side_panel(relay, rep_br
     customer = customer_browser(locale="da-DK").new_page()
     customer_joins(customer, relay.base, number, "Carl")
 
-    set_policies(relay, chat_with_customers=False)
+    relay.set_policies(chat_with_customers=False)
     expect(customer.locator("#chat-off")).to_have_text("Chat er slået fra i denne session.", timeout=TIMEOUT)
     expect(customer.locator("#chat-form")).to_be_hidden()
     a.tool_tab("tools")
@@ -87,7 +85,7 @@ def test_chat_off_shows_on_the_customer_page_and_in_the_side_panel(relay, rep_br
     a.chat("only for the team")
     expect(a.chat_log().locator(".reps-only")).to_contain_text("only for the team")
 
-    set_policies(relay, chat_with_customers=True)
+    relay.set_policies(chat_with_customers=True)
     expect(customer.locator("#chat-text")).to_be_enabled(timeout=TIMEOUT)
     expect(reps_only).to_be_enabled(timeout=TIMEOUT)
     expect(reps_only).not_to_be_checked()

@@ -3,9 +3,12 @@ shown to the queue rep as not connected at once, and Accept next passes
 them by: it opens a live session with the customer whose page is open, or,
 when nobody connected waits, is disabled and says why."""
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cobrowse import TIMEOUT, ask_for_help, replay_frame, sign_in_queue_rep
+
+pytestmark = pytest.mark.cobrowse
 
 
 def test_closed_page_is_shown_at_once_and_accept_next_takes_a_connected_customer(relay, rep_browser, customer_browser):

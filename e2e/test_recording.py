@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from e2e.cobrowse import accept_next, ask_for_help, replay_frame, widget
-from e2e.rep import TIMEOUT, SidePanel
+from e2e.rep import TIMEOUT, SidePanel, sign_in_page
 from tests.agent.conftest import scene, wait_for, xcalc, xserver  # noqa: F401
 from tests.agent.test_webrtc import open_desktop_viewer
 
@@ -39,10 +39,7 @@ def recording_url(http, session: str, token: str) -> str:
 def open_playback(context: BrowserContext, base: str, url: str, email: str, password: str) -> Page:
     """Sign in on the relay's page (the sign-in cookie) and land on the player."""
     page = context.new_page()
-    page.goto(f"{base}/signin?next={url}")
-    page.fill("#signin-email", email)
-    page.fill("#signin-password", password)
-    page.click("button[type=submit]")
+    sign_in_page(page, base, email, password, url)
     expect(page.locator("#playback-status")).to_have_attribute("data-state", "ready", timeout=TIMEOUT)
     return page
 
@@ -55,6 +52,8 @@ def seek(page: Page, position: float) -> None:
     }""", position)
 
 
+@pytest.mark.media
+@pytest.mark.cobrowse
 def test_a_recorded_cobrowse_session_plays_back_the_page_and_the_chat(relay, rep_browser, customer_browser):
     queue = relay.make_queue("Shop help")
     email, password = relay.make_rep("Rita", queue_rep=True, queues=[queue])
@@ -106,6 +105,8 @@ def canvas_pixels(page: Page) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data.split(",", 1)[1]))).convert("RGB")).astype(int)
 
 
+@pytest.mark.media
+@pytest.mark.agent
 @pytest.mark.parametrize("transport", ["relay", "webrtc"])
 def test_a_recorded_desktop_session_plays_back_its_video(scene, xcalc, rep_browser, transport):  # noqa: F811
     """Over the relay the recorder keeps the FRAMES it passes on (Standard,

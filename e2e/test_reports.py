@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.rep import TIMEOUT, SidePanel, customer_chat, customer_joins, extra_rep_browser, spaced
+from e2e.rep import TIMEOUT, SidePanel, customer_chat, customer_joins, extra_rep_browser, sign_in_page, spaced
+
+pytestmark = pytest.mark.admin
 
 ROWS_JS = "t => [...t.rows].map(r => [...r.cells].map(c => c.textContent.trim()))"
 
@@ -44,8 +46,7 @@ def csv_matches_html(page: Page) -> list[list[str]]:
 def test_reports_show_notes_transfers_chat_and_ratings_and_csv_matches_html(
         relay, rep_browser, second_rep_browser, customer_browser):
     greeting = "Hello! I am looking at your account now."
-    relay.http.post("/api/admin/canned", headers=relay.headers(),
-                    json={"title": "Greeting", "text": greeting}).raise_for_status()
+    relay.add_canned_reply("Greeting", greeting)
     a = SidePanel(rep_browser).sign_in(relay.base, *relay.make_rep("Anna"))
     b = SidePanel(second_rep_browser).sign_in(relay.base, *relay.make_rep("Bert"))
 
@@ -94,11 +95,7 @@ def test_reports_show_notes_transfers_chat_and_ratings_and_csv_matches_html(
 
     # The admin signs in and reads the reports.
     admin = customer_browser().new_page()
-    admin.goto(relay.base + "/signin")
-    admin.fill("#signin-email", relay.admin_email)
-    admin.fill("#signin-password", relay.admin_password)
-    admin.locator("form[action='/signin'] button[type=submit]").click()
-    admin.goto(relay.base + "/admin/sessions")
+    sign_in_page(admin, relay.base, relay.admin_email, relay.admin_password, "/admin/sessions")
     admin.get_by_role("link", name="Session reports").first.click()
     expect(admin.locator("h1")).to_have_text("Session information report")
     rows = csv_matches_html(admin)

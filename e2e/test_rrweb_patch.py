@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import CHROMIUM, FLAGS
+pytestmark = pytest.mark.cobrowse
 
 EXTENSION = Path(__file__).resolve().parent.parent / "extension"
 ORIGIN = "http://rrweb-patch.test"
@@ -71,38 +71,35 @@ def bundle(tmp_path_factory) -> str:
     return (out / "record.js").read_text()
 
 
-def test_patched_rrweb_records_values_set_in_code_and_masks_through_boundaries(playwright_, bundle):
-    browser = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-    try:
-        page = browser.new_page()
-        files = {"/": ("text/html", PAGE), "/frame.html": ("text/html", FRAME),
-                 "/page.js": ("text/javascript", bundle + PAGE_JS)}
-        page.route(ORIGIN + "/**", lambda route: route.fulfill(
-            status=200, content_type=files[route.request.url[len(ORIGIN):]][0],
-            body=files[route.request.url[len(ORIGIN):]][1]))
-        page.goto(ORIGIN + "/")
-        expect(page.frame_locator("#masked-frame").locator("p")).to_have_text("FRAME-SECRET-TEXT")
-        page.evaluate("window.startRecording()")
+def test_patched_rrweb_records_values_set_in_code_and_masks_through_boundaries(browsers, bundle):
+    browser = browsers.browser()
+    page = browsers.new_context(browser, "page").new_page()
+    files = {"/": ("text/html", PAGE), "/frame.html": ("text/html", FRAME),
+             "/page.js": ("text/javascript", bundle + PAGE_JS)}
+    page.route(ORIGIN + "/**", lambda route: route.fulfill(
+        status=200, content_type=files[route.request.url[len(ORIGIN):]][0],
+        body=files[route.request.url[len(ORIGIN):]][1]))
+    page.goto(ORIGIN + "/")
+    expect(page.frame_locator("#masked-frame").locator("p")).to_have_text("FRAME-SECRET-TEXT")
+    page.evaluate("window.startRecording()")
 
-        page.evaluate("""() => {
-            document.getElementById('name').value = 'set in code';
-            document.getElementById('agree').checked = true;
-            document.getElementById('host').shadowRoot.getElementById('inner').value = 'shadow set in code';
-        }""")
-        page.wait_for_function(f"() => ({INPUTS})().length >= 3")
-        inputs = page.evaluate(INPUTS)
-        assert {"set in code", "shadow set in code"} <= {i["text"] for i in inputs}, inputs
-        assert any(i["checked"] for i in inputs), inputs
-        # the page still works as before: the tracked value reads back
-        assert page.evaluate("document.getElementById('name').value") == "set in code"
+    page.evaluate("""() => {
+        document.getElementById('name').value = 'set in code';
+        document.getElementById('agree').checked = true;
+        document.getElementById('host').shadowRoot.getElementById('inner').value = 'shadow set in code';
+    }""")
+    page.wait_for_function(f"() => ({INPUTS})().length >= 3")
+    inputs = page.evaluate(INPUTS)
+    assert {"set in code", "shadow set in code"} <= {i["text"] for i in inputs}, inputs
+    assert any(i["checked"] for i in inputs), inputs
+    # the page still works as before: the tracked value reads back
+    assert page.evaluate("document.getElementById('name').value") == "set in code"
 
-        page.wait_for_function("() => JSON.stringify(window.events).includes('isAttachIframe')")
-        recorded = page.evaluate("JSON.stringify(window.events)")
-        assert "SHADOW-SECRET-TEXT" not in recorded
-        assert "FRAME-SECRET-TEXT" not in recorded
-        assert "*" * len("FRAME-SECRET-TEXT") in recorded, "the iframe's text was not recorded at all"
-    finally:
-        browser.close()
+    page.wait_for_function("() => JSON.stringify(window.events).includes('isAttachIframe')")
+    recorded = page.evaluate("JSON.stringify(window.events)")
+    assert "SHADOW-SECRET-TEXT" not in recorded
+    assert "FRAME-SECRET-TEXT" not in recorded
+    assert "*" * len("FRAME-SECRET-TEXT") in recorded, "the iframe's text was not recorded at all"
 
 
 def test_a_patch_that_no_longer_fits_fails_the_build():

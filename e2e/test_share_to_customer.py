@@ -26,6 +26,8 @@ from tests.agent.conftest import Peer, X, wait_for, xcalc  # noqa: F401
 from tests.agent.test_sharing import DISPLAY_AREA, SEVEN
 from tests.agent.test_webrtc import MATCH, settle, shown
 
+pytestmark = [pytest.mark.agent, pytest.mark.media]
+
 SCREEN = (1024, 768)  # the Xvfb screen (tests/agent/conftest.py)
 NO_WEBRTC = "delete window.RTCPeerConnection;"  # a browser without WebRTC: the relay carries the picture
 # The kind (first byte) of every binary frame the page sends, read back with

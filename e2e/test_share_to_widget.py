@@ -16,11 +16,13 @@ import numpy as np
 import pytest
 from playwright.sync_api import ElementHandle, Locator, expect
 
-from e2e.cobrowse import widget
+from e2e.cobrowse import click_help, widget
 from e2e.rep import TIMEOUT, SidePanel
 from e2e.test_share_to_customer import COUNT_FRAMES, SCREEN, Share, own_support_manager, xserver  # noqa: F401
 from tests.agent.conftest import X, wait_for, xcalc  # noqa: F401
 from tests.agent.test_webrtc import MATCH, settle
+
+pytestmark = [pytest.mark.agent, pytest.mark.media, pytest.mark.cobrowse]
 
 # What Ann reads, in English and in Danish (the widget follows the browser's language).
 TEXT = {
@@ -87,9 +89,7 @@ def widget_session(relay, rep_browser, customer_browser, x: X, calc: int, tmp_pa
     context.add_init_script(COUNT_FRAMES)
     page = context.new_page()
     page.goto(relay.base + f"/demo?queue={queue}")
-    help_button = widget(page).locator("button.help").first  # "Brug for hjælp?" in Danish
-    expect(help_button).to_be_visible(timeout=TIMEOUT)
-    help_button.click()
+    click_help(page)  # "Brug for hjælp?" in Danish
     expect(rep.page.locator("#queues .waiting")).to_have_count(1, timeout=TIMEOUT)
     rep.accept_next()
     number = rep.number()

@@ -11,10 +11,13 @@ import json
 import re
 from contextlib import contextmanager
 
+import pytest
 import websockets.sync.client as ws_client
 from playwright.sync_api import expect
 
 from e2e.rep import TIMEOUT, SidePanel, customer_joins
+
+pytestmark = pytest.mark.smoke
 
 
 @contextmanager

@@ -3,10 +3,13 @@ Manager pairs with it (the agent's own suites, under Xvfb, cover sharing)."""
 
 import json
 
+import pytest
 import websockets.sync.client as ws_client
 from playwright.sync_api import expect
 
 from e2e.rep import SidePanel, customer_joins
+
+pytestmark = pytest.mark.smoke
 
 
 def test_customer_page_gives_a_pairing_code_the_support_manager_accepts(relay, rep_browser, customer_browser):

@@ -7,6 +7,8 @@ from playwright.sync_api import expect
 
 from e2e.rep import TIMEOUT, SidePanel, customer_chat, customer_joins, extra_rep_browser, spaced
 
+pytestmark = pytest.mark.smoke
+
 
 @pytest.fixture
 def second_rep_browser(playwright_, request):

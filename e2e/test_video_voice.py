@@ -6,14 +6,12 @@ other side; transfer control keeps a voice call, transfer session ends it."""
 
 from __future__ import annotations
 
-import tempfile
-from contextlib import contextmanager
-
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import CHROMIUM, DIST, FLAGS, _screenshots_on_failure
 from e2e.rep import TIMEOUT, SidePanel, customer_joins
+
+pytestmark = pytest.mark.media
 
 MEDIA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 CALL = "call.html"
@@ -22,41 +20,20 @@ CALL = "call.html"
 ARRIVES = 30_000
 
 
-@contextmanager
-def media_rep_browser(playwright_, request, who: str):
+@pytest.fixture
+def rep_a(browsers):
     """A rep's Chromium with the extension and fake media devices."""
-    with tempfile.TemporaryDirectory() as profile:
-        context = playwright_.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True,
-            args=[*FLAGS, *MEDIA_FLAGS, f"--disable-extensions-except={DIST}", f"--load-extension={DIST}"])
-        try:
-            yield context
-        finally:
-            _screenshots_on_failure(request, context, who)
-            context.close()
+    return browsers.extension_context("rep-a", args=MEDIA_FLAGS)
 
 
 @pytest.fixture
-def rep_a(playwright_, request):
-    with media_rep_browser(playwright_, request, "rep-a") as context:
-        yield context
+def rep_b(browsers):
+    return browsers.extension_context("rep-b", args=MEDIA_FLAGS)
 
 
 @pytest.fixture
-def rep_b(playwright_, request):
-    with media_rep_browser(playwright_, request, "rep-b") as context:
-        yield context
-
-
-@pytest.fixture
-def customer_context(playwright_, request):
-    browser = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*FLAGS, *MEDIA_FLAGS])
-    context = browser.new_context(locale="en-US")
-    try:
-        yield context
-    finally:
-        _screenshots_on_failure(request, context, "customer")
-        browser.close()
+def customer_context(browsers):
+    return browsers.new_context(browsers.browser(args=MEDIA_FLAGS), "customer", locale="en-US")
 
 
 # --- what a person sees and hears ----------------------------------------------------
@@ -282,23 +259,17 @@ def test_transfer_control_keeps_voice_and_transfer_session_ends_it(relay, rep_a,
     expect(call_a.locator("#call-tiles .media-tile")).to_have_count(0, timeout=TIMEOUT)
 
 
-def test_a_refused_camera_is_said_clearly_and_nothing_is_announced(relay, rep_a, playwright_, request):
+def test_a_refused_camera_is_said_clearly_and_nothing_is_announced(relay, rep_a, browsers):
     """Without the person's permission (no fake UI: the browser refuses), the
     customer is told why, and no video is announced to the rep."""
     anna = SidePanel(rep_a).sign_in(relay.base, *relay.make_rep("Anna"))
     number = anna.start_session()
-    browser = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                          args=[*FLAGS, "--use-fake-device-for-media-stream"])
-    context = browser.new_context(locale="en-US")
-    try:
-        customer = context.new_page()
-        customer_joins(customer, relay.base, number, "Carl")
-        expect(anna.participant("Carl")).to_be_visible(timeout=TIMEOUT)
-        customer.locator("#media-video").click()
-        expect(customer.locator("#media-error")).to_contain_text("did not allow the camera", timeout=TIMEOUT)
-        expect(customer.locator("#media-video")).to_have_text("Share my camera")
-        expect(anna.panel.locator('[data-role="media-status"]')).to_have_text("No video or voice is on.")
-        expect(customer.locator("#media-tiles .media-tile")).to_have_count(0)
-    finally:
-        _screenshots_on_failure(request, context, "customer")
-        browser.close()
+    browser = browsers.browser(args=["--use-fake-device-for-media-stream"])
+    customer = browsers.new_context(browser, "customer", locale="en-US").new_page()
+    customer_joins(customer, relay.base, number, "Carl")
+    expect(anna.participant("Carl")).to_be_visible(timeout=TIMEOUT)
+    customer.locator("#media-video").click()
+    expect(customer.locator("#media-error")).to_contain_text("did not allow the camera", timeout=TIMEOUT)
+    expect(customer.locator("#media-video")).to_have_text("Share my camera")
+    expect(anna.panel.locator('[data-role="media-status"]')).to_have_text("No video or voice is on.")
+    expect(customer.locator("#media-tiles .media-tile")).to_have_count(0)

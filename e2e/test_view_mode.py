@@ -5,11 +5,14 @@ Support Manager (`tandem-agent`, under Xvfb with xcalc) shares the desktop."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.rep import TIMEOUT, SidePanel, customer_joins
 from e2e.test_files_browser import support_manager
 from tests.agent.conftest import X
+
+pytestmark = pytest.mark.agent
 
 
 def picture_is(viewer: Page, width: int, height: int) -> None:

@@ -10,17 +10,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.cobrowse import accept_next, ask_for_help, widget
-from e2e.conftest import CHROMIUM, FLAGS, _screenshots_on_failure
 from e2e.rep import TIMEOUT, SidePanel
 from e2e.test_video_voice import (
     MEDIA_FLAGS,
     keep_tile_track,
-    media_rep_browser,
     open_call,
     sound_arrives,
     track_ends,
     video_plays,
 )
+
+pytestmark = [pytest.mark.media, pytest.mark.cobrowse]
 
 # Counts the page's camera and microphone requests: the snippet runs in the
 # page, so this sees every getUserMedia it makes.
@@ -39,21 +39,15 @@ COUNT_CAPTURE = """
 
 
 @pytest.fixture
-def rep_context(playwright_, request):
-    with media_rep_browser(playwright_, request, "rep") as context:
-        yield context
+def rep_context(browsers):
+    return browsers.extension_context("rep", args=MEDIA_FLAGS)
 
 
 @pytest.fixture
-def customer_context(playwright_, request):
-    browser = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*FLAGS, *MEDIA_FLAGS])
-    context = browser.new_context(locale="en-US")
+def customer_context(browsers):
+    context = browsers.new_context(browsers.browser(args=MEDIA_FLAGS), "customer", locale="en-US")
     context.add_init_script(COUNT_CAPTURE)
-    try:
-        yield context
-    finally:
-        _screenshots_on_failure(request, context, "customer")
-        browser.close()
+    return context
 
 
 def help_accepted(relay, rep_context, customer_context) -> tuple[SidePanel, Page]:
