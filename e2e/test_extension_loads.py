@@ -18,3 +18,17 @@ def test_relay_serves_the_snippet(relay):
     r = relay.http.get("/tandem.js")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
     assert len(r.content) > 10_000  # rrweb's recorder is bundled in
+
+
+def test_the_extension_has_its_icon(rep_browser):
+    """The toolbar and chrome://extensions show Tandem's icon (manifest icons, real PNGs)."""
+    panel = extension_page(rep_browser, "sidepanel.html")
+    manifest = panel.evaluate("chrome.runtime.getManifest()")
+    assert set(manifest["icons"]) == {"16", "32", "48", "128"}
+    for size, path in manifest["icons"].items():
+        shown = panel.evaluate("""async (path) => {
+            const img = new Image(); img.src = chrome.runtime.getURL(path); await img.decode();
+            return [img.naturalWidth, img.naturalHeight];
+        }""", path)
+        assert shown == [int(size), int(size)]
+    assert manifest["action"]["default_icon"]

@@ -120,3 +120,17 @@ def test_customer_page_of_ended_session_says_it_ended(client):
     assert client.get(r.headers["location"]).status_code == 410
     r = post_form(client, "/join", "/join", number=state["number"], name="Late")
     assert r.status_code == 404  # the number died with the session
+
+
+def test_the_browser_tab_shows_tandems_icon(client):
+    """/favicon.ico (browsers ask for it on any page) and the pages' icon link."""
+    import io
+
+    from PIL import Image
+
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    icon = Image.open(io.BytesIO(r.content))
+    assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/join").text
+    assert client.get("/static/icon-180.png").status_code == 200

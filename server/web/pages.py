@@ -14,7 +14,7 @@ from functools import wraps
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import SERVER_DIR
@@ -462,8 +462,15 @@ async def admin_sessions(request: Request) -> Response:
                         audit=(await relay.store.audit_log(limit=200))[::-1], user=request.state.user)
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page says (packaging/icons.py draws it)."""
+    return FileResponse(SERVER_DIR / "static" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 routes = [
     Route("/", home),
+    Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/join", join_page, methods=["GET"]),
     Route("/join", join_post, methods=["POST"]),
     Route("/help", help_page, methods=["GET"]),
