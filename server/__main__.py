@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
+from .backends import check as check_backends
+from .backends import shown
 from .config import Settings
 
 
@@ -22,6 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings.from_env()
+    problem = check_backends(settings)
+    if problem:
+        print(f"tandem-relay: {problem}", file=sys.stderr, flush=True)
+        raise SystemExit(1)
     base = f"http://{args.host}:{args.port}"
     if settings.public_url == Settings.public_url:
         settings.public_url = base
@@ -30,7 +37,8 @@ def main(argv: list[str] | None = None) -> None:
                   "  the relay's pages and extension accept requests from that origin only.", flush=True)
     print(f"""
   Tandem relay starting on {base}
-  database: {settings.database_url}
+  database: {shown(settings.database_url)}
+  broker: {shown(settings.broker_url)}
 
   Open next:
     {base}/signin        sign in as {settings.admin_email} (admin: reps, queues, policies)

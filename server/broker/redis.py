@@ -29,8 +29,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from urllib.parse import urlsplit, urlunsplit
 
+from ..backends import shown
 from . import Deliver, Gap, Payload, Unreachable
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ BLOCK_MS = 10_000
 READ_COUNT = 1024
 RETRY_DELAY = 1.0
 CONNECT_TIMEOUT = 10.0
+COMMAND_TIMEOUT = 10.0
 
 PUBLISH = """
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
@@ -66,16 +67,6 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return seq
 """
-
-
-def masked(url: str) -> str:
-    """`url` with its password replaced by ``***``, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=user + host))
 
 
 def _seq(entry_id: bytes) -> int:
@@ -131,7 +122,7 @@ class RedisBroker:
         self._task: asyncio.Task | None = None
 
     def __repr__(self) -> str:
-        return f"RedisBroker({masked(self.url)!r})"
+        return f"RedisBroker({shown(self.url)!r})"
 
     @staticmethod
     def _keys(channel: str) -> tuple[bytes, bytes]:
@@ -149,14 +140,16 @@ class RedisBroker:
         from redis.exceptions import RedisError
 
         options = dict(socket_connect_timeout=CONNECT_TIMEOUT, health_check_interval=30)
-        self._redis = aioredis.Redis.from_url(self.url, **options)
-        self._reader = aioredis.Redis.from_url(self.url, single_connection_client=True, **options)
+        self._redis = aioredis.Redis.from_url(self.url, socket_timeout=COMMAND_TIMEOUT, **options)
+        # its XREAD waits up to BLOCK_MS for an answer: longer than any command
+        self._reader = aioredis.Redis.from_url(self.url, single_connection_client=True,
+                                               socket_timeout=BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options)
         try:
             await self._redis.ping()
             await self._reader.ping()
         except (RedisError, OSError) as exc:
             await self._close_clients()
-            raise Unreachable(f"cannot reach Redis at {masked(self.url)}: {exc}") from None
+            raise Unreachable(f"cannot reach Redis at {shown(self.url)}: {exc}") from None
         self._publish = self._redis.register_script(PUBLISH)
         self._task = asyncio.create_task(self._read_loop(), name="redis-broker")
         log.info("broker connected: %r", self)
