@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
+from . import logs
 from .backends import check as check_backends
 from .backends import shown
 from .config import Settings
@@ -22,13 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings.from_env()
     problem = check_backends(settings)
     if problem:
         print(f"tandem-relay: {problem}", file=sys.stderr, flush=True)
         raise SystemExit(1)
+    log_config = logs.configure(args.log_level, settings.log_format)
     base = f"http://{args.host}:{args.port}"
     if settings.public_url == Settings.public_url:
         settings.public_url = base
@@ -48,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     {base}/reports/sessions   reports (sessions, rep activity; charts and CSV), recordings linked
     {base}/api/docs      the REST API (OpenAPI at /api/openapi.json); live work goes over {base.replace('http', 'ws')}/ws
 """, flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, log_config=log_config,
                 ws_max_size=max(settings.max_message_bytes, settings.max_binary_bytes) + 64,
                 ws="websockets-sansio", ws_per_message_deflate=False,  # frames are mostly compressed already; saves relay CPU
                 http=header_timeout_protocol(settings.header_timeout),

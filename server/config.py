@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .ice import check_turn, parse_ice_servers, parse_turn_urls
 
+LOG_FORMATS = ("text", "json")
 OFFICIAL_EXTENSION_ID = "bnmmlioojpcljadojigdoldfcjaipoip"
 """The id of the extension built from this repository: the "key" in
 extension/static/manifest.json fixes it."""
@@ -131,6 +132,13 @@ class Settings:
     turn_ttl: float = 86400.0
     """Seconds the TURN credentials of a ``welcome`` stay valid."""
 
+    # operations (server/web/metrics.py, server/logs.py)
+    metrics_token: str | None = field(default=None, repr=False)
+    """A scraper sending ``Authorization: Bearer <token>`` may read ``/metrics``
+    (admins may with their own sign-in); unset: admins only."""
+    log_format: str = "text"
+    """``text`` (one readable line per record) or ``json`` (one JSON object per line)."""
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Every field can be set as ``TANDEM_<FIELD>`` (``TANDEM_SMTP_PORT=2525``);
@@ -159,9 +167,12 @@ class Settings:
             elif isinstance(current, tuple):
                 value = tuple(x.strip().rstrip("/") for x in raw.split(",") if x.strip())
             else:
-                value = raw or None if f.name.startswith("smtp_") or f.name == "admin_password" else raw
+                value = raw or None if f.name.startswith("smtp_") or f.name in ("admin_password", "metrics_token") else raw
             setattr(s, f.name, value)
         s.public_url = s.public_url.rstrip("/")
         s.turn_secret = s.turn_secret or None
+        s.log_format = s.log_format.strip().lower()
+        if s.log_format not in LOG_FORMATS:
+            raise ValueError(f"TANDEM_LOG_FORMAT is {s.log_format!r}; use one of: {', '.join(LOG_FORMATS)}")
         check_turn(s.turn_urls, s.turn_secret, s.turn_ttl)
         return s

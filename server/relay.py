@@ -23,6 +23,7 @@ from .core.desk import Actor, CustomerActor, Desk, RepActor
 from .core.errors import CoreError, NotAllowed
 from .core.routing import QueueConfig
 from .core.session import Session
+from .counters import Counters
 from .ratelimit import Backoff, RateLimiter
 from .recording.recorder import Recorder
 from .store import Account, open_store
@@ -64,6 +65,7 @@ class Relay:
         # assisting by number is limited per rep account as joining is per address
         self.desk.assist_door = AssistDoor(settings.join_attempts, settings.join_window)
         self.resumes: dict[str, Resume] = {}
+        self.counters = Counters()
         self._links: dict[str, str] = {}
         self._records: list = []
         self._records_ready = asyncio.Event()
@@ -217,8 +219,12 @@ class Relay:
 
     async def flush(self) -> None:
         """Publish what the desk wants sent, queue its records for the store."""
+        observe, clock = self.counters.broker_seconds.observe, time.perf_counter
         for channel, msg in self.desk.data_to_send():
-            await self.broker.publish(channel, msg.model_dump_json(exclude_none=False))
+            payload = msg.model_dump_json(exclude_none=False)
+            t0 = clock()
+            await self.broker.publish(channel, payload)
+            observe(clock() - t0)
             if msg.type == "session_ended" and channel.startswith("cus:"):
                 # the customer's stream ends with the session: keep it only
                 # long enough for a dropped page to come back and read the end
@@ -245,7 +251,9 @@ class Relay:
             while self._records:
                 batch, self._records = self._records, []
                 try:
+                    t0 = time.perf_counter()
                     await self.store.record(batch)
+                    self.counters.store_seconds.observe(time.perf_counter() - t0)
                 except Exception:
                     log.exception("could not store %d records; retrying", len(batch))
                     self._records[:0] = batch

@@ -19,7 +19,7 @@ from ..config import Settings
 from ..recording import playback
 from ..relay import Relay
 from ..reports import pages as reports
-from . import api, canned, files, pages, ratings
+from . import api, canned, files, metrics, pages, ratings
 from .http_limits import BodyLimit
 from .origins import CsrfGuard
 from .signin import COOKIE
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     static = SERVER_DIR / "static"
     app = Starlette(
         routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
+                *metrics.routes,
                 *reports.routes, *playback.routes, *pages.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins),

@@ -17,6 +17,7 @@ import secrets
 import struct
 import time
 from collections import deque
+from time import perf_counter  # latencies for /metrics (tests may replace `time` for the rate limits)
 
 import pydantic_core
 from pydantic import ValidationError
@@ -129,6 +130,8 @@ class Connection:
         self.revocations = None  # a rep's: see _revoked
         self.token_version = 0
         self.revoked = False
+        self.kind: str | None = None  # rep, customer or agent, once welcomed (for /metrics)
+        self.counters = relay.counters
         self._task: asyncio.Task | None = None
 
     async def run(self) -> None:
@@ -148,6 +151,8 @@ class Connection:
                 raise
             task.uncancel()
             slow = not self.revoked
+            if slow:
+                self.counters.slow_receivers += 1
         finally:
             writer.cancel()
             await self._close()
@@ -194,18 +199,25 @@ class Connection:
             return await self._refuse("unknown, expired or revoked token")
         self.outbox.reply(welcome)
         channel = self.resume.channel
+        counters = self.counters
         if welcome.resumed:
+            counters.resumed += 1
             after = hello.last_seq
         elif isinstance(self.actor, CustomerActor):
             after = 0  # a customer's stream is theirs alone: a new page gets it all (bounded by history)
         else:
             after = None  # a rep's console gets its live sessions afresh from the desk
 
+        t0 = perf_counter()
         try:
             self.sub = await self.relay.broker.subscribe(channel, after, self.outbox.deliver)
         except Gap:
+            counters.resume_gaps += 1
             self.outbox.reply(p.Error(code="resync", message="too much was missed; the state is sent afresh"))
             self.sub = await self.relay.broker.subscribe(channel, None, self.outbox.deliver)
+        counters.broker_seconds.observe(perf_counter() - t0)
+        self.kind = "rep" if welcome.role == "rep" else "agent" if welcome.role == "agent" else "customer"
+        counters.connections[self.kind] += 1
         await self.relay.online(self.actor, hello.screen)
         return True
 
@@ -224,7 +236,9 @@ class Connection:
             # listen before looking: a revocation from now on closes this socket
             self.token_version = claim.version
             self.revocations = await relay.broker.subscribe(revocation_channel(claim.account_id), None, self._revoked)
+            t0 = perf_counter()
             account = await relay.store.get_account(claim.account_id)
+            relay.counters.store_seconds.observe(perf_counter() - t0)
             if account is None or not account.active or account.token_version != claim.version:
                 return None
             self.actor = RepActor(account.id)
@@ -270,9 +284,11 @@ class Connection:
                 return
             text = raw.get("text")
             if not (self.bucket if text is not None else self.frame_bucket).take():
+                self.counters.rate_limited["messages" if text is not None else "frames"] += 1
                 self._error("rate_limited", "too many messages; slow down")
                 continue
             if text is not None:
+                self.counters.messages += 1
                 if len(text) > settings.max_message_bytes or len(text.encode()) > settings.max_message_bytes:
                     self._error("too_large", f"messages are limited to {settings.max_message_bytes} bytes")
                     continue
@@ -320,6 +336,9 @@ class Connection:
         publish = self.relay.broker.publish
         for channel in targets:
             await publish(channel, data)
+        counters = self.counters
+        counters.frames[kind] += 1
+        counters.frame_bytes[kind] += len(data)
         self.relay.recorder.frame(kind, stream, data)
 
     def _error(self, code: str, message: str, ref: int | None = None) -> None:
@@ -366,6 +385,8 @@ class Connection:
                 await send({"type": "websocket.send", "bytes": data})
 
     async def _close(self) -> None:
+        if self.kind is not None:
+            self.counters.connections[self.kind] -= 1
         if self.sub is not None:
             self.sub.close()
         if self.revocations is not None:

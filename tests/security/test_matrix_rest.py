@@ -1,5 +1,5 @@
 """The role × action matrix over REST: every operation of the OpenAPI document
-(``/api/openapi.json``), and every other ``/api`` route of the app, called by
+(``/api/openapi.json``), every other ``/api`` route of the app and ``/metrics``, called by
 each of the eight roles (tests/security/roles.py) around a live session, with
 the status this table expects. An operation the table does not name fails
 the test, so a new endpoint is covered as soon as it exists.
@@ -101,11 +101,13 @@ MATRIX: dict[str, Row] = {
     "GET /api/recordings": session_reps(200, lambda w: {"params": {"session": w.sid}}, admin=200),
     "GET /api/recordings/{id}": session_reps(200, lambda w: {"path": {"id": w.recording}}, admin=200),
     "GET /api/recordings/{id}/video": session_reps(200, lambda w: {"path": {"id": w.recording}}, admin=200),
+    # operators' endpoints outside /api
+    "GET /metrics": admin_only(),
 }
 
 
 def operations(client) -> set[str]:
-    """Every operation of the OpenAPI document and every other /api route of the app."""
+    """Every operation of the OpenAPI document, every other /api route of the app, and /metrics."""
     doc = client.get("/api/openapi.json").json()
     found = {f"{method.upper()} {path}" for path, ops in doc["paths"].items() for method in ops}
 
@@ -113,7 +115,7 @@ def operations(client) -> set[str]:
         for r in items:
             if isinstance(r, Mount):
                 yield from routes(r.routes, prefix + r.path)
-            elif prefix + r.path == "/api" or (prefix + r.path).startswith("/api/"):
+            elif prefix + r.path in ("/api", "/metrics") or (prefix + r.path).startswith("/api/"):
                 path = "/".join(s.split(":")[0] + "}" if s.startswith("{") and ":" in s else s
                                 for s in (prefix + r.path).split("/"))
                 for method in sorted((getattr(r, "methods", None) or {"GET"}) - {"HEAD"}):
