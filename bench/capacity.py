@@ -17,8 +17,9 @@ accept), asks for control, and the customer approves. Then, per session:
   chat line every 5 seconds;
 * the rep sends a 60-byte CONTROL frame 5 times a second.
 
-Sessions grow in steps (``--steps``); the sessions of earlier steps keep
-running. At each step, after a settle time, one measuring window: relay CPU
+Sessions grow in steps (``--steps``); the load pauses while a step's new
+sessions are set up (under full load that takes minutes), then all of them
+run, earlier steps' sessions included. At each step, after a settle time, one measuring window: relay CPU
 (utime + stime from ``/proc/PID/stat``, all threads) as % of one core, RSS,
 messages received by all clients per second, customer -> rep latency p50/p99
 (a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
@@ -44,6 +45,7 @@ import multiprocessing as mp
 import os
 import random
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -188,6 +190,7 @@ class Worker:
         self.tasks: list[asyncio.Task] = []
         self.frames_rx = self.texts_rx = self.errors = self.closed = 0
         self.stopping = False
+        self.running = asyncio.Event()  # the load pauses while sessions are set up
         self.notes: Counter[str] = Counter()
         self.random = random.Random(index)
         self.pad = os.urandom(CUSTOMER_FRAME)
@@ -274,6 +277,9 @@ class Worker:
         chat = {"type": "chat", "session": s.id, "text": "Hello, I still cannot find the invoice for March."}
         while not link.closed:
             await asyncio.sleep(max(0.0, due - loop.time()))
+            if not self.running.is_set():
+                await self.running.wait()
+                due = loop.time()
             s.sent += 1
             await link.frame(StreamKind.COBROWSE, s.view, STAMP.pack(time.monotonic_ns(), s.idx, s.sent) + pad)
             if due >= chat_due:
@@ -288,6 +294,9 @@ class Worker:
         due = loop.time() + self.random.uniform(0, CONTROL_PERIOD)
         while not link.closed:
             await asyncio.sleep(max(0.0, due - loop.time()))
+            if not self.running.is_set():
+                await self.running.wait()
+                due = loop.time()
             await link.frame(StreamKind.CONTROL, s.control, body)
             due = max(due + CONTROL_PERIOD, loop.time() - 1.0)
 
@@ -331,7 +340,11 @@ class Worker:
         while True:
             cmd, *rest = await loop.run_in_executor(None, conn.recv)
             try:
-                if cmd == "grow":
+                if cmd == "pause":
+                    reply = self.running.clear()
+                elif cmd == "resume":
+                    reply = self.running.set()
+                elif cmd == "grow":
                     reply = await self.grow(*rest)
                 elif cmd == "start":
                     reply = self.start()
@@ -538,11 +551,13 @@ def run(args) -> dict:
                 targets = [n // args.workers + (1 if i < n % args.workers else 0) for i in range(args.workers)]
                 grow = []
                 t0 = time.perf_counter()
+                pool.all("pause")  # setting up under full load would take minutes; the load waits
                 for i, target in enumerate(targets):
                     need = math.ceil(target / args.per_rep) - reps[i]
                     grow.append(("grow", target, [admin.rep(queues[i]) for _ in range(max(0, need))]))
                     reps[i] += max(0, need)
                 pool.ask(grow, timeout=args.budget + 120)
+                pool.all("resume")
                 setup = time.perf_counter() - t0
                 row = measure(relay, pool, n, args, rss0)
                 row["setup_s"] = setup
@@ -612,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quick", action="store_true", help="a smoke run: small steps, short windows")
-    parser.add_argument("--steps", default="50,200,400,800,1200,1600,2000,2400,3000",
+    parser.add_argument("--steps", default="50,200,400,600,800,1000,1200,1600,2000,2400,3000",
                         help="live sessions at each step, comma-separated")
     parser.add_argument("--per-rep", type=int, default=5, help="sessions per rep (multi-session queue reps)")
     parser.add_argument("--workers", type=int, default=2, help="load processes")
@@ -628,6 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-out", type=Path, default=Path("var/capacity-profile.txt"),
                         help="where py-spy's raw stacks go")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the relay and the load on the way out
     if args.quick:
         args.steps, args.window, args.settle, args.budget = "20,60,120", 3.0, 1.0, 60.0
     args.steps = [int(x) for x in str(args.steps).split(",") if x.strip()]

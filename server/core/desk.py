@@ -483,7 +483,8 @@ class Desk(QueueDesk, PairingDesk):
     def _flush(self, now: float | None) -> None:
         """Tell everyone what changed: session states, and (only when queues
         may have changed) offers, places in line and queue boards."""
-        self._routes.clear()
+        if self._dirty:  # only a change of state changes who a frame may go to (not chat, not a tick)
+            self._routes.clear()
         for sid in self._dirty:
             s = self.sessions.get(sid)
             if s is not None and (s.state is State.WAITING

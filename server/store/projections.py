@@ -224,15 +224,18 @@ def apply_records(conn: Connection, records: list[Record]) -> None:
         insert(m.audit_log),
         [{"at": r.at, "session_id": r.session_id, "actor": r.actor, "action": r.action, "data": r.data} for r in records],
     )
-    known: set[str] = set()
+    # the batch's sessions already stored, in one query (a batch under load holds
+    # records of many sessions: chat lines, grants)
+    ids = sorted({r.session_id for r in records if r.session_id is not None and r.action in PROJECTIONS})
+    known: set[str] = set(conn.execute(select(m.sessions.c.id).where(m.sessions.c.id.in_(ids))).scalars()) \
+        if ids else set()
     for r in records:
         project = PROJECTIONS.get(r.action)
         if project is None or r.session_id is None:
             continue
         if r.action != "session.created" and r.session_id not in known:
-            if not conn.execute(select(m.sessions.c.id).where(m.sessions.c.id == r.session_id)).first():
-                log.warning("record %s for unknown session %s: audited only", r.action, r.session_id)
-                continue
+            log.warning("record %s for unknown session %s: audited only", r.action, r.session_id)
+            continue
         try:
             project(conn, r)
         except KeyError as missing:
