@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint schema clean extension e2e agent agent-dist system-tools
+.PHONY: run test test-deployment bench lint schema clean extension e2e agent agent-dist system-tools
 
 # apt-get update runs once per checkout, and only when something is missing;
 # both wait (up to 10 min) for another install that holds apt's lock.
@@ -67,6 +67,14 @@ system-tools:
 test: $(VENV)/.stamp-dev extension system-tools
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
+	@$(MAKE) --no-print-directory test-deployment
+
+# The e2e suites once more, as README's QA section runs them: against a relay
+# started apart with its defaults (rate limits on), through --base-url.
+DEPLOYMENT_OUT := var/e2e-deployment
+test-deployment: $(VENV)/.stamp-dev extension system-tools
+	$(PY) e2e/deployment_pass.py --tracing retain-on-failure --screenshot only-on-failure \
+	  --output $(DEPLOYMENT_OUT) --junitxml $(DEPLOYMENT_OUT)/junit.xml
 
 # The Support Manager into this checkout's venv: `.venv/bin/tandem-agent pair ...`
 agent: | $(PY)

@@ -35,6 +35,10 @@ class CutProxy:
                 continue
             server.settimeout(None)
             with self._lock:
+                if self._stopped:  # closed while this one connected: close() will not see it
+                    client.close()
+                    server.close()
+                    return
                 self._open += [client, server]
             for src, dst in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()

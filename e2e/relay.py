@@ -111,16 +111,20 @@ class Relay:
             TOKENS[key] = (r.json()["token"], r.json()["account"])
         return TOKENS[key]
 
+    def account_id(self, email: str, password: str) -> int:
+        return self.signin_account(email, password)[1]["id"]
+
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.admin}"}
 
     # --- what a test sets up ---------------------------------------------------
 
-    def make_rep(self, name: str, **fields) -> tuple[str, str]:
+    def make_rep(self, name: str, *, fresh: bool = False, **fields) -> tuple[str, str]:
         """A rep called `name` with these settings; returns (email, password).
         A rep asked for again with the same name and settings is the same
-        account (signed in once), with none of its sessions left over."""
-        key = json.dumps([name, fields], sort_keys=True)
+        account (signed in once), with none of its sessions left over; a
+        `fresh` one is a new account (for counting what it did, as reports do)."""
+        key = json.dumps([name, fields, secrets.token_hex(8) if fresh else None], sort_keys=True)
         if key not in self._reps:
             email = f"{self.prefix}-{name.lower()}-{secrets.token_hex(3)}@example.com"
             password = "rep-password-" + secrets.token_hex(4)
