@@ -28,8 +28,16 @@ from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LiveRelay
 CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
 
 
+SUITES = ("smoke", "cobrowse", "media", "agent", "admin")
+
+
 def pytest_collection_modifyitems(config, items):
     """Say at the start, once, what the chosen suites need and is missing."""
+    unmarked = [item.nodeid for item in items if item.nodeid.startswith("e2e/")
+                and not any(item.get_closest_marker(m) for m in SUITES)]
+    if unmarked:
+        raise pytest.UsageError(f"every e2e test carries one of the markers {', '.join(SUITES)} "
+                                f"(pyproject.toml says what each covers); without one: {', '.join(unmarked)}")
     agent_tests = [item for item in items if item.get_closest_marker("agent")]
     missing = check_agent_tools() if agent_tests else None
     if missing:
