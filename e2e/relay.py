@@ -126,7 +126,8 @@ class Relay:
         `fresh` one is a new account (for counting what it did, as reports do)."""
         key = json.dumps([name, fields, secrets.token_hex(8) if fresh else None], sort_keys=True)
         if key not in self._reps:
-            email = f"{self.prefix}-{name.lower()}-{secrets.token_hex(3)}@example.com"
+            slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "rep"
+            email = f"{self.prefix}-{slug}-{secrets.token_hex(3)}@example.com"
             password = "rep-password-" + secrets.token_hex(4)
             r = self.http.post("/api/admin/reps", headers=self.headers(),
                                json={"email": email, "name": name, "password": password, **fields})

@@ -176,11 +176,23 @@ class SidePanel:
         self.button("transfer-control").click()
 
     def transfer_session_to_queue(self, queue: str, message: str) -> None:
+        """Pick the queue (by its name) in the Transfer session picker, write the message, transfer."""
         self.tool_tab("session")
-        self.panel.locator('[data-role="transfer-queue"]').fill(queue)
+        self.picked_queue(queue).check()
         self.panel.locator('[data-role="transfer-message-text"]').fill(message)
         self.button("transfer-session").click()
         expect(self.panel.locator('[data-role="transfer-error"]')).to_be_hidden()
+
+    def picked_queue(self, queue: str, within: Locator | None = None) -> Locator:
+        """The radio button of `queue` (its name) in a Transfer session picker,
+        once the roster lists it."""
+        entry = (within or self.panel).locator(f'.roster-queue[data-queue="{queue}"]')
+        expect(entry).to_be_visible(timeout=TIMEOUT)
+        return entry.locator("input")
+
+    def roster_rep(self, picker: Locator, name: str) -> Locator:
+        """A rep's line in a roster picker (name, presence, load)."""
+        return picker.locator(".roster-rep", has=self.page.locator(".roster-name", has_text=re.compile(f"^{re.escape(name)}$")))
 
 
 def spaced(number: str) -> str:

@@ -59,7 +59,10 @@ class Settings:
     admin_email: str = "admin@localhost"
     admin_password: str | None = field(default=None, repr=False)
 
-    smtp_host: str = "127.0.0.1"
+    smtp_host: str | None = None
+    """The SMTP server invitations go through; None (the default): no mail
+    server, and mail is kept in the outbox (``var_dir / "outbox"``), which
+    admins read at /admin/outbox."""
     smtp_port: int = 25
     smtp_user: str | None = None
     smtp_password: str | None = field(default=None, repr=False)

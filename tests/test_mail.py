@@ -96,3 +96,43 @@ def test_header_injection_in_address_is_refused(client):
     r = client.post(f"/api/sessions/{state['session']}/invitations", headers=bearer(rita),
                     json={"email": "ann@example.com\r\nBcc: all@example.com", "send": True})
     assert r.status_code == 422
+
+
+def test_without_a_mail_server_the_invitation_is_kept_in_the_outbox_for_admins(settings):
+    assert settings.smtp_host is None  # the default: no SMTP server configured
+    with TestClient(create_app(settings)) as client:
+        admin = signin(client)
+        _, rita = make_rep(client, admin, "rita@example.com", "Rita")
+        state = start_session(client, rita)
+        r = client.post(f"/api/sessions/{state['session']}/invitations", headers=bearer(rita),
+                        json={"invitee": "customer", "email": "ann@example.com", "send": True})
+        assert r.status_code == 200 and r.json()["sent"] is True and r.json()["outbox"] is True
+        page = client.get("/admin/outbox", headers=bearer(admin))
+        assert page.status_code == 200
+        assert "ann@example.com" in page.text and r.json()["subject"] in page.text
+        assert state["join_link"] in page.text
+        # a rep who is no admin cannot read it
+        assert client.get("/admin/outbox", headers=bearer(rita)).status_code == 403
+        # the admin nav links it
+        assert 'href="/admin/outbox"' in client.get("/admin/reps", headers=bearer(admin)).text
+
+
+def test_a_colleague_picked_from_the_roster_gets_the_invitation_at_their_address(settings, smtp):
+    controller, inbox = smtp
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", controller.port
+    with TestClient(create_app(settings)) as client:
+        admin = signin(client)
+        _, rita = make_rep(client, admin, "rita@example.com", "Rita")
+        bert_id, _ = make_rep(client, admin, "bert@example.com", "Bert")
+        gone_id, _ = make_rep(client, admin, "gone@example.com", "Gone")
+        client.patch(f"/api/admin/reps/{gone_id}", headers=bearer(admin), json={"active": False})
+        state = start_session(client, rita)
+        url = f"/api/sessions/{state['session']}/invitations"
+        r = client.post(url, headers=bearer(rita), json={"invitee": "rep", "rep": bert_id, "send": True})
+        assert r.status_code == 200 and r.json()["outbox"] is False
+        assert [m["To"] for m in inbox.messages] == ["bert@example.com"]
+        assert state["number"] in inbox.messages[0].get_content()
+        for bad in ({"invitee": "rep", "rep": gone_id}, {"invitee": "customer", "rep": bert_id},
+                    {"invitee": "rep", "rep": 9999}):
+            assert client.post(url, headers=bearer(rita), json={**bad, "send": True}).status_code == 422
+        assert len(inbox.messages) == 1

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from server import i18n, protocol
 from server.i18n import LANGUAGES
+from server.outbox import KeptMail
 from server.reports.tables import Link, Row, Table, bar_chart
 from server.store import CannedReply
 from server.web.admin import POLICY_DEFAULTS
@@ -146,6 +147,7 @@ REPORT_LISTS = {"reps": [Account(1, "ann@example.com", EVIL, True, True, 3, True
 CONTEXTS |= {
     "admin_canned.html": {"replies": [CannedReply(1, EVIL, EVIL, 1.0, 1.0)], "error": None,
                           "title_max": 80, "text_max": 4000},
+    "admin_outbox.html": {"messages": [KeptMail("k", 1.0, EVIL, EVIL, EVIL)], "configured": False, "shown": 200},
     "report_macros.html": {},
     "report_sessions.html": {"table": REPORT_TABLE, "charts": [bar_chart(EVIL, [(EVIL, 3, "3"), ("Bo", 0, "0")])],
                              **REPORT_LISTS},

@@ -6,6 +6,7 @@ import { openOptions } from './rep/browser.js';
 import { markRead, receiveChat } from './rep/chat.js';
 import { createCommands } from './rep/commands.js';
 import { createCompactMode } from './rep/compact-mode.js';
+import { createTransferDialog } from './rep/compact-transfer.js';
 import { $ } from './rep/dom.js';
 import { loadHistory } from './rep/history.js';
 import { localize, setDocumentLanguage, t } from './rep/i18n.js';
@@ -13,6 +14,7 @@ import { createInviteDialog } from './rep/invite-dialog.js';
 import { showNotice, showRelayError } from './rep/notices.js';
 import { showAssistAnswer, showSessionNotice } from './rep/assist-requests.js';
 import { createQueuePanel } from './rep/queue-panel.js';
+import { createRoster } from './rep/roster.js';
 import { createSessions } from './rep/sessions.js';
 import { loadSettings, onSettingsChanged, signOut, wsUrlOf } from './rep/settings.js';
 import { mountSignInForm } from './rep/signin-form.js';
@@ -40,13 +42,17 @@ const ctx = {
   signedIn: () => Boolean(settings.token),
   active: () => sessions.active(),
   openInvite: (entry) => invite.open(entry),
+  openTransfer: (entry) => transferDialog.open(entry),
   copyLink: (entry) => copyText(entry.state.join_link || '', entry.panel.querySelector('[data-role="copy-state"]')),
   copyText,
   end(entry) { if (window.confirm(t('end_confirm'))) commands.endSession(entry.id); },
   leave(entry) { if (window.confirm(t('leave_confirm'))) commands.leaveSession(entry.id); },
   chatVisible: (entry) => !compact.isOn() && sessions.active() === entry && entry.toolTab === 'tools',
   unreadChanged(entry) { sessions.renderTab(entry); compact.render(sessions.active()); },
-  toolTabShown(entry) { if (entry.toolTab === 'tools' && sessions.active() === entry) markRead(entry, ctx); },
+  toolTabShown(entry) {
+    if (entry.toolTab === 'tools' && sessions.active() === entry) markRead(entry, ctx);
+    if (entry.toolTab === 'session' && ctx.roster) ctx.roster.refresh();
+  },
   activeChanged(entry) {
     if (entry && ctx.chatVisible(entry)) markRead(entry, ctx);
     compact.render(entry);
@@ -58,9 +64,11 @@ const ctx = {
   },
 };
 
+ctx.roster = createRoster(ctx);
 const queue = createQueuePanel({ commands, onAccept: noteAccepted });
 const sessions = createSessions(ctx);
 const invite = createInviteDialog(ctx);
+const transferDialog = createTransferDialog(ctx);
 const compact = createCompactMode(ctx);
 
 function copyText(text, note) {
@@ -98,7 +106,11 @@ const handlers = {
     maybeOpenViewer(msg);
     maybeOpenCall(msg);
   },
-  session_ended(msg) { invite.closeFor(msg.session); sessions.close(msg.session, msg.reason); },
+  session_ended(msg) {
+    invite.closeFor(msg.session);
+    transferDialog.closeFor(msg.session);
+    sessions.close(msg.session, msg.reason);
+  },
   chat_message(msg) { const entry = sessions.get(msg.session); if (entry) receiveChat(entry, msg, ctx); },
   session_notice(msg) { showSessionNotice(msg, sessions.get(msg.session)); },
   assist_answer(msg) { showAssistAnswer(msg); },

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from ..auth import BadToken
 from ..core.desk import Actor, RepActor
+from ..core.roster import roster
 from ..core.session import format_number
 from ..i18n import pick_language, translator
 from ..mail import MailError, is_email, mailto_link, send_mail
@@ -214,6 +215,9 @@ async def list_queues(request: Request):
 class InviteRequest(Body):
     invitee: Literal["customer", "rep"] = "customer"
     email: Annotated[str | None, Field(default=None, max_length=254)] = None
+    rep: Annotated[int | None, Field(default=None, ge=1)] = None
+    """A colleague picked from `/api/roster` (invitee ``rep``): the relay
+    mails the invitation to their account's address (not shown to the caller)."""
     send: bool = False
     """True: the relay sends the email over SMTP. False: only build the texts
     (for "send with my own email program", the IM link and the phone text)."""
@@ -228,6 +232,9 @@ class Invitation(Body):
     body: str
     mailto: str
     sent: bool
+    outbox: bool = False
+    """True: no SMTP server is configured, so the relay kept the mail in its
+    outbox (admins read it at /admin/outbox) instead of sending it."""
 
 
 @api.route("POST", "/api/sessions/{session}/invitations", summary="Invite a customer or a rep",
@@ -250,21 +257,95 @@ async def invite(request: Request, session: str, body: InviteRequest, account: A
         text = _("invite.rep.body", rep=account.name, number=number, link=link, site=site)
     if body.email is not None and not is_email(body.email):
         raise ApiError(422, "invalid", f"{body.email!r} is not an email address")
-    sent = False
+    to = body.email
+    if body.rep is not None:
+        colleague = await relay.store.get_account(body.rep)
+        if body.invitee != "rep" or colleague is None or not colleague.active or colleague.id == account.id:
+            raise ApiError(422, "invalid", "pick a colleague from the list of reps")
+        to = colleague.email
+    sent = kept = False
     if body.send:
-        if not body.email:
+        if not to:
             raise ApiError(422, "invalid", "an email address is needed to send the invitation")
         try:
-            await send_mail(relay.settings, body.email, subject, text)
+            kept = await send_mail(relay.settings, to, subject, text) == "outbox"
         except MailError as exc:
             raise ApiError(502, "mail_failed", str(exc)) from None
         sent = True
     await relay.store.audit("invitation", actor=f"rep:{account.id}", session_id=s.id,
-                            data={"invitee": body.invitee, "email": body.email, "sent": sent})
+                            data={"invitee": body.invitee, "email": to, "rep": body.rep, "sent": sent,
+                                  "outbox": kept})
     return Invitation(number=number, link=link, join_page=join_page,
                       phone=_("invite.phone", number=number, join_url=join_page),
                       subject=subject, body=text, mailto=mailto_link(body.email or "", subject, text),
-                      sent=sent)
+                      sent=sent, outbox=kept)
+
+
+# --- the roster and a session's chat so far ---------------------------------------
+
+class RosterRepOut(Body):
+    id: int
+    name: str
+    presence: Literal["available", "busy", "away"]
+    """away: no console connected; busy: cannot take another customer now; available otherwise."""
+    customers: int
+    """Customers the rep helps now as primary."""
+    max_customers: int
+    sessions: int
+    """Live sessions the rep is in, in any role."""
+    queue_rep: bool
+    queues: list[str]
+    you: bool
+
+
+class RosterQueueOut(Body):
+    name: str
+    title: str
+    waiting: int
+
+
+class Roster(Body):
+    reps: list[RosterRepOut]
+    queues: list[RosterQueueOut]
+
+
+@api.route("GET", "/api/roster", summary="Reps with presence and load, and queues with their waiting customers "
+           "(for inviting and transferring)", auth="rep", response=Roster, tag="reps")
+async def get_roster(request: Request, account: Account):
+    relay = relay_of(request)
+    active = {a.id for a in await relay.store.list_accounts() if a.active}
+    desk = relay.desk
+    reps, queues = roster([seat for aid, seat in desk.reps.items() if aid in active],
+                          desk.queues.values(), desk.sessions.values())
+    return Roster(reps=[RosterRepOut(id=r.id, name=r.name, presence=r.presence, customers=r.customers,
+                                     max_customers=r.max_customers, sessions=r.sessions, queue_rep=r.queue_rep,
+                                     queues=list(r.queues), you=r.id == account.id) for r in reps],
+                  queues=[RosterQueueOut(name=q.name, title=q.title, waiting=q.waiting) for q in queues])
+
+
+class ChatLine(Body):
+    id: int
+    pid: str | None
+    name: str | None
+    text: str
+    reps_only: bool
+    at: float
+
+
+class ChatSoFar(Body):
+    lines: list[ChatLine]
+
+
+@api.route("GET", "/api/sessions/{session}/chat", summary="The chat of a live session so far (for a rep who "
+           "joins it)", auth="rep", response=ChatSoFar, tag="sessions")
+async def chat_so_far(request: Request, session: str, account: Account):
+    relay = relay_of(request)
+    relay.desk.participant(RepActor(account.id), session)  # only the session's reps
+    await relay.drain()
+    report = await relay.store.session_report(session)
+    lines = report["chat"] if report else []
+    return ChatSoFar(lines=[ChatLine(id=c["message_id"], pid=c["pid"], name=c["name"], text=c["text"],
+                                     reps_only=bool(c["reps_only"]), at=c["at"]) for c in lines])
 
 
 @api.route("GET", "/api/sessions/{session}", summary="A session's record: participants, chat, notes, audit",

@@ -1,25 +1,58 @@
-// Chat in a session: log, input, the canned-reply picker and the reps-only
-// switch; unread counts for the session tab, the Chat heading and the compact bar.
+// Chat in a session: log (with each line's time, and the chat so far when the
+// rep joins a session already under way), input, the canned-reply picker and
+// the reps-only switch; unread counts for the session tab, the Chat heading
+// and the compact bar.
 import { cannedPicker, insertReply } from '../../../server/static/canned-replies.js';
 import { el, part } from './dom.js';
 import { addChatLine, chatLines } from './history.js';
 import { t } from './i18n.js';
 
+let clock = null;
+
+// A line's time, as the UI's language writes hours and minutes.
+export function chatTime(at) {
+  if (!clock) clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }); // the browser's own language
+  const time = el('time', 'chat-time', clock.format(new Date(at * 1000)));
+  time.dateTime = new Date(at * 1000).toISOString();
+  return time;
+}
+
 function render(entry, line) {
   const log = part(entry.panel, 'chat-log');
   const li = el('li', 'chat-line' + (line.mine ? ' mine' : '') + (line.repsOnly ? ' reps-only' : ''));
+  li.dataset.id = String(line.id);
   const who = el('span', 'chat-name', line.mine ? t('chat_you') : line.name);
   if (line.repsOnly) who.append(' ', el('span', 'badge warn', t('chat_reps_only')));
-  li.append(who, el('span', 'chat-text', line.text));
-  log.append(li);
+  li.append(line.at ? chatTime(line.at) : '', who, el('span', 'chat-text', line.text));
+  const after = [...log.children].find((x) => Number(x.dataset.id) > line.id);
+  log.insertBefore(li, after || null);
   part(entry.panel, 'chat-empty').hidden = true;
   log.scrollTop = log.scrollHeight;
+}
+
+// The chat before this console saw the session (an assistant who joins, a
+// rep who takes a transferred session): asked once from the relay.
+async function loadEarlier(entry, ctx) {
+  const { relay, token } = ctx.settings();
+  let data = null;
+  try {
+    const response = await fetch(`${relay}/api/sessions/${encodeURIComponent(entry.id)}/chat`, {
+      credentials: 'omit', headers: { Authorization: 'Bearer ' + token },
+    });
+    if (response.ok) data = await response.json();
+  } catch (_) { /* offline: the live chat still arrives */ }
+  if (!data || !Array.isArray(data.lines)) return;
+  for (const c of data.lines) {
+    const line = { id: c.id, name: c.name || '', text: c.text, mine: c.pid === entry.state.you, repsOnly: c.reps_only, at: c.at };
+    if (addChatLine(entry.id, line)) render(entry, line);
+  }
 }
 
 export function wireChat(entry, ctx) {
   const { panel, id } = entry;
   entry.unread = 0;
   for (const line of chatLines(id)) render(entry, line);
+  if (entry.state.state !== 'waiting') loadEarlier(entry, ctx);
   const picker = cannedPicker({
     label: t('canned_label'), choose: t('canned_choose'), onPick: (text) => insertReply(part(panel, 'chat-text'), text),
   });
@@ -50,7 +83,7 @@ export function renderChatPolicy(entry) {
 // A chat_message from the relay.
 export function receiveChat(entry, msg, ctx) {
   const mine = msg.pid === entry.state.you;
-  const line = { id: msg.id, name: msg.name, text: msg.text, mine, repsOnly: msg.reps_only };
+  const line = { id: msg.id, name: msg.name, text: msg.text, mine, repsOnly: msg.reps_only, at: msg.at };
   if (!addChatLine(entry.id, line)) return;
   render(entry, line);
   if (!mine && !ctx.chatVisible(entry)) entry.unread += 1;

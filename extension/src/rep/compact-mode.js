@@ -1,5 +1,6 @@
 // Compact mode: the console collapses to a one-line bar (session number,
-// customer name, unread chat badge, End or Leave). The choice is kept.
+// customer name, unread chat badge, Invite, Transfer, End or Leave). The
+// choice is kept.
 import { local } from './browser.js';
 import { $, formatNumber } from './dom.js';
 import { t } from './i18n.js';
@@ -26,6 +27,9 @@ export function createCompactMode(ctx) {
     const unread = entry ? entry.unread || 0 : 0;
     $('compact-chat-badge').textContent = t('compact_unread', { count: unread });
     $('compact-chat-badge').hidden = unread === 0;
+    const live = Boolean(entry) && entry.state.state !== 'waiting';
+    $('compact-invite').hidden = !live;
+    $('compact-transfer').hidden = !live || entry.state.role !== 'primary';
     $('compact-end').hidden = !entry || !entry.state.can_end;
     $('compact-leave').hidden = !entry || entry.state.can_end;
   }
@@ -33,6 +37,8 @@ export function createCompactMode(ctx) {
   const set = (value) => { on = value; local.set({ compact: on }); apply(); };
   $('compact-toggle').addEventListener('click', () => set(!on));
   $('compact-expand').addEventListener('click', () => set(false));
+  $('compact-invite').addEventListener('click', () => { const e = ctx.active(); if (e) ctx.openInvite(e); });
+  $('compact-transfer').addEventListener('click', () => { const e = ctx.active(); if (e) ctx.openTransfer(e); });
   $('compact-end').addEventListener('click', () => { const e = ctx.active(); if (e) ctx.end(e); });
   $('compact-leave').addEventListener('click', () => { const e = ctx.active(); if (e) ctx.leave(e); });
   local.get('compact').then((got) => { on = Boolean(got.compact); apply(); });

@@ -1,16 +1,27 @@
-// The Invite dialog: a customer or a rep; the relay sends the email, or "send
-// with my own email program" opens the prefilled mailto: link; copy the link;
-// the text to read out on the phone.
+// The Invite dialog: a customer or a colleague (picked from the roster with
+// their presence and load, or by email); the relay sends the email (or keeps
+// it in its outbox when it has no mail server), or "send with my own email
+// program" opens the prefilled mailto: link; copy the link; the text to read
+// out on the phone.
 import { $ } from './dom.js';
 import { requestInvitation } from './invitations.js';
 import { t } from './i18n.js';
+import { repPicker } from './roster.js';
 
 export function createInviteDialog(ctx) {
   const dialog = $('invite-dialog');
   let session = null;
+  const colleagues = repPicker({ multiple: false, name: 'invite-rep-pick', emptyKey: 'invite_no_reps' });
+  $('invite-colleague').append(colleagues.element);
+  ctx.roster.watch({ visible: () => dialog.open && invitee() === 'rep', render: (roster) => colleagues.render(roster) });
 
-  const invitee = () => (document.getElementById('invitee-rep').checked ? 'rep' : 'customer');
+  const invitee = () => ($('invitee-rep').checked ? 'rep' : 'customer');
   const email = () => $('invite-email').value.trim();
+  const picked = () => (invitee() === 'rep' ? colleagues.selected()[0] : undefined);
+  const nameOf = (id) => {
+    const rep = (ctx.roster.current() || { reps: [] }).reps.find((r) => r.id === id);
+    return rep ? rep.name : '';
+  };
 
   function result(text, ok) {
     $('invite-result').textContent = text;
@@ -24,6 +35,13 @@ export function createInviteDialog(ctx) {
     if (typeof invitation.mailto === 'string' && invitation.mailto.startsWith('mailto:')) $('invite-mailto').href = invitation.mailto;
   }
 
+  function showInvitee() {
+    const rep = invitee() === 'rep';
+    $('invite-colleague').hidden = !rep;
+    $('invite-email-label').textContent = t(rep ? 'invite_email_other' : 'invite_email');
+    if (rep) ctx.roster.refresh();
+  }
+
   // Builds the texts (no email sent) for the chosen invitee and address.
   async function refresh() {
     if (!session) return;
@@ -35,17 +53,27 @@ export function createInviteDialog(ctx) {
   }
 
   async function send() {
-    if (!email() || !$('invite-email').checkValidity()) { result(t('invite_bad_email'), false); return; }
+    const rep = email() ? undefined : picked();
+    if (rep === undefined && (!email() || !$('invite-email').checkValidity())) {
+      result(t(invitee() === 'rep' ? 'invite_pick_or_email' : 'invite_bad_email'), false);
+      return;
+    }
+    const body = { invitee: invitee(), send: true };
+    if (rep !== undefined) body.rep = rep; else body.email = email();
     $('invite-send').disabled = true;
-    const answer = await requestInvitation(ctx.settings(), session, { invitee: invitee(), email: email(), send: true });
+    const answer = await requestInvitation(ctx.settings(), session, body);
     $('invite-send').disabled = false;
-    if (answer.ok) { show(answer.invitation); result(t('invite_sent', { email: email() }), true); }
-    else result(t('invite_failed', { message: answer.message }), false);
+    if (!answer.ok) { result(t('invite_failed', { message: answer.message }), false); return; }
+    show(answer.invitation);
+    const to = rep !== undefined ? nameOf(rep) : email();
+    result(t(answer.invitation.outbox ? 'invite_outbox' : 'invite_sent', { email: to }), true);
   }
 
   $('invite-send').addEventListener('click', send);
   $('invite-email').addEventListener('change', refresh);
-  for (const radio of dialog.querySelectorAll('input[name="invitee"]')) radio.addEventListener('change', refresh);
+  for (const radio of dialog.querySelectorAll('input[name="invitee"]')) {
+    radio.addEventListener('change', () => { showInvitee(); refresh(); });
+  }
   $('invite-copy').addEventListener('click', () => ctx.copyText($('invite-link').value, $('invite-copy-state')));
 
   return {
@@ -56,6 +84,8 @@ export function createInviteDialog(ctx) {
       $('invite-link').value = entry.state.join_link || '';
       $('invite-phone').textContent = '';
       $('invite-mailto').href = 'mailto:';
+      colleagues.clear();
+      showInvitee();
       result('', true);
       if (!dialog.open) dialog.showModal();
       refresh();

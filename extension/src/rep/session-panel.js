@@ -19,9 +19,6 @@ export function buildPanel(entry, ctx) {
   const slug = entry.id.replace(/[^A-Za-z0-9_-]/g, '_');
   panel.id = 'panel-' + slug;
   panel.dataset.session = entry.id;
-  const datalist = part(panel, 'queue-names');
-  datalist.id = 'queues-' + slug;
-  part(panel, 'transfer-queue').setAttribute('list', datalist.id);
 
   for (const tab of panel.querySelectorAll('[data-tool-tab]')) {
     tab.id = `${slug}-${tab.dataset.toolTab}-tab`;

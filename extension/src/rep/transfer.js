@@ -1,51 +1,72 @@
 // Transfer control (to an assistant) and transfer session (queue reps: to a
-// queue or to queue reps, with a message of at most 345 characters).
+// queue or to queue reps, picked from the roster with their presence, load and
+// waiting counts, with a message of at most 345 characters).
 import { part } from './dom.js';
 import { t } from './i18n.js';
 import { nameOf } from './participants.js';
+import { queuePicker, repPicker } from './roster.js';
 
 const MESSAGE_MAX = 345; // protocol.TRANSFER_MESSAGE_MAX
 
+// The parts, found once: compact mode shows the two sections in a dialog,
+// outside the panel, for a while (compact-transfer.js).
+const ROLES = ['transfer-control', 'transfer-control-form', 'assistants', 'no-assistants', 'transfer-session',
+  'transfer-session-form', 'transfer-session-why', 'transfer-message-text', 'transfer-count', 'transfer-error',
+  'transfer-queue', 'transfer-reps'];
+
 export function wireTransfer(entry, ctx) {
   const { panel, id } = entry;
-  part(panel, 'transfer-control-form').addEventListener('submit', (event) => {
+  const parts = entry.transferParts = Object.fromEntries(ROLES.map((role) => [role, part(panel, role)]));
+  const at = (role) => parts[role];
+  at('transfer-control-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const to = part(panel, 'assistants').value;
+    const to = at('assistants').value;
     if (!to) return;
     if (!window.confirm(t('transfer_control_confirm', { name: nameOf(entry.state, to) }))) return;
     ctx.commands.transferControl(id, to);
   });
 
-  const message = part(panel, 'transfer-message-text');
+  const message = at('transfer-message-text');
   const count = () => {
-    part(panel, 'transfer-count').textContent = t('transfer_session_count', { count: message.value.length, max: MESSAGE_MAX });
+    at('transfer-count').textContent = t('transfer_session_count', { count: message.value.length, max: MESSAGE_MAX });
   };
   message.addEventListener('input', count);
   count();
 
-  part(panel, 'transfer-session-form').addEventListener('submit', (event) => {
+  const queues = queuePicker({ name: `transfer-queue-${id}` });
+  const reps = repPicker({ multiple: true, name: `transfer-reps-${id}`, emptyKey: 'transfer_session_no_reps',
+    include: (r) => r.queue_rep });
+  at('transfer-queue').append(queues.element);
+  at('transfer-reps').append(reps.element);
+  ctx.roster.watch({
+    visible: () => Boolean(at('transfer-session-form').offsetParent), // on screen
+    gone: () => !panel.isConnected,
+    render: (roster) => { queues.render(roster); reps.render(roster); },
+  });
+
+  at('transfer-session-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const error = part(panel, 'transfer-error');
-    const queue = part(panel, 'transfer-queue').value.trim();
-    const repsText = part(panel, 'transfer-reps').value.trim();
-    const reps = repsText ? repsText.split(/[\s,;]+/).filter(Boolean) : [];
-    const fail = (key) => { error.textContent = t(key); error.hidden = false; };
+    const error = at('transfer-error');
+    const queue = queues.selected();
+    const chosen = reps.selected();
     error.hidden = true;
-    if (reps.some((x) => !/^\d{1,9}$/.test(x))) return fail('transfer_session_bad_reps');
-    if (!queue && reps.length === 0) return fail('transfer_session_need_target');
+    if (!queue && chosen.length === 0) {
+      error.textContent = t('transfer_session_need_target');
+      error.hidden = false;
+      return;
+    }
     if (!window.confirm(t('transfer_session_confirm'))) return;
-    ctx.commands.transferSession(id, {
-      queue, reps: [...new Set(reps.map(Number))], message: message.value.trim().slice(0, MESSAGE_MAX),
-    });
+    ctx.commands.transferSession(id, { queue, reps: chosen, message: message.value.trim().slice(0, MESSAGE_MAX) });
   });
 }
 
 export function renderTransfer(entry, ctx) {
-  const { state, panel } = entry;
+  const { state } = entry;
+  const at = (role) => entry.transferParts[role];
   const amPrimary = state.role === 'primary';
   const assistants = state.participants.filter((p) => p.kind === 'rep' && p.role === 'assistant');
-  part(panel, 'transfer-control').hidden = !amPrimary;
-  const select = part(panel, 'assistants');
+  at('transfer-control').hidden = !amPrimary;
+  const select = at('assistants');
   const chosen = select.value;
   select.replaceChildren(...assistants.map((p) => {
     const option = document.createElement('option');
@@ -55,19 +76,12 @@ export function renderTransfer(entry, ctx) {
   }));
   if (assistants.some((p) => p.pid === chosen)) select.value = chosen;
   select.closest('label').hidden = assistants.length === 0;
-  part(panel, 'no-assistants').hidden = assistants.length > 0;
-  part(panel, 'transfer-control-form').querySelector('button').disabled = assistants.length === 0;
+  at('no-assistants').hidden = assistants.length > 0;
+  at('transfer-control-form').querySelector('button').disabled = assistants.length === 0;
 
   const account = ctx.account();
   const queueRep = Boolean(account && account.queue_rep);
-  part(panel, 'transfer-session').hidden = !amPrimary;
-  part(panel, 'transfer-session-form').hidden = !queueRep;
-  part(panel, 'transfer-session-why').hidden = queueRep;
-  const board = ctx.board();
-  const names = new Set([...(account ? account.queues : []), ...(board ? board.queues.map((q) => q.name) : [])]);
-  part(panel, 'queue-names').replaceChildren(...[...names].sort().map((name) => {
-    const option = document.createElement('option');
-    option.value = name;
-    return option;
-  }));
+  at('transfer-session').hidden = !amPrimary;
+  at('transfer-session-form').hidden = !queueRep;
+  at('transfer-session-why').hidden = queueRep;
 }
