@@ -113,11 +113,14 @@ def test_reports_show_notes_transfers_chat_and_ratings_and_csv_matches_html(
     admin.get_by_role("link", name=spaced(number)).click()
     expect(admin.locator("h1")).to_have_text(f"Session {spaced(number)}")
     expect(admin.locator("#participants")).to_contain_text("Carl")
+    people = admin.eval_on_selector("#participants", ROWS_JS)
+    assert people[0] == ["Name", "Role", "Joined", "Left"] and all(p[3] for p in people[1:]), people
     timeline = csv_matches_html(admin)
     events = [(r[1], r[2], r[3], r[4], r[5]) for r in timeline[1:]]
     assert events == [
         ("Chat", "Anna", "", greeting, "Everyone"),
         ("Chat", "Carl", "", "My invoice is wrong", "Everyone"),
+        ("Assistant joined", "Bert", "", "", ""),
         ("Chat", "Anna", "", "Bert, please check the refund policy", "Reps only"),
         ("Chat", "Anna", "", "One moment please", "Everyone"),
         ("Note", "Anna", "", "Customer was billed twice in March", "Reps only"),
@@ -134,7 +137,9 @@ def test_reports_show_notes_transfers_chat_and_ratings_and_csv_matches_html(
         admin.goto(f"{relay.base}/reports/reps?rep={relay.account_id(*rep)}")
         activity = csv_matches_html(admin)
         by_rep[name] = dict(zip(activity[0], next(r for r in activity[1:] if r[0] == name), strict=True))
+    # Anna had the session until she handed control to Bert: both handled it, neither only assisted
     assert by_rep["Anna"]["Sessions"] == "1" and by_rep["Bert"]["Sessions"] == "1"
+    assert by_rep["Anna"]["Assisted"] == "0" and by_rep["Bert"]["Assisted"] == "0"
     assert by_rep["Anna"]["Average rating"] == "4" and by_rep["Bert"]["Ratings"] == "1"
     expect(admin.locator(".report-chart svg")).to_have_count(3)
 
@@ -165,3 +170,64 @@ def test_website_widget_offers_the_survey_when_the_customer_leaves(relay, rep_br
     rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
     rita = dict(zip(rows[0], next(row for row in rows[1:] if row[0] == "Rita"), strict=True))
     assert (rita["Average rating"], rita["Ratings"]) == ("5", "1")
+
+
+@pytest.mark.cobrowse
+def test_session_report_has_a_row_for_every_activity_and_an_assistant_is_not_credited(
+        relay, rep_browser, second_rep_browser, customer_browser):
+    from e2e.cobrowse import accept_next, ask_for_help, widget
+
+    queue = relay.make_queue("Shop help")
+    rita = relay.make_rep("Rita", queue_rep=True, queues=[queue], fresh=True)
+    sam = relay.make_rep("Sam", fresh=True)
+    r = SidePanel(rep_browser).sign_in(relay.base, *rita)
+    customer = customer_browser().new_page()
+    customer.goto(relay.base + f"/demo?queue={queue}")
+    ask_for_help(customer)
+    viewer = accept_next(rep_browser, r.page)  # view of the customer's page starts at once
+    number = r.number()
+
+    # Control: asked in the viewer, allowed by the customer, then stopped.
+    viewer.locator("#request-control").click()
+    prompt = widget(customer).locator(".grant-prompt")
+    prompt.locator("button.approve").click()
+    expect(viewer.locator("#control-layer")).to_have_attribute("data-control", "on", timeout=TIMEOUT)
+    viewer.locator("#stop-control").click()
+    expect(viewer.locator("#control-layer")).to_have_attribute("data-control", "off", timeout=TIMEOUT)
+
+    # Sam joins as an assistant, and only watches.
+    s = SidePanel(second_rep_browser).sign_in(relay.base, *sam)
+    s.assist(number)
+    expect(r.participant("Sam")).to_be_visible(timeout=TIMEOUT)
+
+    # A recording, then the end.
+    r.tool_tab("session")
+    r.button("record").click()
+    expect(r.button("record")).to_have_text("Stop recording", timeout=TIMEOUT)
+    r.button("record").click()
+    expect(r.button("record")).to_have_text("Record", timeout=TIMEOUT)
+    r.button("end").click()
+    expect(r.tab(number)).to_have_count(0, timeout=TIMEOUT)
+
+    admin = customer_browser().new_page()
+    sign_in_page(admin, relay.base, relay.admin_email, relay.admin_password, "/admin/sessions")
+    admin.goto(f"{relay.base}/reports/sessions?rep={relay.account_id(*rita)}")
+    admin.get_by_role("link", name=spaced(number)).click()
+    expect(admin.locator("h1")).to_have_text(f"Session {spaced(number)}")
+    people = admin.eval_on_selector("#participants", ROWS_JS)
+    assert [p[1] for p in people[1:]] == ["Customer", "Primary", "Assistant"] and all(p[3] for p in people[1:])
+    timeline = csv_matches_html(admin)
+    events = {r_[1]: r_ for r_ in timeline[1:]}
+    assert events["View"][2:4] == [people[1][0], "Rita"] and events["View"][4].startswith("browser tab, for 0:0")
+    assert events["Control"][2:4] == [people[1][0], "Rita"] and events["Control"][4].startswith("browser tab, for 0:0")
+    assert events["Assistant joined"][2] == "Sam"
+    assert events["Recording"][2] == "Rita" and events["Recording"][4].startswith("Recording of ")
+    link = admin.locator("#report-rows a", has_text="Recording of ")
+    expect(link).to_have_count(1)
+    assert link.get_attribute("href").startswith("/recordings/")
+
+    # The rep activity report: the session and its time are Rita's; Sam only assisted.
+    admin.goto(f"{relay.base}/reports/reps?rep={relay.account_id(*sam)}")
+    activity = csv_matches_html(admin)
+    row = dict(zip(activity[0], next(x for x in activity[1:] if x[0] == "Sam"), strict=True))
+    assert (row["Sessions"], row["Assisted"], row["Total handle time"], row["Ratings"]) == ("0", "1", "0:00:00", "0")

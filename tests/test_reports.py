@@ -140,11 +140,14 @@ def test_session_report_shows_participants_chat_notes_transfer_and_rating(client
     assert page.status_code == 200
     people = html_rows(page.text, "participants")
     assert [(p[0], p[1]) for p in people[1:]] == [("Ann", "Customer"), ("Rita", "Assistant"), ("Sam", "Primary")]
+    assert all(p[3] for p in people[1:])  # everyone has a "Left" time: who stayed left when it ended
     rows = same_rows(client, f"/reports/sessions/{story['sid']}")
     assert rows[0] == ["Time", "Event", "By", "To", "Text", "Seen by"]
     events = [(r[1], r[2], r[3], r[4], r[5]) for r in rows[1:]]
     assert events == [
+        ("View", "Ann", "Rita", "browser tab, for " + events[0][3].rsplit(" ", 1)[-1], ""),
         ("Chat", "Ann", "", "My invoice is wrong", "Everyone"),
+        ("Assistant joined", "Sam", "", "", ""),
         ("Chat", "Rita", "", "Sam, check the refund policy", "Reps only"),
         ("Chat", "Rita", "", "=HYPERLINK(\"http://evil\")", "Everyone"),
         ("Note", "Rita", "", "Customer billed twice in March", "Reps only"),
@@ -181,17 +184,30 @@ def test_session_list_filters_and_csv_equals_html(client, story):
 def test_rep_activity_report(client, story):
     page_signin(client)
     rows = same_rows(client, "/reports/reps")
-    assert rows[0] == ["Rep", "Sessions", "Total handle time", "Average handle time", "Average queue wait",
-                       "Average rating", "Ratings"]
+    assert rows[0] == ["Rep", "Sessions", "Assisted", "Total handle time", "Average handle time",
+                       "Average queue wait", "Average rating", "Ratings"]
     by_rep = {r[0]: r for r in rows[1:]}
     assert set(by_rep) == {"Rita", "Sam"}
-    assert (by_rep["Rita"][1], by_rep["Rita"][5], by_rep["Rita"][6]) == ("1", "4", "1")
-    assert (by_rep["Sam"][1], by_rep["Sam"][5], by_rep["Sam"][6]) == ("2", "4", "1")
-    assert by_rep["Rita"][4] != "" and by_rep["Sam"][4] == by_rep["Rita"][4]  # only the queued session waited
+    # Rita had the session until she handed control to Sam, who ended it: both handled it
+    assert (by_rep["Rita"][1], by_rep["Rita"][2], by_rep["Rita"][6], by_rep["Rita"][7]) == ("1", "0", "4", "1")
+    assert (by_rep["Sam"][1], by_rep["Sam"][2], by_rep["Sam"][6], by_rep["Sam"][7]) == ("2", "0", "4", "1")
+    assert by_rep["Rita"][5] != "" and by_rep["Sam"][5] == by_rep["Rita"][5]  # only the queued session waited
     only_sam = same_rows(client, f"/reports/reps?rep={story['sam_id']}")
     assert [r[0] for r in only_sam[1:]] == ["Sam"]
     assert [r[0] for r in same_rows(client, "/reports/reps?queue=billing")[1:]] == ["Rita", "Sam"]
     assert client.get("/reports/reps").text.count("<svg") == 3
+
+
+def test_an_assistant_is_not_credited_with_the_session_or_its_rating():
+    from server.reports.tables import rep_activity
+    rows = [{"queue": None, "queue_wait": 0.0, "ended_at": 200.0, "ratings": [{"score": 5, "comment": None}],
+             "gave_control": [], "reps": [
+                 {"account_id": 1, "pid": "p1", "name": "Rita", "role": "primary", "joined_at": 100.0, "left_at": None},
+                 {"account_id": 2, "pid": "p2", "name": "Sam", "role": "assistant", "joined_at": 150.0, "left_at": None},
+             ]}]
+    rita, sam = rep_activity(rows, None, 300.0)
+    assert (rita["sessions"], rita["assisted"], rita["handle"], rita["scores"]) == (1, 0, 100.0, [5])
+    assert (sam["sessions"], sam["assisted"], sam["handle"], sam["scores"]) == (0, 1, 0.0, [])
 
 
 def test_bad_filters_get_a_clear_400(client, story):
@@ -289,3 +305,46 @@ async def test_queue_wait_adds_every_wait_and_filters_by_day_rep_and_queue(tmp_p
         assert (await store.report_session("s1"))["ratings"][0]["score"] == 5
     finally:
         await store.close()
+
+
+def test_timeline_names_every_activity_who_had_it_and_how_long():
+    from server.i18n import translator
+    from server.reports.timeline import participants_table, timeline_table
+    report = {
+        "ended_at": 400.0,
+        "participants": [
+            {"pid": "c1", "name": "Ann", "kind": "customer", "role": "customer", "account_id": None,
+             "joined_at": 100.0, "left_at": None},
+            {"pid": "r1", "name": "Rita", "kind": "rep", "role": "primary", "account_id": 1,
+             "joined_at": 100.0, "left_at": None},
+            {"pid": "r2", "name": "Sam", "kind": "rep", "role": "assistant", "account_id": 2,
+             "joined_at": 150.0, "left_at": 300.0}],
+        "grants": [{"grant_id": 1, "requester": "r1", "grantor": "c1"}],
+        "activities": [
+            {"activity_id": 1, "kind": "view", "scope": "desktop", "sharer": "c1", "grant_id": 1,
+             "started_at": 110.0, "ended_at": 170.0},
+            {"activity_id": 2, "kind": "video", "scope": None, "sharer": "r1", "grant_id": None,
+             "started_at": 120.0, "ended_at": None},
+            {"activity_id": 3, "kind": "audio", "scope": None, "sharer": "c1", "grant_id": None,
+             "started_at": 130.0, "ended_at": 160.0},
+            {"activity_id": 4, "kind": "recording", "scope": None, "sharer": "r1", "grant_id": None,
+             "started_at": 140.0, "ended_at": 200.0},
+            {"activity_id": 5, "kind": "files", "scope": "desktop", "sharer": "c1", "grant_id": None,
+             "started_at": 145.0, "ended_at": 150.0}],
+        "recordings": [{"id": 9, "started_at": 141.0, "ended_at": 200.0}],
+        "chat": [], "notes": [], "transfers": [], "audit": [], "ratings": [],
+    }
+    table = timeline_table(report, translator("en"), {})
+    rows = [[str(c) for c in r.cells[1:5]] for r in table.rows]
+    assert rows == [
+        ["View", "Ann", "Rita", "desktop, for 0:01:00"],
+        ["Video", "Rita", "", "for 0:04:40"],  # ran until the session ended
+        ["Voice call", "Ann", "", "for 0:00:30"],
+        ["Recording", "Rita", "", rows[3][3]],
+        ["File transfer", "Ann", "", "desktop, for 0:00:05"],
+        ["Assistant joined", "Sam", "", ""],
+    ]
+    link = table.rows[3].cells[4]
+    assert link.href == "/recordings/9" and link.text.startswith("Recording of ") and "(0:00:59)" in link.text
+    left = [r.cells[3] for r in participants_table(report, translator("en")).rows]
+    assert all(left) and left[2] != left[1]  # Sam left before the end; the others at the end

@@ -138,24 +138,29 @@ def sessions_chart(sessions: list[dict[str, Any]], _: Translate) -> dict[str, An
 
 # --- the rep activity report ----------------------------------------------------------
 
-REP_COLUMNS = ("rep", "sessions", "handle_total", "handle_average", "queue_wait_average", "rating_average",
-               "ratings")
+REP_COLUMNS = ("rep", "sessions", "assisted", "handle_total", "handle_average", "queue_wait_average",
+               "rating_average", "ratings")
 
 
 def rep_activity(sessions: list[dict[str, Any]], account_id: int | None, now: float) -> list[dict[str, Any]]:
-    """Per rep (in the order of their names): the sessions they took part in,
-    the time they spent in them (join to leave, or to the end, or now), the
-    average queue wait of those sessions that came from a queue, and their
-    customers' ratings."""
+    """Per rep (in the order of their names): the sessions they handled as
+    primary (now, or until they handed control over), the time they spent in those (join to leave, or to the end, or
+    now), their average queue wait when they came from a queue, and their
+    customers' ratings; sessions they only assisted are counted apart and
+    earn them neither time nor ratings."""
     reps: dict[int, dict[str, Any]] = {}
     for s in sessions:
         seen: set[int] = set()
+        assisted: set[int] = set()
         for r in s["reps"]:
             aid = r["account_id"]
             if aid is None or (account_id is not None and aid != account_id):
                 continue
-            rep = reps.setdefault(aid, {"account_id": aid, "name": r["name"], "sessions": 0, "handle": 0.0,
-                                        "waits": [], "scores": []})
+            rep = reps.setdefault(aid, {"account_id": aid, "name": r["name"], "sessions": 0, "assisted": 0,
+                                        "handle": 0.0, "waits": [], "scores": []})
+            if r.get("role") == "assistant" and r.get("pid") not in s.get("gave_control", ()):  # only assisted
+                assisted.add(aid)
+                continue
             rep["handle"] += max(0.0, (r["left_at"] or s.get("ended_at") or now) - r["joined_at"])
             if aid in seen:
                 continue
@@ -164,6 +169,8 @@ def rep_activity(sessions: list[dict[str, Any]], account_id: int | None, now: fl
             if s.get("queue"):
                 rep["waits"].append(s["queue_wait"])
             rep["scores"].extend(x["score"] for x in s["ratings"])
+        for aid in assisted - seen:
+            reps[aid]["assisted"] += 1
     return sorted(reps.values(), key=lambda r: (r["name"].lower(), r["account_id"]))
 
 
@@ -171,7 +178,7 @@ def reps_table(reps: list[dict[str, Any]], _: Translate) -> Table:
     table = Table([_("reports.col." + c) for c in REP_COLUMNS])
     for r in reps:
         table.rows.append(Row([
-            r["name"], str(r["sessions"]), duration(r["handle"]),
+            r["name"], str(r["sessions"]), str(r["assisted"]), duration(r["handle"]),
             duration(r["handle"] / r["sessions"]) if r["sessions"] else "",
             duration(average(r["waits"])), score(average(r["scores"])), str(len(r["scores"])),
         ]))

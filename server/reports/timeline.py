@@ -14,6 +14,27 @@ from .tables import Link, Row, Table, Translate, duration, when
 
 TIMELINE_COLUMNS = ("time", "event", "who", "to", "text", "visibility")
 ROLES = ("primary", "assistant", "customer", "agent")
+SCOPES = ("desktop", "application", "tab")
+ACTIVITIES = {"view": "reports.event.view", "control": "reports.event.control", "video": "reports.event.video",
+              "audio": "reports.event.audio", "recording": "reports.event.recording",
+              "files": "reports.event.file_transfer"}
+"""Activity kind -> its timeline event."""
+
+
+def recording_label(r: dict[str, Any], _: Translate) -> str:
+    """A recording's link text: when it started and how long it ran."""
+    return _("reports.recording_label", start=when(r["started_at"]),
+             duration=duration(r["ended_at"] - r["started_at"]) if r.get("ended_at") else _("reports.running"))
+
+
+def assistants_joined(report: dict[str, Any]) -> list[tuple[str, float]]:
+    """(pid, joined at) of the reps who joined as assistants: an assistant now
+    who did not become one by handing control over, or a primary now who got
+    control from someone (the participant rows keep the latest role only)."""
+    control = [t for t in report["transfers"] if t["kind"] == "control"]
+    gave, got = {t["from_pid"] for t in control}, {t["to_pid"] for t in control}
+    return [(p["pid"], p["joined_at"]) for p in report["participants"]
+            if p["kind"] == "rep" and ((p["role"] == "assistant" and p["pid"] not in gave) or p["pid"] in got)]
 
 
 def _names(report: dict[str, Any]) -> tuple[dict[str, str], dict[int, str]]:
@@ -31,9 +52,11 @@ def _actor(actor: str | None, by_pid: dict[str, str], by_account: dict[int, str]
 
 
 def timeline_table(report: dict[str, Any], _: Translate, rep_names: dict[int, str]) -> Table:
-    """Chat (reps-only lines marked), notes, transfers, files, recordings and
-    ratings, oldest first. `rep_names` names reps who are not participants
-    (a queue transfer's chosen reps)."""
+    """Chat (reps-only lines marked), notes, assistants joining, transfers,
+    every activity (view, control, video, voice, recording, file transfer:
+    whose it was, who had it, how long), files, recordings and ratings,
+    oldest first. `rep_names` names reps who are not participants (a queue
+    transfer's chosen reps)."""
     by_pid, by_account = _names(report)
     who = lambda pid: by_pid.get(pid, pid or "")  # noqa: E731
     events: list[tuple[float, int, Row]] = []
@@ -61,12 +84,32 @@ def timeline_table(report: dict[str, Any], _: Translate, rep_names: dict[int, st
             name = (e["data"] or {}).get("name", "")
             add(e["at"], _("reports.event." + e["action"].replace(".", "_")),
                 _actor(e["actor"], by_pid, by_account), "", name, "file")
+    for pid, at in assistants_joined(report):
+        add(at, _("reports.event.assistant_joined"), who(pid), "", "", "participant")
+    recordings = list(report["recordings"])
+    end = report.get("ended_at")
+    grants = {g["grant_id"]: g for g in report.get("grants", [])}
     for a in report["activities"]:
-        if a["kind"] == "files":
-            add(a["started_at"], _("reports.event.file_transfer"), who(a["sharer"]), "", a["scope"] or "", "file")
-    for r in report["recordings"]:
-        link = f"/recordings/{r['id']}"
-        add(r["started_at"], _("reports.event.recording"), "", "", Link(link, link), "recording")
+        kind = a["kind"] if a["kind"] in ACTIVITIES else None
+        if kind is None:
+            continue
+        grant = grants.get(a.get("grant_id"))
+        to = who(grant["requester"]) if grant and grant.get("requester") not in (None, a["sharer"]) else ""
+        lasted = (a["ended_at"] or end or 0) - a["started_at"]
+        text: str | Link = ", ".join(x for x in (
+            _("reports.scope." + a["scope"]) if a["scope"] in SCOPES else (a["scope"] or ""),
+            _("reports.lasted", duration=duration(lasted)) if a["ended_at"] or end else _("reports.running"),
+        ) if x)
+        if kind == "recording":
+            match = next((r for r in recordings if abs(r["started_at"] - a["started_at"]) < 30), None)
+            if match is not None:
+                recordings.remove(match)
+                text = Link(recording_label(match, _), f"/recordings/{match['id']}")
+        css = {"files": "file", "recording": "recording"}.get(kind, "activity")
+        add(a["started_at"], _(ACTIVITIES[kind]), who(a["sharer"]), to, text, css)
+    for r in recordings:
+        add(r["started_at"], _("reports.event.recording"), "", "",
+            Link(recording_label(r, _), f"/recordings/{r['id']}"), "recording")
     for r in report["ratings"]:
         text = f"{r['score']}/5" + (f" · {r['comment']}" if r["comment"] else "")
         add(r["at"], _("reports.event.rating"), who(r["pid"]), "", text, "rating")
@@ -78,7 +121,8 @@ def participants_table(report: dict[str, Any], _: Translate) -> Table:
     table = Table([_("reports.col." + c) for c in ("name", "role", "joined", "left")])
     for p in report["participants"]:
         role = _("reports.role." + p["role"]) if p["role"] in ROLES else p["role"]
-        table.rows.append(Row([p["name"], role, when(p["joined_at"]), when(p["left_at"])]))
+        # who stayed to the end left when the session ended
+        table.rows.append(Row([p["name"], role, when(p["joined_at"]), when(p["left_at"] or report.get("ended_at"))]))
     return table
 
 

@@ -62,8 +62,9 @@ def sessions(conn: Connection, start: float | None, end: float | None, account_i
              queue: str | None, now: float | None = None) -> list[dict[str, Any]]:
     """Sessions created in ``[start, end)`` (either may be None), of `queue`,
     with `account_id` among their reps; newest first. Each row: the session
-    columns plus ``queue_wait`` (s), ``reps`` (account_id, name, role,
-    joined_at, left_at), ``customers`` (names), ``transfers``, ``notes``,
+    columns plus ``queue_wait`` (s), ``reps`` (account_id, pid, name, role
+    (the latest), joined_at, left_at), ``gave_control`` (pids of reps who
+    handed control over), ``customers`` (names), ``transfers``, ``notes``,
     ``chat`` (counts) and ``ratings`` (score, comment)."""
     now = time.time() if now is None else now
     s, p = m.sessions, m.participants
@@ -79,7 +80,7 @@ def sessions(conn: Connection, start: float | None, end: float | None, account_i
     rows = [dict(r._mapping) for r in conn.execute(query)]
     by_id = {r["id"]: r for r in rows}
     for r in rows:
-        r.update(queue_wait=0.0, reps=[], customers=[], transfers=0, notes=0, chat=0, ratings=[])
+        r.update(queue_wait=0.0, reps=[], gave_control=[], customers=[], transfers=0, notes=0, chat=0, ratings=[])
     for ids in _chunks(list(by_id)):
         for sid, wait in _queue_waits(conn, ids, now).items():
             by_id[sid]["queue_wait"] = wait
@@ -87,9 +88,14 @@ def sessions(conn: Connection, start: float | None, end: float | None, account_i
         for person in people:
             row = by_id[person.session_id]
             if person.kind == "rep":
-                row["reps"].append({k: getattr(person, k) for k in ("account_id", "name", "role", "joined_at", "left_at")})
+                row["reps"].append({k: getattr(person, k)
+                                    for k in ("account_id", "pid", "name", "role", "joined_at", "left_at")})
             elif person.kind == "customer":
                 row["customers"].append(person.name)
+        t = m.transfers
+        for handover in conn.execute(select(t.c.session_id, t.c.from_pid)
+                                     .where(t.c.session_id.in_(ids), t.c.kind == "control")):
+            by_id[handover.session_id]["gave_control"].append(handover.from_pid)
         for key, table in (("transfers", m.transfers), ("notes", m.notes), ("chat", m.chat_messages)):
             for sid, n in _counts(conn, table, ids).items():
                 by_id[sid][key] = n
