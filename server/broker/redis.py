@@ -48,9 +48,11 @@ local size = redis.call('HINCRBY', KEYS[2], 'bytes', string.len(ARGV[2]))
 local max_n, max_bytes = tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = redis.call('XLEN', KEYS[1])
 if n > max_n or size > max_bytes then
-  local start, cut = '-', nil
+  -- read as few entries as the trim needs: usually the one oldest
+  local start, cut, count = '-', nil, math.max(1, n - max_n)
   while n > max_n or size > max_bytes do
-    local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 64)
+    local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', count)
+    count = math.min(count * 2, 256)
     if #batch == 0 then size = 0; break end
     for _, entry in ipairs(batch) do
       if n <= max_n and size <= max_bytes then break end
