@@ -65,6 +65,10 @@ def test_denied_then_approved_control_and_stop(relay, rep_browser, routed_custom
     expect(viewer.locator("#request-control")).to_be_hidden()
     banner = widget(customer).locator(".banner").filter(has_text="controlled")
     expect(banner).to_contain_text("being controlled by Rita", timeout=TIMEOUT)
+    # one banner (control says it is viewed too), and it leaves the page's top (its navigation) free
+    expect(widget(customer).locator(".banner")).to_have_count(1)
+    box, height = banner.bounding_box(), customer.viewport_size["height"]
+    assert box["y"] > height / 2, (box, height)
 
     # The rep types into the customer's Name field through the viewer...
     click_replayed(viewer, "#name")

@@ -97,6 +97,8 @@ def test_a_recorded_cobrowse_session_plays_back_the_page_and_the_chat(relay, rep
     # Play moves the timeline on by itself until the line appears.
     page.click("#playback-play")
     expect(page.locator("#playback-play")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#playback-status")).to_have_text("Playing.")  # not "Ready to play."
+    assert page.locator("#playback-rate").bounding_box()["width"] < 120  # a speed, not a bar
     expect(chat).to_be_visible(timeout=TIMEOUT)
 
 

@@ -88,6 +88,11 @@ def test_reports_show_notes_transfers_chat_and_ratings_and_csv_matches_html(
     # Carl's page offers the exit survey: 4 stars and a comment.
     survey = customer.locator("#survey-slot .survey")
     expect(survey).to_be_visible(timeout=TIMEOUT)
+    # it says the session ended once, and offers nothing of a live session any more
+    expect(customer.locator("#ended-text")).to_have_text("The session has ended. Thank you!")
+    expect(customer.locator("#status")).to_be_hidden()  # said once, not also in the status line
+    expect(customer.locator("#agent")).to_be_hidden()
+    expect(customer.locator("#recording")).to_be_hidden()
     survey.locator('button[data-score="4"]').click()
     expect(survey.locator('button[data-score="4"]')).to_have_attribute("aria-checked", "true")
     survey.locator("textarea").fill("Bert sorted it out quickly")

@@ -256,6 +256,10 @@ def test_transfer_control_keeps_voice_and_transfer_session_ends_it(relay, rep_a,
     expect(customer.locator("#media-tiles .media-tile")).to_have_count(0, timeout=TIMEOUT)
     expect(call_b.locator("#call-status")).to_have_attribute("data-state", "ended", timeout=TIMEOUT)
     expect(call_b.locator("#call-tiles .media-tile")).to_have_count(0)
+    # nothing to stop or start in a call that is over
+    for button in ("#call-audio", "#call-video"):
+        expect(call_b.locator(button)).to_be_disabled()
+    expect(call_b.locator("#call-audio")).to_have_text("Start voice call")
     expect(call_a.locator("#call-tiles .media-tile")).to_have_count(0, timeout=TIMEOUT)
 
 

@@ -127,7 +127,10 @@ CONTEXTS = {
             {"at": 1_700_000_001.0, "session_id": "s1", "actor": "rep:1",
              "action": "chat.posted", "data": {"text": EVIL, "name": "Ann"}},
             {"at": 1_700_000_002.0, "session_id": None, "actor": None, "action": "offer.made", "data": {}},
+            {"at": 1_700_000_003.0, "session_id": None, "actor": "rep:2", "action": "account.updated",
+             "data": {"queue_rep": True, "queues": ["billing", "demo"], "active": False, "note": None}},
         ],
+        "actor_names": {"rep:2": "Rita"},
     },
     "demo.html": {"demo_queue": "shop", "consent": "ask_first"},
     "invite.html": {"invitee": "customer", "number": "123 456 789", "token": "abc.def", "error": None},
@@ -176,6 +179,14 @@ def render(template, lang, ctx, missing=None):
             "languages": LANGUAGES, "user": User("Rita", True), "csrf": "csrf-token-1",
             "strings": i18n.strings(lang, "customer.")}
     return env().get_template(template).render(base | ctx)
+
+
+def test_audit_log_reads_as_words_not_python():
+    html = render("admin_sessions.html", "en", CONTEXTS["admin_sessions.html"])
+    assert "Rita" in html and "rep:2" not in html
+    assert "billing, demo" in html and "[" not in html.split("audit-title")[1]
+    assert "True" not in html and "False" not in html and "None" not in html
+    assert ">queue_rep</span> Yes<" in html and ">active</span> No<" in html
 
 
 def test_every_template_has_a_rendering_case():

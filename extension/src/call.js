@@ -20,7 +20,8 @@ let errorTimer = null;
 const ready = () => Boolean(connection && connection.isReady());
 const commands = createCommands((type, fields) => connection.send(type, fields));
 const text = (key, vars) => t('media_' + key.replace('.', '_'), vars);
-const mine = (kind) => (state && (mediaActivities(state).get(state.you) || {})[kind]) || null;
+// The sender's own running video or audio (none once the session has ended).
+const mine = (kind) => (state && !ended && (mediaActivities(state).get(state.you) || {})[kind]) || null;
 const tiles = $('call-tiles');
 
 const media = createMedia({

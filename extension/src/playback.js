@@ -59,6 +59,7 @@ async function main() {
     },
     onSeek(position, playing) { for (const stage of stages) stage.seek(position, playing); },
     onPlaying(playing) {
+      setStatus(playing ? 'playing' : 'paused', t(playing ? 'playing' : 'paused'));
       play.textContent = playing ? t('pause') : t('play');
       play.setAttribute('aria-pressed', String(playing));
       for (const stage of stages) if (!playing) stage.pause();

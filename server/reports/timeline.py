@@ -85,7 +85,7 @@ def timeline_table(report: dict[str, Any], _: Translate, rep_names: dict[int, st
             add(e["at"], _("reports.event." + e["action"].replace(".", "_")),
                 _actor(e["actor"], by_pid, by_account), "", name, "file")
     for pid, at in assistants_joined(report):
-        add(at, _("reports.event.assistant_joined"), who(pid), "", "", "participant")
+        add(at, _("reports.event.assistant_joined"), who(pid), "", "", "joined")
     recordings = list(report["recordings"])
     end = report.get("ended_at")
     grants = {g["grant_id"]: g for g in report.get("grants", [])}

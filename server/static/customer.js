@@ -398,7 +398,11 @@ import { createSurvey, sendRating } from './survey.js';
     setStatus(key);
     ui.endedText.textContent = t(key);
     ui.ended.hidden = false;
+    ui.status.hidden = true; // the ended card says it, once
     ui.position.hidden = true;
+    // nothing runs any more: no recording notice, no Support Manager pairing
+    document.getElementById('recording').hidden = true;
+    ui.agent.hidden = true;
     ui.grants.replaceChildren();
     ui.banners.replaceChildren();
     stopFiles();

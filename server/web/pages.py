@@ -458,8 +458,11 @@ async def admin_policies_post(request: Request, data) -> Response:
 async def admin_sessions(request: Request) -> Response:
     relay: Relay = request.app.state.relay
     await relay.drain()
+    # the audit log names reps by name ("rep:1" is how it keeps them)
+    names = {f"rep:{a.id}": a.name for a in await relay.store.list_accounts()}
     return await render(request, "admin_sessions.html", sessions=await relay.store.sessions(100),
-                        audit=(await relay.store.audit_log(limit=200))[::-1], user=request.state.user)
+                        audit=(await relay.store.audit_log(limit=200))[::-1], actor_names=names,
+                        user=request.state.user)
 
 
 async def favicon(request: Request) -> Response:

@@ -163,7 +163,9 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
         .map((g) => ({ id: g.id, text: t(g.kind === 'view' ? 'grantView' : 'grantControl', { name: nameOf(g.requester) }) }))
         .concat(screen ? screen.prompts(s) : []);
       const mine = s.activities.filter((a) => a.sharer === you && a.scope === 'tab' && (a.kind === 'view' || a.kind === 'control'));
-      const banners = mine.filter((a) => a.grant != null).map((a) => ({
+      // One banner per rep: control says more than view (Stop on it ends control; the view's banner comes back).
+      const controlling = new Set(mine.filter((a) => a.kind === 'control').map((a) => a.peer));
+      const banners = mine.filter((a) => a.grant != null && !(a.kind === 'view' && controlling.has(a.peer))).map((a) => ({
         key: a.id,
         grant: a.grant,
         text: t(a.kind === 'view' ? 'bannerView' : 'bannerControl', { name: nameOf(a.peer) }),

@@ -33,8 +33,8 @@ form { display: flex; gap: 6px; margin: 0; }
 input { flex: 1; min-width: 0; padding: 6px 8px; border: 1px solid #9ca3af; border-radius: 6px; color: #111827; background: #fff; }
 .error { margin: 0; color: #b91c1c; }
 .foot { display: flex; justify-content: flex-end; }
-.banners { position: fixed; top: 0; left: 50%; transform: translateX(-50%); z-index: 2147483647;
-  display: flex; flex-direction: column; gap: 4px; padding-top: 8px; max-width: calc(100vw - 16px); }
+.banners { position: fixed; bottom: 12px; left: 12px; z-index: 2147483647; /* clear of the page's navigation and of the help panel */
+  display: flex; flex-direction: column-reverse; gap: 4px; max-width: calc(100vw - 24px); }
 .banner { display: flex; align-items: center; gap: 12px; padding: 8px 8px 8px 14px; border-radius: 8px;
   background: #111827; color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.3); }
 .banner span { color: #fff; font-weight: 600; }
