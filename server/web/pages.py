@@ -458,10 +458,15 @@ async def admin_policies_post(request: Request, data) -> Response:
 async def admin_sessions(request: Request) -> Response:
     relay: Relay = request.app.state.relay
     await relay.drain()
-    # the audit log names reps by name ("rep:1" is how it keeps them)
+    # the audit log names people by name ("rep:1" and participant ids are how it keeps them)
+    audit = (await relay.store.audit_log(limit=200))[::-1]
     names = {f"rep:{a.id}": a.name for a in await relay.store.list_accounts()}
+    for e in audit:
+        data = e.get("data") or {}
+        if e.get("action") == "participant.joined" and data.get("pid") and data.get("name"):
+            names.setdefault(data["pid"], data["name"])
     return await render(request, "admin_sessions.html", sessions=await relay.store.sessions(100),
-                        audit=(await relay.store.audit_log(limit=200))[::-1], actor_names=names,
+                        audit=audit, actor_names=names,
                         user=request.state.user)
 
 
