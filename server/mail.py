@@ -14,7 +14,9 @@ from urllib.parse import quote
 from .config import Settings
 from .outbox import Outbox
 
-_EMAIL = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
+_EMAIL = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\".]+(\.[^@\s<>,;:\".]+)*$")
+"""One address, no display name; a host without dots (``admin@localhost``,
+the default admin's) is an address too."""
 
 
 class MailError(Exception):

@@ -111,6 +111,12 @@ def test_without_a_mail_server_the_invitation_is_kept_in_the_outbox_for_admins(s
         assert page.status_code == 200
         assert "ann@example.com" in page.text and r.json()["subject"] in page.text
         assert state["join_link"] in page.text
+        # the default admin (admin@localhost: a host without dots) picked as a colleague
+        admin_id = client.get("/api/me", headers=bearer(admin)).json()["id"]
+        r = client.post(f"/api/sessions/{state['session']}/invitations", headers=bearer(rita),
+                        json={"invitee": "rep", "rep": admin_id, "send": True})
+        assert r.status_code == 200 and r.json()["outbox"] is True
+        assert "admin@localhost" in client.get("/admin/outbox", headers=bearer(admin)).text
         # a rep who is no admin cannot read it
         assert client.get("/admin/outbox", headers=bearer(rita)).status_code == 403
         # the admin nav links it
