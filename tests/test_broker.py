@@ -270,3 +270,34 @@ async def test_an_unreachable_redis_is_one_clear_error_with_the_password_masked(
         await broker.connect()
     message = str(caught.value)
     assert f"redis://tandem:***@127.0.0.1:{url.rsplit(':', 1)[1]}" in message and "s3cret" not in message
+
+
+async def test_a_process_that_fell_behind_the_history_makes_its_subscribers_resync(redis_server):
+    """Redis only (the memory broker delivers inside `publish`): when another
+    node published more than the history keeps before this process read it,
+    the subscriber is told (`lost`) and gets nothing past the hole; a new
+    subscription from its last seq gets `Gap`."""
+    url = redis_server.fresh_url()
+    here, there = open_broker(url, history_messages=3), open_broker(url, history_messages=3)
+    await here.connect()
+    await there.connect()
+    try:
+        inbox, lost = Inbox(), []
+        await here.subscribe("cus:x", None, inbox, lost=lambda: lost.append(True))
+        await there.publish("cus:x", "m1")
+        await inbox.until(1)
+        # this process stops reading (a stalled event loop) while the other publishes on
+        await here._stop_reading()
+        for i in range(2, 11):
+            await there.publish("cus:x", f"m{i}")
+        here._start_reading()
+        await fence(there, "cus:x")
+        async with asyncio.timeout(WAIT):
+            while not lost:
+                await asyncio.sleep(0.01)
+        assert inbox.got == [(1, "m1")] and lost == [True]
+        with pytest.raises(Gap):
+            await here.subscribe("cus:x", 1, Inbox())
+    finally:
+        await here.disconnect()
+        await there.disconnect()

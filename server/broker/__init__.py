@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 Payload = str | bytes
 Deliver = Callable[[int, Payload], None]
+Lost = Callable[[], None]
 
 
 class Gap(Exception):
@@ -46,9 +47,16 @@ class Broker(Protocol):
     async def publish(self, channel: str, payload: Payload) -> int:
         """Append to the channel; returns the payload's sequence number (from 1)."""
 
-    async def subscribe(self, channel: str, after: int | None, deliver: Deliver) -> Subscription:
+    async def subscribe(self, channel: str, after: int | None, deliver: Deliver,
+                        lost: Lost | None = None) -> Subscription:
         """Deliver every payload after sequence ``after`` (history first, then
-        live), or only new ones when ``after`` is None. Raises `Gap`."""
+        live), or only new ones when ``after`` is None. Raises `Gap`.
+
+        Should payloads be trimmed before this process read them (Redis: it
+        fell more than the whole history behind), the subscription ends and
+        ``lost()`` is called instead of delivering past the hole: the
+        subscriber resyncs (subscribes again; `Gap` tells it what it missed
+        is gone). The memory broker never loses one."""
 
     async def last_seq(self, channel: str) -> int: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from . import Deliver, Gap, Payload
+from . import Deliver, Gap, Lost, Payload
 
 
 class _Channel:
@@ -61,7 +61,7 @@ class MemoryBroker:
             sub.deliver(seq, payload)
         return seq
 
-    async def subscribe(self, channel: str, after: int | None, deliver: Deliver) -> _Sub:
+    async def subscribe(self, channel: str, after: int | None, deliver: Deliver, lost: Lost | None = None) -> _Sub:
         ch = self._channels.get(channel)
         if ch is None:
             ch = self._channels[channel] = _Channel()

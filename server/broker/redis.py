@@ -31,13 +31,14 @@ import logging
 import secrets
 
 from ..backends import shown
-from . import Deliver, Gap, Payload, Unreachable
+from . import Deliver, Gap, Lost, Payload, Unreachable
 
 log = logging.getLogger(__name__)
 
 BLOCK_MS = 10_000
 READ_COUNT = 1024
 RETRY_DELAY = 1.0
+STOP_WAIT = 1.0
 CONNECT_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 10.0
 
@@ -91,12 +92,13 @@ class _Channel:
 
 
 class _Sub:
-    __slots__ = ("broker", "name", "deliver", "floor")
+    __slots__ = ("broker", "name", "deliver", "lost", "floor")
 
-    def __init__(self, broker: RedisBroker, name: str, deliver: Deliver, floor: int) -> None:
+    def __init__(self, broker: RedisBroker, name: str, deliver: Deliver, lost: Lost | None, floor: int) -> None:
         self.broker = broker
         self.name = name
         self.deliver = deliver
+        self.lost = lost
         self.floor = floor  # the last seq delivered to this subscriber
 
     def close(self) -> None:
@@ -153,14 +155,11 @@ class RedisBroker:
             await self._close_clients()
             raise Unreachable(f"cannot reach Redis at {shown(self.url)}: {exc}") from None
         self._publish = self._redis.register_script(PUBLISH)
-        self._task = asyncio.create_task(self._read_loop(), name="redis-broker")
+        self._start_reading()
         log.info("broker connected: %r", self)
 
     async def disconnect(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._stop_reading()
         if self._redis is not None:
             try:
                 await self._redis.delete(self._wake_key)
@@ -200,17 +199,17 @@ class RedisBroker:
             pipe.hset(meta, "bytes", 0)
             await pipe.execute()
 
-    async def subscribe(self, channel: str, after: int | None, deliver: Deliver) -> _Sub:
+    async def subscribe(self, channel: str, after: int | None, deliver: Deliver, lost: Lost | None = None) -> _Sub:
         while True:
             start = await self.last_seq(channel) if after is None else after
             try:
-                return await self._subscribe(channel, start, deliver)
+                return await self._subscribe(channel, start, deliver, lost)
             except Gap:
                 if after is not None:
                     raise
                 # trimmed between reading the seq and the history: only new ones anyway
 
-    async def _subscribe(self, channel: str, after: int, deliver: Deliver) -> _Sub:
+    async def _subscribe(self, channel: str, after: int, deliver: Deliver, lost: Lost | None) -> _Sub:
         key, meta = self._keys(channel)
         last = after
         while True:
@@ -234,11 +233,26 @@ class RedisBroker:
                 self._wake()
             elif ch.cursor > last:
                 continue  # the read task delivered more to the others meanwhile: catch up first
-            sub = _Sub(self, channel, deliver, last)
+            sub = _Sub(self, channel, deliver, lost, last)
             ch.subscribers.append(sub)
             return sub
 
     # reading --------------------------------------------------------------
+
+    def _start_reading(self) -> None:
+        self._task = asyncio.create_task(self._read_loop(), name="redis-broker")
+
+    async def _stop_reading(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=STOP_WAIT)
+        if not done:
+            # redis-py can swallow a cancellation that lands mid-command and
+            # block in the next XREAD: closing its connection ends that read
+            await self._reader.aclose()
+            await asyncio.gather(task, return_exceptions=True)
 
     def _wake(self) -> None:
         async def wake() -> None:
@@ -259,12 +273,17 @@ class RedisBroker:
         from redis.exceptions import RedisError
 
         while True:
+            if asyncio.current_task().cancelling():
+                raise asyncio.CancelledError
             streams = {self._wake_key: self._wake_id}
             for ch in self._channels.values():
                 streams[ch.key] = f"0-{ch.cursor}"
             try:
                 replies = await self._reader.xread(streams, count=READ_COUNT, block=BLOCK_MS)
             except (RedisError, OSError) as exc:
+                if asyncio.current_task().cancelling():
+                    # redis-py turned our cancellation (disconnect) into a connection error
+                    raise asyncio.CancelledError from None
                 log.error("broker %r: reading failed (%s); retrying", self, exc)
                 await asyncio.sleep(RETRY_DELAY)
                 continue
@@ -276,6 +295,17 @@ class RedisBroker:
                 if ch is not None:
                     self._dispatch(ch, entries)
 
+    def _lose(self, ch: _Channel, seq: int) -> None:
+        """End the subscriptions that miss payloads before `seq`."""
+        for sub in list(ch.subscribers):
+            if sub.floor >= seq - 1:
+                continue  # caught up from the history already
+            if sub.lost is None:
+                log.error("broker channel %s: a subscriber without `lost` missed payloads", ch.name)
+                continue
+            sub.close()
+            sub.lost()
+
     def _dispatch(self, ch: _Channel, entries: list) -> None:
         for entry_id, fields in entries:
             seq = _seq(entry_id)
@@ -283,8 +313,9 @@ class RedisBroker:
                 continue
             if seq != ch.cursor + 1:
                 # this process fell more than the whole history behind
-                log.error("broker channel %s: %d messages trimmed before they were read", ch.name,
-                          seq - ch.cursor - 1)
+                log.warning("broker channel %s: %d messages trimmed before they were read; its %d "
+                            "subscribers resync", ch.name, seq - ch.cursor - 1, len(ch.subscribers))
+                self._lose(ch, seq)
             ch.cursor = seq
             payload = _payload(fields)
             for sub in list(ch.subscribers):

@@ -65,14 +65,21 @@ class Outbox:
         if self.overflowed.is_set():
             return
         if len(self.items) >= self.limit or self.size + len(payload) > self.max_bytes:
-            self.items.clear()
-            self.size = 0
-            self.overflowed.set()
-            self.on_overflow()
+            self.drop()
         else:
             self.items.append((seq, payload))
             self.size += len(payload)
         self.event.set()
+
+    def drop(self) -> None:
+        """Give up on this connection's stream as on overflow: also what the
+        broker calls when payloads were lost before it could deliver them."""
+        if not self.overflowed.is_set():
+            self.items.clear()
+            self.size = 0
+            self.overflowed.set()
+            self.on_overflow()
+            self.event.set()
 
     def pop(self) -> tuple[int | None, str | bytes]:
         item = self.items.popleft()
@@ -210,11 +217,11 @@ class Connection:
 
         t0 = perf_counter()
         try:
-            self.sub = await self.relay.broker.subscribe(channel, after, self.outbox.deliver)
+            self.sub = await self.relay.broker.subscribe(channel, after, self.outbox.deliver, lost=self.outbox.drop)
         except Gap:
             counters.resume_gaps += 1
             self.outbox.reply(p.Error(code="resync", message="too much was missed; the state is sent afresh"))
-            self.sub = await self.relay.broker.subscribe(channel, None, self.outbox.deliver)
+            self.sub = await self.relay.broker.subscribe(channel, None, self.outbox.deliver, lost=self.outbox.drop)
         counters.broker_seconds.observe(perf_counter() - t0)
         self.kind = "rep" if welcome.role == "rep" else "agent" if welcome.role == "agent" else "customer"
         counters.connections[self.kind] += 1
