@@ -31,9 +31,15 @@ def anyio_backend():
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, request) -> Settings:
+    """The app's settings: a SQLite file, or with ``TANDEM_TEST_STORE=postgresql``
+    a fresh database on the session's PostgreSQL server (the whole in-process
+    suite on the other engine)."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/tandem.db"
+    if os.environ.get("TANDEM_TEST_STORE") == "postgresql":
+        url = request.getfixturevalue("postgres").new_database()
     return Settings(var_dir=tmp_path, secret_key="test-secret", admin_password=ADMIN_PASSWORD,
-                    database_url=f"sqlite+aiosqlite:///{tmp_path}/tandem.db",
+                    database_url=url,
                     public_url="http://testserver")
 
 
