@@ -70,6 +70,10 @@ MATRIX: dict[str, Row] = {
     "POST /api/sessions/{session}/invitations": session_reps(200, lambda w: {"path": {"session": w.sid},
                                                                               "json": {"invitee": "customer"}}),
     "GET /api/sessions/{session}": session_reps(200, lambda w: {"path": {"session": w.sid}}, admin=200),
+    # the chat so far: only the live session's own reps (an admin outside it is no participant)
+    "GET /api/sessions/{session}/chat": session_reps(200, lambda w: {"path": {"session": w.sid}}),
+    # the pickers' roster: any signed-in rep (it holds no email addresses)
+    "GET /api/roster": Row(expect={**SIGNED_OUT, **{r: 200 for r in REPS}}),
     "GET /api/admin/reps": admin_only(),
     "POST /api/admin/reps": admin_only(201, lambda w: {"json": {"email": f"{unique(w, 'r', 'new')}@example.com",
                                                                 "name": "New"}}),
