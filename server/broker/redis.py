@@ -143,7 +143,8 @@ class RedisBroker:
         from redis import asyncio as aioredis
         from redis.exceptions import RedisError
 
-        options = dict(socket_connect_timeout=CONNECT_TIMEOUT, health_check_interval=30)
+        # RESP2 on the wire: the reply shapes this module reads are the same in every redis-py since 5
+        options = dict(protocol=2, socket_connect_timeout=CONNECT_TIMEOUT, health_check_interval=30)
         self._redis = aioredis.Redis.from_url(self.url, socket_timeout=COMMAND_TIMEOUT, **options)
         # its XREAD waits up to BLOCK_MS for an answer: longer than any command
         self._reader = aioredis.Redis.from_url(self.url, single_connection_client=True,
