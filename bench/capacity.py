@@ -4,6 +4,7 @@
     .venv/bin/python bench/capacity.py --quick    # a smoke run (small counts, short windows)
     .venv/bin/python bench/capacity.py --json     # the same figures as JSON
     .venv/bin/python bench/capacity.py --profile-at 400 --profile-out var/capacity.txt   # + py-spy
+    .venv/bin/python bench/capacity.py --relay-dir OLD --compare NEW   # two relays, measured in turn
 
 One relay (``python -m server``) on a free loopback port with a temp var dir,
 the per-connection rate limits lifted (messages and binary frames: the load is
@@ -29,6 +30,12 @@ when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,
 anything was dropped, or the time budget is spent. Sessions per core at 80 %
 CPU come from a straight-line fit of CPU against sessions over the unsaturated
 steps.
+
+With ``--compare DIR`` a second relay (B, the ``server`` package in DIR; A
+is ``--relay-dir`` or this checkout) gets the same sessions; at each step the
+two are measured one after the other (the idle one's load paused), in
+alternating order, so that both meet the same load from the rest of the
+machine.
 
 The load runs in ``--workers`` processes (multiprocessing, spawn), each with
 its own event loop and its own sessions; everything is loopback, bounded in
@@ -524,103 +531,153 @@ def per_core(rows: list[dict]) -> float | None:
     return (80 - a) / b if b > 0 else None
 
 
+class Side:
+    """One relay under test, with its admin, its load processes and its rows."""
+
+    def __init__(self, label: str, relay_dir: Path | None, var: Path, args) -> None:
+        self.label = label
+        var.mkdir()
+        self.relay = RelayProcess("tandem", var, argparse.Namespace(relay_dir=relay_dir, ws=args.ws))
+        self.pool: Pool | None = None
+        self.rows: list[dict] = []
+        self.stopped: str | None = None
+        self.profile: dict | None = None
+
+    def start(self, args) -> None:
+        self.relay.wait_ready()
+        self.admin = Admin(self.relay.base, args.per_rep)
+        self.queues = [self.admin.queue(f"capacity-{i}") for i in range(args.workers)]
+        self.pool = Pool(args.workers, self.relay, self.queues, args.per_rep)
+        self.reps = [0] * args.workers
+        time.sleep(0.5)
+        self.rss0 = rss(self.relay.proc.pid)
+
+    def grow(self, n: int, args) -> float:
+        """Up to ``n`` sessions, the load paused (it stays paused)."""
+        targets = [n // args.workers + (1 if i < n % args.workers else 0) for i in range(args.workers)]
+        t0 = time.perf_counter()
+        self.pool.all("pause")  # setting up under full load would take minutes; the load waits
+        grow = []
+        for i, target in enumerate(targets):
+            need = max(0, math.ceil(target / args.per_rep) - self.reps[i])
+            grow.append(("grow", target, [self.admin.rep(self.queues[i]) for _ in range(need)]))
+            self.reps[i] += need
+        self.pool.ask(grow, timeout=args.budget + 120)
+        return time.perf_counter() - t0
+
+    def step(self, n: int, setup: float, args, alone: bool) -> dict:
+        self.pool.all("resume")
+        row = measure(self.relay, self.pool, n, args, self.rss0)
+        if args.profile_at and n >= args.profile_at and self.profile is None:
+            self.profile = {"sessions": n, "file": str(self.profile_out(args)),
+                            "own_time": py_spy(self.relay.proc.pid, args.window, self.profile_out(args))}
+        if not alone:
+            self.pool.all("pause")  # the other relay's window: this one idles
+        row.update(relay=self.label, setup_s=setup)
+        why = []
+        if row["relay_cpu_pct"] >= 95:
+            why.append("relay saturated")
+        if row["p99_ms"] > args.max_p99:
+            why.append(f"p99 > {args.max_p99:g} ms")
+        if row["drops"] or row["closed"] or row["errors"]:
+            why.append("frames dropped or connections closed")
+        row["saturated"] = bool(why)
+        if why:
+            self.stopped = ", ".join(why)
+        self.rows.append(row)
+        return row
+
+    def profile_out(self, args) -> Path:
+        out = args.profile_out
+        return out if self.label == "A" else out.with_name(f"{out.stem}-{self.label}{out.suffix}")
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        self.relay.stop()
+
+
 def run(args) -> dict:
     # the rep sign-ins are many from one address: lift that limit as the message limits
     os.environ["TANDEM_SIGNIN_ATTEMPTS"] = UNLIMITED
-    raise_fd_limit(2 * max(args.steps) + 1000)
+    raise_fd_limit((2 if args.compare else 1) * 2 * max(args.steps) + 1000)
     started = time.monotonic()
     results: dict = {"command": " ".join(["bench/capacity.py", *sys.argv[1:]]), "cpus": os.cpu_count(),
                      "python": sys.version.split()[0], "loadavg_start": loadavg(), "per_rep": args.per_rep,
-                     "workers": args.workers, "window_s": args.window, "rows": []}
+                     "workers": args.workers, "window_s": args.window, "relays": {}}
+    dirs = {"A": args.relay_dir}
+    if args.compare:
+        dirs["B"] = args.compare
     with tempfile.TemporaryDirectory(prefix="tandem-capacity-") as tmp:
-        var = Path(tmp)
-        relay = RelayProcess("tandem", var, args).wait_ready()
-        pool = None
+        sides = [Side(label, d, Path(tmp) / label, args) for label, d in dirs.items()]
         try:
-            admin = Admin(relay.base, args.per_rep)
-            queues = [admin.queue(f"capacity-{i}") for i in range(args.workers)]
-            pool = Pool(args.workers, relay, queues, args.per_rep)
-            time.sleep(0.5)
-            rss0 = rss(relay.proc.pid)
-            results["rss_before_MiB"] = rss0 / 2**20
-            reps = [0] * args.workers
-            for n in args.steps:
+            for side in sides:
+                side.start(args)
+            for k, n in enumerate(args.steps):
+                live = [side for side in sides if side.stopped is None]
+                if not live:
+                    break
                 if time.monotonic() - started > args.budget:
-                    results["stopped"] = f"time budget ({args.budget:.0f} s) spent"
+                    for side in live:
+                        side.stopped = f"time budget ({args.budget:.0f} s) spent"
                     break
-                targets = [n // args.workers + (1 if i < n % args.workers else 0) for i in range(args.workers)]
-                grow = []
-                t0 = time.perf_counter()
-                pool.all("pause")  # setting up under full load would take minutes; the load waits
-                for i, target in enumerate(targets):
-                    need = math.ceil(target / args.per_rep) - reps[i]
-                    grow.append(("grow", target, [admin.rep(queues[i]) for _ in range(max(0, need))]))
-                    reps[i] += max(0, need)
-                pool.ask(grow, timeout=args.budget + 120)
-                pool.all("resume")
-                setup = time.perf_counter() - t0
-                row = measure(relay, pool, n, args, rss0)
-                row["setup_s"] = setup
-                why = []
-                if row["relay_cpu_pct"] >= 95:
-                    why.append("relay saturated")
-                if row["p99_ms"] > args.max_p99:
-                    why.append(f"p99 > {args.max_p99:g} ms")
-                if row["drops"] or row["closed"] or row["errors"]:
-                    why.append("frames dropped or connections closed")
-                row["saturated"] = bool(why)
-                results["rows"].append(row)
-                if not args.json:
-                    print_row(row, first=len(results["rows"]) == 1)
-                if args.profile_at and n >= args.profile_at and "profile" not in results:
-                    results["profile"] = {"sessions": n, "file": str(args.profile_out),
-                                          "own_time": py_spy(relay.proc.pid, args.window, args.profile_out)}
-                if why:
-                    results["stopped"] = ", ".join(why)
-                    break
-            else:
-                results["stopped"] = "last step reached"
+                setups = {side.label: side.grow(n, args) for side in live}
+                for side in (live if k % 2 == 0 else live[::-1]):  # alternate who goes first
+                    row = side.step(n, setups[side.label], args, alone=len(sides) == 1)
+                    if not args.json:
+                        print_row(row, first=k == 0 and side is live[0], label=len(sides) > 1)
+            for side in sides:
+                side.stopped = side.stopped or "last step reached"
         except BaseException:
-            sys.stderr.write(f"--- relay log ---\n{relay.log.read_text()[-3000:]}\n")
+            for side in sides:
+                sys.stderr.write(f"--- relay {side.label} log ---\n{side.relay.log.read_text()[-3000:]}\n")
             raise
         finally:
-            if pool is not None:
-                pool.close()
-            relay.stop()
-    results["sessions_per_core_at_80pct"] = per_core(results["rows"])
+            for side in sides:
+                side.close()
+    for side, (label, d) in zip(sides, dirs.items(), strict=True):
+        results["relays"][label] = {"relay_dir": str(d or "this checkout"), "rows": side.rows,
+                                    "stopped": side.stopped, "rss_before_MiB": side.rss0 / 2**20,
+                                    "sessions_per_core_at_80pct": per_core(side.rows), "profile": side.profile}
     results["loadavg_end"] = loadavg()
     results["elapsed_s"] = time.monotonic() - started
     return results
 
 
-COLUMNS = ("sessions", "relay CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
+COLUMNS = ("relay", "sessions", "relay CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
            "drops", "clients CPU %", "setup s", "load")
 
 
-def print_row(r: dict, first: bool) -> None:
-    cells = (r["sessions"], f"{r['relay_cpu_pct']:.0f}", f"{r['rss_MiB']:.0f}", f"{r['kB_per_session']:.0f}",
-             f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+def print_row(r: dict, first: bool, label: bool = False) -> None:
+    cells = (r["relay"], r["sessions"], f"{r['relay_cpu_pct']:.0f}", f"{r['rss_MiB']:.0f}",
+             f"{r['kB_per_session']:.0f}", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
+             f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
              f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
              " + ".join(f"{c:.0f}" for c in r["client_cpu_pct"]), f"{r['setup_s']:.0f}", r["loadavg"])
-    widths = [max(len(h), 9) for h in COLUMNS]
+    widths = [5, *(max(len(h), 9) for h in COLUMNS[1:])]
+    skip = 0 if label else 1
     if first:
-        print("  ".join(h.rjust(w) for h, w in zip(COLUMNS, widths, strict=True)), flush=True)
-    print("  ".join(str(c).rjust(w) for c, w in zip(cells, widths, strict=True)), flush=True)
+        print("  ".join(h.rjust(w) for h, w in zip(COLUMNS[skip:], widths[skip:], strict=True)), flush=True)
+    print("  ".join(str(c).rjust(w) for c, w in zip(cells[skip:], widths[skip:], strict=True)), flush=True)
     for note, count in r.get("notes", {}).items():
         print(f"    {count}x {note}", flush=True)
 
 
 def print_summary(r: dict) -> None:
-    n80 = r["sessions_per_core_at_80pct"]
-    print(f"\nsessions per core at 80 % CPU: {n80:,.0f}" if n80 else "\nsessions per core at 80 % CPU: n/a")
-    print(f"stopped: {r.get('stopped')}; {r['elapsed_s']:.0f} s; {r['workers']} load processes, "
-          f"{r['per_rep']} sessions per rep; {r['cpus']} CPUs, python {r['python']}; "
+    print()
+    for label, x in r["relays"].items():
+        n80 = x["sessions_per_core_at_80pct"]
+        name = f"relay {label} ({x['relay_dir']})" if len(r["relays"]) > 1 else "relay"
+        print(f"{name}: sessions per core at 80 % CPU: {f'{n80:,.0f}' if n80 else 'n/a'}; stopped: {x['stopped']}")
+    print(f"{r['elapsed_s']:.0f} s; {r['workers']} load processes, {r['per_rep']} sessions per rep; "
+          f"{r['cpus']} CPUs, python {r['python']}; "
           f"load average {r['loadavg_start']} at start, {r['loadavg_end']} at the end")
-    if "profile" in r:
-        p = r["profile"]
-        print(f"\npy-spy, own time at {p['sessions']} sessions (raw stacks: {p['file']}):")
-        for name, share in p["own_time"]:
-            print(f"  {share:6.1%}  {name}")
+    for label, x in r["relays"].items():
+        p = x["profile"]
+        if p:
+            print(f"\npy-spy, relay {label}, own time at {p['sessions']} sessions (raw stacks: {p['file']}):")
+            for name, share in p["own_time"]:
+                print(f"  {share:6.1%}  {name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -637,6 +694,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=270.0, help="no new step after this many seconds")
     parser.add_argument("--relay-dir", type=Path, default=None,
                         help="directory holding the `server` package to run (default: this checkout)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="a second `server` package directory (relay B), measured step by step in turn "
+                             "with relay A (--relay-dir), so both see the same machine load")
     parser.add_argument("--ws", default=None, help="uvicorn WebSocket implementation (default: as `python -m server`)")
     parser.add_argument("--profile-at", type=int, default=0,
                         help="after the first step with at least this many sessions, sample the relay with py-spy")
