@@ -51,6 +51,14 @@ def _wait_for_port(port: int, proc: subprocess.Popen | None, what: str, log: Pat
     raise RuntimeError(f"{what} did not listen on port {port}:\n{log.read_text(errors='replace')}")
 
 
+def _die_with_parent() -> None:
+    # a test session ended hard (pytest-timeout exits without teardown) leaves no server behind
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class PostgresServer:
     """A throwaway PostgreSQL cluster. PostgreSQL refuses to run as root, so
     when the tests run as root the cluster belongs to the `postgres` user."""
@@ -123,7 +131,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.dir), "--logfile", str(self.log)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         _wait_for_port(self.port, self.proc, "redis-server", self.log)
         return self
 

@@ -32,14 +32,18 @@ def anyio_backend():
 
 @pytest.fixture
 def settings(tmp_path: Path, request) -> Settings:
-    """The app's settings: a SQLite file, or with ``TANDEM_TEST_STORE=postgresql``
-    a fresh database on the session's PostgreSQL server (the whole in-process
-    suite on the other engine)."""
+    """The app's settings: a SQLite file and the memory broker; with
+    ``TANDEM_TEST_STORE=postgresql`` a fresh database on the session's
+    PostgreSQL server, with ``TANDEM_TEST_BROKER=redis`` the session's
+    redis-server (the whole in-process suite on the other backends)."""
     url = f"sqlite+aiosqlite:///{tmp_path}/tandem.db"
     if os.environ.get("TANDEM_TEST_STORE") == "postgresql":
         url = request.getfixturevalue("postgres").new_database()
+    broker = "memory://"
+    if os.environ.get("TANDEM_TEST_BROKER") == "redis":
+        broker = request.getfixturevalue("redis_server").fresh_url()
     return Settings(var_dir=tmp_path, secret_key="test-secret", admin_password=ADMIN_PASSWORD,
-                    database_url=url,
+                    database_url=url, broker_url=broker,
                     public_url="http://testserver")
 
 
