@@ -534,10 +534,10 @@ def per_core(rows: list[dict]) -> float | None:
 class Side:
     """One relay under test, with its admin, its load processes and its rows."""
 
-    def __init__(self, label: str, relay_dir: Path | None, var: Path, args) -> None:
+    def __init__(self, label: str, relay_dir: Path | None, var: Path, args, ws: str | None) -> None:
         self.label = label
         var.mkdir()
-        self.relay = RelayProcess("tandem", var, argparse.Namespace(relay_dir=relay_dir, ws=args.ws))
+        self.relay = RelayProcess("tandem", var, argparse.Namespace(relay_dir=relay_dir, ws=ws))
         self.pool: Pool | None = None
         self.rows: list[dict] = []
         self.stopped: str | None = None
@@ -606,10 +606,11 @@ def run(args) -> dict:
                      "python": sys.version.split()[0], "loadavg_start": loadavg(), "per_rep": args.per_rep,
                      "workers": args.workers, "window_s": args.window, "relays": {}}
     dirs = {"A": args.relay_dir}
+    ws = {"A": args.ws, "B": args.compare_ws or args.ws}
     if args.compare:
         dirs["B"] = args.compare
     with tempfile.TemporaryDirectory(prefix="tandem-capacity-") as tmp:
-        sides = [Side(label, d, Path(tmp) / label, args) for label, d in dirs.items()]
+        sides = [Side(label, d, Path(tmp) / label, args, ws[label]) for label, d in dirs.items()]
         try:
             for side in sides:
                 side.start(args)
@@ -636,7 +637,8 @@ def run(args) -> dict:
             for side in sides:
                 side.close()
     for side, (label, d) in zip(sides, dirs.items(), strict=True):
-        results["relays"][label] = {"relay_dir": str(d or "this checkout"), "rows": side.rows,
+        results["relays"][label] = {"relay_dir": str(d or "this checkout"), "ws": ws[label] or "as python -m server",
+                                    "rows": side.rows,
                                     "stopped": side.stopped, "rss_before_MiB": side.rss0 / 2**20,
                                     "sessions_per_core_at_80pct": per_core(side.rows), "profile": side.profile}
     results["loadavg_end"] = loadavg()
@@ -667,7 +669,7 @@ def print_summary(r: dict) -> None:
     print()
     for label, x in r["relays"].items():
         n80 = x["sessions_per_core_at_80pct"]
-        name = f"relay {label} ({x['relay_dir']})" if len(r["relays"]) > 1 else "relay"
+        name = f"relay {label} ({x['relay_dir']}, ws: {x['ws']})" if len(r["relays"]) > 1 else "relay"
         print(f"{name}: sessions per core at 80 % CPU: {f'{n80:,.0f}' if n80 else 'n/a'}; stopped: {x['stopped']}")
     print(f"{r['elapsed_s']:.0f} s; {r['workers']} load processes, {r['per_rep']} sessions per rep; "
           f"{r['cpus']} CPUs, python {r['python']}; "
@@ -698,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a second `server` package directory (relay B), measured step by step in turn "
                              "with relay A (--relay-dir), so both see the same machine load")
     parser.add_argument("--ws", default=None, help="uvicorn WebSocket implementation (default: as `python -m server`)")
+    parser.add_argument("--compare-ws", default=None, help="relay B's uvicorn WebSocket implementation (default: --ws)")
     parser.add_argument("--profile-at", type=int, default=0,
                         help="after the first step with at least this many sessions, sample the relay with py-spy")
     parser.add_argument("--profile-out", type=Path, default=Path("var/capacity-profile.txt"),
