@@ -134,3 +134,19 @@ def test_the_browser_tab_shows_tandems_icon(client):
     assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
     assert '<link rel="icon" href="/favicon.ico"' in client.get("/join").text
     assert client.get("/static/icon-180.png").status_code == 200
+
+
+def test_too_many_joins_are_refused_with_a_retry_after(client, settings):
+    """The join form and the help form count together per address; the page
+    says when to try again, and so does Retry-After (for scripts and QA runs)."""
+    codes = [post_form(client, "/join", "/join", number="000 000 000", name="Ann").status_code
+             for _ in range(settings.join_attempts)]
+    assert 429 not in codes, codes
+    refused = post_form(client, "/join", "/join", number="000 000 000", name="Ann")
+    assert refused.status_code == 429
+    wait = int(refused.headers["retry-after"])
+    assert 0 < wait <= settings.join_window + 1
+    assert f"{wait} " in refused.text
+    make_queue(client, signin(client), "billing")
+    help_refused = post_form(client, "/help", "/help?queue=billing", queue="billing", name="Ann")
+    assert help_refused.status_code == 429 and int(help_refused.headers["retry-after"]) > 0

@@ -8,6 +8,7 @@ posts from other origins."""
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from functools import wraps
@@ -41,7 +42,10 @@ def language(request: Request) -> str:
     return asked if asked in LANGUAGES else pick_language(request.headers.get("accept-language"))
 
 
-async def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+async def render(request: Request, template: str, status: int = 200, *, retry_after: float | None = None,
+                 **context) -> HTMLResponse:
+    """``template`` in the visitor's language; a refusal for too many tries
+    (429) says when to try again in ``Retry-After`` too, for scripts."""
     lang = language(request)
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
     relay: Relay = request.app.state.relay
@@ -52,14 +56,18 @@ async def render(request: Request, template: str, status: int = 200, **context) 
         _=translator(lang), lang=lang, site_name=relay.settings.site_name, languages=LANGUAGES,
         csrf=csrf, **context)
     response = HTMLResponse(html, status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
     if request.cookies.get(CSRF_COOKIE) != nonce:
         response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict")
     return response
 
 
-async def message(request: Request, title_key: str, message_key: str, status: int, **kw) -> HTMLResponse:
+async def message(request: Request, title_key: str, message_key: str, status: int, *,
+                  retry_after: float | None = None, **kw) -> HTMLResponse:
     _ = translator(language(request))
-    return await render(request, "message.html", status, title=_(title_key), message=_(message_key, **kw))
+    return await render(request, "message.html", status, retry_after=retry_after, title=_(title_key),
+                        message=_(message_key, **kw))
 
 
 async def form(request: Request) -> dict:
@@ -104,7 +112,8 @@ async def join_post(request: Request, data) -> Response:
     _ = translator(language(request))
     wait = relay.join_wait(client_address(request))
     if wait:
-        return await render(request, "join.html", 429, error=_("join.error.rate", seconds=wait), number=number)
+        return await render(request, "join.html", 429, retry_after=wait, error=_("join.error.rate", seconds=wait),
+                            number=number)
     try:
         s, token = await relay.join(number, name)
     except CoreError as exc:
@@ -127,7 +136,7 @@ async def help_post(request: Request, data) -> Response:
     relay: Relay = request.app.state.relay
     wait = relay.join_wait(client_address(request))
     if wait:
-        return await message(request, "error.title", "join.error.rate", 429, seconds=wait)
+        return await message(request, "error.title", "join.error.rate", 429, retry_after=wait, seconds=wait)
     try:
         s, token = await relay.enter_queue(str(data.get("queue", ""))[:40], str(data.get("name", ""))[:80])
     except CoreError:
@@ -177,7 +186,7 @@ async def invite_post(request: Request, data) -> Response:
         return see_other(f"/invite/{request.path_params['token']}")
     wait = relay.join_wait(client_address(request))  # an invite link counts like a typed number
     if wait:
-        return await message(request, "error.title", "join.error.rate", 429, seconds=wait)
+        return await message(request, "error.title", "join.error.rate", 429, retry_after=wait, seconds=wait)
     try:
         s, token = await relay.join(number, str(data.get("name", ""))[:80])
     except CoreError as exc:
@@ -270,7 +279,7 @@ async def signin_post(request: Request, data) -> Response:
     except SignInError as exc:
         _ = translator(language(request))
         error = _("signin.error.rate") if exc.retry_after is not None else _("signin.error.wrong")
-        return await render(request, "signin.html", 429 if exc.retry_after else 401,
+        return await render(request, "signin.html", 429 if exc.retry_after else 401, retry_after=exc.retry_after,
                             error=error, email=email, next=nxt)
     response = see_other(nxt if nxt != "/" else "/console")
     response.set_cookie(COOKIE, token, max_age=int(relay.settings.rep_token_ttl), httponly=True,
