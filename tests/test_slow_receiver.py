@@ -200,8 +200,7 @@ class Scene:
         start = time.monotonic()
         for i in range(count):
             due = start + max(0, i - 300) / 180
-            if due > time.monotonic():
-                await anyio.sleep(due - time.monotonic())
+            await anyio.sleep(max(0.0, due - time.monotonic()))  # one clock reading: never negative
             self.cus.seq += 1
             await self.cus.ws.send(FRAME_HEADER.pack(StreamKind.COBROWSE, self.stream, self.cus.seq) + body)
 
