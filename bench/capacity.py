@@ -71,6 +71,7 @@ from relay import (  # noqa: E402
     UNLIMITED,
     BenchError,
     RelayProcess,
+    finish,
     raise_fd_limit,
 )
 
@@ -712,17 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     args.steps = [int(x) for x in str(args.steps).split(",") if x.strip()]
     if not 1 <= args.per_rep <= 50:
         parser.error("--per-rep is between 1 and 50 (a rep's maximum simultaneous customers)")
-    try:
-        results = run(args)
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        json.dump(results, sys.stdout, indent=1)
-        print()
-    else:
-        print_summary(results)
-    return 0
+    return finish(lambda: run(args), args, print_summary)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ from relay import (  # noqa: E402
     ADMIN_PASSWORD,
     BenchError,
     expect,
+    finish,
     pct,
     tandem_admin,
     tandem_queue,
@@ -655,17 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.changes, args.warmup, args.rounds, args.mutations = 40, 5, 1, 100
-    try:
-        results = asyncio.run(asyncio.wait_for(run(args), args.timeout))
-    except (TimeoutError, BenchError) as exc:
-        print(f"bench failed: {exc or 'timed out'}", file=sys.stderr)
-        return 1
-    if args.json:
-        json.dump(results, sys.stdout, indent=1)
-        print()
-    else:
-        print_table(results)
-    return 0
+    return finish(lambda: asyncio.run(asyncio.wait_for(run(args), args.timeout)), args, print_table)
 
 
 if __name__ == "__main__":

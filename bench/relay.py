@@ -82,6 +82,22 @@ class BenchError(RuntimeError):
     pass
 
 
+def finish(run, args, show) -> int:
+    """The end of every bench's main: ``run()``'s results as JSON (``--json``)
+    or ``show(results)``; exit status 1, with the reason, when it failed."""
+    try:
+        results = run()
+    except (TimeoutError, BenchError) as exc:
+        print(f"bench failed: {exc or 'timed out'}", file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump(results, sys.stdout, indent=1)
+        print()
+    else:
+        show(results)
+    return 0
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -612,17 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         args.rtt_small, args.rtt_large, args.stream_small, args.stream_large = 500, 100, 3000, 300
         args.idle, args.idle_tokens = min(args.idle, 500), min(args.idle_tokens, 50)
     args.idle_tokens = max(1, min(args.idle_tokens, args.idle or 1))
-    try:
-        results = asyncio.run(run(args))
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        json.dump(results, sys.stdout, indent=1)
-        print()
-    else:
-        print_table(results)
-    return 0
+    return finish(lambda: asyncio.run(run(args)), args, print_table)
 
 
 if __name__ == "__main__":
