@@ -51,17 +51,30 @@ def settings(tmp_path: Path, request) -> Settings:
 def client(settings: Settings):
     with TestClient(create_app(settings)) as c:
         yield c
-        # Should the app ever not stop, say where each of its tasks waits.
-        watchdog = threading.Timer(STOP_WATCH, _print_tasks, args=(c,))
-        watchdog.daemon = True
-        watchdog.start()
-    watchdog.cancel()
 
 
 STOP_WATCH = 60.0
 
 
-def _print_tasks(c: TestClient) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Should a test's app (the ``client`` fixture) not stop, its sockets
+    included, say where each of its tasks waits, on the terminal: a hung
+    teardown is otherwise silent until the run's timeout ends it."""
+    c = getattr(item, "funcargs", {}).get("client")
+    watchdog = None
+    if isinstance(c, TestClient):
+        watchdog = threading.Timer(STOP_WATCH, _print_tasks, args=(c, item.config))
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        return (yield)
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+
+
+def _print_tasks(c: TestClient, config) -> None:
     def stacks() -> list[str]:
         out = []
         for task in asyncio.all_tasks():
@@ -73,7 +86,10 @@ def _print_tasks(c: TestClient) -> None:
         found = "\n".join(c.portal.call(stacks))
     except Exception as exc:  # the loop is gone or stuck itself
         found = f"(could not list them: {exc!r})"
-    print(f"--- the app has not stopped after {STOP_WATCH:.0f} s; its tasks:\n{found}", file=sys.__stderr__, flush=True)
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # past pytest's capture, which a hung test never shows
+        print(f"--- the app has not stopped after {STOP_WATCH:.0f} s; its tasks:\n{found}", file=sys.stderr,
+              flush=True)
 
 
 def signin(client: TestClient, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
