@@ -143,6 +143,13 @@ def rep_browser(browsers):
 
 
 @pytest.fixture
+def second_rep_browser(browsers):
+    """Another rep's Chromium: its own profile (so its own sign-in), the extension loaded."""
+    with browsers.extension("rep-b") as context:
+        yield context
+
+
+@pytest.fixture
 def customer_browser(browsers):
     """A customer's Chromium, without the extension; call it for a fresh context."""
     browser = browsers.browser()

@@ -7,15 +7,9 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser, spaced
+from e2e.rep import TIMEOUT, SidePanel, customer_joins, spaced
 
 pytestmark = pytest.mark.smoke
-
-
-@pytest.fixture
-def second_rep_browser(playwright_, request):
-    with extra_rep_browser(playwright_, request, "rep-b") as context:
-        yield context
 
 
 def test_compact_bar_invites_a_colleague_and_transfers_to_a_queue(

@@ -9,15 +9,9 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from e2e.rep import TIMEOUT, SidePanel, customer_asks_for_help, customer_joins, extra_rep_browser, spaced
+from e2e.rep import TIMEOUT, SidePanel, customer_asks_for_help, customer_joins, spaced
 
 pytestmark = pytest.mark.smoke
-
-
-@pytest.fixture
-def second_rep_browser(playwright_, request):
-    with extra_rep_browser(playwright_, request, "rep-b") as context:
-        yield context
 
 
 def test_pickers_show_presence_load_and_waiting_and_a_picked_rep_gets_the_session(

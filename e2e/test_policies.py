@@ -12,12 +12,6 @@ pytestmark = pytest.mark.admin
 
 
 @pytest.fixture
-def second_rep_browser(playwright_, request):
-    with extra_rep_browser(playwright_, request, "rep-b") as context:
-        yield context
-
-
-@pytest.fixture
 def third_rep_browser(playwright_, request):
     with extra_rep_browser(playwright_, request, "rep-c") as context:
         yield context

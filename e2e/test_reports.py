@@ -11,17 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.rep import TIMEOUT, SidePanel, customer_chat, customer_joins, extra_rep_browser, sign_in_page, spaced
+from e2e.rep import TIMEOUT, SidePanel, customer_chat, customer_joins, sign_in_page, spaced
 
 pytestmark = pytest.mark.admin
 
 ROWS_JS = "t => [...t.rows].map(r => [...r.cells].map(c => c.textContent.trim()))"
-
-
-@pytest.fixture
-def second_rep_browser(playwright_, request):
-    with extra_rep_browser(playwright_, request, "rep-b") as context:
-        yield context
 
 
 def table_rows(page: Page) -> list[list[str]]:
