@@ -15,7 +15,7 @@ APT_WAIT := -o DPkg::Lock::Timeout=600
 apt_install = { [ -f $(APT_STAMP) ] || { apt-get $(APT_WAIT) update -qq && touch $(APT_STAMP); }; \
   DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $(1) >/dev/null; }
 
-EXT_SRC := $(shell find extension/src extension/static extension/patches -type f ! -path '*/generated/*' 2>/dev/null) $(filter-out server/static/tandem.js server/static/playback.js server/static/shared-screen.js,$(wildcard server/static/*.js)) extension/build.mjs server/schema/protocol.schema.json
+EXT_SRC := $(shell find extension/src extension/static extension/patches -type f ! -path '*/generated/*' 2>/dev/null) extension/build.mjs server/schema/protocol.schema.json
 
 $(PY):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \

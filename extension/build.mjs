@@ -47,6 +47,24 @@ const modules = {
 };
 const scripts = { content: 'src/content.js', 'value-hook': 'src/share/value-hook.js' };
 
+// The pages the relay serves as its /console, and what they load besides scripts.
+const CONSOLE_PAGES = ['sidepanel', 'viewer', 'desktop', 'files', 'call'];
+const CONSOLE_STATIC = [...CONSOLE_PAGES.map((name) => `${name}.html`), 'rep.css', 'files.css', 'icons', '_locales'];
+
+// For the web console: imports of rep/browser.js (the one module that calls
+// chrome.*) get src/web/browser.js instead.
+function webHost() {
+  const extensionApi = join(here, 'src', 'rep', 'browser.js');
+  const web = join(here, 'src', 'web', 'browser.js');
+  return {
+    name: 'web-host',
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)browser\.js$/ }, (args) =>
+        (join(args.resolveDir, args.path) === extensionApi ? { path: web } : undefined));
+    },
+  };
+}
+
 function present(list) {
   return Object.fromEntries(Object.entries(list).filter(([, src]) => existsSync(join(here, src))));
 }
@@ -75,21 +93,29 @@ async function main() {
     ...common, entryPoints: [playbackSrc], format: 'iife', minify: true,
     outfile: join(here, '..', 'server', 'static', 'playback.js'),
   } : null;
-  // A rep's shared screen on the customer's session page, from the desktop
-  // viewer's modules: server/static/shared-screen.js, imported by customer.js.
-  const screenSrc = join(here, 'src', 'customer', 'shared-screen.js');
-  const screen = existsSync(screenSrc) ? {
-    ...common, entryPoints: [screenSrc], format: 'esm', minify: true,
-    outfile: join(here, '..', 'server', 'static', 'shared-screen.js'),
-  } : null;
+  // The relay's customer page (/s/TOKEN): server/static/customer.js.
+  const customerPage = {
+    ...common, entryPoints: [join(here, 'src', 'customer-page.js')], format: 'esm', minify: true,
+    outfile: join(here, '..', 'server', 'static', 'customer.js'),
+  };
+  // The relay's /console: the side panel and the pages it opens, from the same
+  // modules, with src/web/browser.js in place of the extension API (webHost).
+  const consoleDir = join(here, '..', 'server', 'static', 'console');
+  rmSync(consoleDir, { recursive: true, force: true });
+  mkdirSync(consoleDir, { recursive: true });
+  for (const file of CONSOLE_STATIC) cpSync(join(here, 'static', file), join(consoleDir, file), { recursive: true });
+  const webConsole = {
+    ...common, plugins: [webHost(), ...common.plugins], format: 'esm', outdir: consoleDir,
+    entryPoints: Object.fromEntries(CONSOLE_PAGES.map((name) => [name, modules[name]])),
+  };
   if (watch) {
-    for (const opts of [ext, content, snippet, playback, screen].filter(Boolean)) await (await context(opts)).watch();
+    for (const opts of [ext, content, snippet, playback, customerPage, webConsole].filter(Boolean)) await (await context(opts)).watch();
     console.log('watching for changes');
     return;
   }
   await Promise.all([build(ext), build(content), snippet && build(snippet), playback && build(playback),
-    screen && build(screen)]);
-  console.log(`built extension into ${dist}${snippet ? ' and server/static/tandem.js' : ''}`);
+    build(customerPage), build(webConsole)]);
+  console.log(`built extension into ${dist}, and the relay's snippet, customer page, player and console into server/static`);
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

@@ -21,6 +21,7 @@ from server.web.download import Build, Offer, Visitor
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 STATIC = Path(i18n.__file__).parent / "static"
+PAGE_SRC = STATIC.parent.parent / "extension" / "src"  # the customer page's source, built into static/customer.js
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 ENGLISH = i18n.catalog("en")
@@ -97,7 +98,6 @@ CONTEXTS = {
     "base.html": {},
     "admin_base.html": {"error": None, "notice": None},
     "home.html": {},
-    "console.html": {"token": "tok.en-1", "ws_path": "/ws", "account_id": 7},
     "join.html": {"error": EVIL, "number": "123 456"},
     "download.html": {"relay_url": "https://support.example.com", "offer": OFFER, "token": "tok.en-1",
                       "number": "123 456 789"},
@@ -280,9 +280,9 @@ def test_template_keys_exist_in_the_catalog(path):
 
 
 def test_customer_script_uses_only_keys_it_is_given():
-    src = (STATIC / "customer.js").read_text(encoding="utf-8")
-    # a rep's shared screen: built from the extension's source into static/shared-screen.js
-    src += (STATIC.parent.parent / "extension" / "src" / "customer" / "shared-screen.js").read_text(encoding="utf-8")
+    # the page and a rep's shared screen on it, both bundled into static/customer.js
+    src = (PAGE_SRC / "customer-page.js").read_text(encoding="utf-8")
+    src += (PAGE_SRC / "customer" / "shared-screen.js").read_text(encoding="utf-8")
     given = i18n.strings("en", "customer.")
     literal = re.findall(r"""\bt\(\s*'([a-z0-9_.]+)'""", src)
     assert literal and [k for k in literal if k not in given] == []
@@ -299,8 +299,8 @@ def test_customer_script_uses_only_keys_it_is_given():
 
 
 def test_customer_script_speaks_only_protocol_message_types():
-    src = (STATIC / "customer.js").read_text(encoding="utf-8")
-    wire = src + (STATIC / "connection.js").read_text(encoding="utf-8")  # hello and ping
+    src = (PAGE_SRC / "customer-page.js").read_text(encoding="utf-8")
+    wire = src + (PAGE_SRC / "lib" / "connection.js").read_text(encoding="utf-8")  # hello and ping
     sent = set(re.findall(r"send\('([a-z_]+)'", wire)) | set(re.findall(r"type: '([a-z_]+)'", wire))
     client_types = {m.model_fields["type"].annotation.__args__[0]
                     for m in protocol.ClientMessages.__origin__.__args__}

@@ -1,9 +1,9 @@
 // The rep's call tab (?session=): holds the rep's camera and microphone and
-// shows everyone's video and voice in one session (server/static/media.js,
+// shows everyone's video and voice in one session (lib/media.js,
 // shared with the customer's page). Its own connection as the same rep; the
 // side panel's Video and Voice buttons start and stop, and so do these.
-import { createMedia, mediaActivities, mediaError } from '../../server/static/media.js';
-import { playAll, renderTiles, watchLevels } from '../../server/static/media-tiles.js';
+import { createMedia, mediaActivities, mediaError } from './lib/media.js';
+import { playAll, renderTiles, watchLevels } from './lib/media-tiles.js';
 import { createCommands } from './rep/commands.js';
 import { $, formatNumber } from './rep/dom.js';
 import { has, t } from './rep/i18n.js';

@@ -1,7 +1,7 @@
 // The rep's console in Chrome's side panel. The WebSocket to the relay lives
 // in this page (the service worker may be evicted at any time); the parts of
 // the console live in rep/, one feature per file.
-import { createConnection } from '../../server/static/connection.js';
+import { createConnection } from './lib/connection.js';
 import { openOptions } from './rep/browser.js';
 import { markRead, receiveChat } from './rep/chat.js';
 import { createCommands } from './rep/commands.js';

@@ -19,7 +19,7 @@ from ..config import Settings
 from ..recording import playback
 from ..relay import Relay
 from ..reports import pages as reports
-from . import api, canned, files, metrics, pages, ratings
+from . import api, canned, console, files, metrics, pages, ratings
 from .http_limits import BodyLimit
 from .origins import CsrfGuard
 from .outbox_page import routes as outbox_routes
@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
                 *metrics.routes,
                 *reports.routes, *playback.routes, *pages.routes,
-                *outbox_routes,
+                *outbox_routes, *console.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins),
                     Middleware(BodyLimit, limit=settings.max_body_bytes),

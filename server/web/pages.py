@@ -281,7 +281,7 @@ async def signin_post(request: Request, data) -> Response:
         error = _("signin.error.rate") if exc.retry_after is not None else _("signin.error.wrong")
         return await render(request, "signin.html", 429 if exc.retry_after else 401, retry_after=exc.retry_after,
                             error=error, email=email, next=nxt)
-    response = see_other(nxt if nxt != "/" else "/console")
+    response = see_other(nxt if nxt != "/" else "/console/")
     response.set_cookie(COOKIE, token, max_age=int(relay.settings.rep_token_ttl), httponly=True,
                         samesite="lax", secure=relay.settings.public_url.startswith("https"))
     return response
@@ -291,23 +291,6 @@ async def signin_post(request: Request, data) -> Response:
 async def signout(request: Request, data) -> Response:
     response = see_other("/")
     response.delete_cookie(COOKIE)
-    return response
-
-
-# --- rep console ----------------------------------------------------------------
-
-async def console_page(request: Request) -> Response:
-    """The rep console in the browser, until the extension's side panel exists.
-    The sign-in cookie is HttpOnly, so the page gets a rep token for `/ws` and
-    the API (same origin, strict CSP); it is never cached."""
-    user = await current_account(request)
-    if user is None:
-        return see_other("/signin?next=/console")
-    relay: Relay = request.app.state.relay
-    response = await render(request, "console.html", user=user, token=relay.tokens.rep(user.id, user.token_version),
-                            account_id=user.id, ws_path="/ws",
-                            strings=strings(language(request), "console."))
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -504,7 +487,6 @@ routes = [
     Route("/signin", signin_page, methods=["GET"]),
     Route("/signin", signin_post, methods=["POST"]),
     Route("/signout", signout, methods=["POST"]),
-    Route("/console", console_page, methods=["GET"]),
     Route("/admin/reps", admin_reps, methods=["GET"]),
     Route("/admin/reps", admin_reps_post, methods=["POST"]),
     Route("/admin/reps/{rep:int}", admin_rep_post, methods=["POST"]),

@@ -12,7 +12,7 @@
 //                    extension holds (src/share/port-connection.js); nothing
 //                    is then kept in the site's storage
 //   returns { stop() }: takes the widget away and stops capture (customer mode)
-import { createConnection } from '../../../server/static/connection.js';
+import { createConnection } from '../lib/connection.js';
 import { KIND, decodeJson } from '../lib/frames.js';
 import { createCapture } from './capture.js';
 import { createControl } from './control.js';

@@ -1,6 +1,6 @@
 // Video and voice in the widget, for customers who came through the website
 // snippet or the extension's content script: the same WebRTC mesh and tiles
-// as the customer's session page (server/static/media.js, media-tiles.js).
+// as the customer's session page (lib/media.js, media-tiles.js).
 // The customer sees and hears whoever shares; their own camera and
 // microphone are opened only after they say so: Allow when a rep starts
 // video or voice, or their own Share buttons.
@@ -11,8 +11,8 @@
 //     onAsk  () => void: a rep asks; the panel should be seen
 //   media.element                 the section to place in the panel
 //   media.welcome(msg), media.update(state), media.signal(msg), media.end()
-import { createMedia, mediaActivities, mediaError, unanswered } from '../../../server/static/media.js';
-import { playAll, renderTiles, watchLevels } from '../../../server/static/media-tiles.js';
+import { createMedia, mediaActivities, mediaError, unanswered } from '../lib/media.js';
+import { playAll, renderTiles, watchLevels } from '../lib/media-tiles.js';
 import { h } from './dom.js';
 
 const ERROR_MS = 10000;

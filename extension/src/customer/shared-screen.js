@@ -6,7 +6,7 @@
 // Share control the customer's clicks, wheel and keys on the picture go back
 // as CONTROL frames (rep/desktop-input.js); the relay passes them on only for
 // the control grant's peer, and the Support Manager keeps them inside the
-// shared window. Built by build.mjs into server/static/shared-screen.js.
+// shared window. Bundled into the customer page too (customer-page.js).
 //
 //   const screen = createSharedScreen({ ui, t, send, sendFrame, ready })
 //     ui         { section, title, mode, stage, video, canvas, waiting, stop, full }

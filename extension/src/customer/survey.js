@@ -1,7 +1,7 @@
 // The exit survey in the website widget: the same survey as the customer
-// page (server/static/survey.js), in the widget's words and look. Offered when
+// page (lib/survey.js), in the widget's words and look. Offered when
 // the session ends or the customer leaves, once a rep was with them.
-import { createSurvey, sendRating } from '../../../server/static/survey.js';
+import { createSurvey, sendRating } from '../lib/survey.js';
 
 const CSS = `
 .survey { display: flex; flex-direction: column; gap: 6px; padding: 8px; border-radius: 8px; background: #f3f4f6; }

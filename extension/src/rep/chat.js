@@ -2,7 +2,7 @@
 // rep joins a session already under way), input, the canned-reply picker and
 // the reps-only switch; unread counts for the session tab, the Chat heading
 // and the compact bar.
-import { cannedPicker, insertReply } from '../../../server/static/canned-replies.js';
+import { cannedPicker, insertReply } from '../lib/canned-replies.js';
 import { el, part } from './dom.js';
 import { addChatLine, chatLines } from './history.js';
 import { t } from './i18n.js';

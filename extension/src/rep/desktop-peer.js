@@ -2,7 +2,7 @@
 // each offer with a fresh RTCPeerConnection, once its ICE candidates are
 // gathered (no trickle), and hand the stream to the page. STUN/TURN servers
 // come from the relay's welcome (setIceServers).
-import { cleanIceServers } from '../../../server/static/media.js';
+import { cleanIceServers } from '../lib/media.js';
 
 const GATHER_MS = 3000;
 

@@ -4,7 +4,7 @@
 // starts and stops the rep's own video and voice, opens the call tab, and
 // says who is on. The call tab opens by itself once when someone else
 // starts video or voice (kept in chrome.storage.session, like the viewers).
-import { mediaActivities } from '../../../server/static/media.js';
+import { mediaActivities } from '../lib/media.js';
 import { openOrFocusTab, pageUrl, session } from './browser.js';
 import { action, part } from './dom.js';
 import { t } from './i18n.js';

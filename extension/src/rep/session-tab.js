@@ -1,7 +1,7 @@
 // The bootstrap both viewer tabs (cobrowse viewer.html, desktop.html) share:
 // localize the page, read the rep's settings, and open the tab's own
 // connection to the relay for one session (?session=…).
-import { createConnection } from '../../../server/static/connection.js';
+import { createConnection } from '../lib/connection.js';
 import { $ } from './dom.js';
 import { localize, setDocumentLanguage, t } from './i18n.js';
 import { loadSettings, wsUrlOf } from './settings.js';

@@ -19,4 +19,8 @@ export function wireStartCard(ctx, { start }) {
     ctx.commands.assistSession(digits);
     input.value = '';
   });
+  // An invitation to assist opens the console with ?assist=NUMBER (the relay's
+  // /console): the number is filled in, for the rep to confirm.
+  const invited = new URLSearchParams(location.search).get('assist');
+  if (invited) $('assist-number').value = invited.replace(/\D/g, '').slice(0, 9);
 }

@@ -9,7 +9,7 @@
 // {frame: {kind, stream, seq, text}} (CONTROL only), {lost: true} (a frame
 // could not leave: the page should resend a full snapshot), {stopped: reason}.
 // Tab -> background: {send: [type, fields]}, {frame: {kind, stream, text}}.
-import { createConnection } from '../../../server/static/connection.js';
+import { createConnection } from '../lib/connection.js';
 import { KIND } from '../lib/frames.js';
 
 const CHAT_MAX = 200;

@@ -2,8 +2,8 @@
 // The customer sees and hears whoever shares; their own camera and
 // microphone are used only after they say so: a prompt when a rep starts
 // video or voice, and their own Share buttons.
-import { createMedia, mediaActivities, mediaError, unanswered } from './media.js';
-import { playAll, renderTiles, watchLevels } from './media-tiles.js';
+import { createMedia, mediaActivities, mediaError, unanswered } from '../lib/media.js';
+import { playAll, renderTiles, watchLevels } from '../lib/media-tiles.js';
 
 const ERROR_MS = 10000;
 

@@ -6,11 +6,11 @@
 // the previous welcome's `resume` id with the last relay `seq` it saw
 // (`last_seq`), and resends whatever was not processed. Counters, outbox and
 // chat survive a reload in sessionStorage, keyed by the session token.
-import { createConnection } from './connection.js';
-import { createCustomerMedia } from './customer-media.js';
-import { createCustomerTab } from './customer-tab.js';
-import { createSharedScreen } from './shared-screen.js';
-import { createSurvey, sendRating } from './survey.js';
+import { createConnection } from './lib/connection.js';
+import { createCustomerMedia } from './customer/page-media.js';
+import { createCustomerTab } from './customer/page-tab.js';
+import { createSharedScreen } from './customer/shared-screen.js';
+import { createSurvey, sendRating } from './lib/survey.js';
 
 (() => {
   const root = document.getElementById('tandem-customer');
