@@ -47,12 +47,13 @@ import logging
 import os
 import re
 import stat as stat_mod
-import struct
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from server.protocol import FILE_CHUNK as CHUNK
+from server.protocol import FILE_CHUNK_SIZE as CHUNK_SIZE
 from server.protocol import StreamKind
 
 from .alloc import tune_allocator
@@ -60,8 +61,6 @@ from .platform import backend
 
 log = logging.getLogger("agent.files")
 
-CHUNK = struct.Struct("!IQ")
-CHUNK_SIZE = 256 * 1024
 ACK_BYTES = 1024 * 1024
 PART_SUFFIX = ".tandem-part"
 MAX_ENTRIES = 10000

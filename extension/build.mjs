@@ -12,8 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
 const schemaPath = join(here, '..', 'server', 'schema', 'protocol.schema.json');
 
-// The message type strings, generated from the Python schema (server/protocol.py),
-// so the extension can never speak a type the relay does not know.
+// The message type strings and the protocol's limits, generated from the Python
+// schema (server/protocol.py), so the extension can never speak a type the relay
+// does not know nor restate a limit.
 function generateProtocol() {
   const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
   const types = (side) => Object.values(side.$defs || {})
@@ -26,6 +27,11 @@ function generateProtocol() {
     `export const SERVER_TYPES = Object.freeze(${JSON.stringify(types(schema.server))});`,
     `export const FRAME_HEADER_SIZE = ${header.size};`,
     `export const STREAM_KINDS = Object.freeze(${JSON.stringify(header.kinds)});`,
+    `export const FILE_CHUNK_HEADER_SIZE = ${schema.file_chunk.size};`,
+    `export const FILE_CHUNK_SIZE = ${schema.file_chunk.max_data};`,
+    `export const TRANSFER_MESSAGE_MAX = ${schema.limits.transfer_message_max};`,
+    `export const CHAT_MAX = ${schema.limits.chat_max};`,
+    `export const NOTE_MAX = ${schema.limits.note_max};`,
     '',
   ].join('\n');
   mkdirSync(join(here, 'src', 'generated'), { recursive: true });

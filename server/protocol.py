@@ -43,6 +43,8 @@ ViewMode = Literal["standard", "sampling"]
 """How shared screens are sent: ``standard`` (best image) or ``sampling``
 (Screen sampling: half size, fewer frames, fastest)."""
 TRANSFER_MESSAGE_MAX = 345
+CHAT_MAX = 4000
+NOTE_MAX = 20000
 BOARD_LENGTH = 50
 
 
@@ -224,7 +226,7 @@ class Chat(SessionMessage):
     """Any participant: a chat line; ``reps_only`` hides it from customers."""
 
     type: Literal["chat"]
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(min_length=1, max_length=CHAT_MAX)
     reps_only: bool = False
 
 
@@ -232,7 +234,7 @@ class Note(SessionMessage):
     """Rep: a note for the session report."""
 
     type: Literal["note"]
-    text: str = Field(min_length=1, max_length=20000)
+    text: str = Field(min_length=1, max_length=NOTE_MAX)
 
 
 class Signal(SessionMessage):
@@ -563,6 +565,11 @@ the client's counter, shared with its text messages (a frame whose seq is not
 above the last one processed is taken for a resend and dropped); relay ->
 client, it is the receiver's stream position, shared with text messages."""
 
+FILE_CHUNK = struct.Struct("!IQ")
+"""The body of a FILE frame that carries data: request id (u32), offset (u64),
+then at most `FILE_CHUNK_SIZE` bytes (agent/files.py, the rep's files page)."""
+FILE_CHUNK_SIZE = 256 * 1024
+
 
 def json_schema() -> dict:
     return {
@@ -572,6 +579,9 @@ def json_schema() -> dict:
         "server": server_message.json_schema(),
         "frame_header": {"format": FRAME_HEADER.format, "size": FRAME_HEADER.size,
                          "kinds": {k.name.lower(): int(k) for k in StreamKind}},
+        "file_chunk": {"format": FILE_CHUNK.format, "size": FILE_CHUNK.size, "max_data": FILE_CHUNK_SIZE},
+        "limits": {"transfer_message_max": TRANSFER_MESSAGE_MAX, "chat_max": CHAT_MAX,
+                   "note_max": NOTE_MAX},
     }
 
 

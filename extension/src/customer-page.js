@@ -6,6 +6,7 @@
 // the previous welcome's `resume` id with the last relay `seq` it saw
 // (`last_seq`), and resends whatever was not processed. Counters, outbox and
 // chat survive a reload in sessionStorage, keyed by the session token.
+import { CHAT_MAX } from './generated/protocol.js';
 import { createConnection } from './lib/connection.js';
 import { createCustomerMedia } from './customer/page-media.js';
 import { createCustomerTab } from './customer/page-tab.js';
@@ -523,11 +524,12 @@ import { createSurvey, sendRating } from './lib/survey.js';
 
   // --- user actions --------------------------------------------------------
 
+  ui.chatText.maxLength = CHAT_MAX;
   ui.chatForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = ui.chatText.value.trim();
     if (!text || !sessionId) return;
-    send('chat', { session: sessionId, text: text.slice(0, 4000) });
+    send('chat', { session: sessionId, text: text.slice(0, CHAT_MAX) });
     ui.chatText.value = '';
     ui.chatText.focus();
   });

@@ -2,6 +2,7 @@
 // with status, grant prompts, a rep's shared screen (widget-screen.js), video
 // and voice (media.js), chat and Leave; banners with Stop sit at the
 // top of the page, visible even while the panel is hidden.
+import { CHAT_MAX } from '../generated/protocol.js';
 import { h, syncList } from './dom.js';
 import { surveySheet } from './survey.js';
 
@@ -16,14 +17,14 @@ export function createWidget(root, t, on) {
   const screenSlot = h('div', { class: 'screen-slot' });
   const mediaSlot = h('div', { class: 'media-slot' });
   const log = h('ol', { class: 'log', 'aria-live': 'polite' });
-  const text = h('input', { type: 'text', maxlength: '4000', 'aria-label': t('chatLabel'), placeholder: t('chatPlaceholder'), autocomplete: 'off' });
+  const text = h('input', { type: 'text', maxlength: String(CHAT_MAX), 'aria-label': t('chatLabel'), placeholder: t('chatPlaceholder'), autocomplete: 'off' });
   const sendButton = h('button', { type: 'submit', text: t('send') });
   const form = h('form', {
     onsubmit: (event) => {
       event.preventDefault();
       const value = text.value.trim();
       if (!value) return;
-      on.chat(value.slice(0, 4000));
+      on.chat(value.slice(0, CHAT_MAX));
       text.value = '';
       text.focus();
     },

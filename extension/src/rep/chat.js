@@ -2,6 +2,7 @@
 // rep joins a session already under way), input, the canned-reply picker and
 // the reps-only switch; unread counts for the session tab, the Chat heading
 // and the compact bar.
+import { CHAT_MAX } from '../generated/protocol.js';
 import { cannedPicker, insertReply } from '../lib/canned-replies.js';
 import { el, part } from './dom.js';
 import { addChatLine, chatLines } from './history.js';
@@ -59,12 +60,13 @@ export function wireChat(entry, ctx) {
   part(panel, 'chat-form').before(picker.element);
   const { relay, token } = ctx.settings();
   picker.load(relay, token);
+  part(panel, 'chat-text').maxLength = CHAT_MAX;
   part(panel, 'chat-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = part(panel, 'chat-text');
     const text = input.value.trim();
     if (!text) return;
-    ctx.commands.chat(id, text.slice(0, 4000), part(panel, 'chat-reps-only').checked);
+    ctx.commands.chat(id, text.slice(0, CHAT_MAX), part(panel, 'chat-reps-only').checked);
     input.value = '';
     input.focus();
   });

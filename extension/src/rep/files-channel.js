@@ -8,10 +8,10 @@
 // came back or nothing moved for TIMEOUT_MS: the caller then asks again from
 // what arrived. When the activity ends (the grant was revoked), every wait
 // throws FileError code 'ended'.
+import { FILE_CHUNK_HEADER_SIZE as CHUNK_HEADER, STREAM_KINDS } from '../generated/protocol.js';
 
 export const TIMEOUT_MS = 10000;
-export const CHUNK_HEADER = 12; // agent/files.py CHUNK "!IQ"
-const FILE_KIND = 3; // StreamKind.FILE
+const FILE_KIND = STREAM_KINDS.file;
 
 export class FileError extends Error {
   constructor(message, code = 'refused') {

@@ -5,10 +5,10 @@
 // After a dropped connection or a stall, `write` again from the last
 // acknowledged offset. Then the commit (`write` with offset = size and the
 // SHA-256): the agent saves the file only when the digest matches.
+import { FILE_CHUNK_SIZE as CHUNK_SIZE } from '../generated/protocol.js';
 import { FileError, TIMEOUT_MS } from './files-channel.js';
 import { DEPTH, WINDOW, sha256OfBlob } from './files-download.js';
 
-export const CHUNK_SIZE = 256 * 1024; // agent/files.py CHUNK_SIZE
 const RETRY = Symbol('retry');
 
 // One attempt from `offset`. Resolves { acked, complete }.

@@ -1,12 +1,12 @@
 // Transfer control (to an assistant) and transfer session (queue reps: to a
 // queue or to queue reps, picked from the roster with their presence, load and
 // waiting counts, with a message of at most 345 characters).
+import { TRANSFER_MESSAGE_MAX as MESSAGE_MAX } from '../generated/protocol.js';
 import { part } from './dom.js';
 import { t } from './i18n.js';
 import { nameOf } from './participants.js';
 import { queuePicker, repPicker } from './roster.js';
 
-const MESSAGE_MAX = 345; // protocol.TRANSFER_MESSAGE_MAX
 
 // The parts, found once: compact mode shows the two sections in a dialog,
 // outside the panel, for a while (compact-transfer.js).
@@ -27,6 +27,7 @@ export function wireTransfer(entry, ctx) {
   });
 
   const message = at('transfer-message-text');
+  message.maxLength = MESSAGE_MAX;
   const count = () => {
     at('transfer-count').textContent = t('transfer_session_count', { count: message.value.length, max: MESSAGE_MAX });
   };
