@@ -280,6 +280,16 @@ class FileReply(SessionMessage):
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
+class WatchDashboard(ClientMessage):
+    """Supervisor or admin: get the supervisor dashboard (`Dashboard`) now and
+    whenever it changes (``watch``), or stop (``watch`` false). Refused
+    (``not_allowed``) for anyone else; the relay checks the account's role on
+    every one of these, and stops the pushes when the role is taken away."""
+
+    type: Literal["watch_dashboard"]
+    watch: bool = True
+
+
 ClientMessages = Annotated[
     Hello | Ping | SetAvailability | StartSession | AssistSession | DecideAssist | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | SetViewMode | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply,
     Field(discriminator="type"),
@@ -344,6 +354,22 @@ class Pong(Message):
     type: Literal["pong"] = "pong"
 
 
+class IntakeAnswer(Message):
+    """One extra field of a queue's intake (defined by an admin), as filled."""
+
+    label: str
+    value: str
+
+
+class Intake(Message):
+    """What a customer entered before joining: a short description of the
+    problem and the queue's extra fields (filled ones, in the queue's order).
+    Only reps receive it."""
+
+    description: str = ""
+    fields: list[IntakeAnswer] = Field(default_factory=list)
+
+
 class ParticipantInfo(Message):
     """``kind`` agent: a Support Manager paired to ``owner`` (a customer or a
     rep); it shares that person's desktop, applications and files."""
@@ -357,6 +383,8 @@ class ParticipantInfo(Message):
     owner: Pid | None = None
     screen: ScreenStatus | None = None
     """For an agent: whether it can share its machine's screen (see `Hello`)."""
+    intake: Intake | None = None
+    """For a customer, in reps' states only: what they entered when joining."""
 
 
 class GrantInfo(Message):
@@ -477,6 +505,7 @@ class WaitingCustomer(Message):
     connected: bool = True
     """False while the customer's page is not connected (closed, or not yet
     opened): such a customer is neither offered nor taken with Accept next."""
+    intake: Intake | None = None
 
 
 class QueueInfo(Message):
@@ -506,6 +535,7 @@ class Offer(Message):
     queue: str | None
     expires_in: float | None
     message: str | None = None
+    intake: Intake | None = None
 
 
 class OfferWithdrawn(Message):

@@ -114,7 +114,8 @@ class Relay:
 
     async def reload_queues(self) -> None:
         queues = await self.store.list_queues()
-        self.desk.configure_queues([QueueConfig(q.name, q.title, q.routing, q.offer_timeout, q.consent) for q in queues])
+        self.desk.configure_queues([QueueConfig(q.name, q.title, q.routing, q.offer_timeout, q.consent, q.intake)
+                                  for q in queues])
         await self.flush()
 
     async def reload_policies(self, policies: dict) -> None:
@@ -205,13 +206,14 @@ class Relay:
         await self.flush()
         return s, pid, self.tokens.capability(s.id, pid, "agent")
 
-    async def enter_queue(self, queue: str, name: str) -> tuple[Session, str]:
-        s, pid = self.desk.enter_queue(queue, name, self.clock())
+    async def enter_queue(self, queue: str, name: str, description: str = "",
+                          fields: dict[str, str] | None = None) -> tuple[Session, str]:
+        s, pid = self.desk.enter_queue(queue, name, self.clock(), description, fields)
         await self.flush()
         return s, self.tokens.capability(s.id, pid, "customer")
 
-    async def join(self, number: str, name: str) -> tuple[Session, str]:
-        s, pid = self.desk.join(number, name, self.clock())
+    async def join(self, number: str, name: str, description: str = "") -> tuple[Session, str]:
+        s, pid = self.desk.join(number, name, self.clock(), description)
         await self.flush()
         return s, self.tokens.capability(s.id, pid, "customer")
 

@@ -165,11 +165,11 @@ def test_session_list_filters_and_csv_equals_html(client, story):
     page_signin(client)
     rows = same_rows(client, "/reports/sessions")
     assert rows[0][:3] == ["Session", "Queue", "Created"]
-    assert [(r[0], r[1], r[6], r[7], r[8], r[9], r[11]) for r in rows[1:]] == [
+    assert [(r[0], r[1], r[6], r[7], r[9], r[10], r[12]) for r in rows[1:]] == [
         (rows[1][0], "", "Sam", "Bob", "0", "0", ""),
         (story["number"], "billing", "Rita, Sam", "Ann", "1", "1", "4"),
     ]
-    assert rows[2][10] == "3"  # chat lines, reps-only included
+    assert rows[2][11] == "3"  # chat lines, reps-only included
     assert f'href="/reports/sessions/{story["sid"]}"' in client.get("/reports/sessions").text
     assert len(same_rows(client, f"/reports/sessions?rep={story['rita_id']}")) == 2
     assert len(same_rows(client, "/reports/sessions?queue=billing")) == 2

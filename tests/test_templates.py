@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import BaseModel
 
 from server import i18n, protocol
+from server.core.intake import JOIN_FORM, IntakeField, IntakeForm
 from server.i18n import LANGUAGES
 from server.outbox import KeptMail
 from server.reports.tables import Link, Row, Table, bar_chart
@@ -69,6 +70,7 @@ class Queue:
     routing: str = "manual"
     offer_timeout: float = 30.0
     consent: str = "view_on_accept"
+    intake: IntakeForm = IntakeForm()
 
 
 def env() -> Environment:
@@ -90,7 +92,9 @@ def checked_translator(lang, missing):
     return _
 
 
-QUEUES = [Queue("billing", EVIL, "automatic", 45.0), Queue("tech", "Technical help")]
+QUEUES = [Queue("billing", EVIL, "automatic", 45.0,
+                intake=IntakeForm("required", (IntakeField(EVIL, True), IntakeField("Order number")))),
+          Queue("tech", "Technical help")]
 OFFER = Offer(Visitor("windows", "x86_64", name="Windows"),
               Build("windows", "x86_64", Path("tandem-support-manager-windows-x86_64.exe"), 61_000_000),
               [Build("linux", "x86_64", Path("tandem-support-manager-linux-x86_64"), 60_000_000)])
@@ -98,10 +102,11 @@ CONTEXTS = {
     "base.html": {},
     "admin_base.html": {"error": None, "notice": None},
     "home.html": {},
-    "join.html": {"error": EVIL, "number": "123 456"},
+    "join.html": {"error": EVIL, "number": "123 456", "intake": JOIN_FORM,
+                  "values": {"name": EVIL, "description": EVIL}},
     "download.html": {"relay_url": "https://support.example.com", "offer": OFFER, "token": "tok.en-1",
                       "number": "123 456 789"},
-    "help.html": {"queue": QUEUES[0], "error": None},
+    "help.html": {"queue": QUEUES[0], "error": None, "values": {"name": EVIL, "field-1": EVIL}},
     "customer.html": {"token": "tok.en-1", "ws_path": "/ws", "number": "123 456 789",
                       "queue_title": EVIL, "agent_offer": OFFER},
     "signin.html": {"error": "Wrong email or password.", "email": EVIL, "next": "/invite/abc"},
@@ -152,6 +157,7 @@ CONTEXTS |= {
                           "title_max": 80, "text_max": 4000},
     "admin_outbox.html": {"messages": [KeptMail("k", 1.0, EVIL, EVIL, EVIL)], "configured": False, "shown": 200},
     "report_macros.html": {},
+    "intake_macros.html": {},
     "report_sessions.html": {"table": REPORT_TABLE, "charts": [bar_chart(EVIL, [(EVIL, 3, "3"), ("Bo", 0, "0")])],
                              **REPORT_LISTS},
     "report_reps.html": {"table": Table(["Rep"]), "charts": [], **REPORT_LISTS},
@@ -170,7 +176,7 @@ EXTRA = {
                                                    "user": User(EVIL, True)}),
 }
 # report_macros.html holds only macros: the report pages render them
-CASES = {name: (name, ctx) for name, ctx in CONTEXTS.items() if name != "report_macros.html"} | EXTRA
+CASES = {name: (name, ctx) for name, ctx in CONTEXTS.items() if name not in ("report_macros.html", "intake_macros.html")} | EXTRA
 
 
 def render(template, lang, ctx, missing=None):

@@ -21,6 +21,7 @@ from . import assisting
 from .actors import Actor, CustomerActor, RepActor, clean_name, customer_channel, rep_channel
 from .errors import Conflict, CoreError, Invalid, NotAllowed, NotFound
 from .grants import GrantState
+from .intake import JOIN_FORM, Answers
 from .pairing import PairingDesk
 from .queueing import QueueDesk
 from .records import Record
@@ -199,14 +200,16 @@ class Desk(QueueDesk, PairingDesk):
 
     # --- entry points that are not messages -----------------------------------
 
-    def join(self, number: str, name: str, now: float) -> tuple[Session, str]:
-        """A customer typed a session number (or opened an invite link)."""
+    def join(self, number: str, name: str, now: float, description: str = "") -> tuple[Session, str]:
+        """A customer typed a session number (or opened an invite link), and
+        maybe a short description of their problem (`JOIN_FORM`)."""
+        answers = JOIN_FORM.answer(description)
         s = self.by_number(number)
         seat = self.reps.get(s.participants[s.primary].account_id) if s.primary else None
         if seat and load(seat, self.sessions.values()) >= seat.max_customers:
             raise NotAllowed("this session is full")
         pid = self.new_id()
-        s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer"), now)
+        s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer", intake=answers), now)
         self._channels[pid] = customer_channel(pid)
         s.ensure_recording(now)
         self._dirty.add(s.id)
@@ -548,7 +551,7 @@ class Desk(QueueDesk, PairingDesk):
             s.transfer_message = row.get("transfer_message")
             for x in row["participants"]:
                 who = Participant(x["pid"], x["kind"], x["name"], x["role"], x["account_id"], present=False,
-                                  owner=x.get("owner"))
+                                  owner=x.get("owner"), intake=Answers.from_json(x.get("intake")))
                 s.participants[who.pid] = who
                 self._channels[who.pid] = (rep_channel(who.account_id) if who.kind == "rep"
                                            else customer_channel(who.pid))

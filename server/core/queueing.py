@@ -5,6 +5,8 @@ told about them. A mixin: it works on the state `Desk.__init__` sets up
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import protocol as p
 from .actors import Actor, clean_name, customer_channel, rep_channel
 from .errors import Invalid, NotAllowed, NotFound
@@ -12,16 +14,29 @@ from .routing import RepSeat, capacity_problem, connected, line, next_for, pick_
 from .session import Participant, Session, State
 
 
+def waiting_customer(s: Session) -> p.WaitingCustomer:
+    """A waiting session as its queue's reps see it: the first customer's name and intake."""
+    customer = next(iter(s.customers(present_only=False)), None)
+    return p.WaitingCustomer(session=s.id, number=s.number, name=customer.name if customer else "",
+                             since=s.waiting_since or 0.0, message=s.transfer_message, connected=connected(s),
+                             intake=customer.intake.info() if customer else None)
+
+
 class QueueDesk:
-    def enter_queue(self, queue: str, name: str, now: float) -> tuple[Session, str]:
+    def enter_queue(self, queue: str, name: str, now: float, description: str = "",
+                    fields: Mapping[str, str] | None = None) -> tuple[Session, str]:
         """A customer clicked a help link: a new inbound session waits in the
-        queue. It is offered only once the customer's page has connected; if it
+        queue. What they entered (``description``, ``fields`` by label) is
+        checked against the queue's intake form first (`Invalid` says why).
+        It is offered only once the customer's page has connected; if it
         never does within ``connect_grace`` seconds, the customer leaves."""
         if queue not in self.queues:
             raise NotFound(f"there is no queue {queue!r}")
+        answers = self.queues[queue].intake.answer(description, fields)
         s = self._new_session("inbound", now, queue=queue, state=State.WAITING)
         pid = self.new_id()
-        s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer", present=False), now)
+        s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer", present=False,
+                                      intake=answers), now)
         self._channels[pid] = customer_channel(pid)
         self._awaiting[pid] = (s.id, now + self.connect_grace)
         self._flush(now)
@@ -144,7 +159,8 @@ class QueueDesk:
         self._send(rep_channel(rid), p.Offer(session=s.id, number=s.number,
                                              name=customer.name if customer else "",
                                              queue=s.queue, expires_in=expires,
-                                             message=s.transfer_message))
+                                             message=s.transfer_message,
+                                             intake=customer.intake.info() if customer else None))
 
     def _distribute(self, now: float) -> None:
         busy = {s.offer[0] for s in self.sessions.values() if s.offer and s.state is State.WAITING}
@@ -186,11 +202,7 @@ class QueueDesk:
                 continue
             board = p.QueueState(available=seat.available, queues=[
                 p.QueueInfo(name=q.name, title=q.title, routing=q.routing, total=len(lines[q.name]), waiting=[
-                    p.WaitingCustomer(session=s.id, number=s.number,
-                                      name=next((c.name for c in s.customers(present_only=False)), ""),
-                                      since=s.waiting_since or 0.0, message=s.transfer_message,
-                                      connected=connected(s))
-                    for s in lines[q.name][:p.BOARD_LENGTH]])
+                    waiting_customer(s) for s in lines[q.name][:p.BOARD_LENGTH]])
                 for q in self.queues.values() if q.name in seat.queues])
             if self._board.boards.get(seat.account_id) != board:
                 self._board.boards[seat.account_id] = board

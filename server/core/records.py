@@ -26,7 +26,7 @@ class Record:
 ACTIONS: dict[str, str] = {
     "session.created": "number, kind ('outbound'|'inbound'), queue (str|None)",
     "session.state": "state ('waiting'|'open'|'active'|'ended'), reason (str|None), queue (str|None)",
-    "participant.joined": "pid, kind ('rep'|'customer'), account_id (int|None), name, role",
+    "participant.joined": "pid, kind ('rep'|'customer'), account_id (int|None), name, role, intake (dict, customers who entered one)",
     "participant.role": "pid, role ('primary'|'assistant'|'customer')",
     "participant.left": "pid, reason",
     "customer.selected": "pid",

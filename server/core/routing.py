@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .intake import IntakeForm
 from .session import LIVE, Session, State
 
 
@@ -24,6 +25,8 @@ class QueueConfig:
     consent: str = "view_on_accept"
     """view_on_accept: taking a customer starts the view of their page at once;
     ask_first: the customer is asked, and the view starts when they allow it."""
+    intake: IntakeForm = IntakeForm()
+    """What a customer is asked before waiting in this queue."""
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from .. import protocol as p
 from .errors import ChatOff, Conflict, Invalid, NotAllowed, NotFound
 from .grants import Activity, Grant, GrantState
+from .intake import Answers
 from .records import Record
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class Participant:
     """For an agent: the participant whose machine it runs on."""
     screen: str | None = None
     """For an agent: ``ok``, or why it cannot see its machine's screen."""
+    intake: Answers = Answers()
+    """For a customer: what they entered when joining (shown to reps only)."""
 
     @property
     def is_rep(self) -> bool:
@@ -192,8 +195,9 @@ class Session:
                 self._remove(old, at, "replaced")
         who.joined_at = at
         self.participants[who.pid] = who
+        extra = {"intake": who.intake.to_json()} if who.intake else {}
         self._record("participant.joined", who.pid, at, pid=who.pid, kind=who.kind,
-                     account_id=who.account_id, name=who.name, role=who.role, owner=who.owner)
+                     account_id=who.account_id, name=who.name, role=who.role, owner=who.owner, **extra)
         if who.role == "primary":
             self.primary = who.pid
             self.offer = None
@@ -518,12 +522,14 @@ class Session:
     def view(self, pid: str, join_link: str | None = None) -> p.SessionState:
         """The state as participant ``pid`` sees it (reps see the join link)."""
         me = self.participants[pid]
+        rep = me.is_rep
         return p.SessionState(
             session=self.id, number=format_number(self.number), state=self.state.value,
             kind=self.kind, queue=self.queue, you=pid, role=me.role, primary=self.primary,
             participants=[p.ParticipantInfo(pid=x.pid, name=x.name, kind=x.kind, role=x.role,
                                             present=x.present, selected=x.pid == self.selected,
-                                            owner=x.owner, screen=x.screen)
+                                            owner=x.owner, screen=x.screen,
+                                            intake=x.intake.info() if rep else None)
                           for x in self.participants.values()],
             grants=[p.GrantInfo(id=g.id, kind=g.kind, scope=g.scope, direction=g.direction,
                                 requester=g.requester, grantor=g.grantor, state=g.state.value)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.intake import Answers
 from ..core.session import format_number
 
 Translate = Callable[..., str]
@@ -58,6 +59,13 @@ def average(values: Iterable[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def intake_text(stored: Any) -> str:
+    """A customer's intake (as stored) in one cell: the description, then
+    each extra field as ``label: value``."""
+    a = Answers.from_json(stored)
+    return "; ".join(([a.description] if a.description else []) + [f"{k}: {v}" for k, v in a.fields])
+
+
 def score(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}".removesuffix(".0")
 
@@ -98,7 +106,7 @@ def bar_chart(title: str, bars: list[tuple[str, float, str]], width: int = 320) 
 # --- the session list ------------------------------------------------------------------
 
 SESSION_COLUMNS = ("number", "queue", "created", "ended", "duration", "queue_wait", "reps", "customers",
-                   "transfers", "notes", "chat", "rating")
+                   "intake", "transfers", "notes", "chat", "rating")
 
 
 def handled(s: dict[str, Any], now: float) -> float | None:
@@ -120,6 +128,7 @@ def sessions_table(sessions: list[dict[str, Any]], _: Translate, now: float) -> 
             duration(s["queue_wait"]) if s.get("queue") else "",
             ", ".join(r["name"] for r in s["reps"]),
             ", ".join(s["customers"]),
+            " | ".join(t for t in map(intake_text, s.get("intakes", ())) if t),
             str(s["transfers"]),
             str(s["notes"]),
             str(s["chat"]),

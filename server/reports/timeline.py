@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.session import format_number
-from .tables import Link, Row, Table, Translate, duration, when
+from .tables import Link, Row, Table, Translate, duration, intake_text, when
 
 TIMELINE_COLUMNS = ("time", "event", "who", "to", "text", "visibility")
 ROLES = ("primary", "assistant", "customer", "agent")
@@ -118,11 +118,12 @@ def timeline_table(report: dict[str, Any], _: Translate, rep_names: dict[int, st
 
 
 def participants_table(report: dict[str, Any], _: Translate) -> Table:
-    table = Table([_("reports.col." + c) for c in ("name", "role", "joined", "left")])
+    table = Table([_("reports.col." + c) for c in ("name", "role", "joined", "left", "intake")])
     for p in report["participants"]:
         role = _("reports.role." + p["role"]) if p["role"] in ROLES else p["role"]
         # who stayed to the end left when the session ended
-        table.rows.append(Row([p["name"], role, when(p["joined_at"]), when(p["left_at"] or report.get("ended_at"))]))
+        table.rows.append(Row([p["name"], role, when(p["joined_at"]), when(p["left_at"] or report.get("ended_at")),
+                               intake_text(p.get("intake"))]))
     return table
 
 

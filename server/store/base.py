@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from server.core.errors import Invalid
+from server.core.intake import IntakeForm
 from server.core.records import Record
 
 QUEUE_NAME = re.compile(r"[a-z0-9-]{1,40}")
@@ -30,7 +32,7 @@ only once they allow it."""
 ACCOUNT_FIELDS = frozenset(
     {"name", "password_hash", "is_admin", "queue_rep", "max_customers", "multi_session", "queues", "active"}
 )
-QUEUE_FIELDS = frozenset({"title", "routing", "offer_timeout", "consent"})
+QUEUE_FIELDS = frozenset({"title", "routing", "offer_timeout", "consent", "intake"})
 
 
 class StoreError(Exception):
@@ -85,6 +87,8 @@ class Queue:
     offer_timeout: float
     created_at: float
     consent: str = "view_on_accept"  # one of CONSENTS
+    intake: IntakeForm = IntakeForm()
+    """What a customer is asked before waiting (stored as `IntakeForm.to_json()`)."""
 
 
 def check_queue_name(name: str) -> str:
@@ -125,7 +129,13 @@ def check_queue_fields(fields: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"offer_timeout must be a positive number: {t!r}")
     if "consent" in fields and fields["consent"] not in CONSENTS:
         raise ValueError(f"consent must be one of {CONSENTS}: {fields['consent']!r}")
-    return dict(fields)
+    out = dict(fields)
+    if "intake" in out:
+        try:
+            out["intake"] = out["intake"] if isinstance(out["intake"], IntakeForm) else IntakeForm.check(out["intake"])
+        except Invalid as exc:
+            raise ValueError(str(exc)) from None
+    return out
 
 
 class Store(ABC):
@@ -195,7 +205,7 @@ class Store(ABC):
     @abstractmethod
     async def create_queue(
         self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0,
-        consent: str = "view_on_accept",
+        consent: str = "view_on_accept", intake: IntakeForm | dict | None = None,
     ) -> Queue:
         """Add a queue; `name` is a slug (ValueError otherwise), `Conflict` if taken."""
 
@@ -208,7 +218,7 @@ class Store(ABC):
 
     @abstractmethod
     async def update_queue(self, name: str, **fields: Any) -> Queue:
-        """Change title, routing, offer_timeout or consent; raises `NotFound`."""
+        """Change title, routing, offer_timeout, consent or intake; raises `NotFound`."""
 
     @abstractmethod
     async def delete_queue(self, name: str) -> bool:

@@ -113,6 +113,8 @@ queues = Table(
     Column("created_at", Float, nullable=False),
     # how an inbound customer's page is viewed when taken: view_on_accept | ask_first
     Column("consent", Str(20), nullable=False, default="view_on_accept", server_default="view_on_accept"),
+    # what a customer is asked before waiting: IntakeForm.to_json() (null: the default form)
+    Column("intake", JSON),
 )
 
 policies = Table(
@@ -168,6 +170,8 @@ participants = Table(
     Column("joined_at", Float, nullable=False),
     Column("left_at", Float),
     Column("left_reason", Str(200)),
+    # a customer's intake as entered: Answers.to_json() (null: none)
+    Column("intake", JSON),
 )
 
 grants = Table(

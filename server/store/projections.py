@@ -76,6 +76,8 @@ def _participant_joined(conn: Connection, r: Record) -> None:
         "left_at": None,
         "left_reason": None,
     }
+    if d.get("intake"):  # a rejoin without one keeps what was entered first
+        fields["intake"] = d["intake"]
     key = (p.c.session_id == r.session_id) & (p.c.pid == d["pid"])
     if conn.execute(update(p).where(key).values(**fields)).rowcount:
         return  # a rejoin keeps its first join time and place in the join order
@@ -253,7 +255,7 @@ def live_sessions(conn: Connection) -> list[dict[str, Any]]:
     live = s.c.state != "ended"
     session_rows = conn.execute(select(s).where(live).order_by(s.c.created_at, s.c.id)).all()
     people = conn.execute(
-        select(p.c.session_id, p.c.pid, p.c.kind, p.c.account_id, p.c.name, p.c.role, p.c.owner)
+        select(p.c.session_id, p.c.pid, p.c.kind, p.c.account_id, p.c.name, p.c.role, p.c.owner, p.c.intake)
         .join(s, s.c.id == p.c.session_id)
         .where(live, p.c.left_at.is_(None))
         .order_by(p.c.session_id, p.c.ordinal)

@@ -64,7 +64,8 @@ def sessions(conn: Connection, start: float | None, end: float | None, account_i
     with `account_id` among their reps; newest first. Each row: the session
     columns plus ``queue_wait`` (s), ``reps`` (account_id, pid, name, role
     (the latest), joined_at, left_at), ``gave_control`` (pids of reps who
-    handed control over), ``customers`` (names), ``transfers``, ``notes``,
+    handed control over), ``customers`` (names), ``intakes`` (what each
+    customer entered, as stored; None for none), ``transfers``, ``notes``,
     ``chat`` (counts) and ``ratings`` (score, comment)."""
     now = time.time() if now is None else now
     s, p = m.sessions, m.participants
@@ -80,7 +81,7 @@ def sessions(conn: Connection, start: float | None, end: float | None, account_i
     rows = [dict(r._mapping) for r in conn.execute(query)]
     by_id = {r["id"]: r for r in rows}
     for r in rows:
-        r.update(queue_wait=0.0, reps=[], gave_control=[], customers=[], transfers=0, notes=0, chat=0, ratings=[])
+        r.update(queue_wait=0.0, reps=[], gave_control=[], customers=[], intakes=[], transfers=0, notes=0, chat=0, ratings=[])
     for ids in _chunks(list(by_id)):
         for sid, wait in _queue_waits(conn, ids, now).items():
             by_id[sid]["queue_wait"] = wait
@@ -92,6 +93,7 @@ def sessions(conn: Connection, start: float | None, end: float | None, account_i
                                     for k in ("account_id", "pid", "name", "role", "joined_at", "left_at")})
             elif person.kind == "customer":
                 row["customers"].append(person.name)
+                row["intakes"].append(person.intake)
         t = m.transfers
         for handover in conn.execute(select(t.c.session_id, t.c.from_pid)
                                      .where(t.c.session_id.in_(ids), t.c.kind == "control")):

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from server.core.intake import IntakeForm
 from server.core.records import Record
 from server.store import models as m
 from server.store import projections
@@ -134,7 +135,7 @@ def _account(row: Any) -> Account:
 def _queue(row: Any) -> Queue:
     return Queue(
         name=row.name, title=row.title, routing=row.routing, offer_timeout=row.offer_timeout, created_at=row.created_at,
-        consent=row.consent,
+        consent=row.consent, intake=IntakeForm.from_json(row.intake),
     )
 
 
@@ -327,17 +328,18 @@ class SqlStore(Store):
 
     async def create_queue(
         self, name: str, title: str, routing: str = "manual", offer_timeout: float = 30.0,
-        consent: str = "view_on_accept",
+        consent: str = "view_on_accept", intake: IntakeForm | dict | None = None,
     ) -> Queue:
         check_queue_name(name)
-        check_queue_fields(dict(title=title, routing=routing, offer_timeout=offer_timeout, consent=consent))
-        queue = Queue(name, title, routing, float(offer_timeout), time.time(), consent)
+        form = check_queue_fields(dict(title=title, routing=routing, offer_timeout=offer_timeout, consent=consent,
+                                       intake=intake))["intake"]
+        queue = Queue(name, title, routing, float(offer_timeout), time.time(), consent, form)
 
         async def run(conn: AsyncConnection) -> None:
             await conn.execute(
                 insert(m.queues).values(
                     name=name, title=title, routing=routing, offer_timeout=queue.offer_timeout,
-                    created_at=queue.created_at, consent=consent,
+                    created_at=queue.created_at, consent=consent, intake=form.to_json(),
                 )
             )
 
@@ -359,6 +361,8 @@ class SqlStore(Store):
 
     async def update_queue(self, name: str, **fields: Any) -> Queue:
         values = check_queue_fields(fields)
+        if "intake" in values:
+            values["intake"] = values["intake"].to_json()
 
         async def run(conn: AsyncConnection) -> Queue:
             if values:

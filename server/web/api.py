@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from .. import protocol as p
 from ..auth import BadToken
 from ..core.desk import Actor, RepActor
 from ..core.roster import roster
@@ -103,12 +104,19 @@ async def me(request: Request, account: Account):
 
 class Join(Body):
     number: Annotated[str, Field(min_length=9, max_length=15)]
-    name: Annotated[str, Field(default="", max_length=80)]
+    name: Annotated[str, Field(default="", max_length=p.INTAKE_NAME_MAX)]
+    description: Annotated[str, Field(default="", max_length=p.INTAKE_DESCRIPTION_MAX)]
+    """A short description of the problem (optional), shown to the session's reps."""
 
 
 class HelpRequest(Body):
     queue: Annotated[str, Field(min_length=1, max_length=40)]
-    name: Annotated[str, Field(default="", max_length=80)]
+    name: Annotated[str, Field(default="", max_length=p.INTAKE_NAME_MAX)]
+    description: Annotated[str, Field(default="", max_length=p.INTAKE_DESCRIPTION_MAX)]
+    """A short description of the problem, as the queue's intake asks (see `QueueOut.intake`)."""
+    fields: Annotated[dict[str, Annotated[str, Field(max_length=p.INTAKE_VALUE_MAX)]],
+                      Field(default_factory=dict, max_length=p.INTAKE_FIELDS_MAX)]
+    """The queue's extra intake fields, by label."""
 
 
 class Joined(Body):
@@ -130,7 +138,7 @@ def check_join_rate(request: Request) -> None:
            body=Join, response=Joined, tag="customers")
 async def join(request: Request, body: Join):
     check_join_rate(request)
-    s, token = await relay_of(request).join(body.number, body.name)
+    s, token = await relay_of(request).join(body.number, body.name, body.description)
     return Joined(session=s.id, token=token, page=f"/s/{token}")
 
 
@@ -138,7 +146,7 @@ async def join(request: Request, body: Join):
            body=HelpRequest, response=Joined, tag="customers")
 async def help_request(request: Request, body: HelpRequest):
     check_join_rate(request)
-    s, token = await relay_of(request).enter_queue(body.queue, body.name)
+    s, token = await relay_of(request).enter_queue(body.queue, body.name, body.description, body.fields)
     return Joined(session=s.id, token=token, page=f"/s/{token}")
 
 
@@ -183,6 +191,19 @@ async def agent_pair(request: Request, body: AgentPair):
     return AgentPaired(session=s.id, pid=pid, owner=s.participants[pid].owner, token=token)
 
 
+class IntakeFieldIn(Body):
+    label: Annotated[str, Field(min_length=1, max_length=p.INTAKE_LABEL_MAX)]
+    required: Annotated[bool, Field(strict=True)] = False
+
+
+class IntakeIn(Body):
+    """What a queue asks a customer before they wait: a short description of
+    the problem (``off``, ``optional`` or ``required``) and extra fields."""
+
+    description: Literal["off", "optional", "required"] = "optional"
+    fields: Annotated[list[IntakeFieldIn], Field(default_factory=list, max_length=p.INTAKE_FIELDS_MAX)]
+
+
 class QueueOut(Body):
     name: str
     title: str
@@ -192,11 +213,13 @@ class QueueOut(Body):
     """view_on_accept: a rep who takes a customer sees their page at once;
     ask_first: the customer is asked first."""
     help_link: str
+    intake: IntakeIn
 
 
 def queue_out(relay: Relay, q) -> QueueOut:
     return QueueOut(name=q.name, title=q.title, routing=q.routing, offer_timeout=q.offer_timeout, consent=q.consent,
-                    help_link=f"{relay.settings.public_url}/help?queue={q.name}")
+                    help_link=f"{relay.settings.public_url}/help?queue={q.name}",
+                    intake=IntakeIn.model_validate(q.intake.to_json()))
 
 
 class QueueList(Body):
@@ -424,6 +447,7 @@ class QueueIn(Body):
     routing: Literal["manual", "automatic"] = "manual"
     offer_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
     consent: Literal["view_on_accept", "ask_first"] = "view_on_accept"
+    intake: IntakeIn | None = None
 
 
 class QueuePatch(Body):
@@ -431,6 +455,7 @@ class QueuePatch(Body):
     routing: Literal["manual", "automatic"] | None = None
     offer_timeout: Annotated[float | None, Field(default=None, gt=0, le=600)] = None
     consent: Literal["view_on_accept", "ask_first"] | None = None
+    intake: IntakeIn | None = None
 
 
 @api.route("POST", "/api/admin/queues", summary="Create a queue", auth="admin", body=QueueIn,

@@ -19,14 +19,17 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from .. import SERVER_DIR
+from .. import protocol as p
 from ..auth import BadToken, TokenExpired
-from ..core.errors import CoreError
+from ..core.errors import CoreError, Invalid
+from ..core.intake import JOIN_FORM
 from ..core.session import format_number
 from ..i18n import LANGUAGES, pick_language, strings, translator
 from ..mail import is_email
 from ..relay import Relay
 from ..store import Conflict, NotFound
 from . import admin, download
+from .intake_forms import admin_intake, customer_answers, posted_values
 from .signin import COOKIE, SignInError, client_address, current_account, sign_in
 
 CSRF_COOKIE = "tandem_csrf"
@@ -102,24 +105,31 @@ async def home(request: Request) -> Response:
 
 
 async def join_page(request: Request) -> Response:
-    return await render(request, "join.html", error=None, number=request.query_params.get("number", "")[:15])
+    return await render(request, "join.html", error=None, number=request.query_params.get("number", "")[:15],
+                        intake=JOIN_FORM, values={})
 
 
 @csrf_checked
 async def join_post(request: Request, data) -> Response:
     relay: Relay = request.app.state.relay
-    number, name = str(data.get("number", ""))[:15], str(data.get("name", ""))[:80]
+    number, name = str(data.get("number", ""))[:15], str(data.get("name", ""))[:p.INTAKE_NAME_MAX]
+    description, _fields = customer_answers(data, JOIN_FORM)
     _ = translator(language(request))
+    again = {"number": number, "intake": JOIN_FORM, "values": posted_values(data)}
     wait = relay.join_wait(client_address(request))
     if wait:
         return await render(request, "join.html", 429, retry_after=wait, error=_("join.error.rate", seconds=wait),
-                            number=number)
+                            **again)
     try:
-        s, token = await relay.join(number, name)
+        JOIN_FORM.answer(description)
+    except Invalid:
+        return await render(request, "join.html", 400, error=_("intake.error"), **again)
+    try:
+        s, token = await relay.join(number, name, description)
     except CoreError as exc:
         key = "join.error.invalid" if exc.code == "invalid" else "join.error.full" if "full" in str(exc) \
             else "join.error.unknown"
-        return await render(request, "join.html", 400 if exc.code == "invalid" else 404, error=_(key), number=number)
+        return await render(request, "join.html", 400 if exc.code == "invalid" else 404, error=_(key), **again)
     return see_other(f"/s/{token}")
 
 
@@ -128,7 +138,7 @@ async def help_page(request: Request) -> Response:
     queue = await relay.store.get_queue(request.query_params.get("queue", ""))
     if queue is None:
         return await message(request, "error.title", "help.error.queue", 404)
-    return await render(request, "help.html", queue=queue, error=None)
+    return await render(request, "help.html", queue=queue, error=None, values={})
 
 
 @csrf_checked
@@ -137,8 +147,16 @@ async def help_post(request: Request, data) -> Response:
     wait = relay.join_wait(client_address(request))
     if wait:
         return await message(request, "error.title", "join.error.rate", 429, retry_after=wait, seconds=wait)
+    queue = await relay.store.get_queue(str(data.get("queue", ""))[:40])
+    if queue is None:
+        return await message(request, "error.title", "help.error.queue", 404)
+    description, fields = customer_answers(data, queue.intake)
     try:
-        s, token = await relay.enter_queue(str(data.get("queue", ""))[:40], str(data.get("name", ""))[:80])
+        s, token = await relay.enter_queue(queue.name, str(data.get("name", ""))[:p.INTAKE_NAME_MAX],
+                                           description, fields)
+    except Invalid:
+        return await render(request, "help.html", 400, queue=queue, values=posted_values(data),
+                            error=translator(language(request))("intake.error"))
     except CoreError:
         return await message(request, "error.title", "help.error.queue", 404)
     return see_other(f"/s/{token}")
@@ -397,7 +415,7 @@ async def admin_queues_post(request: Request, data) -> Response:
                                  title=str(data.get("title", "")).strip()[:80] or str(data.get("name", "")),
                                  routing=str(data.get("routing", "manual")),
                                  offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)),
-                                 consent=str(data.get("consent", "view_on_accept")))
+                                 consent=str(data.get("consent", "view_on_accept")), intake=admin_intake(data))
     except Conflict:
         return await _queues_page(request, 409, error=_("admin.error.queue_exists"))
     except ValueError:
@@ -414,7 +432,7 @@ async def admin_queue_post(request: Request, data) -> Response:
                                  title=str(data.get("title", "")).strip()[:80] or request.path_params["name"],
                                  routing=str(data.get("routing", "manual")),
                                  offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)),
-                                 consent=str(data.get("consent", "view_on_accept")))
+                                 consent=str(data.get("consent", "view_on_accept")), intake=admin_intake(data))
     except (NotFound, ValueError) as exc:
         return await _queues_page(request, 400, error=str(exc))
     return see_other("/admin/queues")

@@ -195,8 +195,10 @@ async def test_live_sessions_exclude_ended_sessions_and_people_who_left(store):
     [live] = await store.live_sessions()
     assert live["session_id"] == "live-one" and live["number"] == "222222222" and live["state"] == "active"
     assert live["participants"] == [
-        {"pid": "r1", "kind": "rep", "account_id": 1, "name": "Rita", "role": "assistant", "owner": None},
-        {"pid": "r2", "kind": "rep", "account_id": 2, "name": "Sam", "role": "primary", "owner": None},
+        {"pid": "r1", "kind": "rep", "account_id": 1, "name": "Rita", "role": "assistant", "owner": None,
+         "intake": None},
+        {"pid": "r2", "kind": "rep", "account_id": 2, "name": "Sam", "role": "primary", "owner": None,
+         "intake": None},
     ]
     assert await store.max_ids() == {"grant_id": 1, "activity_id": 3, "message_id": 1, "note_id": 1}
 
