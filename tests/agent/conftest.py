@@ -215,7 +215,8 @@ class Scene:
         r = self.http.post("/api/admin/reps", headers={"Authorization": f"Bearer {admin}"},
                            json={"email": "rita@example.com", "name": "Rita", "password": "rep-password-1"})
         assert r.status_code == 201, r.text
-        self.rep = Peer(relay.ws_url, self._signin("rita@example.com", "rep-password-1"))
+        self.rep_token = self._signin("rita@example.com", "rep-password-1")
+        self.rep = Peer(relay.ws_url, self.rep_token)
         self.rep.send("start_session")
         st = self.rep.state(lambda m: True)
         self.session, self.number = st["session"], st["number"].replace(" ", "")
@@ -239,12 +240,14 @@ class Scene:
     def agent_env(self) -> dict:
         return {**self.x.env, "TANDEM_AGENT_STATE": str(self.state_dir), "PYTHONPATH": str(ROOT)}
 
-    def start_agent(self, *extra: str, env: dict | None = None, allow: str | None = "control,files") -> str:
+    def start_agent(self, *extra: str, env: dict | None = None, allow: str | None = "control,files",
+                    owner: str = "customer") -> str:
         """Pair and run the agent. ``allow``: what the person at the machine
         allowed in advance (``--allow``); None: the agent asks in its window,
-        as for a customer who double-clicked the download (tests/agent/test_consent.py)."""
-        r = self.http.post(f"/api/sessions/{self.session}/pairing",
-                           headers={"Authorization": f"Bearer {self.customer_token}"})
+        as for a customer who double-clicked the download (tests/agent/test_consent.py).
+        ``owner``: whose Support Manager it is, the customer's or the rep's own ("rep")."""
+        token = self.rep_token if owner == "rep" else self.customer_token
+        r = self.http.post(f"/api/sessions/{self.session}/pairing", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200, r.text
         code = r.json()["code"]
         self._log_file = self.agent_log.open("wb")

@@ -66,3 +66,38 @@ def test_cancel_in_the_list_denies_the_request_and_shares_nothing(scene):
     assert not st["activities"]
     scene.rep.drain(1.0)
     assert not scene.rep.frames
+
+
+def test_the_rep_shares_one_of_their_applications_picked_on_their_own_machine(scene):
+    """Share view of an application through the rep's own Support Manager: the
+    rep picks the window in its list; the customer, who accepted, sees that
+    window only, and nothing before the choice. Cancel in the list withdraws
+    the offer."""
+    ledger, _invoices = two_windows(scene)
+    scene.start_agent(owner="rep")
+
+    def offer() -> int:
+        scene.rep.send("request_grant", session=scene.session, kind="view", scope="application", direction="share")
+        st = scene.customer.state(lambda m: any(g["scope"] == "application" and g["state"] == "pending"
+                                                for g in m["grants"]))
+        return next(g["id"] for g in st["grants"] if g["scope"] == "application" and g["state"] == "pending")
+
+    gid = offer()
+    scene.customer.send("decide_grant", session=scene.session, grant=gid, approve=True)
+    st = scene.customer.state(lambda m: any(a.get("grant") == gid for a in m["activities"]))
+    stream = next(a["stream"] for a in st["activities"] if a.get("grant") == gid)
+    scene.customer.drain(1.0)
+    assert not frames_on(scene.customer, stream), "a window was shown before the rep chose one"
+    picker_keys(scene, "Down", "Return")  # Invoices is on top: the rep picks Ledger
+    wait_for(lambda: scene.customer.drain(0.2) or frames_on(scene.customer, stream), what="frames at the customer")
+    scene.customer.drain(1.0)
+    rect = scene.x.geometry(ledger)
+    canvas = paint_all(scene.customer, stream)
+    assert {h[4:] for h in canvas.heads} == {(rect[2], rect[3])}, "frames show the chosen window only"
+    assert np.abs(canvas.img.astype(int) - scene.x.grab(rect).astype(int)).mean() < 6
+
+    scene.rep.send("revoke_grant", session=scene.session, grant=gid)
+    scene.customer.state(lambda m: not m["activities"])
+    gid = offer()
+    picker_keys(scene, "Escape")
+    scene.customer.state(lambda m: all(g["id"] != gid for g in m["grants"]))
