@@ -46,6 +46,13 @@ TRANSFER_MESSAGE_MAX = 345
 CHAT_MAX = 4000
 NOTE_MAX = 20000
 BOARD_LENGTH = 50
+INTAKE_NAME_MAX = 80
+INTAKE_DESCRIPTION_MAX = 500
+INTAKE_FIELDS_MAX = 5
+INTAKE_LABEL_MAX = 40
+INTAKE_VALUE_MAX = 200
+"""Intake limits: a customer's name, the description of the problem, how many
+extra fields a queue asks, a field's label and a field's value (characters)."""
 
 
 class Message(BaseModel):
