@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -203,3 +204,28 @@ def test_the_build_picked_for_a_computer(headers, have, expected):
     builds = [Build(*key.split("-"), Path(f"tandem-support-manager-{key}"), 1) for key in have]
     got = pick(builds, visitor(Headers(headers=headers)))
     assert (got.key if got else None) == expected
+
+
+def test_a_download_run_after_its_code_expired_is_told_to_download_again(client, tmp_path):
+    """The file's ticket is as old as the pairing code's lifetime: the
+    Support Manager is told, in the customer's language, to download again."""
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from agent.ticket import token_payload
+    from server.web.download import SALT
+
+    relay = client.app.state.relay
+
+    class Then(TimestampSigner):  # signed when the customer downloaded it, a lifetime and a minute ago
+        def get_timestamp(self) -> int:
+            return int(time.time() - relay.PAIRING_TTL - 60)
+
+    rita, state, token = start(client)
+    _, _, got = session_file(client, token, tmp_path)
+    old = URLSafeTimedSerializer(relay.settings.secret_key, salt=SALT, signer=Then).dumps(token_payload(got.token))
+    assert client.post("/download/ticket", json={"ticket": got.token}).status_code == 200  # the fresh one is good
+    for headers, expected in (({}, "This download has expired. Download the Support Manager again from your "
+                                   "session page."),
+                              (DA, "Denne download er udløbet. Hent Support Manager igen fra din sessionsside.")):
+        r = client.post("/download/ticket", json={"ticket": old}, headers=headers)
+        assert (r.status_code, r.json()["error"], r.json()["message"]) == (410, "expired", expected)
