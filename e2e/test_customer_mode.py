@@ -10,10 +10,10 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from e2e.cobrowse import replay_frame, widget
+from e2e.cobrowse import FrameRecorder, click_replayed, replay_frame, widget
 from e2e.conftest import extension_page
 from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
-from e2e.todo_app import serve_todo, todo_app  # noqa: F401
+from e2e.todo_app import FRAMED, FRAMED_TEXT, fill_masked_fields, serve_todo, take_control, todo_app  # noqa: F401
 
 pytestmark = pytest.mark.cobrowse
 
@@ -131,6 +131,66 @@ def test_customer_shows_a_tab_of_a_site_without_the_snippet(relay, rep_browser, 
     expect(widget(app)).to_have_count(0, timeout=TIMEOUT)
     expect(share.locator("#share-now")).to_have_text("No tab is shown yet.", timeout=TIMEOUT)
     assert background(customer).evaluate(BADGE_JS, relay.base + "/todo/notes.html") == ""
+
+
+def test_shown_tab_iframes_and_shadow_roots_are_replayed_masked_and_controlled(
+        relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811
+    customer = customer_with_extension
+    app = customer.new_page()
+    app.goto(serve_todo(customer, relay.base))  # no snippet on this site
+    expect(app.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    recorder = FrameRecorder()
+    rep_browser.on("page", recorder.attach)
+    rep, page, viewer = outbound_view(relay, rep_browser, customer)
+    with customer.expect_page(lambda p: p.url.endswith("/share.html"), timeout=TIMEOUT) as opened:
+        page.locator("#tab-share-pick").click()
+    opened.value.locator(".share-tab", has_text="todos").locator("button").click()
+    replay = replay_frame(viewer)
+    expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    viewer.reload()  # its socket recorded from the first frame
+    expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
+    notes, replay_notes = app.frame_locator("#notes"), replay.frame_locator("#notes")
+
+    # What Carol does in the iframe and the shadow root, and what their code
+    # then sets (the fields emptied), reaches Alice's replay.
+    notes.locator("#note-text").fill("buy milk")
+    expect(replay_notes.locator("#note-text")).to_have_value("buy milk", timeout=TIMEOUT)
+    notes.locator("#note-add").click()
+    expect(replay_notes.locator("#note-list li")).to_have_text(["buy milk"], timeout=TIMEOUT)
+    expect(replay_notes.locator("#note-text")).to_have_value("", timeout=TIMEOUT)
+    app.locator("#owner-name").fill("Carol")
+    expect(replay.locator("#owner-name")).to_have_value("Carol", timeout=TIMEOUT)
+    app.locator("#owner-save").click()
+    expect(replay.locator("#owner-saved")).to_have_text("Owner: Carol", timeout=TIMEOUT)
+    expect(replay.locator("#owner-name")).to_have_value("", timeout=TIMEOUT)
+
+    # With control, Alice types and clicks in both.
+    take_control(viewer, app)
+    click_replayed(viewer, ["#notes", "#note-text"])
+    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
+    viewer.keyboard.type("call the bank")
+    expect(notes.locator("#note-text")).to_have_value("call the bank", timeout=TIMEOUT)
+    click_replayed(viewer, ["#notes", "#note-add"])
+    expect(notes.locator("#note-list li")).to_have_text(["buy milk", "call the bank"], timeout=TIMEOUT)
+    click_replayed(viewer, ["#owner", "#owner-name"])
+    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
+    viewer.keyboard.type("Rita")
+    expect(app.locator("#owner-name")).to_have_value("Rita", timeout=TIMEOUT)
+    click_replayed(viewer, ["#owner", "#owner-save"])
+    expect(app.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
+    expect(replay.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
+
+    # Masked fields in both stay masked: nothing typed there reaches Alice,
+    # nor does their text, in a viewer that joins now either.
+    fill_masked_fields(app)
+    expect(replay.locator("#owner-pin")).not_to_have_value("", timeout=TIMEOUT)
+    viewer.reload()
+    expect(replay.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
+
+    received = recorder.everything()
+    assert b"buy milk" in received and b"Owner: Rita" in received
+    leaked = [s for s in [*FRAMED.values(), *FRAMED_TEXT] if s.encode() in received]
+    assert not leaked, f"masked values reached the rep's viewer: {leaked}"
 
 
 def test_chrome_pages_get_a_clear_message(relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811

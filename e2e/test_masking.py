@@ -16,7 +16,7 @@ from e2e.cobrowse import (  # noqa: F401
     serve_form_page,
     sign_in_queue_rep,
 )
-from e2e.todo_app import todo_app, todo_session  # noqa: F401
+from e2e.todo_app import FRAMED, FRAMED_TEXT, fill_masked_fields, todo_app, todo_session  # noqa: F401
 
 pytestmark = pytest.mark.cobrowse
 
@@ -88,18 +88,6 @@ def test_masked_fields_never_reach_the_rep(relay, rep_browser, routed_customer):
     assert PASSWORD not in replay.locator("body").inner_html()
 
 
-FRAMED = {  # field -> what the customer types; all masked, inside an iframe or a shadow root
-    ("#notes", "#note-pw"): "iframe-PASSWORD-typed",
-    ("#notes", "#note-secret-input"): "iframe-MASKED-typed",
-    (None, "#owner-pin"): "shadow-PIN-typed",
-    (None, "#owner-card"): "5500005555555559",
-    (None, "#owner-secret-input"): "shadow-MASKED-typed",
-    ("#card-frame", "#card-holder"): "in-a-masked-iframe",  # the <iframe> itself is masked
-    (None, "#secret-note-input"): "under-a-masked-host",  # the shadow host is masked
-}
-FRAMED_TEXT = ["IFRAME-SECRET-TEXT", "SHADOW-SECRET-TEXT", "FRAMED-CARD-TEXT", "HOST-MASKED-TEXT"]
-
-
 def test_masked_fields_in_iframes_and_shadow_roots_never_reach_the_rep(relay, rep_browser, routed_customer, todo_app):  # noqa: F811
     recorder = FrameRecorder()
     customer, viewer, _ = todo_session(relay, rep_browser, routed_customer, on_page=recorder.attach)
@@ -107,9 +95,7 @@ def test_masked_fields_in_iframes_and_shadow_roots_never_reach_the_rep(relay, re
     viewer.reload()  # its socket recorded from the first frame
     expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
     notes = customer.frame_locator("#notes")
-    expect(customer.frame_locator("#card-frame").locator("#card-holder")).to_be_visible(timeout=TIMEOUT)
-    for (frame, field), text in FRAMED.items():
-        (customer.frame_locator(frame) if frame else customer).locator(field).fill(text)
+    fill_masked_fields(customer)
     # Plain fields beside them go through: capture works in both.
     notes.locator("#note-text").fill("iframe-plain-ok")
     customer.locator("#owner-name").fill("shadow-plain-ok")

@@ -19,6 +19,19 @@ APP = Path(__file__).resolve().parent / "apps" / "todo"
 DIST = APP / "dist"
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}
 SNIPPET = '<script src="/tandem.js" data-queue="{queue}" defer></script>'
+# The app's masked fields, each inside an iframe or a shadow root, and what a
+# customer types in them: (iframe selector or None, field selector) -> text.
+FRAMED = {
+    ("#notes", "#note-pw"): "iframe-PASSWORD-typed",
+    ("#notes", "#note-secret-input"): "iframe-MASKED-typed",
+    (None, "#owner-pin"): "shadow-PIN-typed",
+    (None, "#owner-card"): "5500005555555559",
+    (None, "#owner-secret-input"): "shadow-MASKED-typed",
+    ("#card-frame", "#card-holder"): "in-a-masked-iframe",  # the <iframe> itself is masked
+    (None, "#secret-note-input"): "under-a-masked-host",  # the shadow host is masked
+}
+# Text the app shows inside masked elements of its iframes and shadow roots.
+FRAMED_TEXT = ["IFRAME-SECRET-TEXT", "SHADOW-SECRET-TEXT", "FRAMED-CARD-TEXT", "HOST-MASKED-TEXT"]
 
 
 def _newest(paths) -> float:
@@ -81,6 +94,13 @@ def todo_session(relay, rep_browser, customer_context: BrowserContext, on_page=N
     viewer = accept_next(rep_browser, panel)
     expect(replay_frame(viewer).locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
     return customer, viewer, relay.signin(email, password)
+
+
+def fill_masked_fields(customer: Page) -> None:
+    """The customer types in every masked field of FRAMED."""
+    expect(customer.frame_locator("#card-frame").locator("#card-holder")).to_be_visible(timeout=TIMEOUT)
+    for (frame, field), text in FRAMED.items():
+        (customer.frame_locator(frame) if frame else customer).locator(field).fill(text)
 
 
 def take_control(viewer: Page, customer: Page) -> None:

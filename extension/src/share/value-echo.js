@@ -1,7 +1,10 @@
 // In the shared tab's content script: a `tandem-value` event (value-hook.js,
 // the page's world) says the page set a field in code. Setting the field to
 // its own value through this world's prototype does not change it, and goes
-// through rrweb's hook there, so the capture records the new value.
+// through rrweb's hook there, so the capture records the new value. The
+// events of same-origin iframes are heard in their own documents.
+import { eachFrameDocument } from './frame-documents.js';
+
 const EVENT = 'tandem-value';
 
 function poke(el) {
@@ -22,6 +25,10 @@ export function echoPageValues(doc = document) {
     const el = event.composedPath()[0];
     if (el && el.nodeType === 1) poke(el);
   };
-  doc.addEventListener(EVENT, handle, true);
-  return () => doc.removeEventListener(EVENT, handle, true);
+  const heard = [];
+  const stop = eachFrameDocument(doc, (d) => { d.addEventListener(EVENT, handle, true); heard.push(d); });
+  return () => {
+    stop();
+    for (const d of heard) d.removeEventListener(EVENT, handle, true);
+  };
 }

@@ -6,11 +6,13 @@
 // own accessors a framework such as React gave fields before this ran) sends
 // a `tandem-value` event from the field; value-echo.js, in the isolated
 // world, has the capture record the field's value. The event carries
-// nothing: the value is read from the field itself.
+// nothing: the value is read from the field itself. Same-origin iframes have
+// prototypes of their own: each one's window is hooked as its document loads.
+import { eachFrameDocument } from './frame-documents.js';
+
 (() => {
   const FLAG = Symbol.for('tandem.valueHook');
   if (window[FLAG]) return;
-  window[FLAG] = true;
 
   const tell = (el) => el.dispatchEvent(new CustomEvent('tandem-value', { bubbles: true, composed: true }));
 
@@ -20,13 +22,18 @@
     Object.defineProperty(target, key, { ...own, set(value) { own.set.call(this, value); tell(this); } });
   }
 
-  for (const [proto, key] of [[HTMLInputElement.prototype, 'value'], [HTMLInputElement.prototype, 'checked'],
-    [HTMLTextAreaElement.prototype, 'value'], [HTMLSelectElement.prototype, 'value'],
-    [HTMLSelectElement.prototype, 'selectedIndex']]) wrap(proto, key);
+  function hookWindow(win) {
+    if (!win || win[FLAG]) return;
+    win[FLAG] = true;
+    for (const [proto, key] of [[win.HTMLInputElement.prototype, 'value'], [win.HTMLInputElement.prototype, 'checked'],
+      [win.HTMLTextAreaElement.prototype, 'value'], [win.HTMLSelectElement.prototype, 'value'],
+      [win.HTMLSelectElement.prototype, 'selectedIndex']]) wrap(proto, key);
+  }
 
   const visit = (root) => {
     for (const el of root.querySelectorAll('input, textarea, select')) { wrap(el, 'value'); wrap(el, 'checked'); }
     for (const el of root.querySelectorAll('*')) if (el.shadowRoot) visit(el.shadowRoot);
   };
-  visit(document);
+
+  eachFrameDocument(document, (doc) => { hookWindow(doc.defaultView); visit(doc); });
 })();
