@@ -298,7 +298,7 @@ class WatchDashboard(ClientMessage):
 
 
 ClientMessages = Annotated[
-    Hello | Ping | SetAvailability | StartSession | AssistSession | DecideAssist | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | SetViewMode | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply,
+    Hello | Ping | SetAvailability | StartSession | AssistSession | DecideAssist | AcceptNext | AcceptOffer | DeclineOffer | SelectCustomer | RequestGrant | DecideGrant | RevokeGrant | StartActivity | StopActivity | SetViewMode | TransferControl | TransferSession | EndSession | LeaveSession | Chat | Note | Signal | FileRequest | FileReply | WatchDashboard,
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessages)
@@ -576,8 +576,57 @@ class FileMessage(Message):
     message: FileRequest | FileReply
 
 
+class DashboardRep(Message):
+    """A rep as the supervisor dashboard shows them (see `server.core.roster`)."""
+
+    id: int
+    name: str
+    presence: Literal["available", "busy", "away"]
+    customers: int
+    max_customers: int
+    sessions: int
+    queue_rep: bool
+
+
+class DashboardQueue(Message):
+    name: str
+    title: str
+    waiting: int
+    """Customers in line whose page is connected."""
+    longest_since: float | None
+    """When the one who has waited longest started waiting (relay clock), or None."""
+
+
+class DashboardSession(Message):
+    session: SessionId
+    number: str
+    kind: Literal["outbound", "inbound"]
+    state: SessionStateName
+    queue: str | None
+    started: float
+    """When the session was created (relay clock)."""
+    waiting_since: float | None
+    """While it waits in a queue: since when."""
+    primary: str | None
+    assistants: list[str]
+    customers: list[str]
+
+
+class Dashboard(Message):
+    """To a supervisor or admin who sent `WatchDashboard`: every rep with their
+    presence and load, every queue with its line and longest wait, every live
+    session with its reps and customers. Sent whole, when any of it changes;
+    ``now`` is the relay's clock, to show waits as they grow."""
+
+    type: Literal["dashboard"] = "dashboard"
+    now: float
+    reps: list[DashboardRep]
+    queues: list[DashboardQueue]
+    sessions: list[DashboardSession]
+
+
 ServerMessages = Annotated[
-    Welcome | Error | Pong | SessionState | SessionNotice | AssistAnswer | ChatMessage | QueuePosition | QueueState | Offer | OfferWithdrawn | SessionEnded | SignalRelay | FileMessage,
+    Welcome | Error | Pong | SessionState | SessionNotice | AssistAnswer | ChatMessage | QueuePosition | QueueState | Offer | OfferWithdrawn | SessionEnded | SignalRelay | FileMessage | Dashboard,
     Field(discriminator="type"),
 ]
 server_message = TypeAdapter(ServerMessages)
@@ -618,7 +667,10 @@ def json_schema() -> dict:
                          "kinds": {k.name.lower(): int(k) for k in StreamKind}},
         "file_chunk": {"format": FILE_CHUNK.format, "size": FILE_CHUNK.size, "max_data": FILE_CHUNK_SIZE},
         "limits": {"transfer_message_max": TRANSFER_MESSAGE_MAX, "chat_max": CHAT_MAX,
-                   "note_max": NOTE_MAX},
+                   "note_max": NOTE_MAX,
+                   "intake": {"name_max": INTAKE_NAME_MAX, "description_max": INTAKE_DESCRIPTION_MAX,
+                              "fields_max": INTAKE_FIELDS_MAX, "label_max": INTAKE_LABEL_MAX,
+                              "value_max": INTAKE_VALUE_MAX}},
     }
 
 

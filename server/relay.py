@@ -110,7 +110,9 @@ class Relay:
     def configure_rep(self, account: Account, now: float | None = None) -> None:
         self.desk.configure_rep(account.id, name=account.name, queue_rep=account.queue_rep,
                                 queues=account.queues, max_customers=account.max_customers,
-                                multi_session=account.multi_session, now=now or self.clock())
+                                multi_session=account.multi_session,
+                                supervises=account.is_admin or account.is_supervisor, active=account.active,
+                                now=now or self.clock())
 
     async def reload_queues(self) -> None:
         queues = await self.store.list_queues()

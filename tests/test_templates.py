@@ -32,6 +32,7 @@ ENGLISH = i18n.catalog("en")
 class User:
     name: str
     is_admin: bool
+    is_supervisor: bool = False
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Account:
     multi_session: bool
     queues: tuple
     active: bool
+    is_supervisor: bool = False
 
 
 class JoinBody(BaseModel):
@@ -156,6 +158,7 @@ CONTEXTS |= {
     "admin_canned.html": {"replies": [CannedReply(1, EVIL, EVIL, 1.0, 1.0)], "error": None,
                           "title_max": 80, "text_max": 4000},
     "admin_outbox.html": {"messages": [KeptMail("k", 1.0, EVIL, EVIL, EVIL)], "configured": False, "shown": 200},
+    "admin_dashboard.html": {"token": EVIL, "account_id": 7, "user": User(EVIL, False, True)},
     "report_macros.html": {},
     "intake_macros.html": {},
     "report_sessions.html": {"table": REPORT_TABLE, "charts": [bar_chart(EVIL, [(EVIL, 3, "3"), ("Bo", 0, "0")])],
@@ -233,6 +236,16 @@ def test_navigation_follows_the_signed_in_user():
     assert 'action="/signout"' in rep and "/admin/reps" not in rep
     admin = render("home.html", "en", {"user": User("Rita", True)})
     assert 'href="/admin/reps"' in admin
+    supervisor = render("home.html", "en", {"user": User("Sue", False, True)})
+    assert 'href="/admin/dashboard"' in supervisor and "/admin/reps" not in supervisor
+
+
+def test_a_supervisor_sees_only_the_dashboard_in_the_admin_nav():
+    html = render("admin_dashboard.html", "en", {"token": "tok.en", "account_id": 7, "user": User("Sue", False, True)})
+    nav = re.search(r'<nav class="sub-nav".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'href="([^"]+)"', nav) == ["/admin/dashboard"]
+    admin = render("admin_dashboard.html", "en", {"token": "tok.en", "account_id": 7, "user": User("Ann", True)})
+    assert "/admin/reps" in re.search(r'<nav class="sub-nav".*?</nav>', admin, re.S).group(0)
 
 
 def test_customer_page_hands_its_strings_and_settings_to_the_script():

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import protocol as p
-from . import assisting
+from . import assisting, dashboard
 from .actors import Actor, CustomerActor, RepActor, clean_name, customer_channel, rep_channel
 from .errors import Conflict, CoreError, Invalid, NotAllowed, NotFound
 from .grants import GrantState
@@ -73,6 +73,10 @@ class Desk(QueueDesk, PairingDesk):
         self._board = QueueBoard()
         self.assist_door = assisting.AssistDoor(attempts=10, window=60.0)
         """Tries at assisting by number per rep account (the relay sets its limits)."""
+        self.watchers = dashboard.Watchers()
+        """Supervisors and admins watching the dashboard (server/core/dashboard.py)."""
+        self._watch_now: set[int] = set()
+        """New watchers, sent the dashboard at the next flush even if nothing changed."""
         self._handlers = {
             "set_availability": self._set_availability, "start_session": self._start,
             "assist_session": self._assist, "decide_assist": self._decide_assist, "accept_next": self._accept_next,
@@ -85,6 +89,7 @@ class Desk(QueueDesk, PairingDesk):
             "end_session": self._end, "leave_session": self._leave, "chat": self._chat,
             "note": self._note, "signal": self._signal,
             "file_request": self._file_message, "file_reply": self._file_message,
+            "watch_dashboard": self._watch_dashboard,
         }
 
     # --- output -------------------------------------------------------------
@@ -108,12 +113,14 @@ class Desk(QueueDesk, PairingDesk):
         self._flush(None)
 
     def configure_rep(self, account_id: int, *, name: str, queue_rep: bool, queues: tuple[str, ...] | list[str],
-                      max_customers: int, multi_session: bool, now: float = 0.0) -> RepSeat:
+                      max_customers: int, multi_session: bool, supervises: bool = False, active: bool = True,
+                      now: float = 0.0) -> RepSeat:
         seat = self.reps.get(account_id)
         if seat is None:
             seat = self.reps[account_id] = RepSeat(account_id, name, idle_since=now)
-        seat.update(name=name, queue_rep=queue_rep, queues=queues,
-                    max_customers=max_customers, multi_session=multi_session)
+        seat.update(name=name, queue_rep=queue_rep, queues=queues, max_customers=max_customers,
+                    multi_session=multi_session, supervises=supervises, active=active)
+        self.watchers.check(seat)
         self._board_dirty = True
         self._flush(now)
         return seat
@@ -148,6 +155,7 @@ class Desk(QueueDesk, PairingDesk):
         seat.connections = max(0, seat.connections - 1)
         self._board_dirty = True
         if seat.connections == 0:
+            self.watchers.stop(account_id)
             self._presence(lambda x: x.account_id == account_id, False)
             for s in self.sessions.values():
                 if s.offer and s.offer[0] == account_id:
@@ -298,6 +306,11 @@ class Desk(QueueDesk, PairingDesk):
             return
         pid = self._add_rep(s, seat, "assistant", now)
         assisting.arrived(s, pid, None, now)
+
+    def _watch_dashboard(self, actor: Actor, msg: p.WatchDashboard, now: float) -> None:
+        seat = self._rep(actor)
+        if self.watchers.watch(seat, msg.watch):
+            self._watch_now.add(seat.account_id)
 
     def _decide_assist(self, actor, msg: p.DecideAssist, now) -> None:
         s, pid = self._in_session(actor, msg.session)
@@ -488,6 +501,7 @@ class Desk(QueueDesk, PairingDesk):
         may have changed) offers, places in line and queue boards."""
         if self._dirty:  # only a change of state changes who a frame may go to (not chat, not a tick)
             self._routes.clear()
+        changed = bool(self._dirty) or self._board_dirty
         for sid in self._dirty:
             s = self.sessions.get(sid)
             if s is not None and (s.state is State.WAITING
@@ -521,6 +535,10 @@ class Desk(QueueDesk, PairingDesk):
         if self._board_dirty:
             self._board_dirty = False
             self._update_board(now or 0.0)
+        if self.watchers.accounts and (changed or self._watch_now):
+            board = dashboard.dashboard(self.reps.values(), self.queues.values(), self.sessions.values(), now or 0.0)
+            self._out.extend(self.watchers.push(board, self._watch_now))
+        self._watch_now.clear()
 
     def _drop(self, s: Session) -> None:
         offered = set(s.offered_to) | ({s.offer[0]} if s.offer else set())

@@ -45,10 +45,16 @@ class RepSeat:
     idle_since: float = 0.0
     """When the rep last took a customer or became free: longest idle is offered first."""
     busy: bool = False
+    supervises: bool = False
+    """An admin or a supervisor: may watch the supervisor dashboard (server/core/dashboard.py)."""
+    active: bool = True
+    """False once the account is deactivated (its sockets are closed)."""
 
     def update(self, *, name: str, queue_rep: bool, queues: Iterable[str],
-               max_customers: int, multi_session: bool) -> None:
+               max_customers: int, multi_session: bool, supervises: bool = False, active: bool = True) -> None:
         self.name = name
+        self.supervises = supervises
+        self.active = active
         self.queue_rep = queue_rep
         self.queues = frozenset(queues)
         self.max_customers = max(1, max_customers)

@@ -30,7 +30,7 @@ at once (they asked for help from that page, and see and can stop it), or
 only once they allow it."""
 
 ACCOUNT_FIELDS = frozenset(
-    {"name", "password_hash", "is_admin", "queue_rep", "max_customers", "multi_session", "queues", "active"}
+    {"name", "password_hash", "is_admin", "is_supervisor", "queue_rep", "max_customers", "multi_session", "queues", "active"}
 )
 QUEUE_FIELDS = frozenset({"title", "routing", "offer_timeout", "consent", "intake"})
 
@@ -64,6 +64,9 @@ class Account:
     created_at: float
     token_version: int = 0
     """Part of every rep token; `Store.revoke_tokens` bumps it."""
+    is_supervisor: bool = False
+    """Watches the supervisor dashboard and joins sessions from it; administers
+    nothing (an admin may do all a supervisor does)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,7 @@ def check_account_fields(fields: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"max_customers must be an integer >= 1: {n!r}")
     if "queues" in out:
         out["queues"] = [check_queue_name(q) for q in out["queues"]]
-    for flag in ("is_admin", "queue_rep", "multi_session", "active"):
+    for flag in ("is_admin", "is_supervisor", "queue_rep", "multi_session", "active"):
         if flag in out:
             out[flag] = bool(out[flag])
     return out
@@ -168,6 +171,7 @@ class Store(ABC):
         password_hash: str,
         *,
         is_admin: bool = False,
+        is_supervisor: bool = False,
         queue_rep: bool = False,
         max_customers: int = 1,
         multi_session: bool = False,

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 metadata = MetaData(
@@ -93,6 +94,8 @@ accounts = Table(
     Column("name", Str(200), nullable=False),
     Column("password_hash", Str(200), nullable=False),
     Column("is_admin", Boolean, nullable=False, default=False),
+    # watches the live dashboard and joins sessions, administers nothing (migration 0008)
+    Column("is_supervisor", Boolean, nullable=False, default=False, server_default=false()),
     Column("queue_rep", Boolean, nullable=False, default=False),
     Column("max_customers", Integer, nullable=False, default=1),
     Column("multi_session", Boolean, nullable=False, default=False),

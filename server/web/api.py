@@ -39,6 +39,8 @@ class AccountOut(Body):
     email: str
     name: str
     is_admin: bool
+    is_supervisor: bool
+    """Watches the supervisor dashboard and joins sessions from it; administers nothing."""
     queue_rep: bool
     max_customers: int
     multi_session: bool
@@ -47,7 +49,8 @@ class AccountOut(Body):
 
 
 def account_out(a: Account) -> AccountOut:
-    return AccountOut(id=a.id, email=a.email, name=a.name, is_admin=a.is_admin, queue_rep=a.queue_rep,
+    return AccountOut(id=a.id, email=a.email, name=a.name, is_admin=a.is_admin, is_supervisor=a.is_supervisor,
+                      queue_rep=a.queue_rep,
                       max_customers=a.max_customers, multi_session=a.multi_session,
                       queues=list(a.queues), active=a.active)
 
@@ -391,6 +394,7 @@ class RepIn(Body):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     password: Annotated[str | None, Field(default=None, min_length=8, max_length=1024)] = None
     is_admin: bool = False
+    is_supervisor: bool = False
     queue_rep: bool = False
     max_customers: Annotated[int, Field(ge=1, le=50)] = 1
     multi_session: bool = False
@@ -401,6 +405,7 @@ class RepPatch(Body):
     name: Annotated[str | None, Field(default=None, min_length=1, max_length=80)] = None
     password: Annotated[str | None, Field(default=None, min_length=8, max_length=1024)] = None
     is_admin: bool | None = None
+    is_supervisor: bool | None = None
     queue_rep: bool | None = None
     max_customers: Annotated[int | None, Field(default=None, ge=1, le=50)] = None
     multi_session: bool | None = None

@@ -20,6 +20,7 @@ from ..recording import playback
 from ..relay import Relay
 from ..reports import pages as reports
 from . import api, canned, console, files, metrics, pages, ratings
+from .dashboard_page import routes as dashboard_routes
 from .http_limits import BodyLimit
 from .origins import CsrfGuard
 from .outbox_page import routes as outbox_routes
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
                 *metrics.routes,
                 *reports.routes, *playback.routes, *pages.routes,
-                *outbox_routes, *console.routes,
+                *outbox_routes, *console.routes, *dashboard_routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[Middleware(SecurityHeaders), Middleware(Cors, origins=settings.allowed_origins),
                     Middleware(BodyLimit, limit=settings.max_body_bytes),

@@ -328,7 +328,7 @@ def admin_only(handler):
 
 
 def _flags(data) -> dict:
-    return {k: data.get(k) == "on" for k in ("is_admin", "queue_rep", "multi_session")}
+    return {k: data.get(k) == "on" for k in ("is_admin", "is_supervisor", "queue_rep", "multi_session")}
 
 
 def _int(value, default: int, lo: int, hi: int) -> int:

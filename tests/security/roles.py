@@ -1,6 +1,7 @@
-"""The eight roles of the security matrix around one live session, on a
+"""The nine roles of the security matrix around one live session, on a
 TestClient relay: anonymous, the customer, the customer's Support Manager
-(agent), an assistant, the primary, a rep outside the session, a deactivated
+(agent), an assistant, the primary, a rep outside the session, a supervisor
+outside the session (sees the dashboard, administers nothing), a deactivated
 rep and the admin. `Accounts` are made once (password hashing is slow);
 `World` is one live session with everyone in place, made afresh as often as
 a test needs."""
@@ -18,7 +19,7 @@ from server.web.app import create_app
 from tests.conftest import ADMIN_PASSWORD, bearer, make_queue, make_rep, signin
 from tests.test_ws import Client
 
-ROLES = ("anonymous", "deactivated", "customer", "agent", "outsider", "admin", "assistant", "primary")
+ROLES = ("anonymous", "deactivated", "customer", "agent", "outsider", "supervisor", "admin", "assistant", "primary")
 """In the order the matrices try them: an action that succeeds for one role
 can change what the next one finds, so the most privileged go last."""
 QUEUE = "billing"
@@ -32,6 +33,7 @@ class Accounts:
     primary: str
     assistant: str
     outsider: str
+    supervisor: str
     deactivated: str
     ids: dict[str, int]
 
@@ -41,7 +43,8 @@ class Accounts:
         make_queue(client, admin, QUEUE)
         make_queue(client, admin, "spare")
         ids, tokens = {}, {}
-        for role, fields in (("primary", REP), ("assistant", REP), ("outsider", {}), ("deactivated", {})):
+        for role, fields in (("primary", REP), ("assistant", REP), ("outsider", {}), ("supervisor", {"is_supervisor": True}),
+                             ("deactivated", {})):
             ids[role], tokens[role] = make_rep(client, admin, f"{role}@example.com", role.title(), **fields)
         r = client.patch(f"/api/admin/reps/{ids['deactivated']}", headers=bearer(admin), json={"active": False})
         assert r.status_code == 200, r.text
@@ -52,7 +55,7 @@ class Accounts:
 class World:
     """One live session: the primary started it, the customer joined by
     number and paired their Support Manager, the assistant assists; the
-    outsider and the admin are connected but not in it."""
+    outsider, the supervisor and the admin are connected but not in it."""
 
     client: object
     accounts: Accounts
@@ -70,7 +73,7 @@ class World:
     def _build(self) -> World:
         a, client = self.accounts, self.client
         self.tokens = {"admin": a.admin, "primary": a.primary, "assistant": a.assistant,
-                       "outsider": a.outsider, "deactivated": a.deactivated}
+                       "outsider": a.outsider, "supervisor": a.supervisor, "deactivated": a.deactivated}
         primary = self.connect("primary", a.primary)
         earlier = {m["session"] for m in primary.fence() if isinstance(m, dict) and m["type"] == "session_state"}
         primary.send("start_session")
@@ -89,6 +92,7 @@ class World:
         self.pids["agent"] = self.connect("agent", self.tokens["agent"]).welcome["pid"]
         self.connect("assistant", a.assistant).send("assist_session", number=self.number)
         self.connect("outsider", a.outsider)
+        self.connect("supervisor", a.supervisor)
         self.connect("admin", a.admin)
         final = primary.expect("session_state", limit=500, where=lambda m: m["session"] == self.sid and len(
             m["participants"]) == 4 and all(x["present"] for x in m["participants"]))

@@ -1,6 +1,6 @@
 """The role × action matrix over REST: every operation of the OpenAPI document
 (``/api/openapi.json``), every other ``/api`` route of the app and ``/metrics``, called by
-each of the eight roles (tests/security/roles.py) around a live session, with
+each of the nine roles (tests/security/roles.py) around a live session, with
 the status this table expects. An operation the table does not name fails
 the test, so a new endpoint is covered as soon as it exists.
 
@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from tests.conftest import bearer
 from tests.security.roles import ROLES, World, relay  # noqa: F401 (fixture)
 
-REPS = ("outsider", "admin", "assistant", "primary")
+REPS = ("outsider", "supervisor", "admin", "assistant", "primary")
 IN_SESSION_REPS = ("assistant", "primary")
 SIGNED_OUT = {"anonymous": 401, "deactivated": 401, "customer": 401, "agent": 401}
 """A rep's sign-in is needed: capability tokens and revoked tokens are no sign-in."""
@@ -34,17 +34,20 @@ class Row:
 
 
 def admin_only(ok: int = 200, request: Callable[[World], dict] = lambda w: {}) -> Row:
-    return Row(request, {**SIGNED_OUT, "outsider": 403, "assistant": 403, "primary": 403, "admin": ok})
+    """Admins only: a supervisor administers nothing."""
+    return Row(request, {**SIGNED_OUT, "outsider": 403, "supervisor": 403, "assistant": 403, "primary": 403,
+                         "admin": ok})
 
 
 def session_reps(ok: int, request: Callable[[World], dict], admin: int = 403) -> Row:
     """Only the session's own reps (the admin as the table says)."""
-    return Row(request, {**SIGNED_OUT, "outsider": 403, "admin": admin, "assistant": ok, "primary": ok})
+    return Row(request, {**SIGNED_OUT, "outsider": 403, "supervisor": 403, "admin": admin, "assistant": ok,
+                         "primary": ok})
 
 
 def participants(ok: int, request: Callable[[World], dict]) -> Row:
     """The session's reps, its customer and the customer's Support Manager."""
-    return Row(request, {"anonymous": 401, "deactivated": 401, "outsider": 403, "admin": 403,
+    return Row(request, {"anonymous": 401, "deactivated": 401, "outsider": 403, "supervisor": 403, "admin": 403,
                          "customer": ok, "agent": ok, "assistant": ok, "primary": ok})
 
 

@@ -1,5 +1,5 @@
 """The role × action matrix over the WebSocket: every client message type of
-server/protocol.py, sent by each of the eight roles (tests/security/roles.py)
+server/protocol.py, sent by each of the nine roles (tests/security/roles.py)
 in a live session, against the outcome this table expects: ``ok`` (no error)
 or the error code. A message type the table does not name fails the test,
 so a new one is covered as soon as it exists.
@@ -60,9 +60,9 @@ MATRIX: dict[str, Case] = {
     "hello": Case(lambda w: {"token": w.tokens["primary"]}, {r: "invalid" for r in ROLES}),
     "ping": Case(expect={r: "ok" for r in ROLES}),
     "set_availability": Case(lambda w: {"available": True}, only("admin", "assistant", "primary")),  # queue reps
-    "start_session": Case(expect=only("outsider", "admin", "assistant", "primary")),
+    "start_session": Case(expect=only("outsider", "supervisor", "admin", "assistant", "primary")),
     "assist_session": Case(lambda w: {"number": w.number},
-                           {**only("outsider", "admin"), **only("assistant", "primary", then="conflict")}),
+                           {**only("outsider", "supervisor", "admin"), **only("assistant", "primary", then="conflict")}),
     "decide_assist": Case(lambda w: {"session": w.sid, "request": w.ready["request"], "approve": False},
                           only("primary"), prepare=approval_pending),
     "accept_next": Case(expect={"admin": "not_found", "assistant": "ok", "primary": "not_found"},
@@ -92,6 +92,8 @@ MATRIX: dict[str, Case] = {
                                     "path": "/"}, only("primary"), prepare=lambda w: {"activity": w.files_activity()}),
     "file_reply": Case(lambda w: {"session": w.sid, "activity": w.ready["activity"], "request": 1, "ok": True},
                        only("agent"), prepare=lambda w: {"activity": w.files_activity()}),
+    # the supervisor dashboard: supervisors and admins only, whatever session they are in
+    "watch_dashboard": Case(lambda w: {"watch": True}, only("supervisor", "admin")),
 }
 
 

@@ -1,0 +1,140 @@
+"""The supervisor dashboard (server/core/dashboard.py): who may watch it, what
+it shows, and that it is pushed when, and only when, it changes."""
+
+import pytest
+
+from server.core.desk import NotAllowed, RepActor, rep_channel
+
+
+def supervisor(h, account_id=9, name="Sue", *, supervises=True, active=True, online=True):
+    h.desk.configure_rep(account_id, name=name, queue_rep=False, queues=(), max_customers=1,
+                         multi_session=False, supervises=supervises, active=active, now=h.now)
+    if online:
+        h.desk.rep_online(account_id, h.now)
+    return RepActor(account_id)
+
+
+def boards(h, account_id=9):
+    return h.sent(rep_channel(account_id), "dashboard")
+
+
+def watching(h, account_id=9, name="Sue"):
+    sue = supervisor(h, account_id, name)
+    h.sent()
+    h.send(sue, "watch_dashboard")
+    [board] = boards(h, account_id)
+    return sue, board
+
+
+def test_a_rep_who_is_no_supervisor_cannot_watch_the_dashboard(h):
+    rita = h.rep(1, "Rita")
+    h.sent()
+    with pytest.raises(NotAllowed):
+        h.send(rita, "watch_dashboard")
+    assert boards(h, 1) == []
+
+
+def test_a_supervisor_gets_the_dashboard_at_once_with_reps_and_queues(h):
+    h.rep(1, "Rita")
+    h.rep(2, "Bert", online=False)
+    _, board = watching(h)
+    reps = {r.name: r.presence for r in board.reps}
+    assert reps == {"Rita": "available", "Bert": "away", "Sue": "available"}
+    assert [(q.title, q.waiting, q.longest_since) for q in board.queues] == [
+        ("Automatic", 0, None), ("Billing", 0, None)]
+    assert board.sessions == [] and board.now == h.now
+
+
+def test_a_customer_waiting_is_pushed_with_the_longest_wait_of_their_queue(h):
+    h.rep(1, "Rita")
+    watching(h)
+    since = h.now
+    h.enter("billing", "Ann")
+    h.later(30)
+    h.enter("billing", "Carl")
+    board = boards(h)[-1]
+    billing = next(q for q in board.queues if q.name == "billing")
+    assert (billing.waiting, billing.longest_since) == (2, since)
+    waiting = [(s.state, s.customers, s.queue, s.waiting_since) for s in board.sessions]
+    assert waiting == [("waiting", ["Ann"], "billing", since), ("waiting", ["Carl"], "billing", since + 30)]
+
+
+def test_a_rep_accepting_shows_them_primary_and_busy(h):
+    rita = h.rep(1, "Rita", max_customers=1)
+    watching(h)
+    h.enter("billing", "Ann")
+    h.send(rita, "accept_next")
+    board = boards(h)[-1]
+    [s] = board.sessions
+    assert (s.state, s.primary, s.customers, s.assistants, s.kind) == ("active", "Rita", ["Ann"], [], "inbound")
+    assert next(r for r in board.reps if r.name == "Rita").presence == "busy"
+    assert next(q for q in board.queues if q.name == "billing").waiting == 0
+
+
+def test_a_supervisor_joining_by_number_is_listed_as_assistant(h):
+    rita, s, _ = h.active_session()
+    sue, _ = watching(h)
+    h.send(sue, "assist_session", number=s.number)
+    [row] = boards(h)[-1].sessions
+    assert (row.primary, row.assistants, row.number) == ("Rita", ["Sue"], f"{s.number[:3]} {s.number[3:6]} {s.number[6:]}")
+    assert [x.name for x in s.reps()] == ["Rita", "Sue"]
+
+
+def test_chat_pushes_nothing_when_nothing_on_the_dashboard_changed(h):
+    rita, s, _ = h.active_session()
+    watching(h)
+    h.send(rita, "chat", session=s.id, text="hello")
+    h.later(5)
+    assert boards(h) == []
+
+
+def test_every_watcher_gets_each_change(h):
+    h.rep(1, "Rita")
+    watching(h, 9, "Sue")
+    watching(h, 8, "Sam")
+    h.enter("billing", "Ann")
+    out = [(ch, m) for ch, m in h.desk.data_to_send() if m.type == "dashboard"]
+    to_sue, to_sam = ([m for ch, m in out if ch == rep_channel(aid)] for aid in (9, 8))
+    assert to_sue and to_sue == to_sam and to_sue[-1].queues[1].waiting == 1
+
+
+def test_a_supervisor_whose_role_is_taken_away_gets_no_more_pushes_and_is_refused(h):
+    h.rep(1, "Rita")
+    sue, _ = watching(h)
+    supervisor(h, supervises=False, online=False)
+    h.enter("billing", "Ann")
+    assert boards(h) == []
+    with pytest.raises(NotAllowed):
+        h.send(sue, "watch_dashboard")
+
+
+def test_a_deactivated_supervisor_is_refused(h):
+    sue = supervisor(h, active=False)
+    with pytest.raises(NotAllowed):
+        h.send(sue, "watch_dashboard")
+
+
+def test_deactivated_reps_are_not_on_the_dashboard(h):
+    h.rep(1, "Rita")
+    supervisor(h, 2, "Gone", supervises=False, active=False, online=False)
+    _, board = watching(h)
+    assert "Gone" not in {r.name for r in board.reps}
+
+
+def test_stopping_or_closing_the_last_connection_ends_the_pushes(h):
+    sue, _ = watching(h)
+    h.send(sue, "watch_dashboard", watch=False)
+    h.enter("billing", "Ann")
+    assert boards(h) == []
+    h.send(sue, "watch_dashboard")
+    assert len(boards(h)) == 1
+    h.desk.rep_offline(9, h.now)
+    h.enter("billing", "Bob")
+    assert boards(h) == []
+
+
+def test_an_ended_session_leaves_the_dashboard(h):
+    rita, s, _ = h.active_session()
+    watching(h)
+    h.send(rita, "end_session", session=s.id)
+    assert boards(h)[-1].sessions == []
