@@ -99,6 +99,11 @@ async function main() {
     ...common, entryPoints: [playbackSrc], format: 'iife', minify: true,
     outfile: join(here, '..', 'server', 'static', 'playback.js'),
   } : null;
+  // The supervisor dashboard, a relay page: server/static/dashboard.js.
+  const dashboard = {
+    ...common, entryPoints: [join(here, 'src', 'dashboard.js')], format: 'esm', minify: true,
+    outfile: join(here, '..', 'server', 'static', 'dashboard.js'),
+  };
   // The relay's customer page (/s/TOKEN): server/static/customer.js.
   const customerPage = {
     ...common, entryPoints: [join(here, 'src', 'customer-page.js')], format: 'esm', minify: true,
@@ -115,13 +120,13 @@ async function main() {
     entryPoints: Object.fromEntries(CONSOLE_PAGES.map((name) => [name, modules[name]])),
   };
   if (watch) {
-    for (const opts of [ext, content, snippet, playback, customerPage, webConsole].filter(Boolean)) await (await context(opts)).watch();
+    for (const opts of [ext, content, snippet, playback, customerPage, webConsole, dashboard].filter(Boolean)) await (await context(opts)).watch();
     console.log('watching for changes');
     return;
   }
   await Promise.all([build(ext), build(content), snippet && build(snippet), playback && build(playback),
-    build(customerPage), build(webConsole)]);
-  console.log(`built extension into ${dist}, and the relay's snippet, customer page, player and console into server/static`);
+    build(customerPage), build(webConsole), build(dashboard)]);
+  console.log(`built extension into ${dist}, and the relay's snippet, customer page, player, console and dashboard into server/static`);
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
