@@ -232,6 +232,9 @@ def test_viewer_says_what_the_customer_without_the_extension_must_do(relay, rep_
     expect(status).to_contain_text("has to show a tab with the Tandem extension")
     expect(page.locator("#tab-share-text")).to_contain_text("add the Tandem extension to Chrome")
     expect(page.locator("#tab-share-pick")).to_be_hidden()
+    # Her page says what she allowed, not that some tab is being viewed.
+    expect(page.locator("#banners .banner-text")).to_have_text(
+        "Alice may see the web page you show with the Tandem extension.")
 
     # Her page closes: the viewer says she is not connected; she comes back.
     url = page.url
