@@ -95,9 +95,11 @@ def ask_for_help(page: Page) -> None:
     expect(widget(page)).to_contain_text(re.compile(r"in line"), timeout=TIMEOUT)
 
 
-def click_help(page: Page) -> None:
-    """The customer clicks the snippet's help button (again, after a wait, while
-    the relay says there were too many tries from this address)."""
+def click_help(page: Page, name: str = "", description: str = "", fields: dict[str, str] | None = None) -> None:
+    """The customer clicks the snippet's help button, fills the intake form
+    (their name, the problem, the queue's extra fields by label) and asks for
+    help; again, after a wait, while the relay says there were too many tries
+    from this address."""
     tries = 0
 
     def click() -> None:
@@ -108,6 +110,14 @@ def click_help(page: Page) -> None:
         help_button = widget(page).locator("button.help").first
         expect(help_button).to_be_visible(timeout=TIMEOUT)
         help_button.click()
+        form = widget(page).locator("form.intake")
+        expect(form).to_be_visible(timeout=TIMEOUT)
+        form.locator("input[name=name]").fill(name)
+        if description:
+            form.locator("textarea[name=description]").fill(description)
+        for label, value in (fields or {}).items():
+            form.locator(f'input[data-label="{label}"]').fill(value)
+        form.locator("button.intake-submit").click()
 
     patiently(page, "/api/help", click)
 

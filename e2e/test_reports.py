@@ -113,7 +113,8 @@ def test_reports_show_notes_transfers_chat_and_ratings_and_csv_matches_html(
     expect(admin.locator("h1")).to_have_text(f"Session {spaced(number)}")
     expect(admin.locator("#participants")).to_contain_text("Carl")
     people = admin.eval_on_selector("#participants", ROWS_JS)
-    assert people[0] == ["Name", "Role", "Joined", "Left"] and all(p[3] for p in people[1:]), people
+    assert people[0] == ["Name", "Role", "Joined", "Left", "Problem and details"], people
+    assert all(p[3] for p in people[1:]), people
     timeline = csv_matches_html(admin)
     events = [(r[1], r[2], r[3], r[4], r[5]) for r in timeline[1:]]
     assert events == [

@@ -32,6 +32,7 @@ function generateProtocol() {
     `export const TRANSFER_MESSAGE_MAX = ${schema.limits.transfer_message_max};`,
     `export const CHAT_MAX = ${schema.limits.chat_max};`,
     `export const NOTE_MAX = ${schema.limits.note_max};`,
+    `export const INTAKE_LIMITS = Object.freeze(${JSON.stringify(schema.limits.intake)});`,
     '',
   ].join('\n');
   mkdirSync(join(here, 'src', 'generated'), { recursive: true });

@@ -193,8 +193,10 @@ async def main(args) -> None:
         help_button = page.locator("tandem-support button.help").first
         await help_button.wait_for(state="visible")
         check(await help_button.text_content() != "", "help button shown on /demo")
+        await help_button.click()  # the intake form: name and problem, then Ask for help
+        await page.locator("tandem-support form.intake input[name=name]").fill("Smoke Test")
         async with page.expect_response(base + "/api/help") as help_response:
-            await help_button.click()
+            await page.locator("tandem-support button.intake-submit").click()
         session = (await (await help_response.value).json())["session"]
         await page.wait_for_function(
             "() => /line/.test(document.querySelector('tandem-support').shadowRoot.textContent)", timeout=10000)

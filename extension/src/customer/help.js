@@ -6,14 +6,17 @@ function queueOfLink(link) {
   try { return new URL(link.href, location.href).searchParams.get('queue'); } catch (_) { return null; }
 }
 
-export async function requestHelp(relay, queue) {
+// `intake`: what the customer entered ({name, description, fields by label}).
+// A refusal throws an Error whose `status` is the relay's (400: the intake
+// did not pass the queue's form).
+export async function requestHelp(relay, queue, intake = {}) {
   const response = await fetch(`${relay}/api/help`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ queue, name: '' }),
+    body: JSON.stringify({ queue, name: intake.name || '', description: intake.description || '', fields: intake.fields || {} }),
     credentials: 'omit',
   });
-  if (!response.ok) throw new Error(`help request refused (${response.status})`);
+  if (!response.ok) throw Object.assign(new Error(`help request refused (${response.status})`), { status: response.status });
   const { session, token } = await response.json();
   if (!token) throw new Error('no token');
   return { session, token };

@@ -18,6 +18,7 @@ import { createCapture } from './capture.js';
 import { createControl } from './control.js';
 import { createEcho } from './echo.js';
 import { interceptHelpLinks, requestHelp } from './help.js';
+import { fetchIntake, intakeForm } from './intake-form.js';
 import { createWidgetMedia } from './media.js';
 import { createHost, HOST_SELECTOR } from './host.js';
 import { createMasking } from './masking.js';
@@ -53,15 +54,36 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
   });
   const pointer = createPointer(root);
 
+  let asking = false; // the intake form is up (or on its way)
+
+  // Help asked for queue `name`: first the queue's intake form, then a place in line.
   async function ask(name) {
-    if (session || !relay || !name) { widget.open(); return; }
+    if (session || asking || !relay || !name) { widget.open(); return; }
+    asking = true;
+    const form = await fetchIntake(relay, name);
+    const intake = intakeForm(t, form, {
+      onCancel: () => { asking = false; widget.idle(Boolean(queue && relay)); },
+      onSubmit: (answers) => enter(name, answers, intake),
+    });
+    widget.asking(intake.element);
+    intake.focus();
+  }
+
+  async function enter(name, answers, intake) {
     widget.session();
     widget.status(t('connecting'));
     try {
-      const { token } = await requestHelp(relay, name);
+      const { token } = await requestHelp(relay, name, answers);
+      asking = false;
       keep.begin(token, relay);
       session = join(token, relay);
-    } catch (_) {
+    } catch (err) {
+      if (err.status === 400) { // the relay refused what was entered: the form again, as filled
+        widget.asking(intake.element);
+        widget.error(t('intakeError'));
+        return;
+      }
+      asking = false;
       widget.ended(t('unavailable'));
     }
   }

@@ -4,6 +4,7 @@
 // top of the page, visible even while the panel is hidden.
 import { CHAT_MAX } from '../generated/protocol.js';
 import { h, syncList } from './dom.js';
+import { intakeSheet } from './intake-form.js';
 import { surveySheet } from './survey.js';
 
 export function createWidget(root, t, on) {
@@ -38,7 +39,9 @@ export function createWidget(root, t, on) {
   const banners = h('div', { class: 'banners' });
   const surveySlot = h('div', { class: 'survey-slot' });
   panel.insertBefore(surveySlot, panel.lastElementChild);
-  root.adoptedStyleSheets = [...root.adoptedStyleSheets, surveySheet()];
+  const intakeSlot = h('div', { class: 'intake-slot' }); // the intake form, before a session (intake-form.js)
+  panel.insertBefore(intakeSlot, status);
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, surveySheet(), intakeSheet()];
   root.append(help, reopen, panel, banners);
 
   let inSession = false;
@@ -68,6 +71,7 @@ export function createWidget(root, t, on) {
     // No session: only the help button (when the page has a queue to offer).
     idle(offerHelp) {
       inSession = false;
+      intakeSlot.replaceChildren();
       surveySlot.replaceChildren();
       screenSlot.replaceChildren();
       mediaSlot.replaceChildren();
@@ -77,12 +81,29 @@ export function createWidget(root, t, on) {
     },
     session() {
       inSession = true;
+      intakeSlot.replaceChildren();
       surveySlot.replaceChildren();
       help.hidden = true;
       close.hidden = true;
       leave.hidden = false;
       form.hidden = false;
+      log.hidden = false;
       setOpen(open);
+    },
+    // Before a session: the intake form (the customer's name, the problem)
+    // alone in the panel; the customer sends it or cancels.
+    asking(element) {
+      inSession = true;
+      intakeSlot.replaceChildren(element);
+      surveySlot.replaceChildren();
+      status.textContent = '';
+      position.hidden = true;
+      help.hidden = true;
+      close.hidden = true;
+      leave.hidden = true;
+      form.hidden = true;
+      log.hidden = true;
+      setOpen(true);
     },
     open: () => setOpen(true),
     // The session's video and voice section (media.js).

@@ -2,6 +2,7 @@
 // customer to help (select_customer).
 import { el, part, syncList } from './dom.js';
 import { t } from './i18n.js';
+import { showIntake } from './intake.js';
 
 export function renderParticipants(entry, ctx) {
   const state = entry.state;
@@ -12,7 +13,9 @@ export function renderParticipants(entry, ctx) {
     const select = el('button', 'button small select-customer', t('participants_select'));
     select.type = 'button';
     select.addEventListener('click', () => ctx.commands.selectCustomer(entry.id, p.pid));
-    li.append(el('span', 'participant-name'), el('span', 'participant-badges'), select);
+    const intake = el('div', 'participant-intake');
+    intake.hidden = true;
+    li.append(el('span', 'participant-name'), el('span', 'participant-badges'), select, intake);
     return li;
   }, (li, p) => {
     li.querySelector('.participant-name').textContent =
@@ -22,6 +25,7 @@ export function renderParticipants(entry, ctx) {
     if (p.selected) badges.push([t('participants_selected'), 'badge ok']);
     li.querySelector('.participant-badges').replaceChildren(...badges.map(([text, cls]) => el('span', cls, text)));
     li.querySelector('button').hidden = !(amPrimary && p.kind === 'customer' && !p.selected);
+    showIntake(li.querySelector('.participant-intake'), p.intake);
   });
 }
 

@@ -3,6 +3,7 @@
 // with accept/decline and a countdown.
 import { $, action, formatDuration, formatNumber, fromTemplate, setDisabled, syncList } from './dom.js';
 import { localize, t } from './i18n.js';
+import { showIntake } from './intake.js';
 
 export function createQueuePanel({ commands, onAccept }) {
   const offers = new Map(); // session id -> { offer, deadline }
@@ -45,7 +46,8 @@ export function createQueuePanel({ commands, onAccept }) {
     const li = document.createElement('li');
     li.className = 'waiting';
     li.innerHTML = '<span class="waiting-name"></span> <span class="waiting-time"></span>'
-      + ' <span class="badge warn waiting-away" hidden></span><p class="waiting-message"></p>';
+      + ' <span class="badge warn waiting-away" hidden></span><p class="waiting-message"></p>'
+      + '<div class="waiting-intake" hidden></div>';
     return li;
   }
 
@@ -59,6 +61,7 @@ export function createQueuePanel({ commands, onAccept }) {
     const message = li.querySelector('.waiting-message');
     message.textContent = w.message ? t('transfer_message', { message: w.message }) : '';
     message.hidden = !w.message;
+    showIntake(li.querySelector('.waiting-intake'), w.intake);
   }
 
   function renderOffers() {
@@ -77,6 +80,9 @@ export function createQueuePanel({ commands, onAccept }) {
     };
     action(node, 'accept').addEventListener('click', decide(true));
     action(node, 'decline').addEventListener('click', decide(false));
+    const intake = document.createElement('div');
+    intake.className = 'offer-intake';
+    node.querySelector('.offer-message').after(intake);
     return node;
   }
 
@@ -88,6 +94,7 @@ export function createQueuePanel({ commands, onAccept }) {
     const message = node.querySelector('.offer-message');
     message.textContent = offer.message ? t('transfer_message', { message: offer.message }) : '';
     message.hidden = !offer.message;
+    showIntake(node.querySelector('.offer-intake'), offer.intake);
     const countdown = node.querySelector('.offer-countdown');
     countdown.hidden = deadline == null;
     if (deadline != null) countdown.dataset.deadline = String(deadline);
