@@ -251,13 +251,19 @@ def test_viewer_says_what_the_customer_without_the_extension_must_do(relay, rep_
     expect(status).to_have_text("The customer left the session.")
 
 
-def test_customer_joins_by_number_in_the_extension(relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811
+@pytest.mark.parametrize("how", ["number", "link"])
+def test_customer_joins_in_the_extension(how, relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811
     customer = customer_with_extension
     app = customer.new_page()
     app.goto(serve_todo(customer, relay.base))
     email, password = relay.make_rep("Alice")
     rep = SidePanel(rep_browser).sign_in(relay.base, email, password)
     number = rep.start_session()
+    if how == "link":  # the join link of Alice's invitation (what she would mail or read out)
+        rep.button("invite").click()
+        expect(rep.page.locator("#invite-link")).to_have_value(re.compile(r"/invite/"), timeout=TIMEOUT)
+        link = rep.page.locator("#invite-link").input_value()
+        rep.page.locator("#invite-close").click()
 
     # The extension's side panel, before any sign-in, points customers to share.html.
     panel = extension_page(customer, "sidepanel.html")
@@ -265,14 +271,17 @@ def test_customer_joins_by_number_in_the_extension(relay, rep_browser, customer_
         panel.locator("#open-share").click()
     share = opened.value
 
-    # A wrong number is refused with a reason; the right one joins.
-    share.locator("#join-what").fill("123 456 789")
-    share.locator("#join-relay").fill(relay.base)
     share.locator("#join-name").fill("Carol")
-    share.locator("#join-submit").click()
-    expect(share.locator("#join-error")).to_have_text("No live session has this number. Check it with your support rep.",
-                                                      timeout=TIMEOUT)
-    share.locator("#join-what").fill(number)
+    if how == "number":
+        # A wrong number is refused with a reason; the right one joins.
+        share.locator("#join-what").fill("123 456 789")
+        share.locator("#join-relay").fill(relay.base)
+        share.locator("#join-submit").click()
+        expect(share.locator("#join-error")).to_have_text(
+            "No live session has this number. Check it with your support rep.", timeout=TIMEOUT)
+        share.locator("#join-what").fill(number)
+    else:  # a link needs no relay address: it is the relay's
+        share.locator("#join-what").fill(link)
     share.locator("#join-submit").click()
     expect(share.locator("#session-title")).to_contain_text(f"{number[:3]} {number[3:6]} {number[6:]}",
                                                             timeout=TIMEOUT)
