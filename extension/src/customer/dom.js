@@ -23,3 +23,17 @@ export function syncList(container, items, key, build) {
     container.append(node);
   }
 }
+
+// A constructable stylesheet, made on first use: sites embedding the snippet
+// often allow only `style-src 'self'`, which forbids <style> text but not
+// adoptedStyleSheets (styles.js).
+export function lazySheet(css) {
+  let sheet = null;
+  return () => {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+    }
+    return sheet;
+  };
+}

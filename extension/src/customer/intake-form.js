@@ -3,7 +3,7 @@
 // /api/queues), a short description of the problem and the admin's extra
 // fields. The relay checks everything again (server/core/intake.py).
 import { INTAKE_LIMITS as LIMITS } from '../generated/protocol.js';
-import { h } from './dom.js';
+import { h, lazySheet } from './dom.js';
 
 const DEFAULT_FORM = { description: 'optional', fields: [] };
 
@@ -17,15 +17,7 @@ form.intake { flex-direction: column; align-items: stretch; gap: 8px; }
 .intake .row { display: flex; justify-content: flex-end; gap: 6px; }
 `;
 
-let sheet = null;
-
-export function intakeSheet() {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-  }
-  return sheet;
-}
+export const intakeSheet = lazySheet(CSS);
 
 // The intake form of queue `queue` at `relay` ({description, fields}); the
 // default form when the relay cannot say.

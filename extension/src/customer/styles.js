@@ -1,6 +1,7 @@
 // The widget's look, as a constructable stylesheet: sites embedding the
 // snippet often allow only `style-src 'self'`, which forbids <style> text and
 // style attributes but not adoptedStyleSheets.
+import { lazySheet } from './dom.js';
 
 const CSS = `
 :host { all: initial; }
@@ -74,12 +75,4 @@ input { flex: 1; min-width: 0; padding: 6px 8px; border: 1px solid #9ca3af; bord
   background: #dc2626; color: #fff; font-size: 12px; white-space: nowrap; }
 `;
 
-let sheet = null;
-
-export function styleSheet() {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-  }
-  return sheet;
-}
+export const styleSheet = lazySheet(CSS);

@@ -2,6 +2,7 @@
 // page (lib/survey.js), in the widget's words and look. Offered when
 // the session ends or the customer leaves, once a rep was with them.
 import { createSurvey, sendRating } from '../lib/survey.js';
+import { lazySheet } from './dom.js';
 
 const CSS = `
 .survey { display: flex; flex-direction: column; gap: 6px; padding: 8px; border-radius: 8px; background: #f3f4f6; }
@@ -17,15 +18,7 @@ const CSS = `
 .survey-note:empty { display: none; }
 `;
 
-let sheet = null;
-
-export function surveySheet() {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-  }
-  return sheet;
-}
+export const surveySheet = lazySheet(CSS);
 
 // The survey element for session `session` (the customer's `token`, the relay at `relay`).
 export function widgetSurvey(t, { relay, session, token }) {

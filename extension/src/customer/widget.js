@@ -67,6 +67,16 @@ export function createWidget(root, t, on) {
     return h('div', { class: 'banner', role: 'status' }, h('span', { text: b.text }), stop);
   }
 
+  // The panel in a session, or (`intake`: its form) before one.
+  function show(intake) {
+    inSession = true;
+    intakeSlot.replaceChildren(...(intake ? [intake] : []));
+    surveySlot.replaceChildren();
+    help.hidden = true;
+    close.hidden = true;
+    for (const part of [leave, form, log]) part.hidden = Boolean(intake);
+  }
+
   return {
     // No session: only the help button (when the page has a queue to offer).
     idle(offerHelp) {
@@ -79,30 +89,13 @@ export function createWidget(root, t, on) {
       setOpen(open);
       banners.replaceChildren();
     },
-    session() {
-      inSession = true;
-      intakeSlot.replaceChildren();
-      surveySlot.replaceChildren();
-      help.hidden = true;
-      close.hidden = true;
-      leave.hidden = false;
-      form.hidden = false;
-      log.hidden = false;
-      setOpen(open);
-    },
+    session() { show(null); setOpen(open); },
     // Before a session: the intake form (the customer's name, the problem)
     // alone in the panel; the customer sends it or cancels.
     asking(element) {
-      inSession = true;
-      intakeSlot.replaceChildren(element);
-      surveySlot.replaceChildren();
+      show(element);
       status.textContent = '';
       position.hidden = true;
-      help.hidden = true;
-      close.hidden = true;
-      leave.hidden = true;
-      form.hidden = true;
-      log.hidden = true;
       setOpen(true);
     },
     open: () => setOpen(true),
