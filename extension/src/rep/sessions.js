@@ -67,7 +67,9 @@ export function createSessions(ctx) {
     const { tab, state } = entry;
     const customer = currentCustomer(state);
     tab.querySelector('.tab-number').textContent = formatNumber(state.number);
-    tab.querySelector('.tab-customer').textContent = customer ? customer.name : '';
+    const name = tab.querySelector('.tab-customer');
+    name.textContent = customer ? customer.name : '';
+    name.title = name.textContent; // a long name is cut short in the tab
     const badge = tab.querySelector('.unread');
     badge.textContent = String(entry.unread || 0);
     badge.hidden = !entry.unread;
