@@ -1,8 +1,8 @@
 """Intake through the relay: an admin defines a queue's form (admin API and
-/admin/queues), customers fill it (/api/help, /help, /api/join, /join), the
-relay refuses what does not fit, keeps what was entered (store, a restart),
-shows it to the session's reps and in the reports, escaped everywhere. The
-rules themselves: tests/core/test_intake.py."""
+/admin/queues), customers fill it (/api/help, /help, /api/join, /join, an
+invite link), the relay refuses what does not fit, keeps what was entered
+(store, a restart), shows it to the session's reps and in the reports,
+escaped everywhere. The rules themselves: tests/core/test_intake.py."""
 
 import pytest
 
@@ -110,6 +110,24 @@ def test_join_api_and_page_take_a_description(client):
         assert done.status_code == 303
         state = r.expect("session_state", state="active")
         assert [x["intake"]["description"] for x in state["participants"] if x["name"] == "Cy"] == ["Screen is black"]
+
+
+def test_invite_link_page_takes_a_description(client):
+    admin = signin(client)
+    _, rita = make_rep(client, admin, "rita@example.com", "Rita", max_customers=3)
+    with client.websocket_connect("/ws") as w1:
+        r = Peer(w1, rita)
+        r.send("start_session")
+        sid = r.expect("session_state")["session"]
+        link = client.post(f"/api/sessions/{sid}/invitations", headers=bearer(rita), json={}).json()["link"]
+        path = link.replace("http://testserver", "")
+        assert 'name="description"' in client.get(path).text
+        long = post_form(client, path, path, name="Bo", description="x" * (p.INTAKE_DESCRIPTION_MAX + 1))
+        assert long.status_code == 400 and "Please fill in every required field" in long.text
+        assert post_form(client, path, path, name="Bo", description="VPN drops").status_code == 303
+        state = r.expect("session_state", state="active")
+        assert [x["intake"] for x in state["participants"] if x["name"] == "Bo"] == [
+            {"description": "VPN drops", "fields": []}]
 
 
 def test_help_page_asks_the_queues_fields_and_refuses_a_missing_one(client):

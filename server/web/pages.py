@@ -190,7 +190,7 @@ async def invite_page(request: Request) -> Response:
     if session_id not in relay.desk.sessions:
         return await message(request, "error.title", "customer.error.gone", 410)
     return await render(request, "invite.html", invitee=invitee, number=format_number(number),
-                        token=token, error=None)
+                        token=token, error=None, intake=JOIN_FORM, values={})
 
 
 @csrf_checked
@@ -205,8 +205,15 @@ async def invite_post(request: Request, data) -> Response:
     wait = relay.join_wait(client_address(request))  # an invite link counts like a typed number
     if wait:
         return await message(request, "error.title", "join.error.rate", 429, retry_after=wait, seconds=wait)
+    description, _fields = customer_answers(data, JOIN_FORM)
     try:
-        s, token = await relay.join(number, str(data.get("name", ""))[:80])
+        JOIN_FORM.answer(description)
+    except Invalid:
+        return await render(request, "invite.html", 400, invitee=invitee, number=format_number(number),
+                            token=request.path_params["token"], intake=JOIN_FORM, values=posted_values(data),
+                            error=translator(language(request))("intake.error"))
+    try:
+        s, token = await relay.join(number, str(data.get("name", ""))[:p.INTAKE_NAME_MAX], description)
     except CoreError as exc:
         full = exc.code == "not_allowed" and "full" in str(exc)
         return await message(request, "error.title", "join.error.full" if full else "customer.error.gone",
