@@ -12,11 +12,14 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from e2e.cobrowse import FrameRecorder, click_replayed, replay_frame, widget
 from e2e.conftest import extension_page
+from e2e.relay import Relay
 from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
 from e2e.todo_app import FRAMED, FRAMED_TEXT, fill_masked_fields, serve_todo, take_control, todo_app  # noqa: F401
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LiveRelay
 
 pytestmark = pytest.mark.cobrowse
 
+INSTALL = "https://chromewebstore.google.com/detail/tandem/bnmmlioojpcljadojigdoldfcjaipoip"
 BADGE_JS = """async (prefix) => {
     const tab = (await chrome.tabs.query({})).find((t) => (t.url || '').startsWith(prefix));
     return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : null;
@@ -28,6 +31,20 @@ def customer_with_extension(playwright_, request):
     """The customer's Chromium, with the Tandem extension."""
     with extra_rep_browser(playwright_, request, who="customer") as context:
         yield context
+
+
+@pytest.fixture
+def relay_with_install_link(tmp_path):
+    """A relay of this test's own that names where customers get the extension."""
+    live = LiveRelay(tmp_path, TANDEM_EXTENSION_INSTALL_URL=INSTALL).start()
+    try:
+        relay = Relay(live.base, ADMIN_EMAIL, ADMIN_PASSWORD)
+        try:
+            yield relay
+        finally:
+            relay.http.close()
+    finally:
+        live.stop()
 
 
 def background(context: BrowserContext):
@@ -231,7 +248,9 @@ def test_viewer_says_what_the_customer_without_the_extension_must_do(relay, rep_
     expect(status).to_have_attribute("data-state", "need_extension", timeout=TIMEOUT)
     expect(status).to_contain_text("has to show a tab with the Tandem extension")
     expect(page.locator("#tab-share-text")).to_contain_text("add the Tandem extension to Chrome")
+    expect(page.locator("#tab-share-text")).to_contain_text("ask your support rep where to get it")
     expect(page.locator("#tab-share-pick")).to_be_hidden()
+    expect(page.locator("#tab-share-install")).to_have_count(0)  # this relay names no place to get it
     # Her page says what she allowed, not that some tab is being viewed.
     expect(page.locator("#banners .banner-text")).to_have_text(
         "Alice may see the web page you show with the Tandem extension.")
@@ -249,6 +268,21 @@ def test_viewer_says_what_the_customer_without_the_extension_must_do(relay, rep_
     page.locator("#leave").click()
     expect(status).to_have_attribute("data-state", "customer_left", timeout=TIMEOUT)
     expect(status).to_have_text("The customer left the session.")
+
+
+def test_session_page_links_to_the_extension_when_the_relay_names_where(relay_with_install_link, rep_browser,
+                                                                         customer_browser):
+    customer = customer_browser()
+    rep, page, viewer = outbound_view(relay_with_install_link, rep_browser, customer)
+    expect(viewer.locator("#viewer-status")).to_have_attribute("data-state", "need_extension", timeout=TIMEOUT)
+
+    # Carol's page says to add the extension with its button, which opens the place to get it.
+    expect(page.locator("#tab-share-text")).to_contain_text("add the Tandem extension to Chrome with the button below")
+    install = page.locator("#tab-share-install")
+    expect(install).to_have_text("Add the Tandem extension")
+    expect(install).to_have_attribute("href", INSTALL)
+    expect(install).to_have_attribute("target", "_blank")
+    expect(page.locator("#tab-share-pick")).to_be_hidden()
 
 
 @pytest.mark.parametrize("how", ["number", "link"])

@@ -51,6 +51,11 @@ class Settings:
     extension_ids: tuple[str, ...] = (OFFICIAL_EXTENSION_ID,)
     """Chrome extensions (by id) whose pages may open the WebSocket; no other
     ``chrome-extension://`` origin may."""
+    extension_install_url: str = ""
+    """Where customers get the Tandem extension (its Chrome Web Store listing,
+    or the company's own install page), an http(s) address: a customer's
+    session page links to it when they need the extension to show a tab;
+    empty: no link, the page tells them to ask their support rep."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks of the reverse proxies in front of the relay, whose
     ``X-Forwarded-For`` and ``X-Forwarded-Proto`` it believes; empty: none, the
@@ -174,6 +179,9 @@ class Settings:
             setattr(s, f.name, value)
         s.public_url = s.public_url.rstrip("/")
         s.turn_secret = s.turn_secret or None
+        s.extension_install_url = s.extension_install_url.strip()
+        if s.extension_install_url and not s.extension_install_url.startswith(("https://", "http://")):
+            raise ValueError(f"TANDEM_EXTENSION_INSTALL_URL is {s.extension_install_url!r}; give an http(s) address")
         s.log_format = s.log_format.strip().lower()
         if s.log_format not in LOG_FORMATS:
             raise ValueError(f"TANDEM_LOG_FORMAT is {s.log_format!r}; use one of: {', '.join(LOG_FORMATS)}")

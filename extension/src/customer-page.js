@@ -455,7 +455,10 @@ import { createSurvey, sendRating } from './lib/survey.js';
   const media = createCustomerMedia({ t, send });
 
   // A web page of theirs shown with the Tandem extension (customer-tab.js).
-  const tab = createCustomerTab({ ui: { section: $('tab-share'), text: $('tab-share-text'), pick: $('tab-share-pick') }, t, send });
+  const tab = createCustomerTab({
+    ui: { section: $('tab-share'), text: $('tab-share-text'), pick: $('tab-share-pick'), install: $('tab-share-install') },
+    t, send,
+  });
 
   // A rep's own screen, when they share it (shared-screen.js, built from the extension's modules).
   const screen = createSharedScreen({

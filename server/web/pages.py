@@ -175,6 +175,7 @@ async def customer_page(request: Request) -> Response:
     return await render(request, "customer.html", token=token, ws_path="/ws",
                         number=format_number(s.number) if s.live else None,
                         queue_title=queue.title if queue else None, strings=strings(lang, "customer."),
+                        extension_install=relay.settings.extension_install_url or None,
                         agent_offer=download.offer(relay.settings.agent_dist_dir, request.headers), user=None)
 
 

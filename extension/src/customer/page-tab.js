@@ -5,7 +5,9 @@
 //
 // Shown while a rep asks for, or has, the view of the customer's tab. A
 // rep's viewer that asks for a snapshot no page answers is told what the
-// customer still has to do: add the extension, or pick the tab.
+// customer still has to do: add the extension, or pick the tab. Where to
+// get the extension is linked when the relay names a place
+// (TANDEM_EXTENSION_INSTALL_URL: the #tab-share-install link).
 const PROBLEMS = ['browser_page', 'web_store', 'not_web', 'blocked'];
 
 export function createCustomerTab({ ui, t, send }) {
@@ -32,8 +34,10 @@ export function createCustomerTab({ ui, t, send }) {
     const live = state && (state.state === 'open' || state.state === 'active');
     ui.section.hidden = !live || !mine(state);
     if (ui.section.hidden) return;
+    // Without the extension: where to get it, when the relay names a place.
+    if (ui.install) ui.install.hidden = Boolean(extension);
     if (!extension) {
-      ui.text.textContent = t('customer.tab.no_extension');
+      ui.text.textContent = t(ui.install ? 'customer.tab.no_extension_install' : 'customer.tab.no_extension');
       ui.pick.hidden = true;
       return;
     }
