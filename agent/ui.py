@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -29,6 +30,7 @@ class UI:
         self._calls: queue.Queue = queue.Queue()
         self.on_quit: Callable[[], None] | None = None
         """Set by the agent: ends it (Ctrl+C, or the window's owner going away)."""
+        mark_own_windows(root)
         root.after(POLL_MS, self._poll)
 
     @classmethod
@@ -94,6 +96,37 @@ class UI:
 
         self.root.after(POLL_MS, check)
         self.root.mainloop()
+
+
+def mark_own_windows(root) -> None:
+    """On X, label each of this root's windows with this process's id as it
+    shows (``_NET_WM_PID``, which Tk does not set), so the application lists
+    (`agent.platform`) leave the Support Manager's own windows out: its
+    window, notice and questions are never offered to the rep."""
+    if root.tk.call("tk", "windowingsystem") != "x11":
+        return
+    try:
+        from Xlib import X, Xatom, display, error
+        dpy = display.Display(root.winfo_screen())
+    except Exception as exc:  # no python-xlib, or the display went away: the lists may show them
+        log.info("cannot label the Support Manager's windows: %s", exc)
+        return
+    pid, atom = os.getpid(), dpy.intern_atom("_NET_WM_PID")
+
+    def label(event) -> None:
+        widget = event.widget
+        if not hasattr(widget, "winfo_toplevel") or widget.winfo_toplevel() is not widget:
+            return
+        try:  # the window managers see Tk's wrapper, the parent of the toplevel's own window
+            inner = dpy.create_resource_object("window", widget.winfo_id())
+            wrapper = inner.query_tree().parent
+            for window in (inner, wrapper) if wrapper != dpy.screen().root else (inner,):
+                window.change_property(atom, Xatom.CARDINAL, 32, [pid], X.PropModeReplace)
+            dpy.flush()
+        except error.XError as exc:
+            log.info("could not label a window: %s", exc)
+
+    root.bind_all("<Map>", label, add="+")
 
 
 def dialog(root, title: str, heading: str, text: str):

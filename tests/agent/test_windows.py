@@ -44,3 +44,33 @@ def test_without_a_title_the_topmost_window_is_shared_never_the_support_managers
     assert chosen == "Invoices"  # the one on top, where the customer works
     assert pick(xserver, "ledg")[1] == "Ledger"  # a title picks by case-insensitive substring
     assert pick(xserver, "nothing like it")[1] == ""
+
+
+# The Support Manager's real windows: Tk, which does not say which process
+# owns a window; the launcher window and a question on top of it.
+OWN_TK = """
+import tkinter as tk
+from agent.platform import backend
+from agent.ui import UI, dialog
+root = tk.Tk()
+UI(root)
+root.title("Tandem Support Manager")
+tk.Label(root, text="You are in the session").pack()
+dialog(root, "Tandem Support Manager - a question", "Allow?", "")
+for _ in range(100):
+    root.update()
+    if root.winfo_viewable():
+        break
+root.after(300, root.quit)
+root.mainloop()
+print("|".join(w.title for w in backend().windows.list_windows()))
+w = backend().windows.find_window(None)
+print(w.title if w else "")
+"""
+
+
+def test_the_support_managers_own_tk_windows_are_never_offered(xserver):
+    xserver.start_window(["xcalc", "-title", "Ledger"], "Ledger")
+    out = subprocess.run([sys.executable, "-c", OWN_TK], env=xserver.env, capture_output=True, text=True,
+                         timeout=30, check=True).stdout.splitlines()
+    assert out == ["Ledger", "Ledger"]  # listed, and chosen without a title: never the Support Manager's own
