@@ -1,5 +1,5 @@
 // The rep's cobrowse viewer, reduced to what bench/cobrowse.py measures:
-// the extension's own transport (server/static/connection.js), frame
+// the extension's own transport (extension/src/lib/connection.js), frame
 // decoding (extension/src/lib/frames.js) and live replay
 // (extension/src/rep/replay.js, rrweb's Replayer in live mode), with
 // extension/src/viewer.js's onFrame, and none of its chrome.* plumbing.
@@ -10,7 +10,7 @@
 // MutationObserver inside the replay iframe sees the replayed text and records
 // (this page's timeOrigin + now) - stamp, both pages on the same machine.
 import 'rrweb/dist/style.css';
-import { createConnection } from '../server/static/connection.js';
+import { createConnection } from '../extension/src/lib/connection.js';
 import { KIND, decodeJson } from '../extension/src/lib/frames.js';
 import { createReplay } from '../extension/src/rep/replay.js';
 import { Replayer } from 'rrweb';
