@@ -166,7 +166,13 @@ def test_admin_page_defines_the_fields_and_escapes_their_labels(client):
     same = post_form(client, "/admin/queues/shop", "/admin/queues", title="Shop", routing="manual",
                      offer_timeout="30", consent="view_on_accept", intake_description="optional",
                      **{"intake_label-0": "Order", "intake_label-1": "order"})
-    assert same.status_code == 400  # two fields with one label
+    assert same.status_code == 400 and "each needs a label of its own" in same.text  # two fields, one label
+    assert client.app.state.relay.desk.queues["shop"].intake == form  # unchanged
+    new = post_form(client, "/admin/queues", "/admin/queues", name="new-one", title="New", routing="manual",
+                    offer_timeout="30", consent="view_on_accept", intake_description="optional",
+                    **{"intake_label-0": "x" * (p.INTAKE_LABEL_MAX + 1)})
+    assert new.status_code == 400 and "at most 40 characters" in new.text
+    assert "new-one" not in client.app.state.relay.desk.queues
 
 
 def test_the_session_reports_show_what_the_customer_entered(client):

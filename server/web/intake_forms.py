@@ -20,13 +20,15 @@ def customer_answers(data: Any, form: IntakeForm) -> tuple[str, dict[str, str]]:
 
 
 def admin_intake(data: Any) -> dict[str, Any]:
-    """The queue's intake as the admin page posted it; an empty label drops its row."""
+    """The queue's intake as the admin page posted it (an empty label drops its
+    row), checked; raises `Invalid` with the reason."""
     fields = []
     for i in range(p.INTAKE_FIELDS_MAX):
         label = " ".join(str(data.get(f"intake_label-{i}", "")).split())[:p.INTAKE_LABEL_MAX + 1]
         if label:
             fields.append({"label": label, "required": data.get(f"intake_required-{i}") == "on"})
-    return {"description": str(data.get("intake_description", "optional")), "fields": fields}
+    form = {"description": str(data.get("intake_description", "optional")), "fields": fields}
+    return IntakeForm.check(form).to_json()
 
 
 def posted_values(data: Any) -> dict[str, str]:

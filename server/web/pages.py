@@ -419,11 +419,15 @@ async def admin_queues_post(request: Request, data) -> Response:
     relay: Relay = request.app.state.relay
     _ = translator(language(request))
     try:
+        intake = admin_intake(data)
+    except Invalid:
+        return await _queues_page(request, 400, error=_("admin.error.intake"))
+    try:
         await admin.create_queue(relay, request.state.user.id, name=str(data.get("name", "")).strip(),
                                  title=str(data.get("title", "")).strip()[:80] or str(data.get("name", "")),
                                  routing=str(data.get("routing", "manual")),
                                  offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)),
-                                 consent=str(data.get("consent", "view_on_accept")), intake=admin_intake(data))
+                                 consent=str(data.get("consent", "view_on_accept")), intake=intake)
     except Conflict:
         return await _queues_page(request, 409, error=_("admin.error.queue_exists"))
     except ValueError:
@@ -436,11 +440,15 @@ async def admin_queues_post(request: Request, data) -> Response:
 async def admin_queue_post(request: Request, data) -> Response:
     relay: Relay = request.app.state.relay
     try:
+        intake = admin_intake(data)
+    except Invalid:
+        return await _queues_page(request, 400, error=translator(language(request))("admin.error.intake"))
+    try:
         await admin.update_queue(relay, request.state.user.id, request.path_params["name"],
                                  title=str(data.get("title", "")).strip()[:80] or request.path_params["name"],
                                  routing=str(data.get("routing", "manual")),
                                  offer_timeout=float(_int(data.get("offer_timeout"), 30, 5, 600)),
-                                 consent=str(data.get("consent", "view_on_accept")), intake=admin_intake(data))
+                                 consent=str(data.get("consent", "view_on_accept")), intake=intake)
     except (NotFound, ValueError) as exc:
         return await _queues_page(request, 400, error=str(exc))
     return see_other("/admin/queues")
