@@ -27,6 +27,7 @@ import { KEYS, memoryStore, store } from './store.js';
 import { widgetSurvey } from './survey.js';
 import { translator } from './strings.js';
 import { createWidget } from './widget.js';
+import { createWidgetAgent } from './widget-agent.js';
 import { createWidgetScreen } from './widget-screen.js';
 
 const MARK = 'data-tandem-customer';
@@ -118,6 +119,10 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       ready: () => connection.isReady(),
     });
     if (screen) widget.screen(screen.element);
+    // The Support Manager for a website customer (in customer mode the
+    // customer's session page offers it, as it shows a rep's screen).
+    const agent = shared || !base || !token ? null : createWidgetAgent({ t, relay: base, token });
+    if (agent) widget.agent(agent.element);
     for (const line of chat) widget.chat({ ...line, replayed: true });
 
     const nameOf = (pid) => {
@@ -176,14 +181,13 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       widget.chatEnabled(s.state !== 'ended' && s.customer_chat !== false // a policy may turn chat off
         && s.participants.some((p) => p.kind === 'rep' && p.present));
 
-      // Only this tab's cobrowse is served here, and a rep's own screen
-      // offered to the customer; desktop, application and file requests are
-      // for the customer page and the agent.
+      // This tab's cobrowse, a rep's own screen offered to the customer, and
+      // (a website customer has no session page) what the Support Manager serves.
       const prompts = s.grants
         .filter((g) => g.grantor === you && g.state === 'pending' && g.direction === 'request'
           && g.scope === 'tab' && (g.kind === 'view' || g.kind === 'control'))
         .map((g) => ({ id: g.id, text: t(g.kind === 'view' ? 'grantView' : 'grantControl', { name: nameOf(g.requester) }) }))
-        .concat(screen ? screen.prompts(s) : []);
+        .concat(screen ? screen.prompts(s) : [], agent ? agent.prompts(s) : []);
       const mine = s.activities.filter((a) => a.sharer === you && a.scope === 'tab' && (a.kind === 'view' || a.kind === 'control'));
       // One banner per rep: control says more than view (Stop on it ends control; the view's banner comes back).
       const controlling = new Set(mine.filter((a) => a.kind === 'control').map((a) => a.peer));
@@ -192,7 +196,8 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
         grant: a.grant,
         text: t(a.kind === 'view' ? 'bannerView' : 'bannerControl', { name: nameOf(a.peer) }),
       }));
-      widget.render({ prompts, banners });
+      if (agent) agent.update(s);
+      widget.render({ prompts, banners: banners.concat(agent ? agent.banners(s) : []) });
 
       const control = mine.find((a) => a.kind === 'control');
       controlStream = control ? control.stream : null;

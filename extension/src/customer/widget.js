@@ -6,6 +6,7 @@ import { CHAT_MAX } from '../generated/protocol.js';
 import { h, syncList } from './dom.js';
 import { intakeSheet } from './intake-form.js';
 import { surveySheet } from './survey.js';
+import { agentSheet } from './widget-agent.js';
 
 export function createWidget(root, t, on) {
   const help = h('button', { type: 'button', class: 'help', hidden: true, text: t('help'), onclick: () => on.help() });
@@ -17,6 +18,7 @@ export function createWidget(root, t, on) {
   const prompts = h('div', { class: 'prompts' });
   const screenSlot = h('div', { class: 'screen-slot' });
   const mediaSlot = h('div', { class: 'media-slot' });
+  const agentSlot = h('div', { class: 'agent-slot' });
   const log = h('ol', { class: 'log', 'aria-live': 'polite' });
   const text = h('input', { type: 'text', maxlength: String(CHAT_MAX), 'aria-label': t('chatLabel'), placeholder: t('chatPlaceholder'), autocomplete: 'off' });
   const sendButton = h('button', { type: 'submit', text: t('send') });
@@ -35,13 +37,13 @@ export function createWidget(root, t, on) {
   const hide = h('button', { type: 'button', class: 'quiet', text: t('hide'), onclick: () => setOpen(false) });
   const panel = h('section', { class: 'panel', hidden: true, role: 'dialog', 'aria-label': t('title') },
     h('div', { class: 'head' }, h('strong', { text: t('title') }), hide),
-    status, recording, position, prompts, screenSlot, mediaSlot, log, form, error, h('div', { class: 'foot' }, leave, close));
+    status, recording, position, prompts, screenSlot, mediaSlot, agentSlot, log, form, error, h('div', { class: 'foot' }, leave, close));
   const banners = h('div', { class: 'banners' });
   const surveySlot = h('div', { class: 'survey-slot' });
   panel.insertBefore(surveySlot, panel.lastElementChild);
   const intakeSlot = h('div', { class: 'intake-slot' }); // the intake form, before a session (intake-form.js)
   panel.insertBefore(intakeSlot, status);
-  root.adoptedStyleSheets = [...root.adoptedStyleSheets, surveySheet(), intakeSheet()];
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, surveySheet(), intakeSheet(), agentSheet()];
   root.append(help, reopen, panel, banners);
 
   let inSession = false;
@@ -85,6 +87,7 @@ export function createWidget(root, t, on) {
       surveySlot.replaceChildren();
       screenSlot.replaceChildren();
       mediaSlot.replaceChildren();
+      agentSlot.replaceChildren();
       help.hidden = !offerHelp;
       setOpen(open);
       banners.replaceChildren();
@@ -103,6 +106,8 @@ export function createWidget(root, t, on) {
     media(element) { mediaSlot.replaceChildren(element); },
     // A rep's shared screen (widget-screen.js).
     screen(element) { screenSlot.replaceChildren(element); },
+    // The Support Manager's download and state (widget-agent.js).
+    agent(element) { agentSlot.replaceChildren(element); },
     status(value) { status.textContent = value; },
     position(value) { position.textContent = value || ''; position.hidden = !value; },
     recording(on_) { recording.hidden = !on_; },
