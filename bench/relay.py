@@ -88,7 +88,7 @@ def finish(run, args, show) -> int:
     try:
         results = run()
     except (TimeoutError, BenchError) as exc:
-        print(f"bench failed: {exc or 'timed out'}", file=sys.stderr)
+        print(f"bench failed: {str(exc) or 'timed out (--timeout)'}", file=sys.stderr)
         return 1
     if args.json:
         json.dump(results, sys.stdout, indent=1)
