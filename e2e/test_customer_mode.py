@@ -148,6 +148,15 @@ def test_customer_shows_a_tab_of_a_site_without_the_snippet(relay, rep_browser, 
     expect(widget(app)).to_have_count(0, timeout=TIMEOUT)
     expect(share.locator("#share-now")).to_have_text("No tab is shown yet.", timeout=TIMEOUT)
     assert background(customer).evaluate(BADGE_JS, relay.base + "/todo/notes.html") == ""
+    expect(status).to_have_attribute("data-state", "need_share_tab", timeout=TIMEOUT)
+    expect(replay.locator("#note-text")).to_have_count(0)
+
+    # She shows it again, then closes it: the viewer follows each time.
+    share.locator(".share-tab", has_text="Notes").locator("button").click()
+    expect(replay.locator("#note-text")).to_be_visible(timeout=TIMEOUT)
+    expect(status).to_have_attribute("data-state", "control", timeout=TIMEOUT)
+    app.close()
+    expect(status).to_have_attribute("data-state", "need_share_tab", timeout=TIMEOUT)
 
 
 def test_shown_tab_iframes_and_shadow_roots_are_replayed_masked_and_controlled(

@@ -126,7 +126,7 @@ const handlers = {
     // the extension sharing their tab): shown instead of a silent wait.
     if (msg.data.cobrowse === 'status' && Object.prototype.hasOwnProperty.call(NEEDS, msg.data.need)) {
       need = msg.data.need;
-      if (need === 'not_capturable' && replay.started()) { replay.reset(); askedAt = 0; } // the picture is stale
+      if (replay.started()) { replay.reset(); askedAt = 0; } // the picture is stale
       showStatus();
     }
   },

@@ -77,7 +77,11 @@ export function createShareService() {
   async function stopSharing() {
     const share = await readShare();
     if (!share) return { stopped: true };
-    if (share.tabId != null) { clearTabBadge(share.tabId); tellTab(share.tabId, { type: 'share-stop' }); }
+    if (share.tabId != null) {
+      clearTabBadge(share.tabId);
+      tellTab(share.tabId, { type: 'share-stop' });
+      tellReps('share_tab'); // their picture is of a tab no longer shown
+    }
     link.stop('stopped');
     await updateShare({ tabId: null, title: null, url: null, problem: null });
     return { stopped: true };
@@ -141,8 +145,8 @@ export function createShareService() {
     link.attach(port);
   }
 
-  // The shared tab went to a page that cannot be captured: its reps' viewers
-  // say so at once (their picture is of the page before).
+  // The shared tab went to a page that cannot be captured, or is no longer
+  // shown: its reps' viewers say so at once (their picture is of before).
   function tellReps(need) {
     const state = link.state();
     if (!state) return;
@@ -166,6 +170,7 @@ export function createShareService() {
   async function tabRemoved(tabId) {
     const share = await readShare();
     if (!share || share.tabId !== tabId) return;
+    tellReps('share_tab'); // the shown tab was closed: their picture is stale
     link.stop(null);
     await updateShare({ tabId: null, title: null, url: null, problem: null });
   }
