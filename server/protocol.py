@@ -53,6 +53,9 @@ INTAKE_LABEL_MAX = 40
 INTAKE_VALUE_MAX = 200
 """Intake limits: a customer's name, the description of the problem, how many
 extra fields a queue asks, a field's label and a field's value (characters)."""
+INTAKE_LIMITS = {"name_max": INTAKE_NAME_MAX, "description_max": INTAKE_DESCRIPTION_MAX,
+                 "fields_max": INTAKE_FIELDS_MAX, "label_max": INTAKE_LABEL_MAX, "value_max": INTAKE_VALUE_MAX}
+"""The same, as the schema exports them (``limits.intake``) for the widget and the pages."""
 
 
 class Message(BaseModel):
@@ -668,9 +671,7 @@ def json_schema() -> dict:
         "file_chunk": {"format": FILE_CHUNK.format, "size": FILE_CHUNK.size, "max_data": FILE_CHUNK_SIZE},
         "limits": {"transfer_message_max": TRANSFER_MESSAGE_MAX, "chat_max": CHAT_MAX,
                    "note_max": NOTE_MAX,
-                   "intake": {"name_max": INTAKE_NAME_MAX, "description_max": INTAKE_DESCRIPTION_MAX,
-                              "fields_max": INTAKE_FIELDS_MAX, "label_max": INTAKE_LABEL_MAX,
-                              "value_max": INTAKE_VALUE_MAX}},
+                   "intake": INTAKE_LIMITS},
     }
 
 

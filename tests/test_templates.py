@@ -79,6 +79,7 @@ def env() -> Environment:
     e = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                     undefined=StrictUndefined)
     e.filters["datetime"] = lambda ts: f"t={ts:.0f}"
+    e.globals["intake_limits"] = protocol.INTAKE_LIMITS
     return e
 
 

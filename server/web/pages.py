@@ -37,6 +37,7 @@ DEMO_QUEUE = "demo"
 
 env = Environment(loader=FileSystemLoader(SERVER_DIR / "templates"),
                   autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+env.globals["intake_limits"] = p.INTAKE_LIMITS  # maxlength of the intake fields, as the relay checks them
 env.filters["datetime"] = lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else ""
 
 
@@ -421,7 +422,7 @@ async def admin_queues_post(request: Request, data) -> Response:
     try:
         intake = admin_intake(data)
     except Invalid:
-        return await _queues_page(request, 400, error=_("admin.error.intake"))
+        return await _queues_page(request, 400, error=_("admin.error.intake", max=p.INTAKE_LABEL_MAX))
     try:
         await admin.create_queue(relay, request.state.user.id, name=str(data.get("name", "")).strip(),
                                  title=str(data.get("title", "")).strip()[:80] or str(data.get("name", "")),
@@ -442,7 +443,8 @@ async def admin_queue_post(request: Request, data) -> Response:
     try:
         intake = admin_intake(data)
     except Invalid:
-        return await _queues_page(request, 400, error=translator(language(request))("admin.error.intake"))
+        return await _queues_page(request, 400, error=translator(language(request))("admin.error.intake",
+                                                                                     max=p.INTAKE_LABEL_MAX))
     try:
         await admin.update_queue(relay, request.state.user.id, request.path_params["name"],
                                  title=str(data.get("title", "")).strip()[:80] or request.path_params["name"],
