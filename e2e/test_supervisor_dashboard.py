@@ -61,6 +61,14 @@ def test_supervisor_sees_a_customer_wait_and_a_rep_accept_live_then_joins_as_ass
     panel.front()
     expect(panel.participant(sue)).to_be_visible(timeout=TIMEOUT)
 
+    # Open console (what Watch opens as it joins): the relay's console shows the session to Sue.
+    with page.expect_popup() as opened:
+        card.get_by_role("button", name="Open console").click()
+    console = opened.value
+    expect(console).to_have_url(relay.base + "/console/")
+    expect(console.locator("#session-tabs .session-tab", has_text=spaced(number))).to_be_visible(timeout=TIMEOUT)
+    page.bring_to_front()
+
     # On a phone-sized screen the dashboard still fits: nothing to scroll sideways.
     page.set_viewport_size({"width": 420, "height": 900})
     expect(card.locator(".dash-joined")).to_be_visible()

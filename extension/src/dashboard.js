@@ -8,10 +8,10 @@
 // people typed (names) is set with textContent only.
 import { createConnection } from './lib/connection.js';
 
-const root = document.getElementById('dashboard');
-if (root && root.dataset.token) start(root);
+const found = document.getElementById('dashboard');
+if (found && found.dataset.token) start(found);
 
-function start(el) {
+function start(root) {
   let STRINGS = {};
   try { STRINGS = JSON.parse(document.getElementById('tandem-strings').textContent) || {}; } catch (_) { /* keys shown */ }
   const t = (key, vars) => String(STRINGS['dashboard.' + key] ?? key)
@@ -19,7 +19,7 @@ function start(el) {
   const $ = (id) => document.getElementById(id);
   const status = $('dashboard-status');
   const notice = $('dashboard-notice');
-  const lang = el.dataset.lang || undefined;
+  const lang = root.dataset.lang || undefined;
 
   let offset = 0; // relay clock minus this page's, in seconds
   let board = null;
@@ -28,7 +28,7 @@ function start(el) {
 
   const url = location.origin.replace(/^http/, 'ws') + '/ws';
   const connection = createConnection({
-    url, token: el.dataset.token, storeKey: 'tandem-dashboard:' + el.dataset.account, storage: null,
+    url, token: root.dataset.token, storeKey: 'tandem-dashboard:' + root.dataset.account, storage: null,
     onStatus: (state) => {
       if (state === 'connected') connection.send('watch_dashboard', { watch: true });
       setStatus(state === 'connected' ? 'live' : state === 'reconnecting' ? 'reconnecting' : 'refused');
@@ -81,12 +81,15 @@ function start(el) {
     return h ? `${h}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
   }
 
-  function cell(text, className) {
-    const td = document.createElement('td');
-    td.textContent = text;
-    if (className) td.className = className;
-    return td;
+  // An element with a class and text (set as text, never as HTML).
+  function make(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
   }
+
+  const cell = (text, className) => make('td', className, text);
 
   // A cell whose text is the time since `since` (relay clock), kept current by tick().
   function since(node, at) {
@@ -115,10 +118,7 @@ function start(el) {
       const tr = document.createElement('tr');
       tr.dataset.rep = String(r.id);
       const presence = cell('', 'dash-presence');
-      const badge = document.createElement('span');
-      badge.className = 'presence presence-' + r.presence;
-      badge.textContent = t('presence.' + r.presence);
-      presence.append(badge);
+      presence.append(make('span', 'presence presence-' + r.presence, t('presence.' + r.presence)));
       tr.append(cell(r.name), presence, cell(t('load', { customers: r.customers, max: r.max_customers }), 'dash-load'),
         cell(String(r.sessions), 'dash-rep-sessions'));
       return tr;
@@ -127,14 +127,8 @@ function start(el) {
   }
 
   function line(label, value, className) {
-    const p = document.createElement('p');
-    p.className = className;
-    const b = document.createElement('span');
-    b.className = 'dash-label';
-    b.textContent = label + ' ';
-    const v = document.createElement('span');
-    v.textContent = value;
-    p.append(b, v);
+    const p = make('p', className);
+    p.append(make('span', 'dash-label', label + ' '), make('span', null, value));
     return p;
   }
 
@@ -142,33 +136,17 @@ function start(el) {
     const list = $('dash-sessions');
     const titles = Object.fromEntries(board.queues.map((q) => [q.name, q.title]));
     const items = board.sessions.map((s) => {
-      const li = document.createElement('li');
-      li.className = 'card dash-session';
+      const li = make('li', 'card dash-session');
       li.dataset.session = s.session;
       li.dataset.state = s.state;
-      const head = document.createElement('p');
-      head.className = 'dash-session-head';
-      const number = document.createElement('strong');
-      number.className = 'dash-number';
-      number.textContent = s.number;
-      const state = document.createElement('span');
-      state.className = 'badge dash-state';
       const queue = s.queue ? (titles[s.queue] || s.queue) : null;
-      state.textContent = s.state === 'waiting' ? t('state.waiting', { queue: queue || '' }) : t('state.' + s.state);
-      head.append(number, ' ', state);
-      if (queue && s.state !== 'waiting') {
-        const q = document.createElement('span');
-        q.className = 'badge';
-        q.textContent = queue;
-        head.append(' ', q);
-      }
+      const head = make('p', 'dash-session-head');
+      head.append(make('strong', 'dash-number', s.number), ' ', make('span', 'badge dash-state',
+        s.state === 'waiting' ? t('state.waiting', { queue: queue || '' }) : t('state.' + s.state)));
+      if (queue && s.state !== 'waiting') head.append(' ', make('span', 'badge', queue));
       const started = new Date(s.started * 1000).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-      const clock = document.createElement('p');
-      clock.className = 'dash-started muted';
-      clock.textContent = t('started', { time: started }) + ' · ';
-      const running = since(document.createElement('span'), s.waiting_since ?? s.started);
-      running.className = 'dash-duration';
-      clock.append(running);
+      const clock = make('p', 'dash-started muted', t('started', { time: started }) + ' · ');
+      clock.append(since(make('span', 'dash-duration'), s.waiting_since ?? s.started));
       li.append(head, clock,
         line(t('primary'), s.primary || '—', 'dash-primary'),
         line(t('assistants'), s.assistants.join(', ') || '—', 'dash-assistants'),
@@ -181,23 +159,17 @@ function start(el) {
   }
 
   function actions(s) {
-    const row = document.createElement('div');
-    row.className = 'button-row dash-actions';
+    const row = make('div', 'button-row dash-actions');
     const button = (key, onClick, primary) => {
-      const b = document.createElement('button');
+      const b = make('button', primary ? 'button primary' : 'button', t(key));
       b.type = 'button';
-      b.className = primary ? 'button primary' : 'button';
-      b.textContent = t(key);
       b.addEventListener('click', onClick);
       return b;
     };
     if (mine.has(s.session)) {
-      const joined = document.createElement('span');
-      joined.className = 'dash-joined';
-      joined.textContent = t('in_session');
-      row.append(joined, button('open', () => openConsole()));
+      row.append(make('span', 'dash-joined', t('in_session')), button('open', () => openConsole()));
     } else {
-      row.append(button('join', () => join(s)), button('watch', () => { openConsole(); join(s); }, false));
+      row.append(button('join', () => join(s), true), button('watch', () => { openConsole(); join(s); }));
     }
     return row;
   }
@@ -212,7 +184,7 @@ function start(el) {
   function openConsole() { window.open('/console/', 'tandem-console'); }
 
   function tick() {
-    for (const node of el.querySelectorAll('[data-since]')) node.textContent = duration(now() - Number(node.dataset.since));
+    for (const node of root.querySelectorAll('[data-since]')) node.textContent = duration(now() - Number(node.dataset.since));
   }
 
   setInterval(tick, 1000);
