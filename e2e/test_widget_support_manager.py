@@ -6,6 +6,7 @@ application, files), with a banner and Stop while one runs."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -80,3 +81,31 @@ def test_a_website_customer_gets_the_support_manager_from_the_help_window(
 
 def panel_session(panel) -> str:
     return panel.locator(".session-panel:not([hidden])").get_attribute("data-session")
+
+
+def test_a_website_customer_downloads_what_the_rep_published_in_the_help_window(relay, rep_browser, customer_browser):
+    queue = relay.make_queue("Widget files help")
+    email, password = relay.make_rep("Rita", queue_rep=True, queues=[queue])
+    panel = sign_in_queue_rep(rep_browser, relay, "Rita", queue)
+    customer = customer_browser().new_page()
+    customer.goto(relay.base + f"/demo?queue={queue}")
+    click_help(customer)
+    expect(widget(customer)).to_contain_text("in line", timeout=TIMEOUT)
+    accept_next(rep_browser, panel)
+    files = widget(customer).locator(".files")
+    expect(files).to_be_hidden()  # nothing published yet
+
+    # Rita publishes a guide (as the side panel's Files tool does, over the API).
+    published = relay.http.post(f"/api/sessions/{panel_session(panel)}/files", params={"name": "Guide (1).txt"},
+                                content=b"Step 1: restart the router.\n",
+                                headers={**relay.headers(relay.signin(email, password)),
+                                         "Content-Type": "application/octet-stream"})
+    assert published.status_code == 201, published.text
+
+    # The help window lists it and downloads it with the customer's token.
+    item = files.locator("li", has_text="Guide (1).txt")
+    expect(item).to_be_visible(timeout=TIMEOUT)
+    with customer.expect_download(timeout=TIMEOUT) as saved:
+        item.locator("button.download").click()
+    assert saved.value.suggested_filename == "Guide (1).txt"
+    assert Path(saved.value.path()).read_bytes() == b"Step 1: restart the router.\n"

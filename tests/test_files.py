@@ -128,3 +128,27 @@ def test_files_are_in_the_openapi_document(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"post", "get"} <= set(paths["/api/sessions/{session}/files"])
     assert "get" in paths["/api/sessions/{session}/files/{file}"]
+
+
+def test_snippet_websites_may_list_and_download_published_files(settings):
+    """The help widget on a shop lists and downloads with the customer's token;
+    publishing from the shop's origin is not allowed."""
+    settings.allowed_origins = ("https://shop.example",)
+    shop = {"Origin": "https://shop.example"}
+    with TestClient(create_app(settings)) as client:
+        rita, state, ann = start(client)
+        f = publish(client, rita, state["session"], b"manual").json()
+        listing = f"/api/sessions/{state['session']}/files"
+        pre = client.options(f["url"], headers={**shop, "Access-Control-Request-Method": "GET",
+                                                "Access-Control-Request-Headers": "authorization"})
+        assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "https://shop.example"
+        listed = client.get(listing, headers={**shop, **bearer(ann)})
+        assert listed.headers["access-control-allow-origin"] == "https://shop.example"
+        assert [x["name"] for x in listed.json()["files"]] == ["report.pdf"]
+        got = client.get(f["url"], headers={**shop, **bearer(ann)})
+        assert got.content == b"manual" and got.headers["access-control-allow-origin"] == "https://shop.example"
+        posted = client.post(listing, params={"name": "x.txt"}, content=b"x",
+                             headers={**shop, **bearer(rita), "Content-Type": "application/octet-stream"})
+        assert "access-control-allow-origin" not in posted.headers
+        other = client.get(listing, headers={"Origin": "https://evil.example", **bearer(ann)})
+        assert "access-control-allow-origin" not in other.headers

@@ -8,6 +8,7 @@
 // chat survive a reload in sessionStorage, keyed by the session token.
 import { CHAT_MAX } from './generated/protocol.js';
 import { createConnection } from './lib/connection.js';
+import { createPublishedFiles, formatSize } from './lib/published-files.js';
 import { createCustomerMedia } from './customer/page-media.js';
 import { createCustomerTab } from './customer/page-tab.js';
 import { createSharedScreen } from './customer/shared-screen.js';
@@ -266,40 +267,18 @@ import { createSurvey, sendRating } from './lib/survey.js';
   }
   ui.agentPair.addEventListener('click', getPairingCode);
 
-  // --- files the rep published (server/web/files.py) ------------------------------
-  //
-  // The rep publishes files over the HTTP API; nothing about them comes over
-  // the WebSocket, so while the session is live this page asks for the list
-  // every FILES_POLL_MS, and once more on every session_state.
+  // --- files the rep published (lib/published-files.js) ---------------------------
 
-  const FILES_POLL_MS = 5000;
-  const REVOKE_MS = 10000;
-  let filesTimer = null;
-  let filesLoading = false;
-  let filesAgain = false;
-
-  function authorized(path) {
-    return fetch(path, { headers: { Authorization: `Bearer ${TOKEN}` }, cache: 'no-store' });
-  }
-
-  function filesUrl(id) {
-    const base = `/api/sessions/${encodeURIComponent(sessionId)}/files`;
-    return id ? `${base}/${encodeURIComponent(id)}` : base;
-  }
-
-  function formatSize(bytes) {
-    const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'];
-    let value = Number(bytes) || 0;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
-    try {
-      return new Intl.NumberFormat(document.documentElement.lang || undefined, {
-        style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: unit ? 1 : 0,
-      }).format(value);
-    } catch (_) {
-      return `${value.toFixed(unit ? 1 : 0)} ${['B', 'KB', 'MB', 'GB'][unit]}`;
-    }
-  }
+  const published = createPublishedFiles({
+    token: TOKEN,
+    onList(files) {
+      syncList(ui.filesList, files, buildFile);
+      ui.filesEmpty.hidden = files.length > 0;
+    },
+    onProblem(what, file) {
+      showFilesError(what ? t(`customer.files.${what}`, file ? { name: file.name } : undefined) : '');
+    },
+  });
 
   function showFilesError(text) {
     ui.filesError.textContent = text;
@@ -314,82 +293,33 @@ import { createSurvey, sendRating } from './lib/survey.js';
     name.textContent = file.name;
     const size = document.createElement('span');
     size.className = 'file-size';
-    size.textContent = formatSize(file.size);
+    size.textContent = formatSize(file.size, document.documentElement.lang);
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'button file-download';
     button.dataset.file = file.id;
     button.textContent = t('customer.files.download');
     button.setAttribute('aria-label', t('customer.files.download_label', { name: file.name }));
-    button.addEventListener('click', () => downloadFile(file, button));
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      button.textContent = t('customer.files.downloading');
+      showFilesError('');
+      await published.download(file);
+      button.disabled = false;
+      button.textContent = t('customer.files.download');
+    });
     li.append(name, size, button);
     return li;
   }
 
-  // A plain link cannot carry the token, so the file is fetched and saved from a Blob.
-  async function downloadFile(file, button) {
-    if (!sessionId) return;
-    button.disabled = true;
-    button.textContent = t('customer.files.downloading');
-    showFilesError('');
-    try {
-      const response = await authorized(filesUrl(file.id));
-      if (response.status === 404) {
-        showFilesError(t('customer.files.gone', { name: file.name }));
-        return;
-      }
-      if (!response.ok) throw new Error(String(response.status));
-      const url = URL.createObjectURL(await response.blob());
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = file.name;
-      link.hidden = true;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), REVOKE_MS);
-    } catch (_) {
-      showFilesError(t('customer.files.download_failed', { name: file.name }));
-    } finally {
-      button.disabled = false;
-      button.textContent = t('customer.files.download');
-    }
-  }
-
-  async function loadFiles() {
-    if (!sessionId || filesTimer === null) return;
-    if (filesLoading) { filesAgain = true; return; }
-    filesLoading = true;
-    try {
-      const response = await authorized(filesUrl());
-      if (response.status === 404) return; // no longer live: session_ended follows
-      if (!response.ok) throw new Error(String(response.status));
-      const body = await response.json();
-      if (filesTimer === null) return; // ended meanwhile
-      const files = Array.isArray(body.files) ? body.files : [];
-      syncList(ui.filesList, files, buildFile);
-      ui.filesEmpty.hidden = files.length > 0;
-      if (ui.filesError.textContent === t('customer.files.list_failed')) showFilesError('');
-    } catch (_) {
-      // Offline for a moment, or refused: say so; the next poll tries again.
-      showFilesError(t('customer.files.list_failed'));
-    } finally {
-      filesLoading = false;
-      if (filesAgain) { filesAgain = false; loadFiles(); }
-    }
+  function renderFiles(state) {
+    ui.files.hidden = state.state !== 'open' && state.state !== 'active';
+    published.update(state);
   }
 
   function stopFiles() {
-    clearInterval(filesTimer);
-    filesTimer = null;
+    published.stop();
     ui.files.hidden = true;
-  }
-
-  function renderFiles(state) {
-    if (state.state !== 'open' && state.state !== 'active') { stopFiles(); return; }
-    ui.files.hidden = false;
-    if (filesTimer === null) filesTimer = setInterval(loadFiles, FILES_POLL_MS);
-    loadFiles();
   }
 
   function finish(reason) {

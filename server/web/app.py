@@ -93,11 +93,14 @@ async def snippet(request: Request) -> Response:
 
 class Cors:
     """Lets the websites in ``allowed_origins`` call the customer API
-    (``/api/help``, ``/api/join``) from the snippet."""
+    (``/api/help``, ``/api/join``) from the snippet, send the exit survey, and
+    list and download the files a rep published (GET only: publishing stays
+    the relay's own pages' and the extension's)."""
 
     PATHS = ("/api/help", "/api/join", "/api/queues")
     # the exit survey: /api/sessions/{session}/rating (the capability token in Authorization)
     RATING = re.compile(r"/api/sessions/[^/]+/rating")
+    FILES = re.compile(r"/api/sessions/[^/]+/files(?:/[^/]+)?")
 
     def __init__(self, app, origins: tuple[str, ...]) -> None:
         self.app = app
@@ -105,7 +108,8 @@ class Cors:
 
     async def __call__(self, scope, receive, send) -> None:
         origin = None
-        if scope["type"] == "http" and (scope["path"] in self.PATHS or self.RATING.fullmatch(scope["path"])):
+        if scope["type"] == "http" and (scope["path"] in self.PATHS or self.RATING.fullmatch(scope["path"])
+                                        or (self.FILES.fullmatch(scope["path"]) and scope["method"] in ("GET", "OPTIONS"))):
             origin = dict(scope["headers"]).get(b"origin", b"").decode()
             if origin not in self.origins:
                 origin = None

@@ -28,6 +28,7 @@ import { widgetSurvey } from './survey.js';
 import { translator } from './strings.js';
 import { createWidget } from './widget.js';
 import { createWidgetAgent } from './widget-agent.js';
+import { createWidgetFiles } from './widget-files.js';
 import { createWidgetScreen } from './widget-screen.js';
 
 const MARK = 'data-tandem-customer';
@@ -123,6 +124,8 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
     // customer's session page offers it, as it shows a rep's screen).
     const agent = shared || !base || !token ? null : createWidgetAgent({ t, relay: base, token });
     if (agent) widget.agent(agent.element);
+    const files = agent ? createWidgetFiles({ t, relay: base, token }) : null;
+    if (files) widget.files(files.element);
     for (const line of chat) widget.chat({ ...line, replayed: true });
 
     const nameOf = (pid) => {
@@ -197,6 +200,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
         text: t(a.kind === 'view' ? 'bannerView' : 'bannerControl', { name: nameOf(a.peer) }),
       }));
       if (agent) agent.update(s);
+      if (files) files.update(s);
       widget.render({ prompts, banners: banners.concat(agent ? agent.banners(s) : []) });
 
       const control = mine.find((a) => a.kind === 'control');
@@ -229,6 +233,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       capture.stop();
       media.end();
       if (screen) screen.end();
+      if (files) files.stop();
       connection.close();
       keep.forget();
       pointer.hide();

@@ -105,6 +105,14 @@ const CATALOG = {
     'banner.control.desktop': "Your screen is being controlled by {name}.",
     'banner.control.application': "An application window is being controlled by {name}.",
     'banner.files': "{name} has access to your files.",
+    // files the rep published (widget-files.js): the session page's words
+    'files.title': "Files from your representative",
+    'files.download': "Download",
+    'files.downloading': "Downloading…",
+    'files.download_label': "Download {name}",
+    'files.gone': "“{name}” is no longer available.",
+    'files.download_failed': "“{name}” could not be downloaded. Try again.",
+    'files.list_failed': "The list of files could not be loaded. Trying again shortly.",
   },
   da: {
     help: 'Brug for hjælp?',
@@ -207,6 +215,14 @@ const CATALOG = {
     'banner.control.desktop': "Din skærm bliver styret af {name}.",
     'banner.control.application': "Et programvindue bliver styret af {name}.",
     'banner.files': "{name} har adgang til dine filer.",
+    // files the rep published (widget-files.js): the session page's words
+    'files.title': "Filer fra din medarbejder",
+    'files.download': "Hent",
+    'files.downloading': "Henter…",
+    'files.download_label': "Hent {name}",
+    'files.gone': "„{name}“ er ikke længere tilgængelig.",
+    'files.download_failed': "„{name}“ kunne ikke hentes. Prøv igen.",
+    'files.list_failed': "Listen over filer kunne ikke indlæses. Der prøves igen om lidt.",
   },
   sv: {
     help: 'Behöver du hjälp?',
@@ -309,6 +325,14 @@ const CATALOG = {
     'banner.control.desktop': "Din skärm styrs av {name}.",
     'banner.control.application': "Ett programfönster styrs av {name}.",
     'banner.files': "{name} har åtkomst till dina filer.",
+    // files the rep published (widget-files.js): the session page's words
+    'files.title': "Filer från din handläggare",
+    'files.download': "Ladda ned",
+    'files.downloading': "Laddar ned …",
+    'files.download_label': "Ladda ned {name}",
+    'files.gone': "”{name}” är inte längre tillgänglig.",
+    'files.download_failed': "Det gick inte att ladda ned ”{name}”. Försök igen.",
+    'files.list_failed': "Det gick inte att läsa in fillistan. Försöker igen strax.",
   },
   nb: {
     help: 'Trenger du hjelp?',
@@ -411,6 +435,14 @@ const CATALOG = {
     'banner.control.desktop': "Skjermen din blir styrt av {name}.",
     'banner.control.application': "Et programvindu blir styrt av {name}.",
     'banner.files': "{name} har tilgang til filene dine.",
+    // files the rep published (widget-files.js): the session page's words
+    'files.title': "Filer fra kundebehandleren",
+    'files.download': "Last ned",
+    'files.downloading': "Laster ned …",
+    'files.download_label': "Last ned {name}",
+    'files.gone': "«{name}» er ikke lenger tilgjengelig.",
+    'files.download_failed': "«{name}» kunne ikke lastes ned. Prøv igjen.",
+    'files.list_failed': "Kunne ikke hente fillisten. Prøver igjen om litt.",
   },
   'sr-Latn': {
     help: 'Treba Vam pomoć?',
@@ -513,6 +545,14 @@ const CATALOG = {
     'banner.control.desktop': "{name} upravlja Vašim ekranom.",
     'banner.control.application': "{name} upravlja prozorom aplikacije.",
     'banner.files': "{name} ima pristup Vašim datotekama.",
+    // files the rep published (widget-files.js): the session page's words
+    'files.title': "Datoteke od Vašeg operatera",
+    'files.download': "Preuzmi",
+    'files.downloading': "Preuzimanje…",
+    'files.download_label': "Preuzmi {name}",
+    'files.gone': "Datoteka „{name}“ više nije dostupna.",
+    'files.download_failed': "Datoteka „{name}“ nije mogla da se preuzme. Pokušajte ponovo.",
+    'files.list_failed': "Spisak datoteka nije mogao da se učita. Uskoro pokušavamo ponovo.",
   },
   'zh-CN': {
     help: '需要帮助？',
@@ -615,6 +655,14 @@ const CATALOG = {
     'banner.control.desktop': "{name} 正在控制您的屏幕。",
     'banner.control.application': "{name} 正在控制一个应用程序窗口。",
     'banner.files': "{name} 可以访问您的文件。",
+    // files the rep published (widget-files.js): the session page's words
+    'files.title': "客服发送的文件",
+    'files.download': "下载",
+    'files.downloading': "正在下载…",
+    'files.download_label': "下载 {name}",
+    'files.gone': "“{name}”已不再可用。",
+    'files.download_failed': "无法下载“{name}”，请重试。",
+    'files.list_failed': "无法加载文件列表，稍后将自动重试。",
   },
 };
 

@@ -7,6 +7,7 @@ import { h, syncList } from './dom.js';
 import { intakeSheet } from './intake-form.js';
 import { surveySheet } from './survey.js';
 import { agentSheet } from './widget-agent.js';
+import { filesSheet } from './widget-files.js';
 
 export function createWidget(root, t, on) {
   const help = h('button', { type: 'button', class: 'help', hidden: true, text: t('help'), onclick: () => on.help() });
@@ -19,6 +20,7 @@ export function createWidget(root, t, on) {
   const screenSlot = h('div', { class: 'screen-slot' });
   const mediaSlot = h('div', { class: 'media-slot' });
   const agentSlot = h('div', { class: 'agent-slot' });
+  const filesSlot = h('div', { class: 'files-slot' });
   const log = h('ol', { class: 'log', 'aria-live': 'polite' });
   const text = h('input', { type: 'text', maxlength: String(CHAT_MAX), 'aria-label': t('chatLabel'), placeholder: t('chatPlaceholder'), autocomplete: 'off' });
   const sendButton = h('button', { type: 'submit', text: t('send') });
@@ -37,13 +39,13 @@ export function createWidget(root, t, on) {
   const hide = h('button', { type: 'button', class: 'quiet', text: t('hide'), onclick: () => setOpen(false) });
   const panel = h('section', { class: 'panel', hidden: true, role: 'dialog', 'aria-label': t('title') },
     h('div', { class: 'head' }, h('strong', { text: t('title') }), hide),
-    status, recording, position, prompts, screenSlot, mediaSlot, agentSlot, log, form, error, h('div', { class: 'foot' }, leave, close));
+    status, recording, position, prompts, screenSlot, mediaSlot, agentSlot, filesSlot, log, form, error, h('div', { class: 'foot' }, leave, close));
   const banners = h('div', { class: 'banners' });
   const surveySlot = h('div', { class: 'survey-slot' });
   panel.insertBefore(surveySlot, panel.lastElementChild);
   const intakeSlot = h('div', { class: 'intake-slot' }); // the intake form, before a session (intake-form.js)
   panel.insertBefore(intakeSlot, status);
-  root.adoptedStyleSheets = [...root.adoptedStyleSheets, surveySheet(), intakeSheet(), agentSheet()];
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, surveySheet(), intakeSheet(), agentSheet(), filesSheet()];
   root.append(help, reopen, panel, banners);
 
   let inSession = false;
@@ -88,6 +90,7 @@ export function createWidget(root, t, on) {
       screenSlot.replaceChildren();
       mediaSlot.replaceChildren();
       agentSlot.replaceChildren();
+      filesSlot.replaceChildren();
       help.hidden = !offerHelp;
       setOpen(open);
       banners.replaceChildren();
@@ -108,6 +111,8 @@ export function createWidget(root, t, on) {
     screen(element) { screenSlot.replaceChildren(element); },
     // The Support Manager's download and state (widget-agent.js).
     agent(element) { agentSlot.replaceChildren(element); },
+    // Files the rep published (widget-files.js).
+    files(element) { filesSlot.replaceChildren(element); },
     status(value) { status.textContent = value; },
     position(value) { position.textContent = value || ''; position.hidden = !value; },
     recording(on_) { recording.hidden = !on_; },
