@@ -65,16 +65,16 @@ class Watchers:
 
     def watch(self, seat: RepSeat, on: bool) -> bool:
         """``seat`` asks to watch (or stops). Raises `NotAllowed` unless the
-        account supervises; returns True when it is a new watcher, who must be
-        sent the dashboard now."""
+        account supervises; returns True when the account must be sent the
+        dashboard now: on every ask, since a second page of an account that
+        watches already (or one that reconnected) has nothing on screen yet."""
         if not (seat.supervises and seat.active):
             raise NotAllowed("only supervisors and admins see the dashboard")
         if not on:
             self.accounts.discard(seat.account_id)
             return False
-        new = seat.account_id not in self.accounts
         self.accounts.add(seat.account_id)
-        return new
+        return True
 
     def check(self, seat: RepSeat) -> None:
         """The seat's role or state changed: stop its pushes if it may no longer watch."""

@@ -80,6 +80,12 @@ def test_a_supervisor_joining_by_number_is_listed_as_assistant(h):
     assert [x.name for x in s.reps()] == ["Rita", "Sue"]
 
 
+def test_a_second_page_of_a_watching_supervisor_gets_the_dashboard_at_once(h):
+    sue, first = watching(h)
+    h.send(sue, "watch_dashboard")
+    assert boards(h) == [first]
+
+
 def test_chat_pushes_nothing_when_nothing_on_the_dashboard_changed(h):
     rita, s, _ = h.active_session()
     watching(h)
