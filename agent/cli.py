@@ -143,7 +143,7 @@ async def run_agent(state: dict, args: argparse.Namespace, ui=None) -> int:
 
     link = Link(state["ws_url"], state["token"], state.get("name", ""))
     link.me, link.session = state.get("pid"), state.get("session")
-    link.screen = _screen_status()
+    link.screen = _screen_status(state.get("lang"), ui)
     sharing = Sharing(link, monitor=args.monitor, window_title=args.window,
                       indicator_window=not args.no_indicator_window, ui=ui,
                       allow=getattr(args, "allow", frozenset()), lang=state.get("lang"))
@@ -166,16 +166,19 @@ async def run_agent(state: dict, args: argparse.Namespace, ui=None) -> int:
     return 0
 
 
-def _screen_status() -> str:
+def _screen_status(lang: str | None = None, ui=None) -> str:
     """``ok``, or why the screen cannot be shared: then the relay refuses
     desktop and application requests with the reason, and the customer reads
-    it here, instead of anyone being shown a black picture."""
+    it here (and in the Support Manager's window), in the language of their
+    download or else of their system, instead of anyone being shown a black picture."""
     from .i18n import choose, translator
     from .platform import screen_problem
     problem = screen_problem()
     if problem is not None:
-        _ = translator(choose())
-        print(f"tandem-agent: {_('screen.' + problem)}", file=sys.stderr, flush=True)
+        text = translator(choose(lang))("screen." + problem)
+        print(f"tandem-agent: {text}", file=sys.stderr, flush=True)
+        if ui is not None:
+            ui.tell(text)
     return problem or "ok"
 
 

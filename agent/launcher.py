@@ -91,6 +91,8 @@ class Launcher:
         _ = self._
         self.root = root = tk.Tk()
         self.ui = UI(root)  # the agent's own windows (notice, application list, consent) live on this root
+        self.ui.on_tell = self.told
+        self.news = ""  # the agent's latest word to the customer (`told`), kept while joined
         root.title(_("title"))
         root.configure(bg=WHITE)
         root.resizable(False, False)
@@ -220,8 +222,14 @@ class Launcher:
         self.session.configure(text=_("confirm.session", number=spaced(self.number)))
         self.server.configure(text=_("confirm.server", host=host_of(self.relay)))
         self.text.configure(text=_("joined.text", number=spaced(self.number)))
-        self.say()
+        self.say(self.news, error=bool(self.news))
         self.layout([self.heading, self.session, self.server, self.text, self.rows[-1]], None, _("button.leave"))
+
+    def told(self, text: str) -> None:
+        """The agent's word to the customer (`UI.tell`), in red under the session."""
+        self.news = text
+        if self.mode == "joined":
+            self.say(text, error=True)
 
     def show_ended(self, error: str = "") -> None:
         _ = self._

@@ -316,7 +316,10 @@ class Sharing:
     async def window_closed(self, share: Share) -> None:
         """The shared window was closed: end its grant (the rep sees it end)."""
         grant = share.activity.get("grant")
-        print(f"[tandem-agent] {self.choice.text('picker.closed', title=share.window.title)}", flush=True)
+        text = self.choice.text("picker.closed", title=share.window.title)
+        print(f"[tandem-agent] {text}", flush=True)
+        if self.ui is not None:
+            self.ui.tell(text)
         if grant:
             await self.link.send("revoke_grant", session=self.link.session, grant=grant)
 

@@ -5,6 +5,7 @@ requires of every window; the agent's asyncio loop runs in another thread.
     ui.call(fn)                     # from any thread: fn(root) runs on the window thread
     result = await ui.ask(build)    # build(root, done) shows a window and calls done(result) once
     ui.run(stop)                    # the main thread: windows until ``stop`` is set
+    ui.tell(text)                   # a line for the person at the machine, in the launcher's window
 
 The launcher window, the "being viewed" notice, the application list and the
 consent question are all windows of this one root.
@@ -30,6 +31,8 @@ class UI:
         self._calls: queue.Queue = queue.Queue()
         self.on_quit: Callable[[], None] | None = None
         """Set by the agent: ends it (Ctrl+C, or the window's owner going away)."""
+        self.on_tell: Callable[[str], None] | None = None
+        """Set by the launcher: shows a line in its window (`tell`)."""
         mark_own_windows(root)
         root.after(POLL_MS, self._poll)
 
@@ -68,6 +71,13 @@ class UI:
 
         self.call(make)
         return await answer
+
+    def tell(self, text: str) -> None:
+        """What the person at the machine should read (the screen cannot be
+        shared, a shared window was closed): the Support Manager's window says
+        it, where it has one; a customer who double-clicked it has no terminal."""
+        if self.on_tell is not None:
+            self.call(lambda root: self.on_tell(text))
 
     def quit(self) -> None:
         """Ctrl+C or SIGTERM (the main thread's signal handlers): end the agent."""

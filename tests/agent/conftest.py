@@ -259,6 +259,30 @@ class Scene:
         self.agent_pid = next(p["pid"] for p in st["participants"] if p["kind"] == "agent")
         return self.agent_pid
 
+    def join_from_window(self, **env: str) -> int:
+        """The Support Manager as a customer starts it (no arguments: its
+        window), the session's number, a pairing code and the relay typed in,
+        Join pressed; returns the window once it has joined. What it prints
+        goes to ``agent_log``."""
+        r = self.http.post(f"/api/sessions/{self.session}/pairing",
+                           headers={"Authorization": f"Bearer {self.customer_token}"})
+        assert r.status_code == 200, r.text
+        title = "^Tandem Support Manager$"  # in English and Danish
+        before = set(self.x.xdotool("search", "--name", title).split())
+        self._log_file = self.agent_log.open("wb")
+        self.agent = subprocess.Popen([sys.executable, "-m", "agent"], env={**self.agent_env, **env}, cwd=ROOT,
+                                      stdout=self._log_file, stderr=subprocess.STDOUT)
+        found = wait_for(lambda: set(self.x.xdotool("search", "--onlyvisible", "--name", title).split()) - before,
+                         what="the Support Manager's window")
+        wid = int(min(found))
+        self.x.xdotool("windowfocus", "--sync", str(wid))
+        for value, then in ((self.number, "Tab"), (r.json()["code"], "Tab"), (self.relay.base, "Return")):
+            self.x.xdotool("type", "--delay", "20", value)
+            self.x.xdotool("key", then)
+        st = self.rep.state(lambda m: any(p["kind"] == "agent" and p["present"] for p in m["participants"]))
+        self.agent_pid = next(p["pid"] for p in st["participants"] if p["kind"] == "agent")
+        return wid
+
     def grant(self, kind: str, scope: str, approve: bool = True) -> dict:
         """Rep requests; the customer decides. Returns the rep's view of the grant."""
         self.rep.send("request_grant", session=self.session, kind=kind, scope=scope)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .conftest import wait_for
 from .test_sharing import frames_on, paint_all
+from .test_support_manager_file import ERROR_RED, button
 
 PICKER = "choose an application"
 
@@ -101,3 +102,27 @@ def test_the_rep_shares_one_of_their_applications_picked_on_their_own_machine(sc
     gid = offer()
     picker_keys(scene, "Escape")
     scene.customer.state(lambda m: all(g["id"] != gid for g in m["grants"]))
+
+
+def test_a_customer_in_the_support_managers_window_picks_and_reads_that_the_window_closed(scene):
+    """Started as a customer starts it (its window, no terminal, in Danish):
+    the list offers the customer's windows, not the Support Manager's own, and
+    when the shared window is closed the Support Manager's window says so."""
+    ledger, _invoices = two_windows(scene)
+    wid = scene.join_from_window(LANGUAGE="da")
+    gid = request_application_view(scene)
+    found = wait_for(lambda: scene.x.xdotool("search", "--onlyvisible", "--name", "lg et program$").split(),  # xdotool: ASCII
+                     what="the Support Manager's list in Danish")
+    scene.x.xdotool("windowfocus", "--sync", found[0])
+    scene.x.xdotool("key", "--delay", "100", "Down", "Return")  # Invoices, then Ledger: its own window is not listed
+    st = scene.rep.state(lambda m: any(g["id"] == gid and g["state"] == "approved" for g in m["grants"]))
+    act = next(a for a in st["activities"] if a.get("grant") == gid)
+    wait_for(lambda: scene.rep.drain(0.2) or frames_on(scene.rep, act["stream"]), what="frames")
+    rect = scene.x.geometry(ledger)
+    assert {h[4:] for h in paint_all(scene.rep, act["stream"]).heads} == {(rect[2], rect[3])}
+    assert not button(scene.x, wid, ERROR_RED)
+
+    scene.x.xdotool("windowkill", str(ledger))
+    scene.rep.state(lambda m: not any(a.get("grant") == gid for a in m["activities"]), timeout=30)
+    wait_for(lambda: button(scene.x, wid, ERROR_RED), what="the Support Manager's window to say the window closed")
+    assert 'Det delte vindue "Ledger" blev lukket' in scene.agent_log.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ the customer, in their language, and to the rep, instead of sharing black."""
 from __future__ import annotations
 
 from .conftest import wait_for
+from .test_support_manager_file import ERROR_RED, button
 
 
 def test_on_wayland_the_rep_and_the_customer_are_told_and_no_black_picture_is_shared(scene, xcalc):
@@ -21,4 +22,12 @@ def test_on_wayland_the_rep_and_the_customer_are_told_and_no_black_picture_is_sh
     assert not scene.rep.frames  # nothing was shared
     # the customer, on the machine, reads why in their own language
     wait_for(lambda: "Wayland" in scene.agent_log.read_text(encoding="utf-8"), what="the agent to say why")
+    assert "Dette skrivebord kører Wayland" in scene.agent_log.read_text(encoding="utf-8")
+
+
+def test_on_wayland_the_support_managers_window_says_why_in_the_customers_language(scene):
+    """A customer who double-clicked the Support Manager has no terminal: its
+    own window says why nothing can be shown, in red, in their language."""
+    wid = scene.join_from_window(XDG_SESSION_TYPE="wayland", LANGUAGE="da")
+    wait_for(lambda: button(scene.x, wid, ERROR_RED), what="the reason in red in the Support Manager's window")
     assert "Dette skrivebord kører Wayland" in scene.agent_log.read_text(encoding="utf-8")
