@@ -70,6 +70,7 @@ class Indicator:
         import tkinter as tk
         if self._top is None:
             top = self._top = tk.Toplevel(root)
+            top.withdraw()  # mapped only once placed: at +0+0 it covered the screen's corner for a moment
             top.title("Tandem Support Manager")
             top.overrideredirect(True)
             top.attributes("-topmost", True)
