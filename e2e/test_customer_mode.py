@@ -114,6 +114,13 @@ def test_customer_shows_a_tab_of_a_site_without_the_snippet(relay, rep_browser, 
     # Hash navigation inside the app: the address bar follows (seen from the content script's world).
     app.locator(".filters a", has_text="Active").click()
     expect(viewer.locator("#navigate-url")).to_have_value(re.compile(r"/todo/#/active$"), timeout=TIMEOUT)
+    # History API navigation too (About is pushState), and back.
+    app.locator("#about-link").click()
+    expect(replay.locator("#about")).to_be_visible(timeout=TIMEOUT)
+    expect(viewer.locator("#navigate-url")).to_have_value(re.compile(r"/todo/about$"), timeout=TIMEOUT)
+    app.go_back()
+    expect(replay.locator(".todo-list")).to_be_visible(timeout=TIMEOUT)
+    expect(viewer.locator("#navigate-url")).to_have_value(re.compile(r"/todo/#/active$"), timeout=TIMEOUT)
 
     # Control under the same grants: Carol allows it in her tab.
     viewer.locator("#request-control").click()
