@@ -30,6 +30,8 @@ def test_supervisor_sees_a_customer_wait_and_a_rep_accept_live_then_joins_as_ass
     rep_row = page.locator("#dash-reps tr", has_text=rita)
     expect(rep_row.locator(".dash-presence")).to_have_text("Available", timeout=TIMEOUT)
     expect(rep_row.locator(".dash-load")).to_have_text("0 of 1")
+    sue_row = page.locator("#dash-reps tr", has_text=sue)
+    expect(sue_row.locator(".dash-presence")).to_have_text("Away")  # the dashboard is no console
 
     # A customer asks for help: the queue's line and wait, and a waiting session, appear on their own.
     customer_asks_for_help(customer_browser().new_page(), relay.base, q, dora)
@@ -68,6 +70,7 @@ def test_supervisor_sees_a_customer_wait_and_a_rep_accept_live_then_joins_as_ass
     expect(console).to_have_url(relay.base + "/console/")
     expect(console.locator("#session-tabs .session-tab", has_text=spaced(number))).to_be_visible(timeout=TIMEOUT)
     page.bring_to_front()
+    expect(sue_row.locator(".dash-presence")).to_have_text("Available", timeout=TIMEOUT)  # a console is open now
 
     # On a phone-sized screen the dashboard still fits: nothing to scroll sideways.
     page.set_viewport_size({"width": 420, "height": 900})

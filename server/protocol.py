@@ -83,7 +83,10 @@ class Hello(ClientMessage):
     last_seq: int = Field(default=0, ge=0)
     resume: str | None = Field(default=None, max_length=64)
     """The ``resume`` id of the previous `Welcome`, when reconnecting."""
-    client: Literal["extension", "page", "agent", "api"] = "api"
+    client: Literal["extension", "page", "agent", "api", "dashboard"] = "api"
+    """``dashboard``: the supervisor dashboard, which is no console: the rep
+    does not count as present (available or busy) for it, and is not sent
+    their sessions; it watches with `WatchDashboard`."""
     screen: ScreenStatus | None = None
     """Support Manager only: whether it can see this machine's screen
     (``wayland``: an X client on a Wayland desktop sees only black)."""
@@ -613,6 +616,8 @@ class DashboardSession(Message):
     primary: str | None
     assistants: list[str]
     customers: list[str]
+    rep_ids: list[int]
+    """Accounts of the reps in it (primary and assistants): a watcher sees whether they are in it."""
 
 
 class Dashboard(Message):

@@ -144,9 +144,13 @@ class Relay:
             return self.recorder.accept_record_frame(actor, stream)
         return self.desk.route_frame(actor, kind, stream)
 
-    async def online(self, actor: Actor, screen: str | None = None) -> None:
+    async def online(self, actor: Actor, screen: str | None = None, console: bool = True) -> None:
+        """A connection was welcomed. A rep's ``console`` makes them present;
+        their dashboard page (not a console) does not."""
         now = self.clock()
-        if isinstance(actor, RepActor):
+        if isinstance(actor, RepActor) and not console:
+            self.desk.dashboard_online(actor.account_id, now)
+        elif isinstance(actor, RepActor):
             self.desk.rep_online(actor.account_id, now)
         else:
             timer = self._gone_timers.pop(actor.pid, None)
@@ -155,9 +159,11 @@ class Relay:
             self.desk.customer_online(actor, now, screen)
         await self.flush()
 
-    async def offline(self, actor: Actor) -> None:
+    async def offline(self, actor: Actor, console: bool = True) -> None:
         now = self.clock()
-        if isinstance(actor, RepActor):
+        if isinstance(actor, RepActor) and not console:
+            self.desk.dashboard_offline(actor.account_id, now)
+        elif isinstance(actor, RepActor):
             self.desk.rep_offline(actor.account_id, now)
         elif self.desk.customer_offline(actor, now):
             loop = asyncio.get_running_loop()

@@ -119,10 +119,10 @@ class Peer:
     """A TestClient WebSocket that speaks the protocol: numbered sends, and
     waiting for a message of a given type (skipping others)."""
 
-    def __init__(self, ws, token: str) -> None:
+    def __init__(self, ws, token: str, **hello) -> None:
         self.ws = ws
         self.seq = 0
-        self.welcome = self.hello(token)
+        self.welcome = self.hello(token, **hello)
 
     def hello(self, token: str, **extra) -> dict:
         self.ws.send_text(json.dumps({"type": "hello", "seq": 0, "token": token, **extra}))

@@ -23,12 +23,13 @@ function start(root) {
 
   let offset = 0; // relay clock minus this page's, in seconds
   let board = null;
-  const mine = new Set(); // sessions this account is in (their states come on the same channel)
+  const me = Number(root.dataset.account);
   const asked = new Map(); // seq of an assist_session -> session number, to say what became of it
 
   const url = location.origin.replace(/^http/, 'ws') + '/ws';
   const connection = createConnection({
-    url, token: root.dataset.token, storeKey: 'tandem-dashboard:' + root.dataset.account, storage: null,
+    // 'dashboard': no console, so the relay does not count this page as the supervisor being present
+    url, token: root.dataset.token, storeKey: 'tandem-dashboard:' + root.dataset.account, storage: null, client: 'dashboard',
     onStatus: (state) => {
       if (state === 'connected') connection.send('watch_dashboard', { watch: true });
       setStatus(state === 'connected' ? 'live' : state === 'reconnecting' ? 'reconnecting' : 'refused');
@@ -43,13 +44,10 @@ function start(root) {
       render();
     },
     session_state(msg) {
-      if (msg.state === 'ended') mine.delete(msg.session); else mine.add(msg.session);
       for (const [seq, number] of asked) {
         if (number === msg.number && msg.state !== 'ended') { asked.delete(seq); say(t('joined', { number })); }
       }
-      if (board) renderSessions();
     },
-    session_ended(msg) { mine.delete(msg.session); if (board) renderSessions(); },
     assist_answer(msg) {
       const key = { waiting: 'asked', approved: 'joined', denied: 'denied', expired: 'expired', ended: 'gone' }[msg.state];
       if (key) say(t(key, { number: msg.number }));
@@ -166,7 +164,7 @@ function start(root) {
       b.addEventListener('click', onClick);
       return b;
     };
-    if (mine.has(s.session)) {
+    if (s.rep_ids.includes(me)) {
       row.append(make('span', 'dash-joined', t('in_session')), button('open', () => openConsole()));
     } else {
       row.append(button('join', () => join(s), true), button('watch', () => { openConsole(); join(s); }));

@@ -53,7 +53,8 @@ def _session(s: Session) -> p.DashboardSession:
         started=s.created_at, waiting_since=s.waiting_since if s.state is State.WAITING else None,
         primary=s.participants[s.primary].name if s.primary in s.participants else None,
         assistants=[x.name for x in reps if x.role == "assistant"],
-        customers=[x.name for x in s.customers(present_only=False)])
+        customers=[x.name for x in s.customers(present_only=False)],
+        rep_ids=[x.account_id for x in reps if x.account_id is not None])
 
 
 class Watchers:
@@ -61,6 +62,8 @@ class Watchers:
 
     def __init__(self) -> None:
         self.accounts: set[int] = set()
+        self.pages: dict[int, int] = {}
+        """Open dashboard connections per account (they are no console: see `Desk.dashboard_online`)."""
         self._last: p.Dashboard | None = None
 
     def watch(self, seat: RepSeat, on: bool) -> bool:
@@ -81,9 +84,23 @@ class Watchers:
         if not (seat.supervises and seat.active):
             self.accounts.discard(seat.account_id)
 
+    def opened(self, account_id: int) -> None:
+        self.pages[account_id] = self.pages.get(account_id, 0) + 1
+
+    def closed(self, account_id: int) -> int:
+        """A dashboard connection closed; returns how many the account still has open."""
+        left = self.pages.get(account_id, 0) - 1
+        if left > 0:
+            self.pages[account_id] = left
+            return left
+        self.pages.pop(account_id, None)
+        return 0
+
     def stop(self, account_id: int) -> None:
-        """The account's last connection closed: it watches again when it asks again."""
-        self.accounts.discard(account_id)
+        """The account's last connection (console or dashboard) closed: it
+        watches again when it asks again."""
+        if not self.pages.get(account_id):
+            self.accounts.discard(account_id)
 
     def push(self, board: p.Dashboard, to: Iterable[int] = ()) -> list[tuple[str, p.Dashboard]]:
         """Messages to send: ``board`` to every watcher when it differs from

@@ -150,6 +150,16 @@ class Desk(QueueDesk, PairingDesk):
                 self._send_offer(s, account_id, now)
         self._flush(now)
 
+    def dashboard_online(self, account_id: int, now: float) -> None:
+        """A rep's dashboard page connected. It is no console: the rep's
+        presence does not change and their sessions are not resent to it."""
+        self._seat(account_id)
+        self.watchers.opened(account_id)
+
+    def dashboard_offline(self, account_id: int, now: float) -> None:
+        if not self.watchers.closed(account_id) and self._seat(account_id).connections == 0:
+            self.watchers.stop(account_id)
+
     def rep_offline(self, account_id: int, now: float) -> None:
         seat = self._seat(account_id)
         seat.connections = max(0, seat.connections - 1)

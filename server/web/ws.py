@@ -138,6 +138,7 @@ class Connection:
         self.token_version = 0
         self.revoked = False
         self.kind: str | None = None  # rep, customer or agent, once welcomed (for /metrics)
+        self.console = True  # False for a rep's dashboard page: no console, so no presence
         self.counters = relay.counters
         self._task: asyncio.Task | None = None
 
@@ -225,7 +226,8 @@ class Connection:
         counters.broker_seconds.observe(perf_counter() - t0)
         self.kind = "rep" if welcome.role == "rep" else "agent" if welcome.role == "agent" else "customer"
         counters.connections[self.kind] += 1
-        await self.relay.online(self.actor, hello.screen)
+        self.console = hello.client != "dashboard"
+        await self.relay.online(self.actor, hello.screen, self.console)
         return True
 
     async def _authenticate(self, hello: p.Hello) -> p.Welcome | None:
@@ -401,4 +403,4 @@ class Connection:
         if self.resume is not None:
             self.resume.expires = time.time() + self.relay.settings.resume_window
         if self.actor is not None and self.sub is not None:
-            await self.relay.offline(self.actor)
+            await self.relay.offline(self.actor, self.console)

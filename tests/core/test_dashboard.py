@@ -144,3 +144,37 @@ def test_an_ended_session_leaves_the_dashboard(h):
     watching(h)
     h.send(rita, "end_session", session=s.id)
     assert boards(h)[-1].sessions == []
+
+
+def test_a_dashboard_page_is_no_console_so_its_supervisor_stays_away(h):
+    supervisor(h, online=False)
+    h.desk.dashboard_online(9, h.now)
+    h.sent()
+    h.send(RepActor(9), "watch_dashboard")
+    [board] = boards(h)
+    assert next(r.presence for r in board.reps if r.name == "Sue") == "away"
+
+
+def test_a_supervisor_who_joins_from_the_dashboard_alone_is_listed_but_not_present(h):
+    rita, s, _ = h.active_session()
+    supervisor(h, online=False)
+    h.desk.dashboard_online(9, h.now)
+    h.send(RepActor(9), "watch_dashboard")
+    h.send(RepActor(9), "assist_session", number=s.number)
+    sue = next(x for x in s.reps() if x.name == "Sue")
+    assert (sue.role, sue.present) == ("assistant", False)
+    assert boards(h)[-1].sessions[0].rep_ids == [1, 9]
+
+
+def test_the_pushes_stop_when_the_last_dashboard_page_closes_and_no_console_is_open(h):
+    supervisor(h, online=False)
+    h.desk.dashboard_online(9, h.now)
+    h.desk.dashboard_online(9, h.now)
+    h.send(RepActor(9), "watch_dashboard")
+    h.desk.dashboard_offline(9, h.now)
+    h.sent()
+    h.enter("billing", "Ann")
+    assert boards(h)  # one page is still open
+    h.desk.dashboard_offline(9, h.now)
+    h.enter("billing", "Bob")
+    assert boards(h) == []

@@ -67,3 +67,17 @@ def test_the_admin_assigns_and_takes_away_the_role_and_the_relay_follows_at_once
         seq = sue.send("watch_dashboard")
         error = sue.expect("error")
         assert (error["code"], error["ref"]) == ("not_allowed", seq)
+
+
+def test_the_dashboard_page_is_no_console_the_supervisor_stays_away(client, accounts):
+    with client.websocket_connect("/ws") as ws:
+        sue = Peer(ws, accounts["sue"], client="dashboard")
+        assert sue.welcome["type"] == "welcome"
+        sue.send("watch_dashboard")
+        reps = {r["name"]: r["presence"] for r in sue.expect("dashboard")["reps"]}
+        assert reps["Sue"] == "away"
+    with client.websocket_connect("/ws") as ws:  # a console makes her present
+        sue = Peer(ws, accounts["sue"])
+        sue.send("watch_dashboard")
+        reps = {r["name"]: r["presence"] for r in sue.expect("dashboard")["reps"]}
+        assert reps["Sue"] == "available"
