@@ -57,7 +57,7 @@ class WindowChoice:
         for gid, g in grants.items():
             if gid not in self._pickers and gid not in self.chosen:
                 who = names.get(g["requester"] if g["direction"] == "request" else g["grantor"], "")
-                picker = Picker(self.ui, backend().windows.list_windows(), self.text, who)
+                picker = Picker(self.ui, backend().windows.list_windows(icons=True), self.text, who)
                 self._pickers[gid] = picker
                 asyncio.ensure_future(self._ask(g, picker))
 

@@ -1,6 +1,6 @@
 """The customer picks the application to share, in the Support Manager's own
-window: a list of the machine's windows (title and program), Share and
-Cancel. Nothing of any window is shared before a choice.
+window: a list of the machine's windows (icon where the platform gives one,
+title and program), Share and Cancel. Nothing of any window is shared before a choice.
 
 `await Picker(ui, windows, _, rep).choose()` returns the chosen `Window`, or
 None on Cancel, on closing the window, when `close()` came first (the
@@ -40,38 +40,49 @@ class Picker:
             self.ui.call(lambda root: self._top is not None and self._top.destroy())
 
     def _build(self, root, done) -> None:
+        import base64
         import tkinter as tk
+        from tkinter import ttk
         _ = self._
         top, body, buttons = dialog(root, _("picker.title"), _("picker.heading", name=self.rep), _("picker.intro"))
         self._top = top
-        listbox = tk.Listbox(body, height=min(max(len(self.windows), 3), 12), width=56, activestyle="dotbox",
-                             exportselection=False)
-        for w in self.windows:
-            listbox.insert("end", f"{w.title}  —  {w.app}" if w.app and w.app.lower() not in w.title.lower()
-                           else w.title)
-        listbox.pack(fill="both", expand=True)
+        # a tree without branches: one row per window, its program's icon beside the title
+        rows = ttk.Treeview(body, show="tree", selectmode="browse", height=min(max(len(self.windows), 3), 12))
+        rows.column("#0", width=440)
+        top.icons = []  # Tk forgets an image nothing in Python holds
+        for i, w in enumerate(self.windows):
+            image = ""
+            if w.icon:
+                try:
+                    image = tk.PhotoImage(master=top, data=base64.b64encode(w.icon))
+                    top.icons.append(image)
+                except tk.TclError:
+                    log.info("icon of %r not shown", w.title)
+            rows.insert("", "end", iid=str(i), image=image,
+                        text=f"{w.title}  —  {w.app}" if w.app and w.app.lower() not in w.title.lower() else w.title)
+        rows.pack(fill="both", expand=True)
 
         def finish(result: Window | None) -> None:
             done(result)
             top.destroy()
 
         def share(event=None) -> None:
-            picked = listbox.curselection()
+            picked = rows.selection()
             if picked:
-                finish(self.windows[picked[0]])
+                finish(self.windows[int(picked[0])])
 
         share_button = button(buttons, _("picker.share"), share, default=True)
         button(buttons, _("picker.cancel"), lambda: finish(None))
         if self.windows:
-            listbox.selection_set(0)
-            listbox.activate(0)
+            rows.selection_set("0")
+            rows.focus("0")
         else:
             tk.Label(body, text=_("picker.none"), fg="#8a1c1c").pack(fill="x")
             share_button.configure(state="disabled")
-        listbox.bind("<Double-Button-1>", share)
+        rows.bind("<Double-Button-1>", share)
         top.bind("<Return>", share)
         top.bind("<Escape>", lambda event: finish(None))
         top.protocol("WM_DELETE_WINDOW", lambda: finish(None))
         top.bind("<Destroy>", lambda event: event.widget is top and done(None))  # closed from outside
-        listbox.focus_set()
+        rows.focus_set()
         center(top)

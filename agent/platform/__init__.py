@@ -46,7 +46,7 @@ class Backend:
     keys: ModuleType
     """``Keyboard()``: press, release and type keys given as DOM key names."""
     windows: ModuleType
-    """``list_windows()``, ``find_window(title)``, ``window_rect(id)``."""
+    """``list_windows(icons=False)``, ``find_window(title)``, ``window_rect(id)``."""
     fileio: ModuleType
     """``read_at``, ``read_into_at``, ``write_at``: positional file I/O for transfers."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,8 @@ class Window:
     height: int
     app: str = ""
     """The program's name, where the platform tells it (shown in the picker)."""
+    icon: bytes | None = field(default=None, compare=False, repr=False)
+    """The program's icon as a small PNG, where the platform gives one (shown in the picker)."""
 
     @property
     def rect(self) -> tuple[int, int, int, int]:

@@ -70,8 +70,9 @@ def _all():
     return found
 
 
-def list_windows() -> list[Window]:
-    """Bottom to top, as the platform stacks them."""
+def list_windows(icons: bool = False) -> list[Window]:
+    """Bottom to top, as the platform stacks them. PyWinCtl gives no icons:
+    ``icons`` is taken for the same call as on x11, and the list shows titles."""
     return [w for w in map(_window, _all()) if w is not None]
 
 

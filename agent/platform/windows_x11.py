@@ -1,7 +1,7 @@
 """Application windows on X11 (python-xlib), with or without a window manager.
 
 `list_windows()` gives the top-level application windows (bottom to top, the
-Support Manager's own left out), their titles and their rectangles in root
+Support Manager's own left out), their titles, icons and their rectangles in root
 coordinates; `find_window(title)` picks one by a case-insensitive title
 substring, or without a title the window the person is working in (the active
 one, else the topmost); `window_rect(wid)` re-reads a window's
@@ -89,12 +89,49 @@ def _app(w) -> str:
     return cls[1] if cls else ""
 
 
+ICON_SIZE = 16
+
+
+def _icon(d: xdisplay.Display, w) -> bytes | None:
+    """The window's ``_NET_WM_ICON`` (ARGB images, each after its width and
+    height), the smallest at least ICON_SIZE wide, scaled to ICON_SIZE, as PNG."""
+    try:
+        prop = w.get_full_property(d.intern_atom("_NET_WM_ICON"), X.AnyPropertyType)
+    except xerror.XError:
+        return None
+    if prop is None or prop.format != 32 or len(prop.value) < 3:
+        return None
+    data, images, i = prop.value, [], 0
+    while i + 2 <= len(data):
+        iw, ih = int(data[i]), int(data[i + 1])
+        if iw <= 0 or ih <= 0 or iw * ih > len(data) - i - 2:
+            break
+        images.append((iw, ih, i + 2))
+        i += 2 + iw * ih
+    if not images:
+        return None
+    iw, ih, at = min(images, key=lambda m: (m[0] < ICON_SIZE, abs(m[0] - ICON_SIZE)))
+    import io
+
+    import numpy as np
+    from PIL import Image
+    argb = np.asarray(data[at:at + iw * ih], dtype=np.uint32)
+    rgba = np.stack([(argb >> 16) & 255, (argb >> 8) & 255, argb & 255, argb >> 24], axis=-1).astype(np.uint8)
+    img = Image.fromarray(rgba.reshape(ih, iw, 4), "RGBA")
+    if (iw, ih) != (ICON_SIZE, ICON_SIZE):
+        img = img.resize((ICON_SIZE, ICON_SIZE), Image.LANCZOS)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
 def _active(d: xdisplay.Display) -> int | None:
     prop = d.screen().root.get_full_property(d.intern_atom("_NET_ACTIVE_WINDOW"), X.AnyPropertyType)
     return int(prop.value[0]) if prop is not None and len(prop.value) and prop.value[0] else None
 
 
-def list_windows() -> list[Window]:
+def list_windows(icons: bool = False) -> list[Window]:
+    """Bottom to top; with ``icons``, each window's icon where it has one (for the picker)."""
     d = _dpy()
     own = os.getpid()
     windows = []
@@ -107,7 +144,7 @@ def list_windows() -> list[Window]:
         r = _rect(d, w)
         if r is None or r[2] < 2 or r[3] < 2:
             continue
-        windows.append(Window(w.id, title, *r, app=_app(w)))
+        windows.append(Window(w.id, title, *r, app=_app(w), icon=_icon(d, w) if icons else None))
     return windows
 
 

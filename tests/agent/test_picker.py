@@ -4,6 +4,8 @@ X windows, the agent's own Tk window driven with real key presses."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .conftest import wait_for
@@ -126,3 +128,38 @@ def test_a_customer_in_the_support_managers_window_picks_and_reads_that_the_wind
     scene.rep.state(lambda m: not any(a.get("grant") == gid for a in m["activities"]), timeout=30)
     wait_for(lambda: button(scene.x, wid, ERROR_RED), what="the Support Manager's window to say the window closed")
     assert 'Det delte vindue "Ledger" blev lukket' in scene.agent_log.read_text(encoding="utf-8")
+
+
+GREENHOUSE = """
+import tkinter as tk
+root = tk.Tk()
+root.title("Greenhouse")
+root.geometry("300x200+40+40")
+icon = tk.PhotoImage(width=32, height=32)
+icon.put("#00c000", to=(0, 0, 32, 32))
+root.iconphoto(True, icon)
+root.mainloop()
+"""
+
+
+def test_the_list_shows_each_programs_icon_where_the_platform_gives_it(scene):
+    """X11 windows carry their icons (_NET_WM_ICON): the list shows them beside
+    the titles. PyWinCtl (the portable backend) gives none: titles only."""
+    scene.x.start_window([sys.executable, "-c", GREENHOUSE], "Greenhouse")
+    scene.start_agent()
+    gid = request_application_view(scene)
+    found = wait_for(lambda: scene.x.xdotool("search", "--onlyvisible", "--name", PICKER).split(),
+                     what="the Support Manager's list of applications")
+    picker = int(found[0])
+    scene.x.xdotool("windowfocus", "--sync", str(picker))
+
+    def green() -> int:
+        img = scene.x.grab(scene.x.geometry(picker)).astype(int)
+        return int(np.all(np.abs(img - (0, 0xC0, 0)) <= 6, axis=-1).sum())
+    if scene.x.backend == "x11":
+        wait_for(lambda: green() >= 200, what="the program's icon in the list")  # 16 x 16, in its colour
+    else:
+        scene.x.xdotool("sleep", "0.5")
+        assert green() == 0
+    scene.x.xdotool("key", "Escape")
+    scene.rep.state(lambda m: all(g["id"] != gid for g in m["grants"]))
