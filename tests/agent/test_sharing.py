@@ -51,10 +51,12 @@ def crop(img: np.ndarray, rect) -> np.ndarray:
     return img[y:y + h, x:x + w].astype(int)
 
 
-def control(scene, stream: int, **event) -> None:
+def control(scene, stream: int, by=None, **event) -> None:
+    """A CONTROL frame from ``by`` (the rep unless told)."""
     from server.protocol import FRAME_HEADER
-    scene.rep.seq += 1
-    scene.rep.ws.send(FRAME_HEADER.pack(StreamKind.CONTROL, stream, scene.rep.seq) + json.dumps(event).encode())
+    peer = by or scene.rep
+    peer.seq += 1
+    peer.ws.send(FRAME_HEADER.pack(StreamKind.CONTROL, stream, peer.seq) + json.dumps(event).encode())
 
 
 def test_no_frame_before_approval_nor_after_denial_then_desktop_shows_xcalc(scene, xcalc):
@@ -164,3 +166,34 @@ def test_tandem_agent_stop_revokes_every_grant_at_once(scene, xcalc):
     n = len(scene.rep.frames)
     scene.rep.drain(1.0)
     assert len(scene.rep.frames) == n
+
+
+def test_share_control_lets_the_customer_work_the_reps_xcalc(scene, xcalc):
+    """Share control through the rep's own Support Manager: the customer's
+    clicks and keys reach xcalc on the rep's machine, until the rep stops."""
+    scene.start_agent(owner="rep")
+    rect = scene.x.geometry(xcalc)
+    display = (rect[0] + DISPLAY_AREA[0], rect[1] + DISPLAY_AREA[1], DISPLAY_AREA[2], DISPLAY_AREA[3])
+    before = scene.x.grab(display).astype(int)
+    scene.rep.send("request_grant", session=scene.session, kind="control", scope="desktop", direction="share")
+    st = scene.customer.state(lambda m: any(g["kind"] == "control" and g["state"] == "pending" for g in m["grants"]))
+    gid = next(g["id"] for g in st["grants"] if g["kind"] == "control")
+    scene.customer.send("decide_grant", session=scene.session, grant=gid, approve=True)
+    st = scene.customer.state(lambda m: any(a.get("grant") == gid for a in m["activities"]))
+    stream = next(a["stream"] for a in st["activities"] if a.get("grant") == gid)
+    fx, fy = (rect[0] + SEVEN[0] * rect[2]) / 1024, (rect[1] + SEVEN[1] * rect[3]) / 768
+    control(scene, stream, scene.customer, t="click", x=fx, y=fy, b="left")
+    wait_for(lambda: np.abs(scene.x.grab(display).astype(int) - before).max() > 60, 10, "the customer's click")
+    after_click = scene.x.grab(display).astype(int)
+    control(scene, stream, scene.customer, t="key", key="8", down=True)
+    control(scene, stream, scene.customer, t="key", key="8", down=False)
+    wait_for(lambda: np.abs(scene.x.grab(display).astype(int) - after_click).max() > 60, 10, "the customer's key")
+    # the rep stops sharing: the customer's input goes nowhere
+    scene.rep.send("revoke_grant", session=scene.session, grant=gid)
+    scene.customer.state(lambda m: not m["activities"])
+    settled = scene.x.grab(display).astype(int)
+    seq = scene.customer.seq + 1
+    control(scene, stream, scene.customer, t="key", key="9", down=True)
+    assert scene.customer.expect("error", lambda m: m.get("ref") == seq)["code"] == "not_allowed"
+    scene.customer.drain(1.0)
+    assert np.abs(scene.x.grab(display).astype(int) - settled).mean() == 0
