@@ -1,5 +1,6 @@
 """Upgrading a database an older relay left, on SQLite and on PostgreSQL:
-revision 0006 (64-bit ids and sizes) keeps every row and the id sequences."""
+revision 0006 (64-bit ids and sizes) keeps every row and the id sequences;
+revision 0008 (the supervisor role) keeps every account, none a supervisor."""
 
 import pytest
 from alembic import command
@@ -56,3 +57,18 @@ async def test_64_bit_upgrade_keeps_rows_and_counts_on(db_url):
         assert (await store.get_recording(old["id"]))["bytes"] == 6 * 2**30
         later = await store.create_recording("s-1", 2**40, "s-1/b.trec", 4.0)
         assert later == 2 and (await store.get_recording(later))["activity_id"] == 2**40
+
+
+async def test_supervisor_upgrade_keeps_accounts_and_makes_nobody_a_supervisor_on(db_url):
+    await at_revision(
+        db_url, "0007",
+        "INSERT INTO accounts (email, email_key, name, password_hash, is_admin, queue_rep, max_customers,"
+        " multi_session, queues, active, created_at, token_version)"
+        " VALUES ('ann@example.org', 'ann@example.org', 'Ann', 'h', true, false, 1, false, '[]', true, 1.0, 0)",
+    )
+    async with open_store(db_url) as store:
+        [ann] = await store.list_accounts()
+        assert (ann.email, ann.is_admin, ann.is_supervisor) == ("ann@example.org", True, False)
+        sue = await store.create_account("sue@example.org", "Sue", "h", is_supervisor=True)
+        assert (sue.is_supervisor, sue.is_admin) == (True, False)
+        assert (await store.update_account(sue.id, is_supervisor=False)).is_supervisor is False
