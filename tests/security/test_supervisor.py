@@ -81,3 +81,17 @@ def test_the_dashboard_page_is_no_console_the_supervisor_stays_away(client, acco
         sue.send("watch_dashboard")
         reps = {r["name"]: r["presence"] for r in sue.expect("dashboard")["reps"]}
         assert reps["Sue"] == "available"
+
+
+def test_the_admin_assigns_the_role_on_the_reps_page(client, accounts):
+    sign_in_with_the_form(client, ADMIN_EMAIL, ADMIN_PASSWORD, nxt="/admin/reps")
+    page = client.get("/admin/reps")
+    assert "Supervisor (sees the dashboard" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = client.post(f"/admin/reps/{accounts['rita_id']}", data={
+        "csrf": csrf, "name": "Rita", "max_customers": "1", "queue_rep": "on", "queues": "billing",
+        "active": "on", "is_supervisor": "on"}, follow_redirects=False)
+    assert r.status_code == 303
+    me = client.get("/api/me", headers=bearer(accounts["rita"])).json()
+    assert (me["is_supervisor"], me["is_admin"]) == (True, False)
+    assert ">supervisor</span>" in client.get("/admin/reps").text
