@@ -15,8 +15,10 @@ extension/dist (built by `make test`).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -85,7 +87,15 @@ def relay(deployed_relay, request, tmp_path):
         finally:
             deployed_relay.end_test()
         return
-    live = LiveRelay(tmp_path).start()
+    with own_relay(tmp_path, request) as r:
+        yield r
+
+
+@contextlib.contextmanager
+def own_relay(var, request, **env: str) -> Iterator[Relay]:
+    """A relay process of the test's own in ``var`` (``env``: TANDEM_* settings
+    for it), and the admin's client on it; its log is printed when the test failed."""
+    live = LiveRelay(var, **env).start()
     try:
         r = Relay(live.base, ADMIN_EMAIL, ADMIN_PASSWORD)
         try:

@@ -10,12 +10,18 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from e2e.cobrowse import FrameRecorder, click_replayed, replay_frame, widget
-from e2e.conftest import extension_page
-from e2e.relay import Relay
+from e2e.cobrowse import FrameRecorder, replay_frame, widget
+from e2e.conftest import extension_page, own_relay
 from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
-from e2e.todo_app import FRAMED, FRAMED_TEXT, fill_masked_fields, serve_todo, take_control, todo_app  # noqa: F401
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LiveRelay
+from e2e.todo_app import (  # noqa: F401
+    FRAMED,
+    FRAMED_TEXT,
+    fill_masked_fields,
+    frames_controlled,
+    frames_replayed,
+    serve_todo,
+    todo_app,
+)
 
 pytestmark = pytest.mark.cobrowse
 
@@ -34,17 +40,10 @@ def customer_with_extension(playwright_, request):
 
 
 @pytest.fixture
-def relay_with_install_link(tmp_path):
+def relay_with_install_link(tmp_path, request):
     """A relay of this test's own that names where customers get the extension."""
-    live = LiveRelay(tmp_path, TANDEM_EXTENSION_INSTALL_URL=INSTALL).start()
-    try:
-        relay = Relay(live.base, ADMIN_EMAIL, ADMIN_PASSWORD)
-        try:
-            yield relay
-        finally:
-            relay.http.close()
-    finally:
-        live.stop()
+    with own_relay(tmp_path, request, TANDEM_EXTENSION_INSTALL_URL=INSTALL) as relay:
+        yield relay
 
 
 def background(context: BrowserContext):
@@ -182,36 +181,12 @@ def test_shown_tab_iframes_and_shadow_roots_are_replayed_masked_and_controlled(
     expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
     viewer.reload()  # its socket recorded from the first frame
     expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
-    notes, replay_notes = app.frame_locator("#notes"), replay.frame_locator("#notes")
 
     # What Carol does in the iframe and the shadow root, and what their code
-    # then sets (the fields emptied), reaches Alice's replay.
-    notes.locator("#note-text").fill("buy milk")
-    expect(replay_notes.locator("#note-text")).to_have_value("buy milk", timeout=TIMEOUT)
-    notes.locator("#note-add").click()
-    expect(replay_notes.locator("#note-list li")).to_have_text(["buy milk"], timeout=TIMEOUT)
-    expect(replay_notes.locator("#note-text")).to_have_value("", timeout=TIMEOUT)
-    app.locator("#owner-name").fill("Carol")
-    expect(replay.locator("#owner-name")).to_have_value("Carol", timeout=TIMEOUT)
-    app.locator("#owner-save").click()
-    expect(replay.locator("#owner-saved")).to_have_text("Owner: Carol", timeout=TIMEOUT)
-    expect(replay.locator("#owner-name")).to_have_value("", timeout=TIMEOUT)
-
-    # With control, Alice types and clicks in both.
-    take_control(viewer, app)
-    click_replayed(viewer, ["#notes", "#note-text"])
-    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
-    viewer.keyboard.type("call the bank")
-    expect(notes.locator("#note-text")).to_have_value("call the bank", timeout=TIMEOUT)
-    click_replayed(viewer, ["#notes", "#note-add"])
-    expect(notes.locator("#note-list li")).to_have_text(["buy milk", "call the bank"], timeout=TIMEOUT)
-    click_replayed(viewer, ["#owner", "#owner-name"])
-    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
-    viewer.keyboard.type("Rita")
-    expect(app.locator("#owner-name")).to_have_value("Rita", timeout=TIMEOUT)
-    click_replayed(viewer, ["#owner", "#owner-save"])
-    expect(app.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
-    expect(replay.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
+    # then sets (the fields emptied), reaches Alice's replay; with control,
+    # Alice types and clicks in both.
+    frames_replayed(app, replay)
+    frames_controlled(viewer, app)
 
     # Masked fields in both stay masked: nothing typed there reaches Alice,
     # nor does their text, in a viewer that joins now either.

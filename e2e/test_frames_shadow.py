@@ -10,52 +10,22 @@ from playwright.sync_api import expect
 from e2e.cobrowse import (  # noqa: F401
     TIMEOUT,
     FrameRecorder,
-    click_replayed,
     rep_sends_control,
     replay_frame,
     routed_customer,
     viewer_session,
 )
-from e2e.todo_app import take_control, todo_app, todo_session  # noqa: F401
+from e2e.todo_app import frames_controlled, frames_replayed, take_control, todo_app, todo_session  # noqa: F401
 
 pytestmark = pytest.mark.cobrowse
 
 
 def test_iframe_and_shadow_root_are_replayed_and_controlled(relay, rep_browser, routed_customer, todo_app):  # noqa: F811
     customer, viewer, _ = todo_session(relay, rep_browser, routed_customer)
-    replay = replay_frame(viewer)
-    notes = customer.frame_locator("#notes")
-    replay_notes = replay.frame_locator("#notes")
-
     # The customer types in the iframe and in the shadow root: the rep sees it.
-    notes.locator("#note-text").fill("buy milk")
-    expect(replay_notes.locator("#note-text")).to_have_value("buy milk", timeout=TIMEOUT)
-    notes.locator("#note-add").click()
-    expect(replay_notes.locator("#note-list li")).to_have_text(["buy milk"], timeout=TIMEOUT)
-    expect(replay_notes.locator("#note-text")).to_have_value("", timeout=TIMEOUT)
-    customer.locator("#owner-name").fill("Carol")
-    expect(replay.locator("#owner-name")).to_have_value("Carol", timeout=TIMEOUT)
-    customer.locator("#owner-save").click()
-    expect(replay.locator("#owner-saved")).to_have_text("Owner: Carol", timeout=TIMEOUT)
-    expect(replay.locator("#owner-name")).to_have_value("", timeout=TIMEOUT)
-
+    frames_replayed(customer, replay_frame(viewer))
     # With control, the rep types and clicks in both.
-    take_control(viewer, customer)
-    click_replayed(viewer, ["#notes", "#note-text"])
-    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
-    viewer.keyboard.type("call the bank")
-    expect(notes.locator("#note-text")).to_have_value("call the bank", timeout=TIMEOUT)
-    click_replayed(viewer, ["#notes", "#note-add"])
-    expect(notes.locator("#note-list li")).to_have_text(["buy milk", "call the bank"], timeout=TIMEOUT)
-    expect(replay_notes.locator("#note-list li")).to_have_text(["buy milk", "call the bank"], timeout=TIMEOUT)
-
-    click_replayed(viewer, ["#owner", "#owner-name"])
-    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
-    viewer.keyboard.type("Rita")
-    expect(customer.locator("#owner-name")).to_have_value("Rita", timeout=TIMEOUT)
-    click_replayed(viewer, ["#owner", "#owner-save"])
-    expect(customer.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
-    expect(replay.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
+    frames_controlled(viewer, customer)
 
 
 def test_action_on_a_vanished_element_is_dropped_and_the_rep_told(relay, rep_browser, routed_customer, todo_app):  # noqa: F811

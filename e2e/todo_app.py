@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from e2e.cobrowse import TIMEOUT, accept_next, ask_for_help, replay_frame, sign_in, widget
+from e2e.cobrowse import TIMEOUT, accept_next, ask_for_help, click_replayed, replay_frame, sign_in, widget
 
 APP = Path(__file__).resolve().parent / "apps" / "todo"
 DIST = APP / "dist"
@@ -110,3 +110,44 @@ def take_control(viewer: Page, customer: Page) -> None:
     expect(prompt).to_contain_text("asks to control this page", timeout=TIMEOUT)
     prompt.locator("button.approve").click()
     expect(viewer.locator("#viewer-status")).to_have_attribute("data-state", "control", timeout=TIMEOUT)
+
+
+def frames_replayed(customer: Page, replay) -> None:
+    """The customer types in the notes iframe and in the <owner-card> shadow
+    root, and adds and saves, upon which the app's code empties the fields:
+    ``replay`` (the viewer's replay frame) shows each step."""
+    notes, replay_notes = customer.frame_locator("#notes"), replay.frame_locator("#notes")
+    notes.locator("#note-text").fill("buy milk")
+    expect(replay_notes.locator("#note-text")).to_have_value("buy milk", timeout=TIMEOUT)
+    notes.locator("#note-add").click()
+    expect(replay_notes.locator("#note-list li")).to_have_text(["buy milk"], timeout=TIMEOUT)
+    expect(replay_notes.locator("#note-text")).to_have_value("", timeout=TIMEOUT)
+    customer.locator("#owner-name").fill("Carol")
+    expect(replay.locator("#owner-name")).to_have_value("Carol", timeout=TIMEOUT)
+    customer.locator("#owner-save").click()
+    expect(replay.locator("#owner-saved")).to_have_text("Owner: Carol", timeout=TIMEOUT)
+    expect(replay.locator("#owner-name")).to_have_value("", timeout=TIMEOUT)
+
+
+def frames_controlled(viewer: Page, customer: Page) -> None:
+    """After frames_replayed: the rep takes control and types and clicks in
+    the iframe and the shadow root; the customer's app does it, and the replay
+    shows it."""
+    replay = replay_frame(viewer)
+    notes = customer.frame_locator("#notes")
+    take_control(viewer, customer)
+    click_replayed(viewer, ["#notes", "#note-text"])
+    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
+    viewer.keyboard.type("call the bank")
+    expect(notes.locator("#note-text")).to_have_value("call the bank", timeout=TIMEOUT)
+    click_replayed(viewer, ["#notes", "#note-add"])
+    expect(notes.locator("#note-list li")).to_have_text(["buy milk", "call the bank"], timeout=TIMEOUT)
+    expect(replay.frame_locator("#notes").locator("#note-list li")).to_have_text(["buy milk", "call the bank"],
+                                                                                 timeout=TIMEOUT)
+    click_replayed(viewer, ["#owner", "#owner-name"])
+    expect(viewer.locator(".control-editor")).to_be_focused(timeout=TIMEOUT)
+    viewer.keyboard.type("Rita")
+    expect(customer.locator("#owner-name")).to_have_value("Rita", timeout=TIMEOUT)
+    click_replayed(viewer, ["#owner", "#owner-save"])
+    expect(customer.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
+    expect(replay.locator("#owner-saved")).to_have_text("Owner: Rita", timeout=TIMEOUT)
