@@ -21,7 +21,7 @@ LANGUAGES = {"en": "en-US", "da": "da-DK", "zh-CN": "zh-CN"}
 WIDTHS = (1280, 420)
 
 PUBLIC = ["/", "/demo", "/join", "/help?queue={queue}", "/signin", "/download"]
-SIGNED_IN = ["/admin/reps", "/admin/queues", "/admin/policies", "/admin/sessions", "/admin/canned",
+SIGNED_IN = ["/admin/dashboard", "/admin/reps", "/admin/queues", "/admin/policies", "/admin/sessions", "/admin/canned",
              "/admin/outbox", "/reports/sessions", "/reports/reps", "/reports/sessions/{session}",
              "/console/", "/console/viewer.html?session={session}", "/console/desktop.html?session={session}",
              "/console/files.html?session={session}", "/console/call.html?session={session}"]
