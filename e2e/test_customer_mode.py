@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from e2e.cobrowse import FrameRecorder, replay_frame, widget
+from e2e.cobrowse import FrameRecorder, click_replayed, hover_replayed, replay_frame, widget
 from e2e.conftest import extension_page, own_relay
 from e2e.rep import TIMEOUT, SidePanel, customer_joins, extra_rep_browser
 from e2e.todo_app import (  # noqa: F401
@@ -165,7 +165,7 @@ def test_customer_shows_a_tab_of_a_site_without_the_snippet(relay, rep_browser, 
     expect(status).to_have_attribute("data-state", "need_share_tab", timeout=TIMEOUT)
 
 
-def test_shown_tab_iframes_and_shadow_roots_are_replayed_masked_and_controlled(
+def test_shown_tab_iframes_shadow_roots_and_hover_are_replayed_masked_and_controlled(
         relay, rep_browser, customer_with_extension, todo_app):  # noqa: F811
     customer = customer_with_extension
     app = customer.new_page()
@@ -187,6 +187,16 @@ def test_shown_tab_iframes_and_shadow_roots_are_replayed_masked_and_controlled(
     # Alice types and clicks in both.
     frames_replayed(app, replay)
     frames_controlled(viewer, app)
+
+    # Alice's pointer over a row shows its hover-only delete button in her
+    # replay; her click on it deletes the item in Carol's app.
+    row = '.todo-list li[data-id="2"]'
+    expect(replay.locator(f"{row} .destroy")).to_be_hidden()
+    hover_replayed(viewer, row)
+    expect(replay.locator(f"{row} .destroy")).to_be_visible(timeout=TIMEOUT)
+    click_replayed(viewer, f"{row} .destroy")
+    expect(app.locator(".todo-list li")).to_have_count(1, timeout=TIMEOUT)
+    expect(replay.locator(".todo-list li")).to_have_count(1, timeout=TIMEOUT)
 
     # Masked fields in both stay masked: nothing typed there reaches Alice,
     # nor does their text, in a viewer that joins now either.
