@@ -11,6 +11,8 @@ The relay stamps the file it serves (server/web/download.py) in two ways:
   ``lang`` for a file from the public /download page). A PyInstaller one-file
   executable still runs with data after it: its loader finds its archive by
   searching backwards from the end of the file.
+- on macOS, where the download is a zip of the app bundle, a file in the
+  bundle, ``Contents/Resources/tandem-session``, holding TOKEN;
 - the file name, ``tandem-support-manager-NUMBER-CODE[.exe]``, for a file
   whose trailer was lost (a code-signing step, a copy through a tool that
   strips it): it names the session and code, not the relay.
@@ -76,6 +78,25 @@ def read_token(path: Path) -> str | None:
         return None
 
 
+BUNDLE_SESSION = ("Resources", "tandem-session")
+
+
+def bundle_token(executable: Path) -> str | None:
+    """The ticket in the app bundle ``executable`` runs from
+    (``X.app/Contents/MacOS/<executable>``), or None."""
+    if executable.parent.name != "MacOS" or executable.parent.parent.name != "Contents":
+        return None
+    try:
+        raw = executable.parent.parent.joinpath(*BUNDLE_SESSION).read_bytes()[:MAX_TOKEN + 1]
+    except OSError:
+        return None
+    try:
+        token = raw.strip().decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return token if 0 < len(token) <= MAX_TOKEN else None
+
+
 def token_payload(token: str) -> dict | None:
     """The JSON inside an itsdangerous URL-safe timed token, unverified."""
     body = token.split(".")
@@ -103,12 +124,13 @@ def _text(data: dict, key: str, pattern: str) -> str | None:
 
 
 def carried(path: Path | None = None) -> Carried:
-    """What this executable (or ``path``) carries: the trailer first, else its name."""
+    """What this executable (or ``path``) carries: the trailer first, then
+    its app bundle's ticket, else its name."""
     if path is None:
         if not getattr(sys, "frozen", False):
             return Carried()  # `python -m agent`: the interpreter carries nothing
         path = Path(sys.executable)
-    token = read_token(path)
+    token = read_token(path) or bundle_token(path)
     data = token_payload(token) if token else None
     named = from_name(path.name)
     if data is None:

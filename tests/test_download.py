@@ -9,6 +9,7 @@ import html
 import os
 import re
 import time
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -229,3 +230,71 @@ def test_a_download_run_after_its_code_expired_is_told_to_download_again(client,
                               (DA, "Denne download er udløbet. Hent Support Manager igen fra din sessionsside.")):
         r = client.post("/download/ticket", json={"ticket": old}, headers=headers)
         assert (r.status_code, r.json()["error"], r.json()["message"]) == (410, "expired", expected)
+
+
+APP = "Tandem Support Manager.app"
+
+
+def mac_build(path: Path) -> bytes:
+    """A macOS build as the workflow makes it: the app bundle, zipped, its program runnable."""
+    program = b"\xcf\xfa\xed\xfe" + os.urandom(200_000)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo(f"{APP}/Contents/MacOS/Tandem Support Manager")
+        info.external_attr = 0o100755 << 16
+        z.writestr(info, program)
+        z.writestr(f"{APP}/Contents/Info.plist", "<plist version='1.0'><dict/></plist>")
+    return program
+
+
+def test_a_mac_gets_the_app_bundle_zipped_with_the_session_inside(settings, tmp_path):
+    """A browser saves a bare program without the right to run it; a zipped app
+    keeps it. The session's ticket is a file in the bundle, which the Support
+    Manager reads from where it runs; nothing else of the build changes."""
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    build = folder / "tandem-support-manager-macos-arm64.zip"
+    program = mac_build(build)
+    before = build.read_bytes()
+    with TestClient(create_app(replace(settings, agent_dist_dir=folder))) as client:
+        _, state, token = start(client)
+        number = state["number"].replace(" ", "")
+        page = client.get(f"/s/{token}", headers={"User-Agent": MAC})
+        assert f"/s/{token}/support-manager?platform=macos-arm64" in links(page)
+
+        r = client.get(f"/s/{token}/support-manager", headers={"User-Agent": MAC})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+        name = re.search(r'filename="([^"]+)"', r.headers["content-disposition"]).group(1)
+        assert re.fullmatch(rf"tandem-support-manager-{number}-\d{{6}}\.zip", name)
+        assert int(r.headers["content-length"]) == len(r.content)
+        saved = tmp_path / name
+        saved.write_bytes(r.content)
+        with zipfile.ZipFile(saved) as z:
+            assert z.testzip() is None
+            main = z.getinfo(f"{APP}/Contents/MacOS/Tandem Support Manager")
+            assert z.read(main) == program and (main.external_attr >> 16) & 0o111  # still runnable
+            assert z.read(f"{APP}/Contents/Info.plist").startswith(b"<plist")
+            z.extractall(tmp_path / "opened")
+        got = carried(tmp_path / "opened" / APP / "Contents" / "MacOS" / "Tandem Support Manager")
+        assert got.number == number and name.endswith(f"-{got.code}.zip") and got.relay == "http://testserver"
+        r = client.post("/download/ticket", json={"ticket": got.token})
+        assert r.status_code == 200 and r.json()["number"] == number
+
+        # The public download of the same build carries this relay, no session.
+        r = client.get(f"/download/{build.name}", headers={"User-Agent": MAC})
+        assert r.status_code == 200 and r.headers["content-disposition"].endswith(f'filename="{build.name}"')
+        (tmp_path / "plain.zip").write_bytes(r.content)
+        with zipfile.ZipFile(tmp_path / "plain.zip") as z:
+            z.extractall(tmp_path / "plain")
+        plain = carried(tmp_path / "plain" / APP / "Contents" / "MacOS" / "Tandem Support Manager")
+        assert plain.relay == "http://testserver" and not plain.has_session
+    assert build.read_bytes() == before  # the build itself is never written
+
+
+def test_a_mac_build_that_is_not_a_zip_is_not_offered(settings, tmp_path):
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "tandem-support-manager-macos-arm64").write_bytes(b"\xcf\xfa\xed\xfe")  # a bare program: no
+    (folder / "tandem-support-manager-linux-x86_64.zip").write_bytes(b"PK")  # Linux files are bare: no
+    with TestClient(create_app(replace(settings, agent_dist_dir=folder))) as client:
+        r = client.get("/download", headers={"User-Agent": MAC})
+        assert "tandem-support-manager-macos-arm64" not in r.text and "linux-x86_64.zip" not in r.text

@@ -2,15 +2,17 @@
 visitor's computer needs, and the file stamped with a session.
 
 Builds are the files ``make agent-dist`` (or the CI workflow, for Windows and
-macOS) writes, ``tandem-support-manager-<os>-<arch>[.exe]``, in
+macOS) writes, ``tandem-support-manager-<os>-<arch>`` with ``.exe`` on
+Windows and ``.zip`` (the app bundle, zipped) on macOS, in
 ``Settings.agent_dist_dir``; the folder is read on every request, so a build
 copied in shows at once.
 
-Every file the relay serves carries a trailer (`trailer`, read by
-agent/ticket.py): a ticket signed with the relay's key naming the relay's
+Every file the relay serves carries a ticket, as a trailer on the executable
+(`trailer`, read by agent/ticket.py) or, in a macOS zip, as a file in the app
+bundle (app_zip.py): a ticket signed with the relay's key naming the relay's
 address and the page's language and, for a session's download, the session,
 its number and a fresh one-time pairing code. A session's file is also named
-``tandem-support-manager-NUMBER-CODE[.exe]``. PyInstaller's one-file loader
+``tandem-support-manager-NUMBER-CODE[.exe|.zip]``. PyInstaller's one-file loader
 searches for its archive from the end of the file, so the executable runs
 with the trailer after it. The Support Manager hands the ticket back to
 ``POST /download/ticket``, which checks it and says what it joins.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +35,11 @@ from starlette.responses import JSONResponse, StreamingResponse
 
 from ..i18n import pick_language, translator
 from ..relay import Relay
+from . import app_zip
 
 PREFIX = "tandem-support-manager"
-BUILD_RE = re.compile(rf"^{PREFIX}-(windows|macos|linux)-([a-z0-9_]+?)(\.exe)?$")
+BUILD_RE = re.compile(rf"^{PREFIX}-(windows|macos|linux)-([a-z0-9_]+?)(\.exe|\.zip)?$")
+SUFFIXES = {"windows": ".exe", "macos": ".zip", "linux": ""}
 OS_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux"}
 ARCH_NAMES = {"x86_64": "x64", "arm64": "ARM64"}
 ORDER = ("windows", "macos", "linux")
@@ -61,7 +66,7 @@ class Build:
 
     @property
     def suffix(self) -> str:
-        return ".exe" if self.os == "windows" else ""
+        return SUFFIXES[self.os]
 
     @property
     def megabytes(self) -> int:
@@ -80,7 +85,7 @@ def builds(folder: Path) -> list[Build]:
         return []
     for entry in entries:
         m = BUILD_RE.match(entry.name)
-        if m and (m.group(1) == "windows") == bool(m.group(3)) and entry.is_file():
+        if m and SUFFIXES[m.group(1)] == (m.group(3) or "") and entry.is_file():
             found.append(Build(m.group(1), m.group(2), Path(entry.path), entry.stat().st_size))
     return sorted(found, key=lambda b: (ORDER.index(b.os), b.arch != "x86_64", b.arch))
 
@@ -198,10 +203,19 @@ def trailer(token: str) -> bytes:
 
 
 def stamped_response(build: Build, token: str, filename: str) -> StreamingResponse:
-    """The build's bytes then the trailer, as an attachment called ``filename``."""
-    tail = trailer(token)
+    """The build's bytes then the trailer (a macOS zip: up to its central
+    directory, then the ticket's entry and a new one), as an attachment
+    called ``filename``."""
     f: BinaryIO = open(build.path, "rb")  # noqa: SIM115 - closed by the body when it ends
     size = os.fstat(f.fileno()).st_size  # this file, even if a new build replaces it meanwhile
+    if build.os == "macos":
+        try:
+            size, tail = app_zip.stamp(build.path, token)
+        except (OSError, ValueError, zipfile.BadZipFile):
+            f.close()
+            raise
+    else:
+        tail = trailer(token)
 
     async def body() -> AsyncIterator[bytes]:
         try:
@@ -216,7 +230,8 @@ def stamped_response(build: Build, token: str, filename: str) -> StreamingRespon
         finally:
             f.close()
 
-    return StreamingResponse(body(), media_type="application/octet-stream", headers={
+    media = "application/zip" if build.suffix == ".zip" else "application/octet-stream"  # Safari opens a zip by itself
+    return StreamingResponse(body(), media_type=media, headers={
         "Content-Length": str(size + len(tail)),
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
