@@ -588,9 +588,12 @@ class DashboardRep(Message):
     id: int
     name: str
     presence: Literal["available", "busy", "away"]
+    """away: no console connected; busy: cannot take another customer now; available otherwise."""
     customers: int
+    """Customers the rep helps now as primary."""
     max_customers: int
     sessions: int
+    """Live sessions the rep is in, in any role."""
     queue_rep: bool
 
 

@@ -309,17 +309,9 @@ async def invite(request: Request, session: str, body: InviteRequest, account: A
 
 # --- the roster and a session's chat so far ---------------------------------------
 
-class RosterRepOut(Body):
-    id: int
-    name: str
-    presence: Literal["available", "busy", "away"]
-    """away: no console connected; busy: cannot take another customer now; available otherwise."""
-    customers: int
-    """Customers the rep helps now as primary."""
-    max_customers: int
-    sessions: int
-    """Live sessions the rep is in, in any role."""
-    queue_rep: bool
+class RosterRepOut(p.DashboardRep):
+    """A rep as the dashboard shows them, with their queues and whether it is the caller."""
+
     queues: list[str]
     you: bool
 
