@@ -14,6 +14,7 @@ from e2e.browsers import extension_page
 from e2e.cobrowse import TIMEOUT, widget
 from e2e.layout import layout_problems
 from e2e.rep import customer_joins, sign_in_page
+from e2e.test_recording import recording_url
 
 pytestmark = pytest.mark.admin
 
@@ -94,10 +95,20 @@ def test_every_page_fits_its_text(relay, customer_browser, browsers, lang):
         live.locator(f'[data-tool-tab="{tab}"]').click()
         expect(live.locator(f'[data-tool-pane="{tab}"]')).to_be_visible(timeout=TIMEOUT)
         check(rep, f"/console/ with a session, {tab} tab", found)
+    # A short recording, for the player.
+    live.locator('[data-tool-tab="session"]').click()
+    record = live.locator('[data-action="record"]')
+    record.click()
+    expect(record).to_have_attribute("aria-pressed", "true", timeout=TIMEOUT)
+    check(customer, "the customer's session page while recorded", found)
+    record.click()
+    expect(record).to_have_attribute("aria-pressed", "false", timeout=TIMEOUT)
     live.locator('[data-action="end"]').click()
     expect(rep.locator(".session-panel:not([hidden])")).to_have_count(0, timeout=TIMEOUT)
     check(customer, "the customer's page after the end", found)
     visit(rep, relay.base + f"/reports/sessions/{session}", "/reports/sessions/{session}", found)
+    player = recording_url(relay.http, session, relay.admin)
+    visit(rep, relay.base + player if player.startswith("/") else player, "the recording's player", found)
 
     # The extension's own pages, in the browser's language.
     context = browsers.extension_context(f"layout-{lang}", args=[f"--lang={locale}"])
