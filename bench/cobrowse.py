@@ -253,11 +253,15 @@ async def clock_offset(page) -> tuple[float, float]:
 # --- latency: customer page -> relay -> viewer ----------------------------------------
 
 
-async def ask_help(page, base: str, path: str) -> None:
-    await page.goto(base + path)
+async def ask_help(page) -> None:
+    """Click the widget's help button, send its intake form as it comes
+    (name and problem left empty) and wait for the place in line."""
     button = page.locator("tandem-support button.help").first
     await button.wait_for(state="visible", timeout=15000)
     await button.click()
+    submit = page.locator("tandem-support form.intake button.intake-submit")
+    await submit.wait_for(state="visible", timeout=15000)
+    await submit.click()
     await page.wait_for_function(WIDGET_WAITING_JS, timeout=15000)
 
 
@@ -276,10 +280,7 @@ async def measure_latency(args, base: str, token: str, customer_browser, rep_bro
         customer.on("pageerror", lambda e: problems.append(f"customer: {e}"))
         await customer.goto(f"{base}/demo?queue={QUEUE}")
         await customer.evaluate(STAMP_JS)
-        button = customer.locator("tandem-support button.help").first
-        await button.wait_for(state="visible", timeout=15000)
-        await button.click()
-        await customer.wait_for_function(WIDGET_WAITING_JS, timeout=15000)
+        await ask_help(customer)
         await viewer.evaluate("bench.acceptNext()")
         try:
             await viewer.wait_for_function("() => bench.started() && bench.stampShown()", timeout=20000)
@@ -442,10 +443,9 @@ async def one_run(mode: str, args, base: str, browser, files, rep: Rep | None, s
         # threadTicks: durations in the main thread's CPU time, so that time the
         # renderer waits for a core on a busy machine is not counted as work
         await cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+        await page.goto(f"{base}/__bench/big-{mode}")
         if mode == "tandem":
-            await ask_help(page, base, "/__bench/big-tandem")
-        else:
-            await page.goto(f"{base}/__bench/big-{mode}")
+            await ask_help(page)
         nodes = await page.evaluate(COUNT_NODES_JS)
         await asyncio.sleep(args.settle)
         m0 = await metrics(cdp)
