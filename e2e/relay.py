@@ -62,6 +62,9 @@ def wait_for_relay(what: str, seconds: float) -> None:
     time.sleep(seconds)
 
 
+KEEP_ALIVE = httpx.Limits(keepalive_expiry=2.0)
+
+
 class PatientTransport(httpx.HTTPTransport):
     """Sends a request again after a 429, once the ``Retry-After`` it names has passed."""
 
@@ -79,7 +82,11 @@ class PatientTransport(httpx.HTTPTransport):
 
 
 def patient_client(base: str) -> httpx.Client:
-    return httpx.Client(base_url=base, timeout=15, transport=PatientTransport())
+    # A connection idle for 2 s is not used again: uvicorn closes idle ones
+    # after 5 s, httpx by default keeps them 5 s too, and a request sent on a
+    # connection the relay is closing that moment fails ("Server disconnected
+    # without sending a response"), which a busy machine makes happen.
+    return httpx.Client(base_url=base, timeout=15, transport=PatientTransport(limits=KEEP_ALIVE))
 
 
 class Relay:

@@ -47,12 +47,12 @@ def test_desktop_tab_follows_the_support_managers_and_files_publish(relay, rep_b
     # and the requests are disabled with that reason.
     rep.tool_tab("desktop")
     status = rep.panel.locator('[data-role="agent-status"]')
-    expect(status).to_contain_text("Ask the customer to pair their Support Manager", timeout=TIMEOUT)
+    expect(status).to_contain_text("Ask the customer to get their Support Manager", timeout=TIMEOUT)
     for pane in ("desktop", "application"):
         expect(rep.panel.locator(f'[data-tool-pane="{pane}"]').get_by_text("coming soon")).to_have_count(0)
     for action in ("desktop-request-view", "desktop-request-control"):
         expect(rep.button(action)).to_be_disabled(timeout=TIMEOUT)
-        expect(rep.button(action)).to_have_attribute("title", re.compile("pair their Support Manager"))
+        expect(rep.button(action)).to_have_attribute("title", re.compile("get their Support Manager"))
     expect(rep.button("desktop-open-viewer")).to_be_disabled()
     # Sharing the rep's own desktop waits for the rep's own Support Manager.
     for action in ("desktop-share-view", "desktop-share-control"):

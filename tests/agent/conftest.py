@@ -210,7 +210,7 @@ class Scene:
 
     def __init__(self, relay: LiveRelay, x: X, tmp: Path) -> None:
         self.relay, self.x, self.tmp = relay, x, tmp
-        self.http = httpx.Client(base_url=relay.base, timeout=10)
+        self.http = httpx.Client(base_url=relay.base, timeout=10, limits=httpx.Limits(keepalive_expiry=2.0))  # under uvicorn's 5 s
         admin = self._signin("admin@localhost", ADMIN_PASSWORD)
         r = self.http.post("/api/admin/reps", headers={"Authorization": f"Bearer {admin}"},
                            json={"email": "rita@example.com", "name": "Rita", "password": "rep-password-1"})
