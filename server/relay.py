@@ -230,6 +230,13 @@ class Relay:
     async def flush(self) -> None:
         """Publish what the desk wants sent, queue its records for the store."""
         observe, clock = self.counters.broker_seconds.observe, time.perf_counter
+        records = self.desk.records_to_store()
+        if records:
+            # The recorder first: what a client sends in answer to these
+            # messages (the whole picture a Support Manager sends when a
+            # recording starts) must find the recording open, even when a
+            # publish below lets the loop run the client's frame first.
+            self.recorder.observe(records)
         for channel, msg in self.desk.data_to_send():
             payload = msg.model_dump_json(exclude_none=False)
             t0 = clock()
@@ -240,9 +247,7 @@ class Relay:
                 # long enough for a dropped page to come back and read the end
                 asyncio.get_running_loop().call_later(
                     self.settings.resume_window, lambda ch=channel: asyncio.ensure_future(self.broker.forget(ch)))
-        records = self.desk.records_to_store()
         if records:
-            self.recorder.observe(records)
             self._records.extend(records)
             self._records_ready.set()
             for r in records:
