@@ -103,3 +103,13 @@ def test_the_console_speaks_the_extensions_catalogs(client):
     for lang in ["en", "da", "nb", "sr", "sv", "zh_CN"]:
         r = client.get(f"/console/_locales/{lang}/messages.json")
         assert r.status_code == 200 and "start_submit" in r.json()
+
+
+def test_signing_out_on_the_relay_signs_the_console_out_too(client, rep):
+    """The console keeps the handed-over token in the browser's storage;
+    the relay's sign-out tells the browser to clear it."""
+    sign_in_with_the_form(client, "rita@example.com")
+    form = re.search(r'action="/signout".*?name="csrf" value="([^"]+)"', client.get("/").text, re.S)
+    r = client.post("/signout", data={"csrf": form.group(1)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["clear-site-data"] == '"storage"'
+    assert client.get("/console/", follow_redirects=False).headers["location"].startswith("/signin")

@@ -318,6 +318,9 @@ async def signin_post(request: Request, data) -> Response:
 async def signout(request: Request, data) -> Response:
     response = see_other("/")
     response.delete_cookie(COOKIE)
+    # The web console (/console/) keeps the rep's token in the page's storage:
+    # signing out on the relay signs it out too.
+    response.headers["Clear-Site-Data"] = '"storage"'
     return response
 
 
