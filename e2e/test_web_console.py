@@ -26,6 +26,7 @@ def test_a_rep_in_a_plain_browser_takes_a_customer_in_the_web_console(relay, cus
     console = open_console(rep, relay, email, password)
     expect(console.locator("#start-session")).to_have_text("Start session")
     expect(console.locator("#more-settings")).to_be_hidden()  # the extension's own settings page
+    expect(console.locator("#open-dashboard")).to_be_hidden()  # a rep: no supervisor dashboard
 
     customer = customer_browser().new_page()
     customer.goto(relay.base + f"/demo?queue={queue}")
@@ -43,3 +44,10 @@ def test_the_web_console_speaks_the_browsers_language(relay, customer_browser):
     danish = console.evaluate("() => fetch('_locales/da/messages.json').then((r) => r.json())")
     expect(console.locator("#start-session")).to_have_text(danish["start_submit"]["message"])
     assert console.evaluate("document.documentElement.lang") == "da"
+
+
+def test_an_admin_reaches_the_dashboard_from_the_console(relay, customer_browser):
+    console = open_console(customer_browser(locale="da-DK"), relay, relay.admin_email, relay.admin_password)
+    link = console.locator("#open-dashboard")
+    expect(link).to_have_text("Oversigt")
+    assert link.get_attribute("href") == relay.base + "/admin/dashboard"

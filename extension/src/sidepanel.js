@@ -144,6 +144,11 @@ function showStatus(state) {
 function connect() {
   if (connection) { connection.close(); connection = null; }
   sessions.clear();
+  // Admins and supervisors reach the relay's live dashboard from here.
+  const dashboard = $('open-dashboard');
+  const watcher = settings.token && settings.account && (settings.account.is_admin || settings.account.is_supervisor);
+  dashboard.hidden = !watcher;
+  dashboard.href = settings.relay + '/admin/dashboard';
   if (!settings.token) { showStatus('signed_out'); return; }
   $('signin-reason').hidden = true;
   account = settings.account;
