@@ -127,6 +127,9 @@ def test_a_recorded_desktop_session_plays_back_its_video(scene, xcalc, rep_brows
     scene.rep.drain(2.0)  # a couple of seconds of a still screen
     scene.rep.send("stop_activity", session=scene.session, activity=recording["id"])
     scene.rep.state(lambda m: not any(a["kind"] == "recording" for a in m["activities"]))
+    # What was on the screen while it was recorded (later the live screen may
+    # change: a full run leaves other windows about on the shared X display).
+    grab = scene.x.grab((0, 0, 1024, 768))
 
     token = scene._signin("rita@example.com", "rep-password-1")
     url = recording_url(scene.http, scene.session, token)
@@ -138,7 +141,6 @@ def test_a_recorded_desktop_session_plays_back_its_video(scene, xcalc, rep_brows
     played = canvas_pixels(page)
     scale = 1 if transport == "relay" else 2
     assert played.shape == (768 // scale, 1024 // scale, 3)
-    grab = scene.x.grab((0, 0, 1024, 768))
     screen = np.asarray(Image.fromarray(grab).resize((1024 // scale, 768 // scale), Image.BILINEAR)).astype(int)
     x, y, w, h = (v // scale for v in rect)
     diff = np.abs(played[y:y + h, x:x + w] - screen[y:y + h, x:x + w]).mean()

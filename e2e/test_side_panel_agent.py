@@ -89,7 +89,7 @@ def test_desktop_tab_follows_the_support_managers_and_files_publish(relay, rep_b
 
         # Once the customer's Support Manager is gone, the requests are disabled again.
     expect(rep.button("desktop-request-view")).to_be_disabled(timeout=TIMEOUT)
-    expect(status).to_contain_text("Ask the customer to pair", timeout=TIMEOUT)
+    expect(status).to_contain_text("Ask the customer to get their Support Manager", timeout=TIMEOUT)
 
     # Browsing the customer's files says it needs their Support Manager.
     rep.tool_tab("tools")
