@@ -121,10 +121,21 @@ def test_a_recorded_desktop_session_plays_back_its_video(scene, xcalc, rep_brows
     if transport == "webrtc":
         viewer = open_desktop_viewer(rep_browser, scene)
         expect(viewer.locator("#desktop-stage")).to_have_attribute("data-transport", "webrtc", timeout=TIMEOUT)
+    before = len(scene.rep.frames)
     scene.rep.send("start_activity", session=scene.session, kind="recording")
     st = scene.rep.state(lambda m: any(a["kind"] == "recording" for a in m["activities"]))
     recording = next(a for a in st["activities"] if a["kind"] == "recording")
-    scene.rep.drain(2.0)  # a couple of seconds of a still screen
+    if transport == "relay":
+        # The whole picture the Support Manager sends when a recording starts
+        # reaches the viewer too: a recording stopped before it would hold
+        # none (a loaded machine can take a while).
+        def pictured() -> bool:
+            scene.rep.pump(0.2)
+            return len(scene.rep.frames) > before
+        wait_for(pictured, TIMEOUT, "the recording's first picture")
+    # A couple of seconds of a still screen (over WebRTC the recorder's
+    # pictures go to the relay alone: give them longer to arrive).
+    scene.rep.drain(2.0 if transport == "relay" else 6.0)
     scene.rep.send("stop_activity", session=scene.session, activity=recording["id"])
     scene.rep.state(lambda m: not any(a["kind"] == "recording" for a in m["activities"]))
     # What was on the screen while it was recorded (later the live screen may
