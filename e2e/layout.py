@@ -60,13 +60,28 @@ _PROBLEMS = r"""() => {
     }
     return false;
   };
+  // What of a box a person can see: scrolling and clipping ancestors cut it.
+  const visiblePart = (el, r) => {
+    let { left, top, right, bottom } = r;
+    for (let node = up(el); node && node !== document.documentElement; node = up(node)) {
+      const st = getComputedStyle(node);
+      if (st.overflowX === 'visible' && st.overflowY === 'visible') continue;
+      const c = node.getBoundingClientRect();
+      left = Math.max(left, c.left); top = Math.max(top, c.top);
+      right = Math.min(right, c.right); bottom = Math.min(bottom, c.bottom);
+    }
+    return right - left > 1 && bottom - top > 1 ? { left, top, right, bottom, height: bottom - top } : null;
+  };
   const boxes = [];
   for (const el of withText) {
     if (floating(el)) continue;
     for (const node of textNodes(el)) {
       const range = document.createRange();
       range.selectNodeContents(node);
-      for (const r of range.getClientRects()) if (r.width > 1 && r.height > 1) boxes.push({ el, r });
+      for (const whole of range.getClientRects()) {
+        const r = whole.width > 1 && whole.height > 1 ? visiblePart(el, whole) : null;
+        if (r) boxes.push({ el, r });
+      }
     }
   }
   const seen = new Set();
