@@ -4,6 +4,7 @@ real relay process on a loopback port for tests that cut sockets."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -208,6 +209,19 @@ def live_relay(tmp_path: Path, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         print(f"--- relay log ---\n{relay.log.read_text()}")
+
+
+@contextlib.asynccontextmanager
+async def opened_store(url: str):
+    """The store at ``url``, opened, and closed after the block."""
+    from server.store import open_store
+
+    store = open_store(url)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 def database_at(path: Path, revision: str, *rows: str) -> str:

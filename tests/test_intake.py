@@ -234,16 +234,11 @@ async def test_the_store_keeps_queue_forms_and_customers_intake_across_a_restart
 @pytest.mark.anyio
 async def test_the_migration_adds_intake_to_existing_queues_and_participants(tmp_path):
     """A database from before intake (revision 0006) is upgraded in place."""
-    from server.store import open_store
-    from tests.conftest import database_at
+    from tests.conftest import database_at, opened_store
 
     url = database_at(tmp_path / "old.db", "0006",
                       "INSERT INTO queues (name, title, routing, offer_timeout, created_at, consent) "
                       "VALUES ('shop', 'Shop', 'manual', 30, 0, 'view_on_accept')")
-    store = open_store(url)
-    await store.open()
-    try:
+    async with opened_store(url) as store:
         assert (await store.get_queue("shop")).intake == IntakeForm()
         assert (await store.update_queue("shop", intake=ORDER_FORM)).intake == IntakeForm.check(ORDER_FORM)
-    finally:
-        await store.close()

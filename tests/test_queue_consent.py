@@ -49,16 +49,11 @@ def test_demo_shop_says_what_the_queues_consent_policy_does(client):
 @pytest.mark.anyio
 async def test_the_migration_gives_existing_queues_view_on_accept(tmp_path):
     """A database from before the consent policy (revision 0004) is upgraded in place."""
-    from server.store import open_store
-    from tests.conftest import database_at
+    from tests.conftest import database_at, opened_store
 
     url = database_at(tmp_path / "old.db", "0004",
                       "INSERT INTO queues (name, title, routing, offer_timeout, created_at) "
                       "VALUES ('shop', 'Shop', 'manual', 30, 0)")
-    store = open_store(url)
-    await store.open()
-    try:
+    async with opened_store(url) as store:
         assert (await store.get_queue("shop")).consent == "view_on_accept"
         assert (await store.update_queue("shop", consent="ask_first")).consent == "ask_first"
-    finally:
-        await store.close()

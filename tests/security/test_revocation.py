@@ -9,7 +9,6 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from server.store import open_store
 from tests.test_resume import OPEN, TIMEOUT, WsPeer, close_peers, sign_in  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.anyio
@@ -104,18 +103,14 @@ async def test_other_changes_keep_the_reps_tokens(live_relay):
 
 async def test_the_migration_gives_existing_accounts_a_token_version(tmp_path):
     """A database from before token versions (revision 0003) is upgraded in place."""
-    from tests.conftest import database_at
+    from tests.conftest import database_at, opened_store
 
     url = database_at(tmp_path / "old.db", "0003",
                       "INSERT INTO accounts (email, email_key, name, password_hash, is_admin, queue_rep, "
                       "max_customers, multi_session, queues, active, created_at) VALUES "
                       "('a@b.c', 'a@b.c', 'A', 'x', 0, 0, 1, 0, '[]', 1, 0)")
-    store = open_store(url)
-    await store.open()
-    try:
+    async with opened_store(url) as store:
         account = await store.get_account_by_email("a@b.c")
         assert account.token_version == 0
         assert (await store.revoke_tokens(account.id)).token_version == 1
         assert (await store.get_account(account.id)).token_version == 1
-    finally:
-        await store.close()
