@@ -19,7 +19,7 @@ from ..config import Settings
 from ..recording import playback
 from ..relay import Relay
 from ..reports import pages as reports
-from . import api, canned, console, files, metrics, pages, ratings
+from . import api, canned, console, files, health, metrics, pages, ratings
 from .dashboard_page import routes as dashboard_routes
 from .http_limits import BodyLimit
 from .origins import CsrfGuard
@@ -151,7 +151,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     static = SERVER_DIR / "static"
     app = Starlette(
         routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
-                *metrics.routes,
+                *metrics.routes, *health.routes,
                 *reports.routes, *playback.routes, *pages.routes,
                 *outbox_routes, *console.routes, *dashboard_routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
