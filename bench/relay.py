@@ -37,49 +37,43 @@ import gc
 import json
 import os
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-import psutil
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from peers.relays import (  # noqa: E402
+    ADMIN_PASSWORD,
+    UNLIMITED,  # noqa: F401  (bench/capacity.py takes it from here)
+    BenchError,
+    RelayProcess,
+    prepare,
+    split_side,
+    ws_stack,
+)
+
 from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
-from tests.conftest import stop_process  # noqa: E402
 
 ADMIN_EMAIL = "admin@localhost"
-ADMIN_PASSWORD = "bench-password-1"
-UNLIMITED = "1000000000"
 
-TARGETS = {  # figure -> (limit, "max"), from the issue
+TARGETS = {  # figure -> limit (at most), from the issues
     "cpu_us_100": 15.0,
     "rtt_p99_ms_100": 1.0,
     "idle_kib": 16.0,
-    "cpu_ratio_100": 1.3,
+    "cpu_ratio_100": 1.3,  # tandem / bare Starlette
+    "cpu_ratio_node_100": 1.0,  # tandem / node ws (issue 15: at or below)
 }
-
-# `python -m server` with one change: the uvicorn WebSocket implementation (--ws).
-TANDEM_WITH_WS = """
-import sys, uvicorn
-from server.config import Settings
-from server.web.app import create_app
-s = Settings.from_env()
-uvicorn.run(create_app(s), host=sys.argv[1], port=int(sys.argv[2]), log_level="warning",
-            ws=sys.argv[3], ws_max_size=max(s.max_message_bytes, s.max_binary_bytes) + 64,
-            ws_per_message_deflate=False)
-"""
-
-
-class BenchError(RuntimeError):
-    pass
+SIDES = ("tandem", "bare", "node", "picows", "tandem:wsproto", "tandem:websockets")
+MAIN = ("tandem", "bare", "node")  # the main table's columns, when run
+STALL = 10.0  # seconds without a frame arriving before a test fails
 
 
 def finish(run, args, show) -> int:
@@ -98,12 +92,6 @@ def finish(run, args, show) -> int:
     return 0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def raise_fd_limit(need: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = hard if hard != resource.RLIM_INFINITY else max(soft, need)
@@ -112,88 +100,6 @@ def raise_fd_limit(need: int) -> None:
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft < need:
         raise BenchError(f"need {need} file descriptors, the limit is {soft}: lower --idle")
-
-
-# --- relay processes -----------------------------------------------------------
-
-
-class RelayProcess:
-    """One relay on a free loopback port, started before and stopped after use."""
-
-    def __init__(self, kind: str, var: Path, args: argparse.Namespace) -> None:
-        self.kind = kind
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
-        self.var = var
-        self.log = var / f"{kind}-{self.port}.log"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        cwd = args.relay_dir or ROOT
-        if kind == "tandem":
-            env.update(TANDEM_VAR=str(var), TANDEM_ADMIN_PASSWORD=ADMIN_PASSWORD,
-                       TANDEM_SECRET_KEY="bench-secret", TANDEM_PUBLIC_URL=self.base,
-                       # the benchmark is the abuse the limits are there to stop
-                       TANDEM_MESSAGES_PER_SECOND=UNLIMITED, TANDEM_MESSAGE_BURST=UNLIMITED,
-                       TANDEM_FRAMES_PER_SECOND=UNLIMITED, TANDEM_FRAME_BURST=UNLIMITED,
-                       TANDEM_JOIN_ATTEMPTS=UNLIMITED)
-            if args.ws:
-                cmd = [sys.executable, "-c", TANDEM_WITH_WS, "127.0.0.1", str(self.port), args.ws]
-            else:
-                cmd = [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port),
-                       "--log-level", "warning"]
-        else:
-            cmd = [sys.executable, str(ROOT / "bench" / "bare_relay.py"), "--port", str(self.port),
-                   "--log-level", "warning", "--ws", args.ws or "auto"]
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self.log.open("ab"),
-                                     stderr=subprocess.STDOUT)
-        self.ps = psutil.Process(self.proc.pid)
-
-    def wait_ready(self, timeout: float = 30.0) -> RelayProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"{self.kind} relay exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise BenchError(f"{self.kind} relay did not start in {timeout:.0f} s")
-
-    def cpu(self) -> float:
-        """Seconds on CPU, all threads: nanoseconds from schedstat where Linux
-        has it (psutil's user + system come in 10 ms ticks)."""
-        try:
-            total = 0
-            for task in os.scandir(f"/proc/{self.proc.pid}/task"):
-                with open(f"{task.path}/schedstat") as f:
-                    total += int(f.read().split()[0])
-            return total / 1e9
-        except (OSError, ValueError, IndexError):
-            t = self.ps.cpu_times()
-            return t.user + t.system
-
-    def rss(self) -> int:
-        return self.ps.memory_info().rss
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-    def stop(self) -> None:
-        stop_process(self.proc)
-
-
-def ws_name(choice: str | None) -> str:
-    """The uvicorn WebSocket implementation the relays run ("auto" resolved)."""
-    if choice and choice != "auto":
-        return choice
-    try:
-        from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
-        return f"auto = {getattr(AutoWebSocketsProtocol, '__name__', None)}"
-    except ImportError:
-        return "auto"
 
 
 def event_loop_name() -> str:
@@ -210,11 +116,13 @@ def event_loop_name() -> str:
 
 class Peer:
     """One client connection: sends framed binary messages, receives binary
-    frames (text frames in between are protocol messages: errors fail the run)."""
+    frames (text frames in between are protocol messages: errors fail the run).
+    ``received`` counts the frames received, for the stall watch."""
 
-    def __init__(self, ws: ClientConnection, kind: int = 0, stream: int = 0, seq: int = 0) -> None:
-        self.ws = ws
+    def __init__(self, ws: ClientConnection, name: str, kind: int = 0, stream: int = 0, seq: int = 0) -> None:
+        self.ws, self.name = ws, name
         self.kind, self.stream, self.seq = kind, stream, seq
+        self.received = 0
         self.texts: list[dict] = []
 
     def frame(self, body: bytes) -> bytes:
@@ -222,17 +130,73 @@ class Peer:
         return FRAME_HEADER.pack(self.kind, self.stream, self.seq) + body
 
     async def send(self, body: bytes) -> None:
-        await self.ws.send(self.frame(body))
+        try:
+            await self.ws.send(self.frame(body))
+        except ConnectionClosed as exc:
+            raise BenchError(f"{self.name}: the relay closed the connection ({exc})") from None
 
     async def recv(self) -> bytes:
         while True:
-            msg = await self.ws.recv()
+            try:
+                msg = await self.ws.recv()
+            except ConnectionClosed as exc:
+                raise BenchError(f"{self.name}: the relay closed the connection ({exc})") from None
             if isinstance(msg, bytes):
+                self.received += 1
                 return msg
-            data = json.loads(msg)
-            if data.get("type") == "error":
-                raise BenchError(f"relay refused a message: {data}")
-            self.texts.append(data)
+            self.text(msg)
+
+    def text(self, msg: str) -> None:
+        data = json.loads(msg)
+        if data.get("type") == "error":
+            hint = (" (the bench lifts TANDEM_MESSAGES_PER_SECOND/_BURST and TANDEM_FRAMES_PER_SECOND/"
+                    "TANDEM_FRAME_BURST; does this relay have another budget?)" if data.get("code") == "rate_limited"
+                    else "")
+            raise BenchError(f"{self.name}: the relay refused a message: {data}{hint}")
+        self.texts.append(data)
+
+    async def watch(self) -> None:
+        """Read what comes to a peer that only sends, so that a refusal fails
+        the run at once; runs until cancelled."""
+        while True:
+            await self.recv()
+
+
+async def together(coros: list, background: list, what: str, timeout: float, peers: list[Peer]) -> None:
+    """Run ``coros`` to the end, with ``background`` (which run until
+    cancelled) beside them. The first failure of either fails the run, and so
+    do ``timeout`` seconds in all or STALL seconds in which no peer received a
+    frame: a frame the relay dropped or refused cannot hang the bench."""
+
+    async def stall_watch() -> None:
+        seen, since = -1, time.monotonic()
+        while True:
+            await asyncio.sleep(0.5)
+            now = sum(p.received for p in peers)
+            if now != seen:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since > STALL:
+                counts = ", ".join(f"{p.name} {p.received}" for p in peers)
+                raise BenchError(f"{what}: no frame arrived for {STALL:.0f} s (frames received so far: {counts}); "
+                                 "the relay dropped some (see its log below)")
+
+    main = [asyncio.ensure_future(c) for c in coros]
+    extra = [asyncio.ensure_future(c) for c in [*background, stall_watch()]]
+    deadline = time.monotonic() + timeout
+    try:
+        while not all(t.done() for t in main):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BenchError(f"{what}: not done in {timeout:.0f} s")
+            done, _ = await asyncio.wait([t for t in main + extra if not t.done()], timeout=left,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                if t.exception() is not None:
+                    raise t.exception()
+    finally:
+        for t in main + extra:
+            t.cancel()
+        await asyncio.gather(*main, *extra, return_exceptions=True)
 
 
 def ws_options(args: argparse.Namespace, **extra) -> dict:
@@ -309,8 +273,8 @@ async def tandem_pair(relay: RelayProcess, args) -> tuple[Peer, Peer]:
     state = await expect(rws, "session_state", control=lambda m: any(
         a["kind"] == "control" for a in m["activities"]))
     control = next(a["stream"] for a in state["activities"] if a["kind"] == "control")
-    customer = Peer(cws, StreamKind.COBROWSE, view, seq=1)
-    rep = Peer(rws, StreamKind.CONTROL, control, seq=2)
+    customer = Peer(cws, "customer", StreamKind.COBROWSE, view, seq=1)
+    rep = Peer(rws, "rep", StreamKind.CONTROL, control, seq=2)
     return customer, rep
 
 
@@ -320,7 +284,7 @@ async def bare_pair(relay: RelayProcess, args) -> tuple[Peer, Peer]:
     await cws.send("pair")
     await rws.send("pair")
     await asyncio.sleep(0.1)  # both joined before the first frame
-    return (Peer(cws, StreamKind.COBROWSE, 1), Peer(rws, StreamKind.CONTROL, 2))
+    return (Peer(cws, "customer", StreamKind.COBROWSE, 1), Peer(rws, "rep", StreamKind.CONTROL, 2))
 
 
 # --- measurements ----------------------------------------------------------------
@@ -331,59 +295,49 @@ def pct(sorted_values: list[float], q: float) -> float:
     return sorted_values[i]
 
 
-async def round_trips(relay: RelayProcess, customer: Peer, rep: Peer, body: bytes, count: int) -> dict:
+async def round_trips(relay: RelayProcess, customer: Peer, rep: Peer, body: bytes, count: int,
+                      timeout: float) -> dict:
     """Customer COBROWSE -> rep, rep CONTROL -> customer, one at a time."""
+    times: list[float] = []
 
     async def echo() -> None:
         for _ in range(count):
             await rep.recv()
             await rep.send(body)
 
-    async def run() -> list[float]:
-        echoer = asyncio.create_task(echo())
-        times = []
-        try:
-            for _ in range(count):
-                t0 = time.perf_counter_ns()
-                await customer.send(body)
-                await customer.recv()
-                times.append((time.perf_counter_ns() - t0) / 1e6)
-            await echoer
-        finally:
-            echoer.cancel()
-        return times
+    async def ask() -> None:
+        for _ in range(count):
+            t0 = time.perf_counter_ns()
+            await customer.send(body)
+            await customer.recv()
+            times.append((time.perf_counter_ns() - t0) / 1e6)
 
     with client_gc_off():
         cpu0, wall0, me0 = relay.cpu(), time.perf_counter(), process_cpu()
-        times = await asyncio.wait_for(run(), 120)
+        await together([ask(), echo()], [], f"{relay.side}: {count} round trips", timeout, [customer, rep])
         cpu, wall, me = relay.cpu() - cpu0, time.perf_counter() - wall0, process_cpu() - me0
     return {"times": times, "msgs": 2 * count, "cpu": cpu, "wall": wall, "client_cpu": me}
 
 
 async def stream(relay: RelayProcess, sender: Peer, receiver: Peer, body: bytes, count: int,
-                 window: int) -> dict:
+                 window: int, timeout: float) -> dict:
     """Sender -> receiver with ``window`` frames in flight."""
+    slots = asyncio.Semaphore(window)
 
-    async def run() -> None:
-        slots = asyncio.Semaphore(window)
+    async def rx() -> None:
+        for _ in range(count):
+            await receiver.recv()
+            slots.release()
 
-        async def rx() -> None:
-            for _ in range(count):
-                await receiver.recv()
-                slots.release()
-
-        reader = asyncio.create_task(rx())
-        try:
-            for _ in range(count):
-                await slots.acquire()
-                await sender.send(body)
-            await reader
-        finally:
-            reader.cancel()
+    async def tx() -> None:
+        for _ in range(count):
+            await slots.acquire()
+            await sender.send(body)
 
     with client_gc_off():
         cpu0, wall0, me0 = relay.cpu(), time.perf_counter(), process_cpu()
-        await asyncio.wait_for(run(), 120)
+        await together([tx(), rx()], [sender.watch()], f"{relay.side}: {count} streamed frames", timeout,
+                       [receiver])
         cpu, wall, me = relay.cpu() - cpu0, time.perf_counter() - wall0, process_cpu() - me0
     return {"msgs": count, "cpu": cpu, "wall": wall, "client_cpu": me}
 
@@ -454,7 +408,11 @@ async def idle_connections(relay: RelayProcess, args) -> dict:
     try:
         for start in range(0, n, args.idle_batch):
             batch = range(start, min(n, start + args.idle_batch))
-            await asyncio.wait_for(asyncio.gather(*(open_one(i) for i in batch)), 60)
+            try:
+                await asyncio.wait_for(asyncio.gather(*(open_one(i) for i in batch)), 60)
+            except TimeoutError:
+                raise BenchError(f"{relay.side}: {len(batch)} idle connections not open in 60 s "
+                                 f"({len(conns)} of {n} so far)") from None
         open_s = time.perf_counter() - t0
         await asyncio.sleep(1.0)  # let the relay finish what the hellos started
         rss1 = relay.rss()
@@ -475,38 +433,43 @@ async def idle_connections(relay: RelayProcess, args) -> dict:
 
 
 async def measure_pairs(var: Path, args) -> dict:
-    """Both relays up at once, one pair each; every test runs in ``--rounds``
-    rounds that alternate tandem and bare, so a burst of other load on the
-    machine hits both sides alike."""
-    relays = {kind: RelayProcess(kind, var / kind, args) for kind in ("tandem", "bare")}
+    """Every side's relay up at once, one pair each; every test runs in
+    ``--rounds`` rounds that go through the sides in turn, so a burst of other
+    load on the machine hits every side alike."""
+    relays = {side: RelayProcess(side, var / side.replace(":", "-"), args) for side in args.sides}
     try:
         pairs = {}
-        for kind, relay in relays.items():
+        for side, relay in relays.items():
             relay.wait_ready()
-            pairs[kind] = await asyncio.wait_for((tandem_pair if kind == "tandem" else bare_pair)(relay, args), 30)
-        raw: dict = {kind: {} for kind in relays}
+            make = tandem_pair if relay.kind == "tandem" else bare_pair
+            try:
+                pairs[side] = await asyncio.wait_for(make(relay, args), 30)
+            except TimeoutError:
+                raise BenchError(f"{side}: the pair was not set up in 30 s") from None
+        raw: dict = {side: {} for side in relays}
         rounds = max(1, args.rounds)
         for label, size, rts, msgs in (("100", 100, args.rtt_small, args.stream_small),
                                        ("64k", 64 * 1024, args.rtt_large, args.stream_large)):
             body = os.urandom(size)
-            for kind, relay in relays.items():  # warm up
-                customer, rep = pairs[kind]
-                await round_trips(relay, customer, rep, body, max(50, rts // 20))
-                await stream(relay, customer, rep, body, max(100, msgs // 20), args.window)
+            for side, relay in relays.items():  # warm up
+                customer, rep = pairs[side]
+                await round_trips(relay, customer, rep, body, max(50, rts // 20), args.timeout)
+                await stream(relay, customer, rep, body, max(100, msgs // 20), args.window, args.timeout)
             for _ in range(rounds):
-                for kind, relay in relays.items():
-                    customer, rep = pairs[kind]
-                    raw[kind].setdefault(f"rtt_{label}", []).append(
-                        await round_trips(relay, customer, rep, body, max(1, rts // rounds)))
-                    raw[kind].setdefault(f"stream_{label}", []).append(
-                        await stream(relay, customer, rep, body, max(1, msgs // rounds), args.window))
+                for side, relay in relays.items():
+                    customer, rep = pairs[side]
+                    raw[side].setdefault(f"rtt_{label}", []).append(await round_trips(
+                        relay, customer, rep, body, max(1, rts // rounds), args.timeout))
+                    raw[side].setdefault(f"stream_{label}", []).append(await stream(
+                        relay, customer, rep, body, max(1, msgs // rounds), args.window, args.timeout))
         out = {}
-        for kind, tests in raw.items():
-            out[kind] = {name: summarize_rtt(r) if name.startswith("rtt") else
+        for side, tests in raw.items():
+            out[side] = {name: summarize_rtt(r) if name.startswith("rtt") else
                          summarize_stream(r, 100 if name.endswith("100") else 64 * 1024)
                          for name, r in tests.items()}
-            out[kind]["relay_rss_MiB_after_pair"] = relays[kind].rss() / 2**20
-            for peer in pairs[kind]:
+            out[side]["ws"] = ws_stack(side, args)
+            out[side]["relay_rss_MiB_after_pair"] = relays[side].rss() / 2**20
+            for peer in pairs[side]:
                 await peer.ws.close()
         return out
     finally:
@@ -514,8 +477,8 @@ async def measure_pairs(var: Path, args) -> dict:
             relay.stop()
 
 
-async def measure_idle(kind: str, var: Path, args) -> dict:
-    relay = RelayProcess(kind, var, args).wait_ready()
+async def measure_idle(side: str, var: Path, args) -> dict:
+    relay = RelayProcess(side, var, args).wait_ready()
     try:
         return await idle_connections(relay, args)
     finally:
@@ -530,34 +493,46 @@ def dump_logs(var: Path) -> None:
 async def run(args) -> dict:
     raise_fd_limit(args.idle + 1000)  # the relays inherit it
     results: dict = {"event_loop": event_loop_name(), "client_loop": "asyncio (default)",
-                     "ws": ws_name(args.ws),
-                     "python": sys.version.split()[0], "cpus": os.cpu_count(), "rounds": args.rounds}
+                     "python": sys.version.split()[0], "cpus": os.cpu_count(), "rounds": args.rounds,
+                     "sides": args.sides, "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
         var = Path(tmp)
-        for kind in ("tandem", "bare"):
-            (var / kind).mkdir()
+        for side in args.sides:
+            (var / side.replace(":", "-")).mkdir()
         try:
             results.update(await measure_pairs(var, args))
             # idle connections last, one relay at a time: a relay holding
             # thousands of connections must not share the cores with a pair run
-            for kind in ("tandem", "bare") if args.idle else ():
+            for side in [s for s in args.idle_sides if s in args.sides] if args.idle else ():
                 gc.collect()
-                results[kind]["idle"] = await measure_idle(kind, var / kind, args)
+                results[side]["idle"] = await measure_idle(side, var / side.replace(":", "-"), args)
         except BaseException:
             dump_logs(var)
             raise
+    results["load_after"] = os.getloadavg()
     return results
 
 
-def rows(r: dict) -> list[tuple]:
-    t, b = r["tandem"], r["bare"]
+def table(head: tuple, body: list[tuple]) -> None:
+    lines = [head, *body]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+    for i, line in enumerate(lines):
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w)
+                        for j, (c, w) in enumerate(zip(line, widths, strict=True))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main_rows(r: dict, cols: list[str]) -> list[tuple]:
+    """The figures of tandem and the bare relays, with tandem's ratio to each."""
+    peers = cols[1:]
 
     def row(name, key, fmt, target=None):
-        tv, bv = key(t), key(b)
-        ratio = tv / bv if bv else float("nan")
+        values = [key(r[c]) for c in cols]
+        tv = values[0]
+        ratios = [f"{tv / v:.2f}x" if v else "" for v in values[1:]]
         met = "" if target is None else ("yes" if tv <= target else "NO")
-        return (name, fmt.format(tv), fmt.format(bv), f"{ratio:.2f}x",
-                "" if target is None else f"<= {target:g}", met)
+        return (name, *(fmt.format(v) for v in values), *ratios, "" if target is None else f"<= {target:g}", met)
 
     out = [
         row("relay CPU µs / msg, 100 B (streamed)", lambda x: x["stream_100"]["cpu_us_per_msg"], "{:.1f}",
@@ -572,37 +547,62 @@ def rows(r: dict) -> list[tuple]:
         row("round trip p50 ms, 64 KiB", lambda x: x["rtt_64k"]["p50_ms"], "{:.3f}"),
         row("round trip p99 ms, 64 KiB", lambda x: x["rtt_64k"]["p99_ms"], "{:.3f}"),
     ]
-    if "idle" in t:
-        out.append(row(f"KiB RSS / idle conn ({t['idle']['connections']})",
+    if all("idle" in r[c] for c in cols):
+        out.append(row(f"KiB RSS / idle conn ({r['tandem']['idle']['connections']})",
                        lambda x: x["idle"]["KiB_per_conn"], "{:.1f}", TARGETS["idle_kib"]))
-    ratio = t["stream_100"]["cpu_us_per_msg"] / b["stream_100"]["cpu_us_per_msg"]
-    out.append(("CPU / msg vs bare, 100 B", "", "", f"{ratio:.3f}x", f"<= {TARGETS['cpu_ratio_100']:g}x",
-                "yes" if ratio <= TARGETS["cpu_ratio_100"] else "NO"))
+    for peer, target in (("bare", "cpu_ratio_100"), ("node", "cpu_ratio_node_100")):
+        if peer in peers:
+            ratio = cpu_ratio(r, "tandem", peer)
+            cells = ["" for _ in cols + peers]
+            cells[len(cols) + peers.index(peer)] = f"{ratio:.3f}x"
+            out.append((f"CPU / msg vs {peer}, 100 B streamed", *cells, f"<= {TARGETS[target]:g}x",
+                        "yes" if ratio <= TARGETS[target] else "NO"))
+    return out
+
+
+def cpu_ratio(r: dict, side: str, peer: str) -> float:
+    return r[side]["stream_100"]["cpu_us_per_msg"] / r[peer]["stream_100"]["cpu_us_per_msg"]
+
+
+def side_rows(r: dict) -> list[tuple]:
+    """Every side's one-pair figures on one line, with its CPU per message
+    over node ws's."""
+    out = []
+    for side in r["sides"]:
+        x = r[side]
+        vs_node = f"{cpu_ratio(r, side, 'node'):.2f}x" if "node" in r else ""
+        out.append((side, x["ws"], f"{x['stream_100']['cpu_us_per_msg']:.1f}",
+                    f"{x['stream_64k']['cpu_us_per_msg']:.1f}", f"{x['stream_100']['msgs_per_s']:.0f}",
+                    f"{x['rtt_100']['p50_ms']:.3f} / {x['rtt_100']['p99_ms']:.3f}",
+                    f"{x['stream_100']['client_core_share']:.0%}", vs_node))
     return out
 
 
 def print_table(r: dict) -> None:
-    head = ("figure", "tandem", "bare", "ratio", "target", "met?")
-    table = [head, *rows(r)]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-    for i, line in enumerate(table):
-        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(line, widths, strict=True))))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-    t, b = r["tandem"], r["bare"]
-    print(f"\nrelay event loop: {r['event_loop']}; uvicorn ws: {r['ws']}; permessage-deflate: off; "
-          f"client: one process, {r['client_loop']} loop; "
-          f"python {r['python']}, {r['cpus']} CPUs")
-    for kind, x in (("tandem", t), ("bare", b)):
+    cols = [c for c in MAIN if c in r]
+    if "tandem" in cols:
+        names = {"tandem": "tandem", "bare": "bare", "node": "node ws"}
+        table(("figure", *(names[c] for c in cols), *(f"/ {names[c]}" for c in cols[1:]), "target", "met?"),
+              main_rows(r, cols))
+        print()
+    table(("side", "WebSocket", "CPU µs/msg 100 B", "CPU µs/msg 64 KiB", "msgs/s 100 B", "RTT p50 / p99 ms",
+           "client", "CPU vs node ws"), side_rows(r))
+    print(f"\nrelay event loop: {r['event_loop']}; permessage-deflate: off; "
+          f"client: one process, {r['client_loop']} loop; python {r['python']}, {r['cpus']} CPUs; "
+          "CPU per message: streamed, 100 B, relay process only; client: its share of a core while streaming; "
+          f"load average before {' '.join(f'{x:.2f}' for x in r['load_before'])}, "
+          f"after {' '.join(f'{x:.2f}' for x in r['load_after'])}")
+    for side in r["sides"]:
+        x = r[side]
         s, big = x["stream_100"], x["stream_64k"]
-        print(f"{kind}: streamed 100 B: relay {s['relay_core_share']:.0%} of a core, client "
+        print(f"{side}: streamed 100 B: relay {s['relay_core_share']:.0%} of a core, client "
               f"{s['client_core_share']:.0%}; 64 KiB: {big['MiB_per_s']:.0f} MiB/s, relay "
               f"{big['relay_core_share']:.0%}, client {big['client_core_share']:.0%}")
         if "idle" in x:
             i = x["idle"]
             extra = (f", {i['tokens']} capability tokens ({i['connections'] // i['tokens']} connections each), "
                      f"queueing them took {i['enqueue_s']:.1f} s" if "tokens" in i else "")
-            print(f"{kind}: idle: RSS {i['rss_before_MiB']:.0f} -> {i['rss_after_MiB']:.0f} MiB for "
+            print(f"{side}: idle: RSS {i['rss_before_MiB']:.0f} -> {i['rss_after_MiB']:.0f} MiB for "
                   f"{i['connections']} connections (opened in {i['open_s']:.1f} s{extra})")
 
 
@@ -610,8 +610,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quick", action="store_true", help="small counts (a smoke run)")
+    parser.add_argument("--sides", default=",".join(SIDES),
+                        help="relays to run, comma-separated: tandem, tandem:IMPL (uvicorn ws=IMPL), bare, node, "
+                             "picows (default: %(default)s)")
     parser.add_argument("--ws", default=None,
-                        help="uvicorn WebSocket implementation for both relays (default: as `python -m server`)")
+                        help="uvicorn WebSocket implementation for tandem and bare (default: as `python -m server`)")
     parser.add_argument("--relay-dir", type=Path, default=None,
                         help="directory holding the `server` package to run (default: this checkout)")
     parser.add_argument("--rtt-small", type=int, default=5000, help="round trips with 100 B frames")
@@ -619,8 +622,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stream-small", type=int, default=30000, help="streamed 100 B frames")
     parser.add_argument("--stream-large", type=int, default=3000, help="streamed 64 KiB frames")
     parser.add_argument("--window", type=int, default=64, help="frames in flight when streaming")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating tandem/bare rounds per test")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds through the sides per test")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds one test of one side may take")
     parser.add_argument("--idle", type=int, default=5000, help="idle connections (0: skip)")
+    parser.add_argument("--idle-sides", default="tandem,bare,node", help="sides whose idle connections are measured")
     parser.add_argument("--idle-tokens", type=int, default=500, help="customers behind the idle connections")
     parser.add_argument("--idle-batch", type=int, default=250, help="idle connections opened at once")
     args = parser.parse_args(argv)
@@ -628,7 +633,16 @@ def main(argv: list[str] | None = None) -> int:
         args.rtt_small, args.rtt_large, args.stream_small, args.stream_large = 500, 100, 3000, 300
         args.idle, args.idle_tokens = min(args.idle, 500), min(args.idle_tokens, 50)
     args.idle_tokens = max(1, min(args.idle_tokens, args.idle or 1))
-    return finish(lambda: asyncio.run(run(args)), args, print_table)
+    args.sides = list(dict.fromkeys(s.strip() for s in args.sides.split(",") if s.strip()))
+    args.idle_sides = [s.strip() for s in args.idle_sides.split(",") if s.strip()]
+
+    def go() -> dict:
+        for side in args.sides:
+            split_side(side)
+        prepare(args.sides, args.ws)
+        return asyncio.run(run(args))
+
+    return finish(go, args, print_table)
 
 
 if __name__ == "__main__":
