@@ -207,11 +207,14 @@ def ws_options(args: argparse.Namespace, **extra) -> dict:
 async def expect(ws: ClientConnection, type_: str, timeout: float = 10.0, **match) -> dict:
     """The next text message of ``type_`` (matching ``match``), skipping others."""
     deadline = time.monotonic() + timeout
+    wanted = f"{type_} ({', '.join(match)})" if match else type_
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise BenchError(f"no {type_} {match} within {timeout} s")
-        msg = await asyncio.wait_for(ws.recv(), left)
+        try:
+            msg = await asyncio.wait_for(ws.recv(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise BenchError(f"no {wanted} within {timeout:g} s") from None
+        except ConnectionClosed as exc:
+            raise BenchError(f"the relay closed the connection while the bench waited for {wanted} ({exc})") from None
         if isinstance(msg, bytes):
             continue
         data = json.loads(msg)
@@ -451,10 +454,10 @@ async def measure_pairs(var: Path, args) -> dict:
         for label, size, rts, msgs in (("100", 100, args.rtt_small, args.stream_small),
                                        ("64k", 64 * 1024, args.rtt_large, args.stream_large)):
             body = os.urandom(size)
-            for side, relay in relays.items():  # warm up
+            for side, relay in relays.items():  # warm up (node's JIT too: --quick's counts alone leave it cold)
                 customer, rep = pairs[side]
-                await round_trips(relay, customer, rep, body, max(50, rts // 20), args.timeout)
-                await stream(relay, customer, rep, body, max(100, msgs // 20), args.window, args.timeout)
+                await round_trips(relay, customer, rep, body, max(500, rts // 10), args.timeout)
+                await stream(relay, customer, rep, body, max(2000, msgs // 10), args.window, args.timeout)
             for _ in range(rounds):
                 for side, relay in relays.items():
                     customer, rep = pairs[side]
