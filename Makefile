@@ -97,15 +97,21 @@ lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check server agent tests e2e bench
 
 # The desktop bench's peer: x11vnc + websockify + noVNC (Debian packages).
+# The relay bench's peers (bench/peers: node ws, picows) it installs itself.
+# A bench that fails (an error, a timeout, a missing figure) exits non-zero and
+# stops `make bench` there; one that runs past BENCH_TIMEOUT seconds is
+# interrupted (SIGINT: it still stops what it started) and fails too.
 BENCH_TOOLS := /usr/bin/x11vnc /usr/bin/websockify /usr/share/novnc/vnc.html
+BENCH_TIMEOUT ?= 1800
+BENCH_RUN = timeout -s INT -k 60 $(BENCH_TIMEOUT) $(PY)
 bench: $(VENV)/.stamp-dev extension system-tools
 	@missing=""; for f in $(BENCH_TOOLS); do [ -e $$f ] || missing=1; done; \
 	if [ -n "$$missing" ]; then $(call apt_install,x11vnc websockify novnc); fi
-	$(PY) bench/relay.py
-	$(PY) bench/capacity.py
-	$(PY) bench/cobrowse.py
-	$(PY) bench/files.py
-	$(PY) bench/desktop.py
+	$(BENCH_RUN) bench/relay.py
+	$(BENCH_RUN) bench/capacity.py
+	$(BENCH_RUN) bench/cobrowse.py
+	$(BENCH_RUN) bench/files.py
+	$(BENCH_RUN) bench/desktop.py
 
 schema: $(VENV)/.stamp-server
 	$(PY) -m server.protocol --write

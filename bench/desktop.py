@@ -379,6 +379,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
     else:
         print_table(result)
+    # a side that showed no frame or answered no key press has no figures: the run failed
+    missing = [f"{side} {key}" for side in only for key in ("fps", "p50", "p95")
+               if not result[side].get(key, 0) > 0]
+    if missing:
+        print(f"bench failed: no figure for {', '.join(missing)}", file=sys.stderr)
+        return 1
     return 0
 
 
