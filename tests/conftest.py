@@ -164,9 +164,10 @@ def free_port() -> int:
 class LiveRelay:
     """`python -m server` on a free loopback port, in its own process."""
 
-    def __init__(self, var: Path, command: list[str] | None = None, **env: str) -> None:
+    def __init__(self, var: Path, command: list[str] | None = None, log_level: str = "warning", **env: str) -> None:
         self.var = var
         self.command = command or [sys.executable, "-m", "server"]  # or an installed `tandem-relay`
+        self.log_level = log_level
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
@@ -180,7 +181,7 @@ class LiveRelay:
         self._log_file = self.log.open("ab")
         self.proc = subprocess.Popen(
             [*self.command, "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"],
+             "--log-level", self.log_level],
             env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -1,0 +1,98 @@
+"""Several relay processes on one machine behind one port: ``tandem-relay --workers N``.
+
+uvicorn's supervisor binds the port once and starts N worker processes that
+accept connections on it; it starts a worker again when one dies, and stops
+them all on Ctrl-C or SIGTERM. Each worker is a whole relay node that builds
+its app from the environment (`app`), so what the starting process decided
+(the public URL, the broker) reaches the workers as ``TANDEM_*`` variables.
+The workers share the database and the broker: more than one needs a broker
+every process reaches (Redis), as the default ``memory://`` lives inside one
+process.
+
+Before any worker runs, the starting process has brought the database schema
+up to date (`server.backends.check`) and made the first admin account
+(`prepare`), so neither happens N times at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import logs
+from .config import Settings
+from .private_redis import die_with_parent
+
+
+def needs_shared_broker(settings: Settings) -> bool:
+    """True when the broker lives inside one process (``memory://``), so
+    several workers could not share live sessions through it."""
+    return urlsplit(settings.broker_url).scheme == "memory"
+
+
+class _Starting:
+    """What `ensure_admin` uses of a relay, before any relay runs: the store
+    and the settings. The workers read accounts and queues when they start."""
+
+    def __init__(self, store: Any, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    async def configure_rep(self, account: Any) -> None:
+        pass
+
+    async def reload_queues(self) -> None:
+        pass
+
+
+async def _prepare(settings: Settings) -> str | None:
+    from .store import open_store
+    from .web.app import ensure_admin
+
+    store = open_store(settings.database_url)
+    await store.open()
+    try:
+        return await ensure_admin(_Starting(store, settings))  # type: ignore[arg-type]
+    finally:
+        await store.close()
+
+
+def prepare(settings: Settings) -> str | None:
+    """Make the first admin account on an empty database, once, before the
+    workers start; returns its password when it was generated (to be shown
+    once), else None."""
+    return asyncio.run(_prepare(settings))
+
+
+def run(settings: Settings, workers: int, **options: Any) -> None:
+    """Serve with `workers` processes until stopped; `options` are uvicorn's
+    (host, port, logging, WebSocket limits), as for one process."""
+    import uvicorn
+
+    os.environ["TANDEM_PUBLIC_URL"] = settings.public_url
+    os.environ["TANDEM_BROKER_URL"] = settings.broker_url
+    uvicorn.run("server.workers:app", factory=True, workers=workers, http="server.workers:HttpProtocol", **options)
+
+
+def app():
+    """The app of one worker (uvicorn calls it in the worker process)."""
+    from .web.app import create_app
+
+    die_with_parent()  # a supervisor killed without a goodbye leaves no worker holding the port
+    settings = Settings.from_env()
+    # uvicorn has set its loggers up in this process from the supervisor's log_level
+    logs.configure(logging.getLevelName(logging.getLogger("uvicorn.error").level), settings.log_format, pid=True)
+    return create_app(settings)
+
+
+def __getattr__(name: str) -> Any:
+    # uvicorn imports the HTTP protocol by name in each worker: the class is
+    # made for the header timeout of the worker's settings
+    if name == "HttpProtocol":
+        from .web.http_limits import header_timeout_protocol
+
+        return header_timeout_protocol(Settings.from_env().header_timeout)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
