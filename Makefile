@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+WORKERS ?= 1
 
 .PHONY: run test test-deployment bench lint schema clean extension e2e agent agent-dist system-tools
 
@@ -45,10 +46,16 @@ var/tandem-extension.zip: extension/dist/manifest.json
 
 extension: var/tandem-extension.zip
 
+# WORKERS=4: four relay processes on the port, to use four cores. They share
+# live sessions through Redis: TANDEM_BROKER_URL's, or else a private
+# redis-server the relay runs from var/redis while it runs (installed here).
 run: $(VENV)/.stamp-server extension
+	@if [ "$(WORKERS)" -gt 1 ] && [ -z "$$TANDEM_BROKER_URL" ] && [ ! -x /usr/bin/redis-server ]; then \
+	  echo "installing redis-server (the $(WORKERS) relay processes share live sessions through it)"; \
+	  $(call apt_install,redis-server); fi
 	@echo "\n  Chrome extension: open chrome://extensions, turn on Developer mode, 'Load unpacked'"
 	@echo "  and choose $(CURDIR)/extension/dist  (packed: var/tandem-extension.zip)\n"
-	$(PY) -m server --host $(HOST) --port $(PORT)
+	$(PY) -m server --host $(HOST) --port $(PORT) --workers $(WORKERS) --start-redis
 
 # System packages the suites use: Chromium, an X server with real X11
 # applications for the agent, and coturn (a TURN server) for the relay's TURN
