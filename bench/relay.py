@@ -178,7 +178,7 @@ async def together(coros: list, background: list, what: str, timeout: float, pee
             elif time.monotonic() - since > STALL:
                 counts = ", ".join(f"{p.name} {p.received}" for p in peers)
                 raise BenchError(f"{what}: no frame arrived for {STALL:.0f} s (frames received so far: {counts}); "
-                                 "the relay dropped some (see its log below)")
+                                 "the relay dropped some (its log is printed above)")
 
     main = [asyncio.ensure_future(c) for c in coros]
     extra = [asyncio.ensure_future(c) for c in [*background, stall_watch()]]
