@@ -456,8 +456,9 @@ async def measure_pairs(var: Path, args) -> dict:
             body = os.urandom(size)
             for side, relay in relays.items():  # warm up (node's JIT too: --quick's counts alone leave it cold)
                 customer, rep = pairs[side]
-                await round_trips(relay, customer, rep, body, max(500, rts // 10), args.timeout)
-                await stream(relay, customer, rep, body, max(2000, msgs // 10), args.window, args.timeout)
+                await round_trips(relay, customer, rep, body, max(1000, rts // 10), args.timeout)
+                await stream(relay, customer, rep, body, max(10000 if size < 1024 else 1000, msgs // 10),
+                             args.window, args.timeout)
             for _ in range(rounds):
                 for side, relay in relays.items():
                     customer, rep = pairs[side]
