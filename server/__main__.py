@@ -92,7 +92,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     password = workers.prepare(settings)  # the first admin, once, before the workers race for it
     if password:
         print(f"\n  First admin account: {settings.admin_email}\n  Password (shown once): {password}\n", flush=True)
-    workers.run(settings, args.workers, **options)
+    if not workers.run(settings, args.workers, **options):
+        _stop("a relay process could not start (its log above says why)")
 
 
 if __name__ == "__main__":

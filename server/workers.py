@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,25 +68,41 @@ def prepare(settings: Settings) -> str | None:
     return asyncio.run(_prepare(settings))
 
 
-def run(settings: Settings, workers: int, **options: Any) -> None:
+def run(settings: Settings, workers: int, **options: Any) -> bool:
     """Serve with `workers` processes until stopped; `options` are uvicorn's
-    (host, port, logging, WebSocket limits), as for one process."""
-    import uvicorn
+    (host, port, logging, WebSocket limits), as for one process. Returns False
+    when a worker could not start (uvicorn then stops them all: the next one
+    would fail the same way)."""
+    from uvicorn import Config
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
 
     os.environ["TANDEM_PUBLIC_URL"] = settings.public_url
     os.environ["TANDEM_BROKER_URL"] = settings.broker_url
-    uvicorn.run("server.workers:app", factory=True, workers=workers, http="server.workers:HttpProtocol", **options)
+    # what uvicorn.run does for workers, keeping the supervisor to read its workers' exit
+    config = Config("server.workers:app", factory=True, workers=workers, http="server.workers:HttpProtocol", **options)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    return not any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
 
 
 def app():
     """The app of one worker (uvicorn calls it in the worker process)."""
+    from uvicorn.config import STARTUP_FAILURE
+
     from .web.app import create_app
 
     die_with_parent()  # a supervisor killed without a goodbye leaves no worker holding the port
-    settings = Settings.from_env()
-    # uvicorn has set its loggers up in this process from the supervisor's log_level
-    logs.configure(logging.getLevelName(logging.getLogger("uvicorn.error").level), settings.log_format, pid=True)
-    return create_app(settings)
+    try:
+        settings = Settings.from_env()
+        # uvicorn has set its loggers up in this process from the supervisor's log_level
+        logs.configure(logging.getLevelName(logging.getLogger("uvicorn.error").level), settings.log_format, pid=True)
+        return create_app(settings)
+    except Exception:
+        # the next worker would fail the same way: uvicorn stops them all on this exit status
+        # (on any other it starts the worker again, forever)
+        logging.getLogger(__name__).exception("relay process %d could not start", os.getpid())
+        sys.exit(STARTUP_FAILURE)
 
 
 def __getattr__(name: str) -> Any:
