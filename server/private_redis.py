@@ -12,6 +12,7 @@ running one folder's Redis at once.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -62,6 +63,11 @@ def _answers(port: int, password: str) -> bool:
         return False
 
 
+def _quoted(path: Path) -> str:
+    # a double-quoted string as redis.conf reads it (C escapes), for folders with spaces
+    return json.dumps(str(path), ensure_ascii=False)
+
+
 class PrivateRedis:
     """``redis = PrivateRedis(var / "redis"); url = redis.start(); ...; redis.stop()``."""
 
@@ -88,12 +94,12 @@ class PrivateRedis:
 port {port}
 bind 127.0.0.1
 requirepass {password}
-dir {self.folder.resolve()}
+dir {_quoted(self.folder.resolve())}
 appendonly yes
 appendfsync everysec
 save ""
 daemonize no
-logfile {(self.folder / "redis.log").resolve()}
+logfile {_quoted((self.folder / "redis.log").resolve())}
 """)
         # its own process group: Ctrl-C stops the relay's processes first, then `stop()` ends Redis
         self.proc = subprocess.Popen([exe, str(conf.resolve())], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
