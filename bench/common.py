@@ -1,5 +1,5 @@
 """Helpers the bench scripts share: processes stopped by PID, waiting, free
-ports, CPU of a process as % of one core, percentiles, and an Xvfb display."""
+ports, CPU of a process as % of one core, percentiles, tables, and an Xvfb display."""
 
 from __future__ import annotations
 
@@ -85,6 +85,17 @@ class CPU:
 
     def percent(self) -> float:
         return 100.0 * (self._t() - self.t0) / (time.monotonic() - self.w0)
+
+
+def print_columns(head: tuple, body: list[tuple]) -> None:
+    """A bench's table: aligned columns, the first left and the rest right, a rule under ``head``."""
+    lines = [head, *body]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+    for i, line in enumerate(lines):
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w)
+                        for j, (c, w) in enumerate(zip(line, widths, strict=True))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
 
 
 def pct(values: list[float], q: float) -> float:

@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import CPU, Display, Procs, free_port, pct, port_open, wait_for  # noqa: E402
+from bench.common import CPU, Display, Procs, free_port, pct, port_open, print_columns, wait_for  # noqa: E402
 from e2e.conftest import CHROMIUM, DIST, EXTENSION_ID, FLAGS  # noqa: E402
 
 W, H = 1920, 1080
@@ -315,13 +315,7 @@ def print_table(r: dict) -> None:
     ratio_heads = [f"{s}/noVNC" for s in sides if s != "novnc"] if "novnc" in r else []
     met = "met? " + "/".join(s for s in TANDEM if s in r)
     head = ("figure", *(names[s] for s in sides), *ratio_heads, "target", met, "webrtc ahead?")
-    table = [head, *rows(r)]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-    for i, line in enumerate(table):
-        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w)
-                        for j, (c, w) in enumerate(zip(line, widths, strict=True))))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+    print_columns(head, rows(r))
     print()
     for s in sides:
         d = r[s]

@@ -60,6 +60,7 @@ from peers.relays import (  # noqa: E402
     ws_stack,
 )
 
+from bench.common import print_columns  # noqa: E402
 from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
 
 ADMIN_EMAIL = "admin@localhost"
@@ -517,16 +518,6 @@ async def run(args) -> dict:
     return results
 
 
-def table(head: tuple, body: list[tuple]) -> None:
-    lines = [head, *body]
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
-    for i, line in enumerate(lines):
-        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w)
-                        for j, (c, w) in enumerate(zip(line, widths, strict=True))))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-
-
 def main_rows(r: dict, cols: list[str]) -> list[tuple]:
     """The figures of tandem and the bare relays, with tandem's ratio to each."""
     peers = cols[1:]
@@ -586,10 +577,10 @@ def print_table(r: dict) -> None:
     cols = [c for c in MAIN if c in r]
     if "tandem" in cols:
         names = {"tandem": "tandem", "bare": "bare", "node": "node ws"}
-        table(("figure", *(names[c] for c in cols), *(f"/ {names[c]}" for c in cols[1:]), "target", "met?"),
+        print_columns(("figure", *(names[c] for c in cols), *(f"/ {names[c]}" for c in cols[1:]), "target", "met?"),
               main_rows(r, cols))
         print()
-    table(("side", "WebSocket", "CPU µs/msg 100 B", "CPU µs/msg 64 KiB", "msgs/s 100 B", "RTT p50 / p99 ms",
+    print_columns(("side", "WebSocket", "CPU µs/msg 100 B", "CPU µs/msg 64 KiB", "msgs/s 100 B", "RTT p50 / p99 ms",
            "client", "CPU vs node ws"), side_rows(r))
     print(f"\nrelay event loop: {r['event_loop']}; permessage-deflate: off; "
           f"client: one process, {r['client_loop']} loop; python {r['python']}, {r['cpus']} CPUs; "

@@ -23,7 +23,6 @@ import argparse
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,8 @@ ROOT = PEERS.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.conftest import free_port, stop_process  # noqa: E402
+from bench.common import free_port, port_open  # noqa: E402
+from tests.conftest import stop_process  # noqa: E402
 
 ADMIN_PASSWORD = "bench-password-1"
 UNLIMITED = "1000000000"
@@ -161,11 +161,9 @@ class RelayProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise BenchError(f"{self.side} relay exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
+            if port_open(self.port):
+                return self
+            time.sleep(0.05)
         raise BenchError(f"{self.side} relay did not start in {timeout:.0f} s")
 
     def cpu(self) -> float:
