@@ -76,6 +76,7 @@ from relay import (  # noqa: E402
     ws_options,
 )
 
+from bench.common import print_columns  # noqa: E402
 from tests.conftest import LiveRelay  # noqa: E402
 
 QUEUE = "bench"
@@ -600,12 +601,7 @@ def rows(r: dict) -> list[tuple]:
 
 def print_table(r: dict) -> None:
     head = ("figure", "tandem", "rrweb + ws", "ratio", "target", "met?")
-    table = [head, *rows(r)]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-    for i, line in enumerate(table):
-        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(line, widths, strict=True))))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+    print_columns(head, rows(r))
     print(f"\nChromium {r.get('chromium')}, python {r['python']}, {r['cpus']} CPUs")
     if "latency" in r:
         lat = r["latency"]
