@@ -6,7 +6,7 @@ A load balancer takes a node that answers 503 (or nothing) out of its pool,
 so clients reconnect to one that works (docs/haproxy.cfg).
 
 Anyone may ask: the answer holds no data but which backend failed. The checks
-are one cheap read each, and an answer is reused for `CACHE_FOR` seconds, so
+are one cheap read each, made together, and an answer is reused for `CACHE_FOR` seconds, so
 a health check every second from several balancers costs the backends
 nothing.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -46,16 +47,19 @@ class Health:
             return self._problem
 
     async def _check(self) -> str | None:
-        probes = (("database", self.relay.store.count_accounts),
-                  ("broker", lambda: self.relay.broker.last_seq(PROBE_CHANNEL)))
-        for name, probe in probes:
-            try:
-                await asyncio.wait_for(probe(), CHECK_TIMEOUT)
-            except TimeoutError:
-                return f"{name} did not answer within {CHECK_TIMEOUT:g} s"
-            except Exception as exc:  # the kind of failure only: its text may name hosts
-                return f"{name} unreachable ({type(exc).__name__})"
-        return None
+        problems = await asyncio.gather(_probe("database", self.relay.store.count_accounts()),
+                                        _probe("broker", self.relay.broker.last_seq(PROBE_CHANNEL)))
+        return next((p for p in problems if p is not None), None)
+
+
+async def _probe(name: str, read: Awaitable[object]) -> str | None:
+    try:
+        await asyncio.wait_for(read, CHECK_TIMEOUT)
+    except TimeoutError:
+        return f"{name} did not answer within {CHECK_TIMEOUT:g} s"
+    except Exception as exc:  # the kind of failure only: its text may name hosts
+        return f"{name} unreachable ({type(exc).__name__})"
+    return None
 
 
 async def healthz(request: Request) -> PlainTextResponse:
