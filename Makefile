@@ -62,14 +62,15 @@ run: $(VENV)/.stamp-server extension
 # credentials. Checked on every run (cheap); apt-get only when one is missing.
 # openbox: the portable agent backend's window list (PyWinCtl) needs an EWMH
 # window manager, as every real desktop has; xprop/xwininfo (x11-utils) for the tests.
-# redis-server and postgresql: the tests start their own servers in temporary
-# folders on free ports (tests/backends.py); the packages' system services are not used.
+# redis-server, postgresql and haproxy (in front of several relay nodes, tests/cluster):
+# the tests start their own servers in temporary folders on free ports
+# (tests/backends.py); the packages' system services are not used.
 SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/Xvfb /usr/bin/xcalc /usr/bin/xdotool /usr/bin/turnserver \
-  /usr/bin/openbox /usr/bin/xprop /usr/bin/xwininfo /usr/bin/redis-server
+  /usr/bin/openbox /usr/bin/xprop /usr/bin/xwininfo /usr/bin/redis-server /usr/sbin/haproxy
 system-tools:
 	@missing=""; for f in $(SYSTEM_TOOLS); do [ -x $$f ] || missing=1; done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing=1; \
-	if [ -n "$$missing" ]; then $(call apt_install,chromium xvfb x11-apps x11-utils xdotool coturn openbox redis-server postgresql); fi
+	if [ -n "$$missing" ]; then $(call apt_install,chromium xvfb x11-apps x11-utils xdotool coturn openbox redis-server postgresql haproxy); fi
 
 test: $(VENV)/.stamp-dev extension system-tools
 	$(PY) -m server.protocol --check
