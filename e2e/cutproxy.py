@@ -1,6 +1,10 @@
-"""A loopback TCP proxy in front of the relay that a test can slow down and
-cut, as a flaky network would: `cut()` aborts every connection through it
-(no closing handshake); new connections still go through."""
+"""A loopback TCP proxy in front of the relay (or in front of a relay node's
+Redis) that a test can slow down, cut and partition, as a flaky network
+would: `cut()` aborts every connection through it (no closing handshake);
+new connections still go through. `partition()` lets nothing through either
+way, and tells nobody: open connections go silent and new ones reach
+nothing, until `heal()` lets through what waited, in order, as TCP delivers
+what it retransmits once the network is back."""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ class CutProxy:
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
         self._stopped = False
+        self._flowing = threading.Event()
+        self._flowing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -28,6 +34,7 @@ class CutProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            self._flowing.wait()  # made while partitioned: it reaches the other side once healed
             try:
                 server = socket.create_connection(self.upstream, timeout=10)
             except OSError:
@@ -45,7 +52,11 @@ class CutProxy:
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
-            while data := src.recv(16384):
+            while True:
+                data = src.recv(16384)
+                self._flowing.wait()  # partitioned: held (the end of the stream too), not dropped
+                if not data:
+                    break
                 if self.rate:
                     time.sleep(len(data) / self.rate)
                 dst.sendall(data)
@@ -70,7 +81,15 @@ class CutProxy:
                 pass
             s.close()
 
+    def partition(self) -> None:
+        """From now on nothing passes either way, until `heal()`."""
+        self._flowing.clear()
+
+    def heal(self) -> None:
+        self._flowing.set()
+
     def close(self) -> None:
         self._stopped = True
         self.listener.close()
         self.cut()
+        self._flowing.set()

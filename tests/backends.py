@@ -1,9 +1,9 @@
-"""Real PostgreSQL and Redis servers for the tests, started by the test session.
+"""Real PostgreSQL, Redis and HAProxy servers for the tests, started by the tests.
 
-Debian's `postgresql` and `redis-server` packages, run from temporary folders
-on free loopback ports (never the system services), and stopped at the end of
-the session by the process ids this module started. Loaded as a pytest plugin
-by tests/conftest.py:
+Debian's `postgresql`, `redis-server` and `haproxy` packages, run from
+temporary folders on free loopback ports (never the system services), and
+stopped by the process ids this module started. Loaded as a pytest plugin by
+tests/conftest.py:
 
 - ``postgres``: the session's PostgreSQL server; ``postgres.new_database()``
   gives the URL of a fresh, empty database for one test.
@@ -11,10 +11,14 @@ by tests/conftest.py:
   empties it and gives its URL.
 - ``database_url`` (parametrized ``sqlite`` / ``postgresql``) and
   ``broker_url`` (``memory`` / ``redis``): run a test on every engine.
+
+`HAProxy` runs docs/haproxy.cfg in front of relay processes (see
+tests/cluster/harness.py, which starts and stops it).
 """
 
 from __future__ import annotations
 
+import csv
 import glob
 import os
 import pwd
@@ -24,12 +28,14 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from itertools import count
 from pathlib import Path
 
 import pytest
 
 START_TIMEOUT = 60.0
+HAPROXY_CONFIG = Path(__file__).resolve().parent.parent / "docs" / "haproxy.cfg"
 
 
 def free_port() -> int:
@@ -57,6 +63,24 @@ def _die_with_parent() -> None:
 
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _program(name: str, path: str, package: str) -> str:
+    exe = shutil.which(name) or path
+    if not os.path.exists(exe):
+        raise RuntimeError(f"{name} is not installed: `make test` installs Debian's {package} package")
+    return exe
+
+
+def _terminate(proc: subprocess.Popen) -> None:
+    """SIGTERM to a server this module started, SIGKILL if it lingers."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class PostgresServer:
@@ -118,10 +142,7 @@ class RedisServer:
     """A throwaway redis-server: no persistence, its own folder, a free port."""
 
     def __init__(self) -> None:
-        exe = shutil.which("redis-server") or "/usr/bin/redis-server"
-        if not os.path.exists(exe):
-            raise RuntimeError("redis-server is not installed: `make test` installs Debian's redis-server package")
-        self.exe = exe
+        self.exe = _program("redis-server", "/usr/bin/redis-server", "redis-server")
         self.dir = Path(tempfile.mkdtemp(prefix="tandem-redis-"))
         self.log = self.dir / "server.log"
         self.port = free_port()
@@ -149,13 +170,103 @@ class RedisServer:
         return self.url
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            _terminate(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def haproxy_config(port: int, servers: Sequence[int], stats_socket: Path) -> str:
+    """docs/haproxy.cfg listening on 127.0.0.1:`port`, its stats socket at
+    `stats_socket`, and its `server` lines replaced by one per relay port
+    (named node0, node1, ... in the order given). Nothing else changes: the
+    tests run the configuration README points people to."""
+    out: list[str] = []
+    seen = {"bind": 0, "stats": 0, "server": 0}
+    for line in HAPROXY_CONFIG.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["bind"]:
+            seen["bind"] += 1
+            line = f"    bind 127.0.0.1:{port}"
+        elif words[:2] == ["stats", "socket"]:
+            seen["stats"] += 1
+            line = f"    stats socket {stats_socket} mode 600 level admin"
+        elif words[:1] == ["server"]:
+            seen["server"] += 1
+            if seen["server"] > 1:
+                continue
+            out += [f"    server node{i} 127.0.0.1:{p}" for i, p in enumerate(servers)]
+            continue
+        out.append(line)
+    if seen["bind"] != 1 or seen["stats"] != 1 or not seen["server"]:
+        raise RuntimeError(f"{HAPROXY_CONFIG.name}: expected one bind, one stats socket and server lines, "
+                           f"found {seen}")
+    return "\n".join(out) + "\n"
+
+
+class HAProxy:
+    """Debian's haproxy running docs/haproxy.cfg in front of relays on
+    loopback ports. Its address is known from the start (`base`), before the
+    relays it will balance exist, so they can be given it as their public URL;
+    `start(ports)` then runs it in front of them."""
+
+    BACKEND = "relays"
+
+    def __init__(self) -> None:
+        self.exe = _program("haproxy", "/usr/sbin/haproxy", "haproxy")
+        self.dir = Path(tempfile.mkdtemp(prefix="tandem-haproxy-"))
+        self.config = self.dir / "haproxy.cfg"
+        self.stats_socket = self.dir / "admin.sock"
+        self.log = self.dir / "haproxy.log"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, servers: Sequence[int]) -> HAProxy:
+        self.config.write_text(haproxy_config(self.port, servers, self.stats_socket))
+        with self.log.open("ab") as log:
+            # -db: in the foreground, so the process we started is the one to stop
+            self.proc = subprocess.Popen([self.exe, "-db", "-f", str(self.config)], stdout=log,
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        _wait_for_port(self.port, self.proc, "haproxy", self.log)
+        return self
+
+    def command(self, line: str) -> str:
+        """One command on the stats socket (`show stat`, `disable server relays/node1`, ...); its answer."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(str(self.stats_socket))
+            s.sendall(line.encode() + b"\n")
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        return answer.decode()
+
+    def servers(self) -> dict[str, dict[str, str]]:
+        """The relays as HAProxy sees them, by server name: ``status`` (UP,
+        DOWN, ...), ``check_status`` (L7OK when /healthz answered 200, L7STS on
+        another status, L4CON when refused...), ``hrsp_2xx`` (responses 2xx
+        it passed on), ... (the columns of `show stat`)."""
+        rows = csv.DictReader(self.command("show stat").removeprefix("# ").splitlines())
+        return {r["svname"]: r for r in rows if r["pxname"] == self.BACKEND and r["svname"] not in
+                ("FRONTEND", "BACKEND")}
+
+    def wait_for(self, server: str, status: str, timeout: float = START_TIMEOUT) -> dict[str, str]:
+        """Wait until `server` is `status` ("UP", "DOWN") after a health check
+        (not merely as it starts, before any check ran); its `show stat` row."""
+        deadline = time.monotonic() + timeout
+        while True:
+            row = self.servers()[server]
+            if row["status"] == status and row["check_status"] not in ("", "INI"):
+                return row
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"haproxy: {server} is not {status} after {timeout:.0f} s: {row['status']} "
+                                   f"({row['check_status']} {row['last_chk']})\n{self.log.read_text(errors='replace')}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _terminate(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
