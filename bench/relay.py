@@ -1,11 +1,14 @@
-"""Relay benchmark: Tandem's full relay against a bare Starlette relay, same run.
+"""Relay benchmark: Tandem's relay against bare room relays, same run.
 
-    .venv/bin/python bench/relay.py            # table
+    .venv/bin/python bench/relay.py            # tables
     .venv/bin/python bench/relay.py --json     # JSON
     .venv/bin/python bench/relay.py --quick    # smaller counts, for a smoke run
 
-For each relay (Tandem: ``python -m server``; bare: ``bench/bare_relay.py``),
-each in its own process on a loopback port:
+The sides (``--sides``; see bench/peers/relays.py): Tandem as ``python -m
+server`` runs it, and on uvicorn's other WebSocket implementations
+(``tandem:wsproto``, ``tandem:websockets``); bare room relays on Starlette
+(``bench/bare_relay.py``), Node's ``ws`` and picows (``bench/peers/``). Each
+in its own process on a loopback port:
 
 * a room of two clients, set up through the real API for Tandem (admin signs
   in, creates a queue, a customer asks for help, the rep takes it with
@@ -16,16 +19,18 @@ each in its own process on a loopback port:
   CONTROL frame (two relayed messages), one at a time: p50/p99;
 * throughput: the customer streams frames to the rep, a window in flight:
   messages per second and relay CPU (the relay process, all threads, from
-  schedstat) per relayed message; tests alternate tandem and bare in rounds;
+  schedstat) per relayed message; tests go through the sides in rounds;
 * idle connections: a fresh relay, then N WebSocket connections that each said
   hello (Tandem: customers with capability tokens, several connections per
-  token) or named a room (bare): RSS growth per connection.
+  token) or named a room (the bare relays): RSS growth per connection.
 
 The client is one asyncio process (default event loop) with the `websockets`
-client; both relays run without permessage-deflate, as `python -m server`
+client; every relay runs without permessage-deflate, as `python -m server`
 does. Only the relay process's CPU is counted; the client's share of a core
-is printed so that a client-bound run shows as such. Everything runs on loopback, with bounded counts and
-timeouts, and stops the relays it started.
+is printed so that a client-bound run shows as such. Everything runs on
+loopback, with bounded counts and timeouts, and stops the relays it started.
+A refused message, a closed connection or a dropped frame fails the run with
+exit status 1 and the reason.
 """
 
 from __future__ import annotations
