@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -59,8 +60,9 @@ class Cluster:
 
     def start(self) -> Cluster:
         """Every node, then HAProxy; returns once HAProxy's health checks found every node up."""
-        for node in self.nodes:  # one by one: the first creates the schema and the admin account
-            node.start()
+        self.nodes[0].start()  # alone: it creates the schema and the admin account
+        with ThreadPoolExecutor() as pool:
+            list(pool.map(LiveRelay.start, self.nodes[1:]))
         self.proxy.start([node.port for node in self.nodes])
         for i in range(len(self.nodes)):
             self.wait_up(i)
