@@ -352,12 +352,13 @@ class Welcome(Message):
 
 class Error(Message):
     """A message was refused. ``ref`` is its ``seq`` when it had one. The
-    connection stays open unless the code is ``unauthorized``."""
+    connection stays open unless the code is ``unauthorized`` (or
+    ``unavailable``: the relay node lost its broker; the client resumes)."""
 
     type: Literal["error"] = "error"
     code: Literal[
         "bad_json", "bad_message", "too_large", "rate_limited", "unauthorized",
-        "not_allowed", "not_found", "invalid", "conflict", "resync", "chat_off",
+        "not_allowed", "not_found", "invalid", "conflict", "resync", "chat_off", "unavailable",
     ]
     message: str
     ref: int | None = None

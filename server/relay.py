@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from . import protocol as p
 from .auth import BadToken, Tokens
@@ -20,7 +21,7 @@ from .broker import open_broker
 from .config import Settings
 from .core.assisting import AssistDoor
 from .core.desk import Actor, CustomerActor, Desk, RepActor
-from .core.errors import CoreError, NotAllowed
+from .core.errors import Conflict, CoreError, NotAllowed
 from .core.routing import QueueConfig
 from .core.session import Session
 from .counters import Counters
@@ -47,6 +48,8 @@ class Resume:
     channel: str
     client_seq: int
     expires: float
+    key: str = ""
+    """The resume id the client was given (in a cluster, its Redis key)."""
 
 
 class Relay:
@@ -73,26 +76,44 @@ class Relay:
         self._gone_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task] = []
         self.recorder = Recorder(self)
+        self.connections: set = set()
+        """Open /ws connections of this node (server/web/ws.py `Connection`)."""
+        self.node = None
+        """This process as a node of a cluster (server/cluster), on a Redis broker."""
+        if urlsplit(settings.broker_url).scheme in ("redis", "rediss"):
+            from .cluster.node import Node
+
+            self.node = Node(self)
 
     # --- life cycle ---------------------------------------------------------
 
     async def start(self) -> None:
         await self.store.open()
         await self.broker.connect()
-        now = self.clock()
+        if self.node is not None:
+            await self.node.connect()
+            await self.node.start(self._restore)
+            self._tasks = [asyncio.create_task(self._record_loop(), name="records")]
+        else:
+            await self._restore()
+            self._tasks = [asyncio.create_task(self._tick_loop(), name="tick"),
+                           asyncio.create_task(self._record_loop(), name="records")]
+        await self.recorder.start()
+
+    async def _restore(self) -> None:
+        """The desk as the store left it: accounts, queues, policies and the
+        live sessions (a restart; in a cluster, its first node)."""
+        now, desk = self.clock(), self.desk
         for account in await self.store.list_accounts():
-            self.configure_rep(account, now)
-        await self.reload_queues()
-        self.desk.set_policies(await self.store.get_policies(), now)
+            desk.configure_rep(account.id, **self._seat(account), now=now)
+        desk.configure_queues(await self._queue_configs())
+        desk.set_policies(await self.store.get_policies(), now)
         rows = await self.store.live_sessions()
-        self.desk.restore(rows, await self.store.max_ids())
-        self.desk.data_to_send()
-        self.desk.records_to_store()
+        desk.restore(rows, await self.store.max_ids())
+        desk.data_to_send()
+        desk.records_to_store()
         if rows:
             log.info("restored %d live sessions", len(rows))
-        self._tasks = [asyncio.create_task(self._tick_loop(), name="tick"),
-                       asyncio.create_task(self._record_loop(), name="records")]
-        await self.recorder.start()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -100,6 +121,8 @@ class Relay:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for handle in self._gone_timers.values():
             handle.cancel()
+        if self.node is not None:
+            await self.node.stop()
         await self._write_records()
         await self.recorder.close()
         await self.broker.disconnect()
@@ -107,20 +130,35 @@ class Relay:
 
     # --- configuration ------------------------------------------------------
 
-    def configure_rep(self, account: Account, now: float | None = None) -> None:
-        self.desk.configure_rep(account.id, name=account.name, queue_rep=account.queue_rep,
-                                queues=account.queues, max_customers=account.max_customers,
-                                multi_session=account.multi_session,
-                                supervises=account.is_admin or account.is_supervisor, active=account.active,
-                                now=now or self.clock())
+    @staticmethod
+    def _seat(account: Account) -> dict:
+        return dict(name=account.name, queue_rep=account.queue_rep, queues=tuple(account.queues),
+                    max_customers=account.max_customers, multi_session=account.multi_session,
+                    supervises=account.is_admin or account.is_supervisor, active=account.active)
+
+    async def configure_rep(self, account: Account) -> None:
+        """An account was created or changed: its seat at the desk follows."""
+        if self.node is not None:
+            await self.node.submit("rep", {"account_id": account.id, **self._seat(account)})
+            return
+        self.desk.configure_rep(account.id, **self._seat(account), now=self.clock())
+        await self.flush()
+
+    async def _queue_configs(self) -> list[QueueConfig]:
+        return [QueueConfig(q.name, q.title, q.routing, q.offer_timeout, q.consent, q.intake)
+                for q in await self.store.list_queues()]
 
     async def reload_queues(self) -> None:
-        queues = await self.store.list_queues()
-        self.desk.configure_queues([QueueConfig(q.name, q.title, q.routing, q.offer_timeout, q.consent, q.intake)
-                                  for q in queues])
+        if self.node is not None:
+            await self.node.submit("queues", await self._queue_configs())
+            return
+        self.desk.configure_queues(await self._queue_configs())
         await self.flush()
 
     async def reload_policies(self, policies: dict) -> None:
+        if self.node is not None:
+            await self.node.submit("policies", policies)
+            return
         self.desk.set_policies(policies, self.clock())
         await self.flush()
 
@@ -133,7 +171,12 @@ class Relay:
 
     # --- inputs -------------------------------------------------------------
 
-    async def receive(self, actor: Actor, msg: p.ClientMessage) -> None:
+    async def receive(self, actor: Actor, msg: p.ClientMessage, text: str | None = None,
+                      resume: Resume | None = None) -> None:
+        """Apply a client's message (``text``: as it came, when at hand)."""
+        if self.node is not None:
+            await self.node.message(actor, text or msg.model_dump_json(), resume and resume.key, msg.seq)
+            return
         try:
             self.desk.receive(actor, msg, self.clock())
         finally:
@@ -144,9 +187,24 @@ class Relay:
             return self.recorder.accept_record_frame(actor, stream)
         return self.desk.route_frame(actor, kind, stream)
 
+    async def publish_frame(self, targets: list[str], data: bytes, resume: Resume) -> None:
+        """A binary frame the desk routed, to its receivers."""
+        if self.node is not None:
+            if targets:
+                await self.node.publish_frame(targets, data, resume.key, resume.client_seq)
+            return
+        publish = self.broker.publish
+        for channel in targets:
+            await publish(channel, data)
+
     async def online(self, actor: Actor, screen: str | None = None, console: bool = True) -> None:
         """A connection was welcomed. A rep's ``console`` makes them present;
         their dashboard page (not a console) does not."""
+        if self.node is not None:
+            from .cluster.replica import actor_data
+
+            await self.node.submit("online", {"a": actor_data(actor), "s": screen, "c": console})
+            return
         now = self.clock()
         if isinstance(actor, RepActor) and not console:
             self.desk.dashboard_online(actor.account_id, now)
@@ -160,6 +218,11 @@ class Relay:
         await self.flush()
 
     async def offline(self, actor: Actor, console: bool = True) -> None:
+        if self.node is not None:
+            from .cluster.replica import actor_data
+
+            await self.node.submit("offline", {"a": actor_data(actor), "c": console})
+            return
         now = self.clock()
         if isinstance(actor, RepActor) and not console:
             self.desk.dashboard_offline(actor.account_id, now)
@@ -184,6 +247,18 @@ class Relay:
             return 0
         return int(self.join_by_address.retry_after(address, now)) + 1
 
+    async def find_customer(self, token: str) -> CustomerActor:
+        """`customer_actor`, after catching up with the cluster when this
+        node's desk does not know the participant yet (it joined through
+        another node a moment ago)."""
+        try:
+            return self.customer_actor(token)
+        except BadToken:
+            if self.node is None:
+                raise
+        await self.node.sync()
+        return self.customer_actor(token)
+
     def customer_actor(self, token: str) -> CustomerActor:
         """The actor a capability token stands for, if still in its session."""
         session_id, pid, role = self.tokens.read_capability(token)
@@ -202,33 +277,56 @@ class Relay:
         """A fresh one-time code for the actor's Support Manager."""
         while True:
             code = f"{secrets.randbelow(1_000_000):06d}"
-            if not self.desk.pairing_taken(code):
+            if self.desk.pairing_taken(code):
+                continue
+            if self.node is None:
+                self.desk.pairing_code(actor, session_id, code, self.clock(), self.PAIRING_TTL)
                 break
-        self.desk.pairing_code(actor, session_id, code, self.clock(), self.PAIRING_TTL)
+            from .cluster.replica import actor_data
+
+            try:
+                await self.node.submit("pcode", {"a": actor_data(actor), "session": session_id, "code": code,
+                                                 "ttl": self.PAIRING_TTL})
+                break
+            except Conflict:
+                continue  # taken meanwhile, through another node
         await self.store.audit("agent.pairing_code", actor=getattr(actor, "pid", None) or f"rep:{actor.account_id}",
                                session_id=session_id)
         return code
 
-    async def pair_agent(self, number: str, code: str, name: str) -> tuple[Session, str, str]:
-        s, pid = self.desk.pair_agent(number, code, name, self.clock())
+    async def _enter(self, kind: str, data: dict, local) -> tuple[Session, str]:
+        """A new participant: through the inbox in a cluster, else at once."""
+        if self.node is not None:
+            sid, pid = await self.node.submit(kind, data)
+            return self.desk.sessions[sid], pid
+        s, pid = local()
         await self.flush()
+        return s, pid
+
+    async def pair_agent(self, number: str, code: str, name: str) -> tuple[Session, str, str]:
+        s, pid = await self._enter("pair", {"number": number, "code": code, "name": name},
+                                   lambda: self.desk.pair_agent(number, code, name, self.clock()))
         return s, pid, self.tokens.capability(s.id, pid, "agent")
 
     async def enter_queue(self, queue: str, name: str, description: str = "",
                           fields: dict[str, str] | None = None) -> tuple[Session, str]:
-        s, pid = self.desk.enter_queue(queue, name, self.clock(), description, fields)
-        await self.flush()
+        s, pid = await self._enter(
+            "queue", {"queue": queue, "name": name, "description": description, "fields": fields},
+            lambda: self.desk.enter_queue(queue, name, self.clock(), description, fields))
         return s, self.tokens.capability(s.id, pid, "customer")
 
     async def join(self, number: str, name: str, description: str = "") -> tuple[Session, str]:
-        s, pid = self.desk.join(number, name, self.clock(), description)
-        await self.flush()
+        s, pid = await self._enter("join", {"number": number, "name": name, "description": description},
+                                   lambda: self.desk.join(number, name, self.clock(), description))
         return s, self.tokens.capability(s.id, pid, "customer")
 
     # --- output -------------------------------------------------------------
 
     async def flush(self) -> None:
-        """Publish what the desk wants sent, queue its records for the store."""
+        """Publish what the desk wants sent, queue its records for the store.
+        (In a cluster the node does this for each inbox entry it applies.)"""
+        if self.node is not None:
+            return
         observe, clock = self.counters.broker_seconds.observe, time.perf_counter
         records = self.desk.records_to_store()
         if records:
@@ -242,17 +340,73 @@ class Relay:
             t0 = clock()
             await self.broker.publish(channel, payload)
             observe(clock() - t0)
-            if msg.type == "session_ended" and channel.startswith("cus:"):
-                # the customer's stream ends with the session: keep it only
-                # long enough for a dropped page to come back and read the end
-                asyncio.get_running_loop().call_later(
-                    self.settings.resume_window, lambda ch=channel: asyncio.ensure_future(self.broker.forget(ch)))
+            self._published(channel, msg)
         if records:
             self._records.extend(records)
             self._records_ready.set()
-            for r in records:
-                if r.action == "session.state" and r.data.get("state") == "ended":
-                    self._links.pop(r.session_id, None)
+            self.forget_links(records)
+
+    def _published(self, channel: str, msg: p.Message) -> None:
+        if msg.type == "session_ended" and channel.startswith("cus:"):
+            # the customer's stream ends with the session: keep it only
+            # long enough for a dropped page to come back and read the end
+            asyncio.get_running_loop().call_later(
+                self.settings.resume_window, lambda ch=channel: asyncio.ensure_future(self.broker.forget(ch)))
+
+    def published(self, out: list[tuple[str, p.Message]]) -> None:
+        """What the cluster's owner (this node) just published."""
+        for channel, msg in out:
+            self._published(channel, msg)
+
+    def forget_links(self, records: list) -> None:
+        for r in records:
+            if r.action == "session.state" and r.data.get("state") == "ended":
+                self._links.pop(r.session_id, None)
+
+    def records_ready(self) -> None:
+        self._records_ready.set()
+
+    async def store_records(self, pairs: list) -> None:
+        """Records with their inbox entries (a cluster's owner)."""
+        t0 = time.perf_counter()
+        await self.store.record_entries(pairs)
+        self.counters.store_seconds.observe(time.perf_counter() - t0)
+
+    def took_over(self, offline_at: dict) -> None:
+        """This node now owns the desk (another one died or lost Redis)."""
+
+    def backend_state(self, healthy: bool) -> None:
+        """The node lost Redis (or has it back): its clients are told and
+        closed, so that they resume through a node that has it."""
+        if not healthy:
+            for conn in list(self.connections):
+                conn.unavailable()
+
+    # --- resume ids -------------------------------------------------------------
+
+    async def take_resume(self, key: str) -> Resume | None:
+        """The resume id a reconnecting client shows (good once)."""
+        if self.node is None:
+            return self.resumes.pop(key, None)
+        got = await self.node.take_resume(key)
+        return Resume(got[0], got[1], float("inf"), key) if got else None
+
+    RESUME_OPEN_TTL = 86400.0
+
+    async def save_resume(self, resume: Resume) -> None:
+        if self.node is None:
+            self.resumes[resume.key] = resume
+        else:
+            await self.node.save_resume(resume.key, resume.channel, resume.client_seq, self.RESUME_OPEN_TTL)
+
+    async def release_resume(self, resume: Resume) -> None:
+        """The connection closed: its resume id is good for the resume window."""
+        resume.expires = time.time() + self.settings.resume_window
+        if self.node is not None:
+            try:
+                await self.node.expire_resume(resume.key, self.settings.resume_window)
+            except Exception as exc:  # Redis gone: the id lives out its longer time
+                log.warning("could not shorten a resume id's life: %s", exc)
 
     RECORD_INTERVAL = 0.05
     """Seconds at least between two record writes while records keep coming:
@@ -274,6 +428,15 @@ class Relay:
             last = loop.time()
 
     async def _write_records(self) -> None:
+        if self.node is not None:
+            if self.node.owner:
+                try:
+                    await self.node.write_records()
+                except Exception:
+                    log.exception("could not store the desk's records; retrying")
+                    await asyncio.sleep(1.0)
+                    self._records_ready.set()
+            return
         # One writer at a time: a drain() waits for a batch already on its way.
         async with self._writing:
             while self._records:
@@ -289,6 +452,9 @@ class Relay:
 
     async def drain(self) -> None:
         """Wait until every record so far is in the store (reports, shutdown)."""
+        if self.node is not None:
+            await self.node.drain()
+            return
         await self._write_records()
 
     async def _tick_loop(self) -> None:

@@ -42,33 +42,41 @@ STOP_WAIT = 1.0
 CONNECT_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 10.0
 
-PUBLISH = """
-local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-redis.call('XADD', KEYS[1], '0-' .. seq, 'k', ARGV[1], 'p', ARGV[2])
-local size = redis.call('HINCRBY', KEYS[2], 'bytes', string.len(ARGV[2]))
-local max_n, max_bytes = tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = redis.call('XLEN', KEYS[1])
-if n > max_n or size > max_bytes then
-  -- read as few entries as the trim needs: usually the one oldest
-  local start, cut, count = '-', nil, math.max(1, n - max_n)
-  while n > max_n or size > max_bytes do
-    local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', count)
-    count = math.min(count * 2, 256)
-    if #batch == 0 then size = 0; break end
-    for _, entry in ipairs(batch) do
-      if n <= max_n and size <= max_bytes then break end
-      size = size - string.len(entry[2][4])
-      n = n - 1
-      cut = entry[1]
+PUBLISH_FUNCTION = """
+local function publish(key, meta, kind, body, max_n, max_bytes, expiry)
+  local seq = redis.call('HINCRBY', meta, 'seq', 1)
+  redis.call('XADD', key, '0-' .. seq, 'k', kind, 'p', body)
+  local size = redis.call('HINCRBY', meta, 'bytes', string.len(body))
+  local n = redis.call('XLEN', key)
+  if n > max_n or size > max_bytes then
+    -- read as few entries as the trim needs: usually the one oldest
+    local start, cut, count = '-', nil, math.max(1, n - max_n)
+    while n > max_n or size > max_bytes do
+      local batch = redis.call('XRANGE', key, start, '+', 'COUNT', count)
+      count = math.min(count * 2, 256)
+      if #batch == 0 then size = 0; break end
+      for _, entry in ipairs(batch) do
+        if n <= max_n and size <= max_bytes then break end
+        size = size - string.len(entry[2][4])
+        n = n - 1
+        cut = entry[1]
+      end
+      start = '(' .. cut
     end
-    start = '(' .. cut
+    if cut then redis.call('XTRIM', key, 'MINID', '0-' .. (tonumber(string.sub(cut, 3)) + 1)) end
+    redis.call('HSET', meta, 'bytes', size)
   end
-  if cut then redis.call('XTRIM', KEYS[1], 'MINID', '0-' .. (tonumber(string.sub(cut, 3)) + 1)) end
-  redis.call('HSET', KEYS[2], 'bytes', size)
+  redis.call('PEXPIRE', key, expiry)
+  redis.call('PEXPIRE', meta, expiry)
+  return seq
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return seq
+"""
+"""One channel's publish, as a Lua function: the broker's `PUBLISH` and the
+cluster's scripts (server/cluster/scripts.py), which publish several payloads
+in one atomic step, share it."""
+
+PUBLISH = PUBLISH_FUNCTION + """
+return publish(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
 """
 
 

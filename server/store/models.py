@@ -128,6 +128,14 @@ policies = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+desk_cursor = Table(
+    "desk_cursor",
+    metadata,
+    Column("name", Str(40), primary_key=True),
+    Column("entry", Str(40), nullable=False),
+)
+"""The last inbox entry whose records are stored (several nodes: server/cluster)."""
+
 audit_log = Table(
     "audit_log",
     metadata,

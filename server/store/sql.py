@@ -421,6 +421,30 @@ class SqlStore(Store):
 
         await self._write(run)
 
+    async def record_entries(self, pairs: Sequence[tuple[str, Record]]) -> None:
+        """Records with the (sortable) inbox entry each came from, in order:
+        those of entries up to the stored cursor are skipped, so writing a
+        batch twice, from two nodes, stores it once."""
+        if not pairs:
+            return
+
+        async def run(conn: AsyncConnection) -> None:
+            cursor = m.desk_cursor
+            query = select(cursor.c.entry).where(cursor.c.name == "desk")
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            done = (await conn.execute(query)).scalar()
+            fresh = [r for key, r in pairs if done is None or key > done]
+            if fresh:
+                await conn.run_sync(projections.apply_records, fresh)
+            last = pairs[-1][0]
+            if done is None:
+                await conn.execute(insert(cursor).values(name="desk", entry=last))
+            elif last > done:
+                await conn.execute(update(cursor).where(cursor.c.name == "desk").values(entry=last))
+
+        await self._write(run)
+
     async def audit(
         self,
         action: str,

@@ -30,7 +30,7 @@ async def create_rep(relay: Relay, by: int, *, email: str, name: str, password: 
                                                hash_password(password or generated), **fields)
     await relay.store.audit("account.created", actor=f"rep:{by}",
                             data={"account_id": account.id, "email": account.email, **_plain(fields)})
-    relay.configure_rep(account)
+    await relay.configure_rep(account)
     await relay.flush()
     return account, generated
 
@@ -45,7 +45,7 @@ async def update_rep(relay: Relay, by: int, account_id: int, *, password: str | 
     data = {k: v for k, v in _plain(fields).items() if k != "password_hash"}
     await relay.store.audit("account.updated", actor=f"rep:{by}",
                             data={"account_id": account_id, "password_changed": bool(password), **data})
-    relay.configure_rep(account)
+    await relay.configure_rep(account)
     await relay.flush()
     return account
 

@@ -69,7 +69,7 @@ async def caller(request: Request) -> Actor:
     header = request.headers.get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else ""
     try:
-        return relay_of(request).customer_actor(token)
+        return await relay_of(request).find_customer(token)
     except BadToken:
         raise ApiError(401, "unauthorized", "a rep sign-in token or a customer's session token is needed") from None
 

@@ -71,11 +71,11 @@ async def ensure_admin(relay: Relay) -> str | None:
                                                is_admin=True, queue_rep=True, max_customers=5,
                                                multi_session=True)
     await relay.store.audit("account.created", actor="system", data={"email": account.email, "admin": True})
-    relay.configure_rep(account)
+    await relay.configure_rep(account)
     if await relay.store.get_queue("demo") is None:
         await relay.store.create_queue("demo", "Demo shop")
         await relay.store.update_account(account.id, queues=["demo"])
-        relay.configure_rep(await relay.store.get_account(account.id))
+        await relay.configure_rep(await relay.store.get_account(account.id))
         await relay.reload_queues()
     return None if s.admin_password else password
 

@@ -167,7 +167,7 @@ async def customer_page(request: Request) -> Response:
     relay: Relay = request.app.state.relay
     token = request.path_params["token"]
     try:
-        actor = relay.customer_actor(token)
+        actor = await relay.find_customer(token)
     except BadToken:
         return await message(request, "error.title", "customer.error.gone", 410)
     s = relay.desk.sessions[actor.session_id]
@@ -264,7 +264,7 @@ async def session_download(request: Request) -> Response:
     relay: Relay = request.app.state.relay
     token = request.path_params["token"]
     try:
-        actor = relay.customer_actor(token)
+        actor = await relay.find_customer(token)
     except BadToken:
         return await message(request, "error.title", "download.error.gone", 410)
     s = relay.desk.sessions[actor.session_id]

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN_ORIGIN = 4003
 CLOSE_SLOW = 4008
+CLOSE_SERVICE_RESTART = 1012
 HELLO_TIMEOUT = 10.0
 _HEADER = p.FRAME_HEADER
 _SEQ = struct.Struct("!I")
@@ -137,6 +138,7 @@ class Connection:
         self.revocations = None  # a rep's: see _revoked
         self.token_version = 0
         self.revoked = False
+        self.gone_unavailable = False
         self.kind: str | None = None  # rep, customer or agent, once welcomed (for /metrics)
         self.console = True  # False for a rep's dashboard page: no console, so no presence
         self.counters = relay.counters
@@ -155,10 +157,10 @@ class Connection:
         try:
             await self._serve()
         except asyncio.CancelledError:
-            if not (self.outbox.overflowed.is_set() or self.revoked):
+            if not (self.outbox.overflowed.is_set() or self.revoked or self.gone_unavailable):
                 raise
             task.uncancel()
-            slow = not self.revoked
+            slow = not (self.revoked or self.gone_unavailable)
             if slow:
                 self.counters.slow_receivers += 1
         finally:
@@ -172,6 +174,14 @@ class Connection:
                 ).model_dump_json()), 2)
                 await asyncio.wait_for(self.ws.close(CLOSE_UNAUTHORIZED), 2)
             except Exception:  # gone already: nothing more to tell it
+                pass
+        if self.gone_unavailable:
+            try:
+                await asyncio.wait_for(self.ws.send_text(p.Error(
+                    code="unavailable", message="this relay node lost its message broker: reconnecting"
+                ).model_dump_json()), 2)
+                await asyncio.wait_for(self.ws.close(CLOSE_SERVICE_RESTART, "relay node unavailable: resume"), 2)
+            except Exception:  # gone already
                 pass
         if slow:
             log.warning("closing a slow receiver on %s", self.resume and self.resume.channel)
@@ -227,6 +237,7 @@ class Connection:
         self.kind = "rep" if welcome.role == "rep" else "agent" if welcome.role == "agent" else "customer"
         counters.connections[self.kind] += 1
         self.console = hello.client != "dashboard"
+        self.relay.connections.add(self)
         await self.relay.online(self.actor, hello.screen, self.console)
         return True
 
@@ -237,7 +248,7 @@ class Connection:
             claim = relay.tokens.read_rep(hello.token, relay.settings.rep_token_ttl)
         except BadToken:
             try:
-                self.actor = relay.customer_actor(hello.token)
+                self.actor = await relay.find_customer(hello.token)
             except BadToken:
                 return None
             channel = customer_channel(self.actor.pid)
@@ -252,11 +263,11 @@ class Connection:
                 return None
             self.actor = RepActor(account.id)
             channel = rep_channel(account.id)
-        old = relay.resumes.pop(hello.resume, None) if hello.resume else None
+        old = await relay.take_resume(hello.resume) if hello.resume else None
         resumed = old is not None and old.channel == channel
         key = secrets.token_urlsafe(12)
-        self.resume = Resume(channel, old.client_seq if resumed else 0, float("inf"))
-        relay.resumes[key] = self.resume
+        self.resume = Resume(channel, old.client_seq if resumed else 0, float("inf"), key)
+        await relay.save_resume(self.resume)
         return p.Welcome(
             role="rep" if account else relay.desk.participant_kind(self.actor.session_id, self.actor.pid),
             pid=self.actor.pid if isinstance(self.actor, CustomerActor) else None,
@@ -269,6 +280,13 @@ class Connection:
             resume_window=relay.settings.resume_window,
             ice_servers=[p.IceServer(**x) for x in ice_servers_for(relay.settings, channel.replace(":", "-"),
                                                                    time.time())])
+
+    def unavailable(self) -> None:
+        """This node lost its broker: the client is told and closed, and
+        resumes through another node (or this one, once it is back)."""
+        if not self.gone_unavailable and self._task is not None:
+            self.gone_unavailable = True
+            self._task.cancel()
 
     def _revoked(self, _seq: int, version) -> None:
         """The account's tokens were revoked up to `version` (server/web/signin.py)."""
@@ -325,7 +343,7 @@ class Connection:
             return  # a resend of something already processed
         self.resume.client_seq = msg.seq
         try:
-            await self.relay.receive(self.actor, msg)
+            await self.relay.receive(self.actor, msg, text, self.resume)
         except CoreError as exc:
             self._error(exc.code, str(exc), msg.seq)
 
@@ -342,9 +360,7 @@ class Connection:
         except CoreError as exc:
             self._error(exc.code, str(exc), seq)
             return
-        publish = self.relay.broker.publish
-        for channel in targets:
-            await publish(channel, data)
+        await self.relay.publish_frame(targets, data, self.resume)
         counters = self.counters
         counters.frames[kind] += 1
         counters.frame_bytes[kind] += len(data)
@@ -400,7 +416,8 @@ class Connection:
             self.sub.close()
         if self.revocations is not None:
             self.revocations.close()
+        self.relay.connections.discard(self)
         if self.resume is not None:
-            self.resume.expires = time.time() + self.relay.settings.resume_window
+            await self.relay.release_resume(self.resume)
         if self.actor is not None and self.sub is not None:
             await self.relay.offline(self.actor, self.console)
