@@ -187,6 +187,15 @@ class Relay:
             return self.recorder.accept_record_frame(actor, stream)
         return self.desk.route_frame(actor, kind, stream)
 
+    async def frame_targets_after_sync(self, actor: Actor, kind: int, stream: int, refused: CoreError) -> list[str]:
+        """A frame this node's desk refused may follow a change another node
+        applied a moment ago (a grant the sender saw approved): in a cluster,
+        catch up and ask once more. Raises ``refused`` otherwise."""
+        if self.node is None:
+            raise refused
+        await self.node.sync()
+        return self.frame_targets(actor, kind, stream)
+
     async def publish_frame(self, targets: list[str], data: bytes, resume: Resume) -> None:
         """A binary frame the desk routed, to its receivers."""
         if self.node is not None:

@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..backends import shown
 from ..broker import Unreachable
@@ -25,9 +25,6 @@ from ..core.actors import Actor
 from ..core.errors import CoreError
 from . import scripts
 from .replica import Replica, Signer, actor_data, entry_after, entry_key
-
-if TYPE_CHECKING:
-    from ..relay import Relay
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +35,7 @@ PUBLISHED = "tandem:published"
 STORED = "tandem:stored"
 SNAPSHOT = "tandem:snapshot"
 RESUME = "tandem:resume:"
+ALIVE = "tandem:alive:"
 
 LEASE_MS = 3000
 """A dead owner's sessions stall at most this long before a node takes over."""
@@ -61,8 +59,9 @@ class Unavailable(Exception):
 
 
 class Node:
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay) -> None:
         self.relay = relay
+        """The `server.relay.Relay` this node runs (which imports this module)."""
         self.url = relay.settings.broker_url
         self.id = secrets.token_hex(4)
         self.signer = Signer(relay.settings.secret_key)
@@ -88,6 +87,7 @@ class Node:
         self._last_cursors = 0.0
         self.healthy = True
         self._writing = asyncio.Lock()
+        self._burying: set[str] = set()
 
     @property
     def owner(self) -> bool:
@@ -262,7 +262,7 @@ class Node:
         kind = fields[b"k"].decode()
         result, error = None, None
         try:
-            result = self.replica.apply(entry_id, kind, fields[b"d"])
+            result = self.replica.apply(entry_id, kind, fields[b"d"], fields[b"n"].decode())
         except CoreError as exc:
             error = exc
         except Exception as exc:  # the same on every replica: log it, keep the desk going
@@ -404,6 +404,9 @@ class Node:
     async def _lease_loop(self) -> None:
         while True:
             try:
+                await self._redis.set(ALIVE + self.id, 1, px=LEASE_MS)
+                if self.token is not None:
+                    await self._bury_dead_nodes()
                 if self.token is not None:
                     if not await self._scripts["RENEW_LEASE"](keys=[OWNER], args=[self.token, LEASE_MS]):
                         log.warning("node %s: the lease was lost", self.id)
@@ -420,6 +423,22 @@ class Node:
                 if self.token is not None:
                     log.warning("node %s: could not renew the lease (%s)", self.id, exc)
             await asyncio.sleep(RENEW_EVERY)
+
+    async def _bury_dead_nodes(self) -> None:
+        """The owner closes the connections of nodes that stopped saying they
+        are alive (killed, or cut off from Redis)."""
+        others = [n for n in self.replica.links if n != self.id and n not in self._burying]
+        if not others:
+            return
+        alive = await self._redis.mget([ALIVE + n for n in others])
+        for node, mark in zip(others, alive, strict=True):
+            if mark is None:
+                log.warning("node %s: node %s is gone; closing its connections", self.id, node)
+                self._burying.add(node)
+                try:
+                    await self.submit("node_gone", {"node": node})
+                finally:
+                    self._burying.discard(node)
 
     async def _tick_loop(self) -> None:
         while True:

@@ -83,6 +83,10 @@ class Replica:
         self.resume_window = resume_window
         self.offline_at: dict[str, tuple[CustomerActor, float]] = {}
         """Customers whose last connection went, and when: gone after the resume window."""
+        self.links: dict[str, dict[tuple, int]] = {}
+        """Open connections per node: node id -> {(actor, console): count}. When a
+        node dies, its connections are closed for it (`_node_gone`)."""
+        self._node = ""
         self._entry = "0-0"
         self._made = 0
         self.attach(desk)
@@ -107,7 +111,7 @@ class Replica:
     def snapshot(self, position: str) -> bytes:
         """The whole state after entry ``position``, signed."""
         buf = io.BytesIO()
-        _Pickler(buf, self.desk).dump((position, self.desk, self.offline_at))
+        _Pickler(buf, self.desk).dump((position, self.desk, self.offline_at, self.links))
         body = buf.getvalue()
         return hmac.new(self.signer.key, body, "sha256").digest() + body
 
@@ -117,16 +121,17 @@ class Replica:
         if not hmac.compare_digest(mac, hmac.new(self.signer.key, body, "sha256").digest()):
             raise ValueError("bad signature on the cluster's snapshot")
         join_link = self.desk.join_link
-        position, desk, self.offline_at = _Unpickler(io.BytesIO(body), self, join_link).load()
+        position, desk, self.offline_at, self.links = _Unpickler(io.BytesIO(body), self, join_link).load()
         desk.join_link = join_link
         self.attach(desk)
         return position
 
     # --- applying ------------------------------------------------------------
 
-    def apply(self, entry_id: str, kind: str, data: bytes) -> Any:
-        """Apply one entry; returns its result or raises the desk's `CoreError`."""
-        self._entry, self._made = entry_id, 0
+    def apply(self, entry_id: str, kind: str, data: bytes, node: str = "") -> Any:
+        """Apply one entry (appended by ``node``); returns its result or raises
+        the desk's `CoreError`."""
+        self._entry, self._made, self._node = entry_id, 0, node
         now = entry_time(entry_id)
         handler = getattr(self, f"_{kind}", None)
         if handler is None:
@@ -140,6 +145,9 @@ class Replica:
 
     def _online(self, d: dict, now: float) -> None:
         actor, desk = actor_from(d["a"]), self.desk
+        links = self.links.setdefault(self._node, {})
+        key = (tuple(d["a"]), bool(d["c"]))
+        links[key] = links.get(key, 0) + 1
         if isinstance(actor, RepActor):
             (desk.rep_online if d["c"] else desk.dashboard_online)(actor.account_id, now)
         else:
@@ -147,6 +155,24 @@ class Replica:
             desk.customer_online(actor, now, d.get("s"))
 
     def _offline(self, d: dict, now: float) -> None:
+        links = self.links.get(self._node, {})
+        key = (tuple(d["a"]), bool(d["c"]))
+        if links.get(key, 0) <= 1:
+            links.pop(key, None)
+            if not links:
+                self.links.pop(self._node, None)
+        else:
+            links[key] -= 1
+        self._closed(d, now)
+
+    def _node_gone(self, d: dict, now: float) -> None:
+        """A node died (no goodbye): its connections are closed, as their
+        clients would have closed them."""
+        for (actor, console), count in self.links.pop(d["node"], {}).items():
+            for _ in range(count):
+                self._closed({"a": list(actor), "c": console}, now)
+
+    def _closed(self, d: dict, now: float) -> None:
         actor, desk = actor_from(d["a"]), self.desk
         if isinstance(actor, RepActor):
             (desk.rep_offline if d["c"] else desk.dashboard_offline)(actor.account_id, now)

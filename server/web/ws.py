@@ -358,8 +358,11 @@ class Connection:
         try:
             targets = self.relay.frame_targets(self.actor, kind, stream)
         except CoreError as exc:
-            self._error(exc.code, str(exc), seq)
-            return
+            try:
+                targets = await self.relay.frame_targets_after_sync(self.actor, kind, stream, exc)
+            except CoreError as exc:
+                self._error(exc.code, str(exc), seq)
+                return
         await self.relay.publish_frame(targets, data, self.resume)
         counters = self.counters
         counters.frames[kind] += 1
@@ -420,4 +423,7 @@ class Connection:
         if self.resume is not None:
             await self.relay.release_resume(self.resume)
         if self.actor is not None and self.sub is not None:
-            await self.relay.offline(self.actor, self.console)
+            try:
+                await self.relay.offline(self.actor, self.console)
+            except Exception as exc:  # a cluster node without Redis: the owner closes it for us (node_gone)
+                log.warning("could not tell the desk a connection closed: %s", exc)
