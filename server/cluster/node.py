@@ -52,6 +52,8 @@ SNAPSHOT_WAIT = 30.0
 CURSORS_EVERY = 1.0
 SUBMIT_TIMEOUT = 10.0
 STOP_WAIT = 1.0
+ALIVE_TIMEOUT = 1.5
+"""A node whose 'alive' mark takes longer than this to write has lost Redis."""
 
 
 class Unavailable(Exception):
@@ -235,8 +237,6 @@ class Node:
         while True:
             try:
                 replies = await self._reader.xread({INBOX: self.position}, count=READ_COUNT, block=READ_BLOCK_MS)
-                if not self.healthy:
-                    self._healthy(True)
                 for _key, entries in replies or ():
                     for entry_id, fields in entries:
                         self._apply(entry_id.decode(), fields)
@@ -247,10 +247,7 @@ class Node:
             except (RedisError, OSError) as exc:
                 if asyncio.current_task().cancelling():
                     raise asyncio.CancelledError from None  # redis-py turned our cancellation into this
-                if self.healthy:
-                    log.error("node %s: lost Redis at %s (%s); taking no new work until it is back",
-                              self.id, shown(self.url), exc)
-                    self._healthy(False)
+                log.warning("node %s: reading the inbox failed (%s); retrying", self.id, exc)
                 await asyncio.sleep(0.5)
             except Exception:
                 if asyncio.current_task().cancelling():
@@ -404,7 +401,10 @@ class Node:
     async def _lease_loop(self) -> None:
         while True:
             try:
-                await self._redis.set(ALIVE + self.id, 1, px=LEASE_MS)
+                await asyncio.wait_for(self._redis.set(ALIVE + self.id, 1, px=LEASE_MS), ALIVE_TIMEOUT)
+                if not self.healthy:
+                    log.warning("node %s: Redis is back; taking work again", self.id)
+                    self._healthy(True)
                 if self.token is not None:
                     await self._bury_dead_nodes()
                 if self.token is not None:
@@ -420,8 +420,10 @@ class Node:
             except Exception as exc:  # Redis unreachable: the lease runs out by itself, fencing keeps us safe
                 if asyncio.current_task().cancelling():
                     raise asyncio.CancelledError from None
-                if self.token is not None:
-                    log.warning("node %s: could not renew the lease (%s)", self.id, exc)
+                if self.healthy:
+                    log.error("node %s: lost Redis at %s (%s); taking no new work until it is back",
+                              self.id, shown(self.url), exc or type(exc).__name__)
+                    self._healthy(False)
             await asyncio.sleep(RENEW_EVERY)
 
     async def _bury_dead_nodes(self) -> None:

@@ -7,9 +7,13 @@ HAProxy on another node, which takes the desk over."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import time
 
 import pytest
+from redis import Redis
 
 from server import protocol as p
 from tests.cluster.test_backends import api, next_frame, send_frame
@@ -116,3 +120,144 @@ async def test_a_customer_on_one_node_and_a_rep_on_another_work_as_on_one_relay(
     assert r.status_code == 200, r.text
     assert [x["text"] for x in r.json()["chat"]] == ["my invoice is wrong", "let me look"]
     assert r.json()["state"] == "ended"
+
+
+async def reopen(url: str, token: str, peer: WsPeer, within: float = 15.0) -> WsPeer:
+    """Resume ``peer`` through ``url`` as a client does after its node died:
+    try again until the load balancer has a live node for it."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await WsPeer.open(url, token, resume=peer.welcome["resume"], last_seq=peer.last_seq)
+        except (OSError, AssertionError, TimeoutError) as exc:  # refused, or a node going down answered
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not resume within {within} s: {exc!r}") from None
+            await asyncio.sleep(0.2)
+
+
+async def read_until(peer: WsPeer, done, limit: int = 2000) -> list:
+    """Everything ``peer`` receives up to and including the first that ``done`` accepts."""
+    got = []
+    for _ in range(limit):
+        msg = await peer.next()
+        got.append(msg)
+        if done(msg):
+            return got
+    raise AssertionError(f"not done after {limit} messages")
+
+
+def is_chat(text: str):
+    return lambda m: isinstance(m, dict) and m["type"] == "chat_message" and m["text"] == text
+
+
+async def test_the_owner_killed_mid_session_loses_nothing_and_its_clients_resume_elsewhere(cluster):
+    c = cluster
+    lease = Redis.from_url(c.broker_url)
+    owner_before = lease.get("tandem:owner")
+    assert owner_before is not None
+    await team(c.base, "Rita")
+    cus, sid, cus_token = await customer(c.node_base(0), c.node_ws(0))  # node 0 started first: it owns the desk
+    rep = await rep_peer(c.node_base(1), c.node_ws(1), "Rita")
+    await rep.send("accept_next")
+    await rep.expect("session_state", session=sid, state="active")
+    control = await grant(rep, cus, sid, "control", "tab")
+
+    cus_got, rep_got = [], []
+    for i in range(5):
+        await cus.send("chat", session=sid, text=f"c{i}")
+        await rep.send("chat", session=sid, text=f"r{i}")
+    rep_got += await read_until(rep, is_chat("c4"))
+    cus_got += await read_until(cus, is_chat("r4"))
+
+    # the customer says more as its node dies: whether those arrived is for the relay to say on resume
+    unconfirmed = {}
+    for i in range(5, 8):
+        unconfirmed[await cus.send("chat", session=sid, text=f"c{i}")] = f"c{i}"
+    c.kill(0)
+    killed = time.monotonic()
+    for i in range(5, 10):  # the rep goes on meanwhile, through node 1
+        await rep.send("chat", session=sid, text=f"r{i}")
+        await send_frame(rep, p.StreamKind.CONTROL, control["stream"], f"click {i}".encode())
+
+    back = await reopen(c.ws_url, cus_token, cus)
+    assert back.welcome["resumed"] is True
+    back.last_seq = cus.last_seq
+    for seq, text in unconfirmed.items():  # resent with their own seqs: taken at most once
+        if seq > back.welcome["client_seq"]:
+            await back.ws.send(json.dumps({"type": "chat", "seq": seq, "session": sid, "text": text}))
+    back.seq = cus.seq
+    await back.send("chat", session=sid, text="c8")
+    cus_got += await read_until(back, is_chat("r9"))
+    resumed_in = time.monotonic() - killed
+    rep_got += await read_until(rep, is_chat("c8"))
+
+    # nothing lost, nothing twice, in order; the grant, the customer and the control stream are still there
+    for got in (cus_got, rep_got):  # each side sees every line (its own too) once
+        assert len(chats(got)) == len(set(chats(got))), chats(got)
+    assert [t for t in chats(cus_got) if t.startswith("r")] == [f"r{i}" for i in range(10)]
+    assert [t for t in chats(rep_got) if t.startswith("c")] == [f"c{i}" for i in range(9)]
+    frames = [x[p.FRAME_HEADER.size:] for x in cus_got if isinstance(x, bytes)]
+    await back.send("chat", session=sid, text="still here")
+    rest = await read_until(back, is_chat("still here"))
+    frames += [x[p.FRAME_HEADER.size:] for x in rest if isinstance(x, bytes)]
+    assert frames == [f"click {i}".encode() for i in range(5, 10)]
+    await rep.send("chat", session=sid, text="after")  # and nothing came twice behind the marker either
+    assert [t for t in chats(await read_until(back, is_chat("after"))) if t[0] in "cr"] == []
+    rep_got += await read_until(rep, is_chat("after"))
+    state = [m for m in rep_got if isinstance(m, dict) and m["type"] == "session_state" and m["session"] == sid][-1]
+    assert present(state, back.welcome["pid"]) is True
+    assert any(a["kind"] == "control" and a["stream"] == control["stream"] for a in state["activities"])
+    assert lease.get("tandem:owner") not in (None, owner_before)  # node 1 took the desk over
+    assert resumed_in < 15
+
+    await send_frame(rep, p.StreamKind.CONTROL, control["stream"], b"after the failover")
+    assert await next_frame(back) == (p.StreamKind.CONTROL, control["stream"], b"after the failover")
+    await rep.send("end_session", session=sid)
+    await back.expect("session_ended")
+    admin = await sign_in(c.base)
+    r = await api(c.base, "GET", f"/api/sessions/{sid}", admin)
+    assert r.status_code == 200, r.text
+    texts = [x["text"] for x in r.json()["chat"]]
+    assert sorted(texts) == sorted([f"c{i}" for i in range(9)] + [f"r{i}" for i in range(10)]
+                                   + ["still here", "after"])
+
+
+@pytest.mark.parametrize("cluster", [{"nodes": 2, "partitionable": [0]}], indirect=True)
+async def test_a_node_cut_from_redis_tells_its_clients_loses_the_desk_and_rejoins(cluster):
+    c = cluster
+    lease = Redis.from_url(c.broker_url)
+    owner_before = lease.get("tandem:owner")
+    await team(c.base, "Rita")
+    cus, sid, cus_token = await customer(c.node_base(0), c.node_ws(0))  # on node 0, which owns the desk
+    rep = await rep_peer(c.node_base(1), c.node_ws(1), "Rita")
+    await rep.send("accept_next")
+    await rep.expect("session_state", session=sid, state="active")
+    await cus.send("chat", session=sid, text="c0")
+    await read_until(rep, is_chat("c0"))
+    cus_got = await read_until(cus, is_chat("c0"))
+
+    c.partition(0)
+    gone = await read_until(cus, lambda m: isinstance(m, dict) and m["type"] == "error")
+    assert gone[-1]["code"] == "unavailable"
+    cus_got += gone
+    for i in range(3):
+        await rep.send("chat", session=sid, text=f"r{i}")
+    c.wait_down(0)  # its health check fails: HAProxy sends nobody there
+    back = await reopen(c.ws_url, cus_token, cus)
+    assert back.welcome["resumed"] is True
+    back.last_seq = cus.last_seq
+    back.seq = cus.seq
+    cus_got += await read_until(back, is_chat("r2"))
+    assert lease.get("tandem:owner") not in (None, owner_before)  # node 1 took the desk: node 0 cannot publish
+
+    c.heal(0)
+    c.wait_up(0)
+    # node 0 is back, as a replica: a new customer through it reaches the rep on node 1
+    other, sid2, _ = await customer(c.node_base(0), c.node_ws(0), "Bo")
+    await rep.send("accept_next")
+    await rep.expect("session_state", session=sid2, state="active")
+    await other.send("chat", session=sid2, text="hello from node 0")
+    await read_until(rep, is_chat("hello from node 0"))
+    await rep.send("chat", session=sid, text="r3")
+    cus_got += await read_until(back, is_chat("r3"))
+    assert [t for t in chats(cus_got) if t.startswith("r")] == ["r0", "r1", "r2", "r3"]  # nothing twice
