@@ -66,6 +66,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from nodes import Backends, Nodes, cpu_seconds, rss_bytes  # noqa: E402
 from relay import (  # noqa: E402
     ADMIN_PASSWORD,
     UNLIMITED,
@@ -84,14 +85,6 @@ FRAME_PERIOD = 0.1  # customer: 10 frames a second
 CHAT_PERIOD = 5.0  # customer: a chat line every 5 s
 CONTROL_PERIOD = 0.2  # rep: 5 control frames a second
 STAMP = struct.Struct("!qII")  # monotonic ns, session index, frame counter (start of each body)
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu(pid: int) -> float:
-    """Seconds on CPU (user + system, all threads) from /proc/PID/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / HZ  # utime, stime (fields 14 and 15)
 
 
 def loadavg() -> str:
@@ -120,6 +113,8 @@ class Link:
         self.seq = 0
         self.waiters: list[tuple] = []
         self.closed = False
+        self.token = ""
+        self.welcome: dict = {}
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -172,7 +167,7 @@ class Link:
 
 
 class Session:
-    __slots__ = ("idx", "customer", "rep", "id", "view", "control", "sent", "c0", "c1", "got", "lat")
+    __slots__ = ("idx", "customer", "rep", "id", "view", "control", "sent", "c0", "c1", "got", "lat", "wake")
 
     def __init__(self, idx: int) -> None:
         self.idx = idx
@@ -180,6 +175,8 @@ class Session:
         self.c0 = self.c1 = None
         self.got = 0
         self.lat: list[int] = []
+        self.wake: asyncio.Event | None = None
+        """Set at every counted frame, for a sender that keeps a window in flight (bench/cluster.py)."""
 
 
 async def wait(fut: asyncio.Future, what: str, timeout: float = 60.0):
@@ -190,10 +187,16 @@ async def wait(fut: asyncio.Future, what: str, timeout: float = 60.0):
 
 
 class Worker:
-    def __init__(self, index: int, base: str, ws_url: str, queue: str, per_rep: int) -> None:
-        self.index, self.base, self.ws_url, self.queue, self.per_rep = index, base, ws_url, queue, per_rep
+    """One load process's sessions. With several relay nodes (``ws_urls``)
+    session k's customer connects to node k mod N and its rep to the next
+    node (a cross-node room); `add_session` can also be told where."""
+
+    link = Link
+
+    def __init__(self, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int) -> None:
+        self.index, self.base, self.ws_urls, self.queue, self.per_rep = index, base, ws_urls, queue, per_rep
         self.sessions: dict[int, Session] = {}
-        self.reps: list[list] = []  # [Link, sessions taken]
+        self.reps: list[list] = []  # [Link, sessions taken, its URL]
         self.tokens: list[str] = []
         self.tasks: list[asyncio.Task] = []
         self.frames_rx = self.texts_rx = self.errors = self.closed = 0
@@ -215,38 +218,55 @@ class Worker:
         if n > s.c0 and (s.c1 is None or n <= s.c1):
             s.got += 1
             s.lat.append(time.monotonic_ns() - sent)
+            if s.wake is not None:
+                s.wake.set()
 
-    async def connect(self):
+    async def connect(self, url: str):
         from websockets.asyncio.client import connect
-        ws = await connect(self.ws_url, compression=None, max_size=2 << 20, ping_interval=None,
+        ws = await connect(url, compression=None, max_size=2 << 20, ping_interval=None,
                            open_timeout=60, close_timeout=2, max_queue=None)
-        return Link(ws, self)
+        return self.link(ws, self)
 
     async def hello(self, link: Link, token: str) -> dict:
         welcome = link.expect(lambda m: m.get("type") == "welcome")
         await link.ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
-        return await wait(welcome, "welcome")
+        link.token = token
+        link.welcome = await wait(welcome, "welcome")
+        return link.welcome
 
-    async def rep_with_room(self) -> Link:
+    async def rep_with_room(self, url: str) -> Link:
         for rep in self.reps:
-            if rep[1] < self.per_rep and not rep[0].closed:
+            if rep[1] < self.per_rep and not rep[0].closed and rep[2] == url:
                 rep[1] += 1
                 return rep[0]
         if not self.tokens:
             raise BenchError("no rep left with room for a customer")
-        link = await self.connect()
+        link = await self.connect(url)
         await self.hello(link, self.tokens.pop())
-        self.reps.append([link, 1])
+        self.reps.append([link, 1, url])
         return link
 
-    async def add_session(self, http: httpx.AsyncClient, idx: int) -> None:
+    def place(self, k: int) -> tuple[str, str]:
+        """(customer's node, rep's node) of this worker's k-th session."""
+        n = len(self.ws_urls)
+        return self.ws_urls[(k + self.index) % n], self.ws_urls[(k + self.index + 1) % n]
+
+    async def add_session(self, http: httpx.AsyncClient, idx: int, where: tuple[str, str] | None = None,
+                          load: bool = True) -> Session:
+        """A session set up through the real API (help, accept_next, control
+        grant), the customer and the rep on the nodes ``where`` names; with
+        ``load`` it runs capacity's profile."""
         s = Session(idx)
-        rep = await self.rep_with_room()
+        cust_url, rep_url = where or self.place(len(self.sessions))
+        rep = await self.rep_with_room(rep_url)
         r = await http.post("/api/help", json={"queue": self.queue, "name": f"Customer {idx}"})
         if r.status_code != 200:
             raise BenchError(f"POST /api/help: {r.status_code} {r.text}")
-        cust = await self.connect()
+        cust = await self.connect(cust_url)
+        # in line once it is told its place (with several nodes the welcome can come first)
+        queued = cust.expect(lambda m: m.get("type") == "queue_position")
         pid = (await self.hello(cust, r.json()["token"]))["pid"]
+        await wait(queued, "queue_position")
 
         def taken(m):
             return m.get("type") == "session_state" and m.get("state") == "active" and any(
@@ -274,8 +294,10 @@ class Worker:
         s.control = next(a["stream"] for a in granted["activities"] if a["kind"] == "control")
         s.customer, s.rep = cust, rep
         self.sessions[idx] = s
-        self.tasks.append(asyncio.create_task(self.customer_load(s)))
-        self.tasks.append(asyncio.create_task(self.rep_load(s)))
+        if load:
+            self.tasks.append(asyncio.create_task(self.customer_load(s)))
+            self.tasks.append(asyncio.create_task(self.rep_load(s)))
+        return s
 
     async def customer_load(self, s: Session) -> None:
         loop = asyncio.get_running_loop()
@@ -375,11 +397,11 @@ class Worker:
                 conn.send(("ok", reply))
 
 
-def worker_main(conn, index: int, base: str, ws_url: str, queue: str, per_rep: int) -> None:
+def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int) -> None:
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    worker = Worker(index, base, ws_url, queue, per_rep)
+    worker = Worker(index, base, ws_urls, queue, per_rep)
     try:
         import uvloop
         uvloop.run(worker.main(conn))
@@ -391,12 +413,12 @@ def worker_main(conn, index: int, base: str, ws_url: str, queue: str, per_rep: i
 
 
 class Pool:
-    def __init__(self, n: int, relay: RelayProcess, queues: list[str], per_rep: int) -> None:
+    def __init__(self, n: int, base: str, ws_urls: list[str], queues: list[str], per_rep: int) -> None:
         ctx = mp.get_context("spawn")
         self.conns, self.procs = [], []
         for i in range(n):
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=worker_main, args=(child, i, relay.base, relay.ws_url, queues[i], per_rep),
+            p = ctx.Process(target=worker_main, args=(child, i, base, ws_urls, queues[i], per_rep),
                             daemon=True)
             p.start()
             self.conns.append(parent)
@@ -460,12 +482,35 @@ class Admin:
         return r.json()["token"]
 
 
-def rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+class OneRelay:
+    """The relay process of a run without ``--nodes``, seen as `nodes.Nodes` is."""
+
+    def __init__(self, var: Path, relay_dir: Path | None, ws: str | None) -> None:
+        self.relay = RelayProcess("tandem", var, argparse.Namespace(relay_dir=relay_dir, ws=ws))
+        self.base, self.ws_urls = self.relay.base, [self.relay.ws_url]
+
+    def start(self) -> OneRelay:
+        self.relay.wait_ready()
+        return self
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.relay.proc.pid]
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pids)
+
+    def rss(self) -> int:
+        return rss_bytes(self.pids)
+
+    def backend_cpu(self) -> float:
+        return 0.0
+
+    def logs(self) -> str:
+        return self.relay.log.read_text()[-3000:]
+
+    def stop(self) -> None:
+        self.relay.stop()
 
 
 def py_spy(pid: int, seconds: float, out: Path) -> list[tuple[str, float]]:
@@ -489,21 +534,23 @@ def py_spy(pid: int, seconds: float, out: Path) -> list[tuple[str, float]]:
     return [(name, count / total) for name, count in own.most_common(25)] if total else []
 
 
-def measure(relay: RelayProcess, pool: Pool, n: int, args, rss0: int) -> dict:
+def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int) -> dict:
+    """One window at ``n`` sessions; with several nodes the relay's CPU and RSS are their sum."""
     time.sleep(args.settle)
-    pid = relay.proc.pid
     pool.all("start")
-    cpu0, wall0 = proc_cpu(pid), time.perf_counter()
+    cpu0, back0, wall0 = relay.cpu(), relay.backend_cpu(), time.perf_counter()
     time.sleep(args.window)
-    cpu, wall = proc_cpu(pid) - cpu0, time.perf_counter() - wall0
-    mem = rss(pid)
+    cpu, wall = relay.cpu() - cpu0, time.perf_counter() - wall0
+    backends = relay.backend_cpu() - back0
+    mem = relay.rss()
     load = loadavg()
     parts = pool.all("stop", 2.0)
     lat = [x for p in parts for x in p["latencies_ms"]]
     frames = sum(p["frames_rx"] for p in parts)
     texts = sum(p["texts_rx"] for p in parts)
     sent, got = sum(p["sent"] for p in parts), sum(p["got"] for p in parts)
-    row = {"sessions": n, "relay_cpu_pct": 100 * cpu / wall, "rss_MiB": mem / 2**20,
+    row = {"sessions": n, "relay_cpu_pct": 100 * cpu / wall, "backends_cpu_pct": 100 * backends / wall,
+           "rss_MiB": mem / 2**20,
            "kB_per_session": (mem - rss0) / n / 1000, "msgs_per_s": (frames + texts) / wall,
            "frames_per_s": frames / wall, "us_per_frame": cpu / frames * 1e6 if frames else float("nan"),
            "p50_ms": pct(lat, 0.50), "p99_ms": pct(lat, 0.99), "drops": sent - got,
@@ -535,23 +582,25 @@ def per_core(rows: list[dict]) -> float | None:
 class Side:
     """One relay under test, with its admin, its load processes and its rows."""
 
-    def __init__(self, label: str, relay_dir: Path | None, var: Path, args, ws: str | None) -> None:
+    def __init__(self, label: str, relay_dir: Path | None, var: Path, args, ws: str | None,
+                 backends: Backends | None) -> None:
         self.label = label
         var.mkdir()
-        self.relay = RelayProcess("tandem", var, argparse.Namespace(relay_dir=relay_dir, ws=ws))
+        self.relay = Nodes(backends, var, args.nodes) if backends else OneRelay(var, relay_dir, ws)
         self.pool: Pool | None = None
         self.rows: list[dict] = []
         self.stopped: str | None = None
         self.profile: dict | None = None
 
     def start(self, args) -> None:
-        self.relay.wait_ready()
+        self.relay.start()
         self.admin = Admin(self.relay.base, args.per_rep)
         self.queues = [self.admin.queue(f"capacity-{i}") for i in range(args.workers)]
-        self.pool = Pool(args.workers, self.relay, self.queues, args.per_rep)
+        ws_urls = [self.relay.ws_url] if args.nodes and args.entry == "haproxy" else self.relay.ws_urls
+        self.pool = Pool(args.workers, self.relay.base, ws_urls, self.queues, args.per_rep)
         self.reps = [0] * args.workers
         time.sleep(0.5)
-        self.rss0 = rss(self.relay.proc.pid)
+        self.rss0 = self.relay.rss()
 
     def grow(self, n: int, args) -> float:
         """Up to ``n`` sessions, the load paused (it stays paused)."""
@@ -571,12 +620,12 @@ class Side:
         row = measure(self.relay, self.pool, n, args, self.rss0)
         if args.profile_at and n >= args.profile_at and self.profile is None:
             self.profile = {"sessions": n, "file": str(self.profile_out(args)),
-                            "own_time": py_spy(self.relay.proc.pid, args.window, self.profile_out(args))}
+                            "own_time": py_spy(self.relay.pids[0], args.window, self.profile_out(args))}
         if not alone:
             self.pool.all("pause")  # the other relay's window: this one idles
-        row.update(relay=self.label, setup_s=setup)
+        row.update(relay=self.label, setup_s=setup, nodes=args.nodes)
         why = []
-        if row["relay_cpu_pct"] >= 95:
+        if row["relay_cpu_pct"] >= 95 * min(max(1, args.nodes), os.cpu_count() or 1):
             why.append("relay saturated")
         if row["p99_ms"] > args.max_p99:
             why.append(f"p99 > {args.max_p99:g} ms")
@@ -605,14 +654,19 @@ def run(args) -> dict:
     started = time.monotonic()
     results: dict = {"command": " ".join(["bench/capacity.py", *sys.argv[1:]]), "cpus": os.cpu_count(),
                      "python": sys.version.split()[0], "loadavg_start": loadavg(), "per_rep": args.per_rep,
-                     "workers": args.workers, "window_s": args.window, "relays": {}}
+                     "workers": args.workers, "window_s": args.window, "nodes": args.nodes,
+                     "entry": args.entry if args.nodes else None, "relays": {}}
     dirs = {"A": args.relay_dir}
     ws = {"A": args.ws, "B": args.compare_ws or args.ws}
     if args.compare:
         dirs["B"] = args.compare
+    backends = Backends() if args.nodes else None
     with tempfile.TemporaryDirectory(prefix="tandem-capacity-") as tmp:
-        sides = [Side(label, d, Path(tmp) / label, args, ws[label]) for label, d in dirs.items()]
+        sides = []
         try:
+            if backends:
+                backends.start()
+            sides += [Side(label, d, Path(tmp) / label, args, ws[label], backends) for label, d in dirs.items()]
             for side in sides:
                 side.start(args)
             for k, n in enumerate(args.steps):
@@ -632,11 +686,13 @@ def run(args) -> dict:
                 side.stopped = side.stopped or "last step reached"
         except BaseException:
             for side in sides:
-                sys.stderr.write(f"--- relay {side.label} log ---\n{side.relay.log.read_text()[-3000:]}\n")
+                sys.stderr.write(f"--- relay {side.label} log ---\n{side.relay.logs()}\n")
             raise
         finally:
             for side in sides:
                 side.close()
+            if backends:
+                backends.stop()
     for side, (label, d) in zip(sides, dirs.items(), strict=True):
         results["relays"][label] = {"relay_dir": str(d or "this checkout"), "ws": ws[label] or "as python -m server",
                                     "rows": side.rows,
@@ -647,12 +703,13 @@ def run(args) -> dict:
     return results
 
 
-COLUMNS = ("relay", "sessions", "relay CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
+COLUMNS = ("relay", "sessions", "relay CPU %", "backends CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
            "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
-    cells = (r["relay"], r["sessions"], f"{r['relay_cpu_pct']:.0f}", f"{r['rss_MiB']:.0f}",
+    cells = (r["relay"], r["sessions"], f"{r['relay_cpu_pct']:.0f}",
+             f"{r['backends_cpu_pct']:.0f}" if r.get("nodes") else "-", f"{r['rss_MiB']:.0f}",
              f"{r['kB_per_session']:.0f}", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
              f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
              f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
@@ -671,6 +728,9 @@ def print_summary(r: dict) -> None:
     for label, x in r["relays"].items():
         n80 = x["sessions_per_core_at_80pct"]
         name = f"relay {label} ({x['relay_dir']}, ws: {x['ws']})" if len(r["relays"]) > 1 else "relay"
+        if r["nodes"]:
+            name = (f"{r['nodes']} relay node{'s' * (r['nodes'] > 1)} on PostgreSQL + Redis (clients "
+                    + ("through HAProxy)" if r["entry"] == "haproxy" else "on the nodes directly, rooms across nodes)"))
         print(f"{name}: sessions per core at 80 % CPU: {f'{n80:,.0f}' if n80 else 'n/a'}; stopped: {x['stopped']}")
     print(f"{r['elapsed_s']:.0f} s; {r['workers']} load processes, {r['per_rep']} sessions per rep; "
           f"{r['cpus']} CPUs, python {r['python']}; "
@@ -702,6 +762,12 @@ def main(argv: list[str] | None = None) -> int:
                              "with relay A (--relay-dir), so both see the same machine load")
     parser.add_argument("--ws", default=None, help="uvicorn WebSocket implementation (default: as `python -m server`)")
     parser.add_argument("--compare-ws", default=None, help="relay B's uvicorn WebSocket implementation (default: --ws)")
+    parser.add_argument("--nodes", type=int, default=0,
+                        help="N relay nodes on PostgreSQL + Redis behind HAProxy (bench/nodes.py) instead of one "
+                             "relay process; relay CPU and RSS are the nodes' sum")
+    parser.add_argument("--entry", choices=("direct", "haproxy"), default="direct",
+                        help="with --nodes: clients connect to the nodes directly, session k's customer to node "
+                             "k mod N and its rep to the next node (default), or all through HAProxy")
     parser.add_argument("--profile-at", type=int, default=0,
                         help="after the first step with at least this many sessions, sample the relay with py-spy")
     parser.add_argument("--profile-out", type=Path, default=Path("var/capacity-profile.txt"),
@@ -711,6 +777,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.steps, args.window, args.settle, args.budget = "20,60,120", 3.0, 1.0, 60.0
     args.steps = [int(x) for x in str(args.steps).split(",") if x.strip()]
+    if args.nodes and (args.compare or args.relay_dir):
+        parser.error("--nodes runs this checkout's relay: no --compare or --relay-dir with it")
     if not 1 <= args.per_rep <= 50:
         parser.error("--per-rep is between 1 and 50 (a rep's maximum simultaneous customers)")
     return finish(lambda: run(args), args, print_summary)
