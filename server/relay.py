@@ -26,7 +26,7 @@ from .core.routing import QueueConfig
 from .core.session import Session
 from .counters import Counters
 from .ratelimit import Backoff, RateLimiter
-from .recording.recorder import Recorder
+from .recording.recorder import RECORDED_KINDS, Recorder
 from .store import Account, open_store
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,14 @@ class Relay:
     def frame_targets(self, actor: Actor, kind: int, stream: int) -> list[str]:
         if kind == p.StreamKind.RECORD:
             return self.recorder.accept_record_frame(actor, stream)
-        return self.desk.route_frame(actor, kind, stream)
+        targets = self.desk.route_frame(actor, kind, stream)
+        node = self.node
+        if node is not None and node.token is None and kind in RECORDED_KINDS:
+            # a recording is written by the desk's owner: frames entering another node reach it too
+            forward = self.recorder.forward_channels(stream)
+            if forward:
+                return targets + forward
+        return targets
 
     async def frame_targets_after_sync(self, actor: Actor, kind: int, stream: int, refused: CoreError) -> list[str]:
         """A frame this node's desk refused may follow a change another node
@@ -381,8 +388,10 @@ class Relay:
         await self.store.record_entries(pairs)
         self.counters.store_seconds.observe(time.perf_counter() - t0)
 
-    def took_over(self, offline_at: dict) -> None:
-        """This node now owns the desk (another one died or lost Redis)."""
+    def took_over(self) -> None:
+        """This node now owns the desk (another one died or lost Redis): it
+        writes the recordings in progress from now on."""
+        self.recorder.take_over()
 
     def backend_state(self, healthy: bool) -> None:
         """The node lost Redis (or has it back): its clients are told and

@@ -328,7 +328,7 @@ class Node:
         self.token = token
         log.warning("node %s: took over the desk at %s (%d entries to publish)", self.id, self.position,
                     len(self.unpublished))
-        self.relay.took_over(self.replica.offline_at)
+        self.relay.took_over()
 
     async def _publish(self) -> None:
         from redis.exceptions import ResponseError

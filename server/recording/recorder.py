@@ -139,6 +139,16 @@ class Recorder:
             raise NotAllowed("only the sharer sends on this stream")
         return []
 
+    def forward_channels(self, stream: int) -> list[str]:
+        """In a cluster, on a node that does not own the desk: the channel a
+        frame on ``stream`` must also go to for the owner's recorder (none
+        when its session is not being recorded)."""
+        return []
+
+    def take_over(self) -> None:
+        """In a cluster: this node now owns the desk; recordings in progress
+        go on in their files from here."""
+
     def frame(self, kind: int, stream: int, data: bytes) -> None:
         """A binary frame the relay accepted (header included)."""
         if kind not in RECORDED_KINDS:
