@@ -23,7 +23,7 @@ from ..backends import shown
 from ..broker import Unreachable
 from ..core.actors import Actor
 from ..core.errors import CoreError
-from . import scripts
+from . import Unavailable, scripts
 from .replica import Replica, Signer, actor_data, entry_after, entry_key
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,6 @@ SUBMIT_TIMEOUT = 10.0
 STOP_WAIT = 1.0
 ALIVE_TIMEOUT = 1.5
 """A node whose 'alive' mark takes longer than this to write has lost Redis."""
-
-
-class Unavailable(Exception):
-    """The node cannot reach Redis: it takes no new work until it can."""
 
 
 class Node:
@@ -176,13 +172,16 @@ class Node:
     async def submit(self, kind: str, data: Any, *, resume: str | None = None, seq: int = 0) -> Any:
         """Append an input to the inbox; returns its result once this node's
         replica applied it (or raises the desk's `CoreError`)."""
+        if not self.healthy:
+            raise Unavailable("this relay node cannot reach Redis")
         body = self.signer.dumps(data) if kind in ("rep", "queues", "policies") else json.dumps(data)
         self._requests += 1
         request = self._requests
         future = self._waiting[request] = asyncio.get_running_loop().create_future()
         try:
-            await self._scripts["SUBMIT"](keys=[INBOX, RESUME + resume if resume else ""],
-                                          args=[kind, body, self.id, request, seq, INBOX_MAXLEN])
+            await asyncio.wait_for(self._scripts["SUBMIT"](keys=[INBOX, RESUME + resume if resume else ""],
+                                                           args=[kind, body, self.id, request, seq, INBOX_MAXLEN]),
+                                   SUBMIT_TIMEOUT)
         except Exception as exc:
             self._waiting.pop(request, None)
             raise Unavailable(f"the relay cannot reach Redis: {exc}") from None

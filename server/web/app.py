@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import SERVER_DIR
 from ..auth import generate_password, hash_password
+from ..cluster import Unavailable
 from ..config import Settings
 from ..recording import playback
 from ..relay import Relay
@@ -22,6 +23,7 @@ from ..reports import pages as reports
 from . import api, canned, console, files, health, metrics, pages, ratings
 from .dashboard_page import routes as dashboard_routes
 from .http_limits import BodyLimit
+from .openapi import error_response
 from .origins import CsrfGuard
 from .outbox_page import routes as outbox_routes
 from .signin import COOKIE
@@ -58,6 +60,15 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def unavailable(request: Request, exc: Unavailable) -> Response:
+    """A cluster node without Redis takes no new work: the client tries again,
+    through the load balancer, on a node that has it."""
+    message = "this relay node lost its message broker; try again in a moment"
+    if request.url.path.startswith("/api/"):
+        return error_response(503, "unavailable", message, {"Retry-After": "2"})
+    return PlainTextResponse(message, 503, headers={"Retry-After": "2"})
 
 
 async def ensure_admin(relay: Relay) -> str | None:
@@ -159,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     Middleware(BodyLimit, limit=settings.max_body_bytes),
                     Middleware(CsrfGuard, settings=settings, cookie=COOKIE)],
         lifespan=lifespan,
+        exception_handlers={Unavailable: unavailable},
     )
     app.state.relay = relay
     app.state.settings = settings

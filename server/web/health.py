@@ -1,6 +1,7 @@
 """`GET /healthz`: can this node serve, for a load balancer's health check.
 
-200 ``ok`` while the node's store (the database) and its broker both answer;
+200 ``ok`` while the node's store (the database) and its broker both answer
+(and, in a cluster, the node has not lost Redis since it last wrote to it);
 503 with a one-line reason when one does not, or not within `CHECK_TIMEOUT`.
 A load balancer takes a node that answers 503 (or nothing) out of its pool,
 so clients reconnect to one that works (docs/haproxy.cfg).
@@ -49,6 +50,9 @@ class Health:
     async def _check(self) -> str | None:
         problems = await asyncio.gather(_probe("database", self.relay.store.count_accounts()),
                                         _probe("broker", self.relay.broker.last_seq(PROBE_CHANNEL)))
+        node = self.relay.node
+        if node is not None and not node.healthy:  # a cluster node that lost Redis and has not rejoined yet
+            problems.append("cluster node not back in the cluster yet")
         return next((p for p in problems if p is not None), None)
 
 

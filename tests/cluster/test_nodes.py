@@ -240,6 +240,8 @@ async def test_a_node_cut_from_redis_tells_its_clients_loses_the_desk_and_rejoin
     gone = await read_until(cus, lambda m: isinstance(m, dict) and m["type"] == "error")
     assert gone[-1]["code"] == "unavailable"
     cus_got += gone
+    r = await api(c.node_base(0), "POST", "/api/help", json={"queue": "billing", "name": "Cy"})
+    assert (r.status_code, r.json()["error"]["code"]) == (503, "unavailable")  # no new sessions there meanwhile
     for i in range(3):
         await rep.send("chat", session=sid, text=f"r{i}")
     c.wait_down(0)  # its health check fails: HAProxy sends nobody there
