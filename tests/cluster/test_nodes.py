@@ -42,13 +42,17 @@ async def rep_peer(base: str, ws_url: str, name: str) -> WsPeer:
     return await WsPeer.open(ws_url, await sign_in(base, f"{name.lower()}@example.com", REP_PASSWORD))
 
 
-async def customer(base: str, ws_url: str, name: str = "Ann") -> tuple[WsPeer, str, str]:
-    """A customer asks for help through ``base`` and connects to ``ws_url``."""
+async def customer(base: str, ws_url: str, name: str = "Ann", position: int | None = None
+                   ) -> tuple[WsPeer, str, str]:
+    """A customer asks for help through ``base`` and connects to ``ws_url``
+    (and is told its ``position`` in line, when given)."""
     r = await api(base, "POST", "/api/help", json={"queue": "billing", "name": name})
     assert r.status_code == 200, r.text
     token, sid = r.json()["token"], r.json()["session"]
     peer = await WsPeer.open(ws_url, token)
-    await peer.expect("queue_position")
+    told = await peer.expect("queue_position")
+    if position is not None:
+        assert told["position"] == position
     return peer, sid, token
 
 
@@ -263,3 +267,71 @@ async def test_a_node_cut_from_redis_tells_its_clients_loses_the_desk_and_rejoin
     await rep.send("chat", session=sid, text="r3")
     cus_got += await read_until(back, is_chat("r3"))
     assert [t for t in chats(cus_got) if t.startswith("r")] == ["r0", "r1", "r2", "r3"]  # nothing twice
+
+
+async def taken(rep: WsPeer, asked: set[int]) -> set[str]:
+    """Sessions ``rep`` became primary of, once each of its ``asked`` accept_next got an answer."""
+    mine: set[str] = set()
+    refused: set[int] = set()
+    while len(mine) + len(refused) < len(asked):
+        msg = await rep.next()
+        if isinstance(msg, bytes):
+            continue
+        if msg["type"] == "error" and msg.get("ref") in asked:
+            assert msg["code"] == "not_found", msg
+            refused.add(msg["ref"])
+        elif msg["type"] == "session_state" and msg["state"] == "active" and any(
+                x["pid"] == msg["you"] and x["role"] == "primary" for x in msg["participants"]):
+            mine.add(msg["session"])
+    return mine
+
+
+async def test_a_queue_seen_from_two_nodes_gives_each_customer_to_exactly_one_rep(cluster):
+    c = cluster
+    await team(c.base, "Rita", "Sam")
+    reps = [await rep_peer(c.node_base(i), c.node_ws(i), name) for i, name in enumerate(("Rita", "Sam"))]
+    waiting = set()
+    for i in range(6):
+        _peer, sid, _ = await customer(c.node_base(i % 2), c.node_ws(i % 2), f"Customer {i}")
+        waiting.add(sid)
+    asked: list[set[int]] = [set(), set()]
+    for _ in range(4):  # both reps press "Accept next" at once, four times each: 8 tries for 6 customers
+        for rep, mine in zip(reps, asked, strict=True):
+            mine.add(await rep.send("accept_next"))
+    got = [await taken(rep, mine) for rep, mine in zip(reps, asked, strict=True)]
+    assert got[0].isdisjoint(got[1])  # nobody was given to both
+    assert got[0] | got[1] == waiting  # and everybody to one of them
+    assert len(got[0]) + len(got[1]) == 6
+
+
+async def test_automatic_routing_across_nodes_offers_each_customer_to_one_rep_at_a_time(cluster):
+    c = cluster
+    await team(c.base, "Rita", "Sam", routing="automatic")
+    reps = [await rep_peer(c.node_base(i), c.node_ws(i), name) for i, name in enumerate(("Rita", "Sam"))]
+    for rep in reps:
+        await rep.send("set_availability", available=True)
+    sids = []
+    for i in range(2):
+        _peer, sid, _ = await customer(c.node_base(1 - i), c.node_ws(1 - i), f"Customer {i}")
+        sids.append(sid)
+    offers = [await rep.expect("offer") for rep in reps]
+    assert sorted(o["session"] for o in offers) == sorted(sids)  # one each: the longest idle first, then the other
+    for rep, offer in zip(reps, offers, strict=True):
+        await rep.send("accept_offer", session=offer["session"])
+        await rep.expect("session_state", session=offer["session"], state="active")
+
+
+async def test_waiting_customers_keep_their_place_when_the_owner_dies(cluster):
+    c = cluster
+    await team(c.base, "Rita")
+    first, sid1, token1 = await customer(c.node_base(0), c.node_ws(0), "First", position=1)  # on the owner
+    second, sid2, _ = await customer(c.node_base(1), c.node_ws(1), "Second", position=2)
+    c.kill(0)
+    back = await reopen(c.ws_url, token1, first)
+    assert back.welcome["resumed"] is True
+    rep = await rep_peer(c.base, c.ws_url, "Rita")
+    await rep.send("accept_next")
+    await rep.expect("session_state", session=sid1, state="active")  # the first in line is still first
+    assert (await second.expect("queue_position"))["position"] == 1
+    await rep.send("accept_next")
+    await rep.expect("session_state", session=sid2, state="active")
