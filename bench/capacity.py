@@ -118,26 +118,36 @@ class Link:
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        w = self.worker
         try:
             async for msg in self.ws:
-                if isinstance(msg, bytes):
-                    w.frames_rx += 1
-                    if len(msg) >= FRAME_HEADER.size + STAMP.size:
-                        w.on_frame(msg)
-                else:
-                    w.texts_rx += 1
-                    if self.waiters or '"type":"error"' in msg:
-                        self._on_text(json.loads(msg))
+                self.take(msg)
         except Exception as exc:  # noqa: BLE001 - a closed socket is counted, not raised
-            w.note(f"connection ended: {exc!r}")
+            self.worker.note(f"connection ended: {exc!r}")
         finally:
-            self.closed = True
-            if not w.stopping:
-                w.closed += 1
-            for _, fut in self.waiters:
-                if not fut.done():
-                    fut.set_exception(BenchError("connection closed during setup"))
+            self.ended()
+
+    def take(self, msg: bytes | str) -> dict | None:
+        """Count one message; a text one is parsed (and returned) when someone waits for it or it is an error."""
+        w = self.worker
+        if isinstance(msg, bytes):
+            w.frames_rx += 1
+            if len(msg) >= FRAME_HEADER.size + STAMP.size:
+                w.on_frame(msg)
+            return None
+        w.texts_rx += 1
+        if self.waiters or '"type":"error"' in msg:
+            data = json.loads(msg)
+            self._on_text(data)
+            return data
+        return None
+
+    def ended(self) -> None:
+        self.closed = True
+        if not self.worker.stopping:
+            self.worker.closed += 1
+        for _, fut in self.waiters:
+            if not fut.done():
+                fut.set_exception(BenchError("connection closed during setup"))
 
     def _on_text(self, data: dict) -> None:
         if data.get("type") == "error":
@@ -159,11 +169,14 @@ class Link:
     async def text(self, msg: dict) -> None:
         self.seq += 1
         msg["seq"] = self.seq
-        await self.ws.send(json.dumps(msg))
+        await self.send(json.dumps(msg))
 
     async def frame(self, kind: int, stream: int, body: bytes) -> None:
         self.seq += 1
-        await self.ws.send(FRAME_HEADER.pack(kind, stream, self.seq) + body)
+        await self.send(FRAME_HEADER.pack(kind, stream, self.seq) + body)
+
+    async def send(self, payload: bytes | str) -> None:
+        await self.ws.send(payload)
 
 
 class Session:
