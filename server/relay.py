@@ -255,13 +255,41 @@ class Relay:
         self.desk.customer_gone(actor, self.clock())
         await self.flush()
 
-    def join_wait(self, address: str) -> int:
+    async def join_wait(self, address: str) -> int:
         """Counts one join attempt (by number or help link) from ``address``;
-        returns 0 when allowed, else the seconds to wait."""
+        returns 0 when allowed, else the seconds to wait (in a cluster,
+        counted on every node together)."""
         now = self.clock()
+        if self.node is not None:
+            wait = await self.node.limits["join"].hit(address, now)
+            return int(wait) + 1 if wait else 0
         if self.join_by_address.hit(address, now):
             return 0
         return int(self.join_by_address.retry_after(address, now)) + 1
+
+    async def signin_wait(self, pair: str, address: str) -> float:
+        """Seconds a sign-in must wait: wrong passwords from this account and
+        address (``pair``), then attempts from the address (counted)."""
+        now = self.clock()
+        if self.node is not None:
+            limits = self.node.limits
+            return await limits["signin"].wait(pair, now) or await limits["signin_address"].hit(address, now)
+        wait = self.signin_backoff.wait(pair, now)
+        if not wait and not self.signin_by_address.hit(address, now):
+            wait = self.signin_by_address.retry_after(address, now)
+        return wait
+
+    async def signin_failed(self, pair: str) -> None:
+        if self.node is not None:
+            await self.node.limits["signin"].failed(pair, self.clock())
+        else:
+            self.signin_backoff.failed(pair, self.clock())
+
+    async def signin_succeeded(self, pair: str) -> None:
+        if self.node is not None:
+            await self.node.limits["signin"].succeeded(pair)
+        else:
+            self.signin_backoff.succeeded(pair)
 
     async def find_customer(self, token: str) -> CustomerActor:
         """`customer_actor`, after catching up with the cluster when this

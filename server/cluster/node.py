@@ -24,6 +24,7 @@ from ..broker import Unreachable
 from ..core.actors import Actor
 from ..core.errors import CoreError
 from . import Unavailable, scripts
+from .limits import SharedBackoff, SharedWindow
 from .replica import Replica, Signer, actor_data, entry_after, entry_key
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Node:
         self._redis = None
         self._reader = None
         self._scripts: dict[str, Any] = {}
+        self.limits: dict[str, Any] = {}
         self._tasks: list[asyncio.Task] = []
         self._last_snapshot = 0.0
         self._snapshot_position = "0-0"
@@ -107,6 +109,11 @@ class Node:
             raise Unreachable(f"cannot reach Redis at {shown(self.url)}: {exc}") from None
         for name in ("SUBMIT", "PUBLISH_BATCH", "PUBLISH_FRAME", "TAKE_LEASE", "RENEW_LEASE", "TAKE_RESUME"):
             self._scripts[name] = self._redis.register_script(getattr(scripts, name))
+        relay = self.relay
+        self.limits = {"join": SharedWindow(self._redis, "join", relay.join_by_address),
+                       "signin_address": SharedWindow(self._redis, "signin", relay.signin_by_address),
+                       "signin": SharedBackoff(self._redis, "backoff", relay.signin_backoff)}
+        """The relay's rate limits, counted in Redis for every node together."""
 
     async def start(self, restore) -> None:
         """Join the cluster: load the newest snapshot and catch up, or, as the

@@ -130,8 +130,8 @@ class Joined(Body):
     """The customer's session page."""
 
 
-def check_join_rate(request: Request) -> None:
-    wait = relay_of(request).join_wait(client_address(request))
+async def check_join_rate(request: Request) -> None:
+    wait = await relay_of(request).join_wait(client_address(request))
     if wait:
         raise ApiError(429, "rate_limited", f"too many attempts; try again in {wait} s",
                        {"Retry-After": str(wait)})
@@ -140,7 +140,7 @@ def check_join_rate(request: Request) -> None:
 @api.route("POST", "/api/join", summary="Customer: join a live session by its number",
            body=Join, response=Joined, tag="customers")
 async def join(request: Request, body: Join):
-    check_join_rate(request)
+    await check_join_rate(request)
     s, token = await relay_of(request).join(body.number, body.name, body.description)
     return Joined(session=s.id, token=token, page=f"/s/{token}")
 
@@ -148,7 +148,7 @@ async def join(request: Request, body: Join):
 @api.route("POST", "/api/help", summary="Customer: wait in a queue for the next rep (the help link)",
            body=HelpRequest, response=Joined, tag="customers")
 async def help_request(request: Request, body: HelpRequest):
-    check_join_rate(request)
+    await check_join_rate(request)
     s, token = await relay_of(request).enter_queue(body.queue, body.name, body.description, body.fields)
     return Joined(session=s.id, token=token, page=f"/s/{token}")
 
@@ -189,7 +189,7 @@ class AgentPaired(Body):
 @api.route("POST", "/api/agent/pair", summary="Support Manager: pair with a session by number and one-time code",
            body=AgentPair, response=AgentPaired, tag="agent")
 async def agent_pair(request: Request, body: AgentPair):
-    check_join_rate(request)
+    await check_join_rate(request)
     s, pid, token = await relay_of(request).pair_agent(body.number, body.code, body.name)
     return AgentPaired(session=s.id, pid=pid, owner=s.participants[pid].owner, token=token)
 

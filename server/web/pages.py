@@ -117,7 +117,7 @@ async def join_post(request: Request, data) -> Response:
     description, _fields = customer_answers(data, JOIN_FORM)
     _ = translator(language(request))
     again = {"number": number, "intake": JOIN_FORM, "values": posted_values(data)}
-    wait = relay.join_wait(client_address(request))
+    wait = await relay.join_wait(client_address(request))
     if wait:
         return await render(request, "join.html", 429, retry_after=wait, error=_("join.error.rate", seconds=wait),
                             **again)
@@ -145,7 +145,7 @@ async def help_page(request: Request) -> Response:
 @csrf_checked
 async def help_post(request: Request, data) -> Response:
     relay: Relay = request.app.state.relay
-    wait = relay.join_wait(client_address(request))
+    wait = await relay.join_wait(client_address(request))
     if wait:
         return await message(request, "error.title", "join.error.rate", 429, retry_after=wait, seconds=wait)
     queue = await relay.store.get_queue(str(data.get("queue", ""))[:40])
@@ -204,7 +204,7 @@ async def invite_post(request: Request, data) -> Response:
         return await message(request, "error.title", "invite.error.invalid", 404)
     if invitee != "customer":
         return see_other(f"/invite/{request.path_params['token']}")
-    wait = relay.join_wait(client_address(request))  # an invite link counts like a typed number
+    wait = await relay.join_wait(client_address(request))  # an invite link counts like a typed number
     if wait:
         return await message(request, "error.title", "join.error.rate", 429, retry_after=wait, seconds=wait)
     description, _fields = customer_answers(data, JOIN_FORM)

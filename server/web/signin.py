@@ -31,12 +31,9 @@ async def sign_in(relay: Relay, email: str, password: str, address: str) -> tupl
     free tries, then a delay that doubles), so nobody elsewhere can lock the
     owner out; every attempt also counts against the address, whatever the
     email (`RateLimiter`), which stops one address trying many accounts."""
-    now = relay.clock()
     email = email.strip().lower()
     pair = f"{email}\x00{address}"
-    wait = relay.signin_backoff.wait(pair, now)
-    if not wait and not relay.signin_by_address.hit(address, now):
-        wait = relay.signin_by_address.retry_after(address, now)
+    wait = await relay.signin_wait(pair, address)
     if wait:
         await relay.store.audit("signin.limited", actor=address, data={"email": email})
         raise SignInError(f"too many sign-in attempts; try again in {int(wait) + 1} s", wait)
@@ -44,12 +41,12 @@ async def sign_in(relay: Relay, email: str, password: str, address: str) -> tupl
     if account is None:
         verify_password(_DUMMY_HASH, password)  # same cost whether or not the account exists
     if account is None or not account.active or not verify_password(account.password_hash, password):
-        relay.signin_backoff.failed(pair, now)
+        await relay.signin_failed(pair)
         await relay.store.audit("signin.failed", actor=address, data={"email": email})
         raise SignInError("wrong email or password")
     if needs_rehash(account.password_hash):
         account = await relay.store.update_account(account.id, password_hash=hash_password(password))
-    relay.signin_backoff.succeeded(pair)
+    await relay.signin_succeeded(pair)
     await relay.store.audit("signin", actor=f"rep:{account.id}", data={"address": address})
     return account, relay.tokens.rep(account.id, account.token_version)
 

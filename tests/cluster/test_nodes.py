@@ -17,6 +17,7 @@ from redis import Redis
 
 from server import protocol as p
 from tests.cluster.test_backends import api, next_frame, send_frame
+from tests.conftest import ADMIN_EMAIL
 from tests.test_resume import OPEN, WsPeer, chats, close_peers, present, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
@@ -335,3 +336,23 @@ async def test_waiting_customers_keep_their_place_when_the_owner_dies(cluster):
     assert (await second.expect("queue_position"))["position"] == 1
     await rep.send("accept_next")
     await rep.expect("session_state", session=sid2, state="active")
+
+
+@pytest.mark.parametrize("cluster", [{"nodes": 2, "TANDEM_JOIN_ATTEMPTS": "3", "TANDEM_SIGNIN_ATTEMPTS": "2"}],
+                         indirect=True)
+async def test_rate_limits_count_attempts_on_every_node_together(cluster):
+    c = cluster
+    answers = []
+    for i in range(4):  # a guesser of session numbers going round the nodes
+        r = await api(c.node_base(i % 2), "POST", "/api/join", json={"number": "123456789", "name": "Guess"})
+        answers.append(r.status_code)
+    assert answers == [404, 404, 404, 429]
+    r = await api(c.node_base(0), "POST", "/api/join", json={"number": "123456789", "name": "Guess"})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+
+    wrong = []
+    for i in range(4):  # wrong passwords for one account from one address, on alternate nodes
+        r = await api(c.node_base(i % 2), "POST", "/api/signin", json={"email": ADMIN_EMAIL,
+                                                                       "password": f"guess {i}"})
+        wrong.append(r.status_code)
+    assert wrong[:2] == [401, 401] and 429 in wrong[2:]  # two free tries in all, not two per node
