@@ -5,11 +5,16 @@ last complete one (a crash leaves a readable prefix).
     record = "!dBII" (at: seconds since the epoch, kind, stream, length) payload
 
 ``kind`` 0 is a session event (payload: UTF-8 JSON object with an
-``action``); the other kinds are `protocol.StreamKind` values and the payload
-is the body of a binary frame (without its header) on ``stream``.
+``action``); ``kind`` 255 (`CURSOR`, in a cluster) ends a write that holds
+frames read from the recording's broker channel: its payload (`CURSOR_VALUE`)
+is the channel's sequence number of the last of them, where a node taking the
+recording over goes on reading; the other kinds are `protocol.StreamKind`
+values and the payload is the body of a binary frame (without its header) on
+``stream``. Readers skip kinds they do not know.
 
 `RecordingWriter` buffers in memory and writes from one worker thread, so the
-relay's event loop never waits for the disk.
+relay's event loop never waits for the disk. `reopen` makes a file a killed
+writer left ready for another writer to append to.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 MAGIC = b"TANDEM-RECORDING-1\n"
 RECORD = struct.Struct("!dBII")
 EVENT = 0
+CURSOR = 255
+CURSOR_VALUE = struct.Struct("!Q")
 FLUSH_BYTES = 256 * 1024
 FLUSH_SECONDS = 0.5
 
@@ -37,12 +44,17 @@ class RecordingWriter:
     """Appends records to one file. `add_*` never block: records are buffered
     and written by a worker thread at least every `FLUSH_SECONDS`."""
 
-    def __init__(self, path: Path, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, path: Path, pool: ThreadPoolExecutor, appending: bool = False) -> None:
+        """``appending``: the file exists (`reopen`); its size is added by `resumed`."""
         self.path = path
         self.size = 0
         self._pool = pool
-        self._buffer: list[bytes] = [MAGIC]
-        self._buffered = len(MAGIC)
+        self._buffer: list[bytes] = [] if appending else [MAGIC]
+        self._buffered = sum(map(len, self._buffer))
+        self.cursor = 0
+        """The channel seq of the last frame added from the recording's channel."""
+        self._marked = 0
+        self._last_at = 0.0
         self._file = None
         self._pending: asyncio.Future | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -51,12 +63,21 @@ class RecordingWriter:
     def add_event(self, at: float, data: dict[str, Any]) -> None:
         self._add(at, EVENT, 0, json.dumps(data, separators=(",", ":"), default=str).encode())
 
-    def add_frame(self, at: float, kind: int, stream: int, body: bytes | memoryview) -> None:
+    def add_frame(self, at: float, kind: int, stream: int, body: bytes | memoryview, seq: int | None = None) -> None:
+        """A frame's body; ``seq``: its sequence number in the recording's channel, if it came from there."""
         self._add(at, kind, stream, bytes(body))
+        if seq is not None and not self.closed:
+            self.cursor = seq
+
+    def resumed(self, size: int, cursor: int) -> None:
+        """The file `reopen` prepared: ``size`` bytes, frames of the channel through ``cursor``."""
+        self.size += size
+        self.cursor = self._marked = cursor
 
     def _add(self, at: float, kind: int, stream: int, payload: bytes) -> None:
         if self.closed:
             return
+        self._last_at = at
         self._buffer.append(RECORD.pack(at, kind, stream, len(payload)))
         self._buffer.append(payload)
         self._buffered += RECORD.size + len(payload)
@@ -71,6 +92,10 @@ class RecordingWriter:
             self._timer = None
         if not self._buffered:
             return self._pending
+        if self.cursor != self._marked:  # the write ends with where the channel's frames got to
+            self._marked = self.cursor
+            self._buffer.append(RECORD.pack(self._last_at, CURSOR, 0, CURSOR_VALUE.size))
+            self._buffer.append(CURSOR_VALUE.pack(self.cursor))
         data, self._buffer, self._buffered = b"".join(self._buffer), [], 0
         self.size += len(data)
         self._pending = asyncio.get_running_loop().run_in_executor(self._pool, self._write, data)
@@ -90,6 +115,14 @@ class RecordingWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def abandon(self) -> None:
+        """Stop writing, dropping what is buffered: another node writes the file now."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._buffer, self._buffered, self.closed = [], 0, True
+        asyncio.get_running_loop().run_in_executor(self._pool, self._close_file)
 
     async def close(self) -> int:
         """Write what is buffered and close the file; returns its size."""
@@ -135,3 +168,27 @@ def read_records(path: Path) -> Iterator[tuple[float, int, int, bytes]]:
         for at, kind, stream, offset, length in scan_records(f):
             f.seek(offset)
             yield at, kind, stream, f.read(length)
+
+
+def reopen(path: Path) -> tuple[int, int, float | None]:
+    """Make the recording a killed writer left ready to append to: a torn last
+    record is cut off (a file that is missing or not even a whole `MAGIC` is
+    started over). Returns its size, the `CURSOR` it got to (0: none) and the
+    time of its first record (None: no record)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as f:
+        end, cursor, first = len(MAGIC), 0, None
+        try:
+            for at, kind, _stream, offset, length in scan_records(f):
+                end = offset + length
+                first = at if first is None else first
+                if kind == CURSOR and length == CURSOR_VALUE.size:
+                    f.seek(offset)
+                    cursor = CURSOR_VALUE.unpack(f.read(length))[0]
+        except BadRecording:
+            end = 0
+        f.truncate(end)
+        if not end:
+            f.write(MAGIC)
+            end = len(MAGIC)
+    return end, cursor, first

@@ -14,6 +14,10 @@ relay's own records (a recording's row refers to its session's row).
 Retention: recordings older than the ``recording_retention_days`` policy
 (0: keep forever) are deleted at start-up and every
 ``retention_check_interval`` seconds.
+
+In a cluster the node that owns the desk writes every recording; frames
+entering the other nodes reach it through the recording's broker channel,
+and a node taking the desk over goes on with the files (`nodes.NodeRecorder`).
 """
 
 from __future__ import annotations
@@ -22,22 +26,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from .. import protocol as p
-from ..config import Settings
 from ..core.actors import Actor
-from ..core.desk import Desk
 from ..core.errors import NotAllowed
 from ..core.records import Record
-from ..store import Store
 from .file import RecordingWriter
+from .nodes import RECORDED_KINDS, Host, LiveRecording, NodeRecorder, recorded_stream, recording_path
 
 log = logging.getLogger(__name__)
 
-RECORDED_KINDS = frozenset({p.StreamKind.COBROWSE, p.StreamKind.FRAMES, p.StreamKind.RECORD})
 SKIPPED_ACTIONS = frozenset({"note.saved"})
 """Records that stay out of recordings (a rep's notes are private to the reps)."""
 DAY = 86400.0
@@ -48,28 +47,7 @@ def recordings_dir(settings) -> Path:
     return Path(settings.recordings_dir) if settings.recordings_dir else Path(settings.var_dir) / "recordings"
 
 
-@dataclass
-class LiveRecording:
-    session_id: str
-    activity_id: int
-    started_at: float
-    writer: RecordingWriter
-    row_id: int | None = None
-
-
-class Host(Protocol):
-    """What the recorder needs of the relay node that owns it (`server.relay.Relay`)."""
-
-    settings: Settings
-    store: Store
-    desk: Desk
-    clock: Callable[[], float]
-
-    async def drain(self) -> None:
-        """Wait until every core record so far is in the store."""
-
-
-class Recorder:
+class Recorder(NodeRecorder):
     def __init__(self, relay: Host) -> None:
         self.relay = relay
         self.folder = recordings_dir(relay.settings)
@@ -86,19 +64,22 @@ class Recorder:
     # --- life cycle ---------------------------------------------------------
 
     async def start(self) -> None:
-        """Close the rows a crash left open, apply retention, start the tasks."""
-        for row in await self.relay.store.list_recordings(unfinished=True):
-            path = self.folder / row["path"]
-            stat = await asyncio.get_running_loop().run_in_executor(self._pool, _stat, path)
-            await self.relay.store.finish_recording(row["id"], stat[0] or row["started_at"], stat[1])
-        await self.sweep()
+        """Close the rows a crash left open, apply retention, start the tasks
+        (in a cluster the owner of the desk does the first two)."""
+        if self.owner:
+            await self._close_orphans()
+            await self.sweep()
         self._tasks = [asyncio.create_task(self._job_loop(), name="recorder"),
                        asyncio.create_task(self._retention_loop(), name="retention")]
 
     async def close(self) -> None:
-        """Finish every recording in progress (the relay is stopping)."""
+        """Finish every recording in progress (the relay is stopping; in a
+        cluster, the node: the next owner goes on with them)."""
         for sid in list(self.live):
-            self._stop(sid, self.relay.clock())
+            if self.relay.node is None:
+                self._stop(sid, self.relay.clock())
+            else:
+                self._hand_over(sid)
         if self._tasks and not self._tasks[0].done():
             try:  # a stopping relay waits for the files' last bytes, but not forever
                 await asyncio.wait_for(self.wait_idle(), CLOSE_WAIT)
@@ -129,25 +110,18 @@ class Recorder:
 
     def accept_record_frame(self, actor: Actor, stream: int) -> list[str]:
         """A RECORD frame is accepted only from the sharer of a live view or
-        control activity of a session being recorded; it goes to nobody."""
-        sid = self._streams.get(stream)
-        if sid is None or sid not in self.live:
+        control activity of a session being recorded; it goes to nobody but
+        the recorder (in a cluster, on another node than the owner: to the
+        recording's channel)."""
+        found = recorded_stream(self.relay.desk, stream)
+        if found is None:
             raise NotAllowed(f"stream {stream} is not being recorded")
-        s, who = self.relay.desk.participant(actor, sid)
-        act = s.activities.get(stream)
-        if act is None or act.sharer != who.pid:
+        s, recording = found
+        _, who = self.relay.desk.participant(actor, s.id)
+        act = s.activities[stream]
+        if act.kind not in ("view", "control") or act.sharer != who.pid:
             raise NotAllowed("only the sharer sends on this stream")
-        return []
-
-    def forward_channels(self, stream: int) -> list[str]:
-        """In a cluster, on a node that does not own the desk: the channel a
-        frame on ``stream`` must also go to for the owner's recorder (none
-        when its session is not being recorded)."""
-        return []
-
-    def take_over(self) -> None:
-        """In a cluster: this node now owns the desk; recordings in progress
-        go on in their files from here."""
+        return [] if self.owner else [self.channel(s.id, recording.id)]
 
     def frame(self, kind: int, stream: int, data: bytes) -> None:
         """A binary frame the relay accepted (header included)."""
@@ -155,14 +129,14 @@ class Recorder:
             return
         sid = self._streams.get(stream)
         live = self.live.get(sid) if sid is not None else None
-        if live is not None:
+        if live is not None and self.still_owner():
             live.writer.add_frame(self.relay.clock(), kind, stream, memoryview(data)[p.FRAME_HEADER.size:])
 
     # --- recordings ---------------------------------------------------------
 
     def _start(self, r: Record) -> None:
         aid = r.data["activity_id"]
-        rel = f"{r.session_id}/{aid}.tdr"
+        rel = recording_path(r.session_id, aid)
         writer = RecordingWriter(self.folder / rel, self._pool)
         live = self.live[r.session_id] = LiveRecording(r.session_id, aid, r.at, writer)
         s = self.relay.desk.sessions.get(r.session_id)
@@ -174,6 +148,7 @@ class Recorder:
                 "activities": [{"activity_id": a.id, "kind": a.kind, "scope": a.scope, "sharer": a.sharer}
                                for a in s.activities.values()]})
         log.info("session %s: recording %d starts", r.session_id, aid)
+        self.follow(live)
 
         async def create() -> None:
             await self.relay.drain()  # the session's row first
@@ -184,11 +159,15 @@ class Recorder:
     def _stop(self, session_id: str, at: float) -> None:
         live = self.live.pop(session_id)
         log.info("session %s: recording %d ends", session_id, live.activity_id)
+        self.unfollow(live)
 
         async def finish() -> None:
+            if live.reopened is not None:
+                await live.reopened
             size = await live.writer.close()
             if live.row_id is not None:
                 await self.relay.store.finish_recording(live.row_id, at, size)
+            await self.forget_channel(live)
 
         self._queue(finish)
 
@@ -233,18 +212,12 @@ class Recorder:
     async def _retention_loop(self) -> None:
         while True:
             await asyncio.sleep(self.relay.settings.retention_check_interval)
+            if not self.owner:
+                continue  # the cluster's owner sweeps
             try:
                 await self.sweep()
             except Exception:
                 log.exception("retention sweep failed")
-
-
-def _stat(path: Path) -> tuple[float | None, int]:
-    try:
-        st = path.stat()
-        return st.st_mtime, st.st_size
-    except OSError:
-        return None, 0
 
 
 def _unlink(path: Path) -> None:
