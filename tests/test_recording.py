@@ -4,15 +4,17 @@ retention."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.testclient import TestClient
 
 from server.protocol import FRAME_HEADER, StreamKind
-from server.recording.file import MAGIC, RECORD, read_records
+from server.recording.file import CURSOR, CURSOR_VALUE, MAGIC, RECORD, RecordingWriter, read_records, reopen
 from server.store import models as m
 from server.web.app import create_app
 from tests.conftest import bearer, make_rep, signin
@@ -241,3 +243,43 @@ def test_a_file_cut_short_reads_up_to_its_last_whole_record(tmp_path):
     two = RECORD.pack(2.0, StreamKind.COBROWSE, 7, 5) + b"[1,2]"
     path.write_bytes(MAGIC + one + two[:-2])
     assert list(read_records(path)) == [(1.0, 0, 0, b"{}")]
+
+
+def test_a_file_a_killed_writer_left_is_cut_after_its_last_whole_record_and_appended_to(tmp_path):
+    """In a cluster the node taking the desk over goes on with the dead owner's file."""
+    path = tmp_path / "s1" / "3.tdr"
+
+    async def write(writer, *frames: tuple[bytes, int | None]) -> int:
+        for body, seq in frames:
+            writer.add_frame(time.time(), StreamKind.COBROWSE, 7, body, seq)
+        return await writer.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        first = asyncio.run(write(RecordingWriter(path, pool), (b"local", None), (b"one", 1), (b"two", 2)))
+        torn = RECORD.pack(time.time(), StreamKind.COBROWSE, 7, 100) + b"cut short"
+        with path.open("ab") as f:
+            f.write(torn)
+        assert reopen(path)[:2] == (first, 2)  # the torn record is gone; the channel's frames got to seq 2
+        assert path.stat().st_size == first
+
+        async def go_on() -> int:
+            writer = RecordingWriter(path, pool, appending=True)
+            writer.resumed(first, 2)
+            return await write(writer, (b"three", 3))
+
+        assert asyncio.run(go_on()) == path.stat().st_size
+    records = list(read_records(path))
+    assert [body for _at, kind, _stream, body in records if kind == StreamKind.COBROWSE] == [
+        b"local", b"one", b"two", b"three"]
+    assert [CURSOR_VALUE.unpack(body)[0] for _at, kind, _stream, body in records if kind == CURSOR] == [2, 3]
+    assert reopen(path)[1] == 3
+
+
+@pytest.mark.parametrize("left", [None, b"", MAGIC[:5]])
+def test_a_recording_file_missing_or_cut_inside_its_magic_starts_over(tmp_path, left):
+    path = tmp_path / "s1" / "3.tdr"
+    if left is not None:
+        path.parent.mkdir()
+        path.write_bytes(left)
+    assert reopen(path) == (len(MAGIC), 0, None)
+    assert path.read_bytes() == MAGIC
