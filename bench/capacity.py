@@ -262,7 +262,7 @@ class Worker:
     def place(self, k: int) -> tuple[str, str]:
         """(customer's node, rep's node) of this worker's k-th session."""
         n = len(self.ws_urls)
-        return self.ws_urls[(k + self.index) % n], self.ws_urls[(k + self.index + 1) % n]
+        return self.ws_urls[(k + self.index) % n], self.ws_urls[rep_node(self.index, k, n)]
 
     async def add_session(self, http: httpx.AsyncClient, idx: int, where: tuple[str, str] | None = None,
                           load: bool = True) -> Session:
@@ -408,6 +408,17 @@ class Worker:
                 conn.send(("error", f"worker {self.index}: {exc!r}; {dict(self.notes)}"))
             else:
                 conn.send(("ok", reply))
+
+
+def rep_node(worker: int, k: int, nodes: int) -> int:
+    """The node of the rep of a load process's k-th session: the one after its customer's."""
+    return (k + worker + 1) % nodes
+
+
+def reps_for(worker: int, sessions: int, nodes: int, per_rep: int) -> int:
+    """Reps a load process needs for ``sessions``: a rep serves customers on one node only."""
+    on = Counter(rep_node(worker, k, nodes) for k in range(sessions))
+    return sum(math.ceil(c / per_rep) for c in on.values())
 
 
 def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int) -> None:
@@ -609,8 +620,8 @@ class Side:
         self.relay.start()
         self.admin = Admin(self.relay.base, args.per_rep)
         self.queues = [self.admin.queue(f"capacity-{i}") for i in range(args.workers)]
-        ws_urls = [self.relay.ws_url] if args.nodes and args.entry == "haproxy" else self.relay.ws_urls
-        self.pool = Pool(args.workers, self.relay.base, ws_urls, self.queues, args.per_rep)
+        self.ws_urls = [self.relay.ws_url] if args.nodes and args.entry == "haproxy" else self.relay.ws_urls
+        self.pool = Pool(args.workers, self.relay.base, self.ws_urls, self.queues, args.per_rep)
         self.reps = [0] * args.workers
         time.sleep(0.5)
         self.rss0 = self.relay.rss()
@@ -622,7 +633,7 @@ class Side:
         self.pool.all("pause")  # setting up under full load would take minutes; the load waits
         grow = []
         for i, target in enumerate(targets):
-            need = max(0, math.ceil(target / args.per_rep) - self.reps[i])
+            need = max(0, reps_for(i, target, len(self.ws_urls), args.per_rep) - self.reps[i])
             grow.append(("grow", target, [self.admin.rep(self.queues[i]) for _ in range(need)]))
             self.reps[i] += need
         self.pool.ask(grow, timeout=args.budget + 120)
