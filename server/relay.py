@@ -261,7 +261,7 @@ class Relay:
         counted on every node together)."""
         now = self.clock()
         if self.node is not None:
-            wait = await self.node.limits["join"].hit(address, now)
+            wait = await self.node.ask(self.node.limits["join"].hit(address, now))
             return int(wait) + 1 if wait else 0
         if self.join_by_address.hit(address, now):
             return 0
@@ -273,7 +273,8 @@ class Relay:
         now = self.clock()
         if self.node is not None:
             limits = self.node.limits
-            return await limits["signin"].wait(pair, now) or await limits["signin_address"].hit(address, now)
+            ask = self.node.ask
+            return await ask(limits["signin"].wait(pair, now)) or await ask(limits["signin_address"].hit(address, now))
         wait = self.signin_backoff.wait(pair, now)
         if not wait and not self.signin_by_address.hit(address, now):
             wait = self.signin_by_address.retry_after(address, now)
@@ -281,13 +282,13 @@ class Relay:
 
     async def signin_failed(self, pair: str) -> None:
         if self.node is not None:
-            await self.node.limits["signin"].failed(pair, self.clock())
+            await self.node.ask(self.node.limits["signin"].failed(pair, self.clock()))
         else:
             self.signin_backoff.failed(pair, self.clock())
 
     async def signin_succeeded(self, pair: str) -> None:
         if self.node is not None:
-            await self.node.limits["signin"].succeeded(pair)
+            await self.node.ask(self.node.limits["signin"].succeeded(pair))
         else:
             self.signin_backoff.succeeded(pair)
 

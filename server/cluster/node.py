@@ -17,6 +17,7 @@ import logging
 import secrets
 import time
 from collections import deque
+from collections.abc import Awaitable
 from typing import Any
 
 from ..backends import shown
@@ -37,6 +38,7 @@ STORED = "tandem:stored"
 SNAPSHOT = "tandem:snapshot"
 RESUME = "tandem:resume:"
 ALIVE = "tandem:alive:"
+NODES = "tandem:nodes"
 
 LEASE_MS = 3000
 """A dead owner's sessions stall at most this long before a node takes over."""
@@ -107,7 +109,7 @@ class Node:
             await self._redis.ping()
         except (RedisError, OSError) as exc:
             raise Unreachable(f"cannot reach Redis at {shown(self.url)}: {exc}") from None
-        for name in ("SUBMIT", "PUBLISH_BATCH", "PUBLISH_FRAME", "TAKE_LEASE", "RENEW_LEASE", "TAKE_RESUME"):
+        for name in ("SUBMIT", "PUBLISH_BATCH", "PUBLISH_FRAME", "START", "TAKE_LEASE", "RENEW_LEASE", "TAKE_RESUME"):
             self._scripts[name] = self._redis.register_script(getattr(scripts, name))
         relay = self.relay
         self.limits = {"join": SharedWindow(self._redis, "join", relay.join_by_address),
@@ -119,9 +121,15 @@ class Node:
         """Join the cluster: load the newest snapshot and catch up, or, as the
         first node, build the desk with ``restore()`` (from the store) and
         write the first snapshot."""
-        data = await self._redis.get(SNAPSHOT)
+        token = await self._scripts["START"](keys=[OWNER, FENCE, SNAPSHOT, NODES], args=[self.id, LEASE_MS, ALIVE])
+        await self._redis.set(ALIVE + self.id, 1, px=LEASE_MS)
+        await self._redis.sadd(NODES, self.id)
+        if token is not None:
+            self.token = token.decode()
+        # the lease (and this node's alive mark) kept while the desk is built, however long that takes
+        self._tasks = [asyncio.create_task(self._lease_loop(), name="cluster-lease")]
+        data = None if token is not None else await self._redis.get(SNAPSHOT)
         if data is None:
-            token = await self._scripts["TAKE_LEASE"](keys=[OWNER, FENCE], args=[self.id, LEASE_MS])
             if token is not None:
                 await restore()
                 last = await self._redis.xrevrange(INBOX, count=1)
@@ -129,7 +137,6 @@ class Node:
                 self._drop_output()
                 await self._redis.set(SNAPSHOT, self.replica.snapshot(self.position))
                 await self._redis.set(PUBLISHED, self.position)
-                self.token = token.decode()
                 log.info("node %s: first node of the cluster, owner from %s", self.id, self.position)
             else:
                 deadline = time.monotonic() + SNAPSHOT_WAIT
@@ -143,9 +150,8 @@ class Node:
             self.relay.desk = self.replica.desk
             self._drop_output()
             log.info("node %s: joined the cluster at %s", self.id, self.position)
-        self._tasks = [asyncio.create_task(self._apply_loop(), name="cluster-apply"),
-                       asyncio.create_task(self._lease_loop(), name="cluster-lease"),
-                       asyncio.create_task(self._tick_loop(), name="cluster-tick")]
+        self._tasks += [asyncio.create_task(self._apply_loop(), name="cluster-apply"),
+                        asyncio.create_task(self._tick_loop(), name="cluster-tick")]
         await self.sync()
 
     async def stop(self) -> None:
@@ -166,6 +172,11 @@ class Node:
                                            "return redis.call('DEL', KEYS[1]) end return 0", 1, OWNER, self.token)
             except Exception as exc:
                 log.warning("node %s: could not hand over cleanly: %s", self.id, exc)
+        try:  # gone: nobody need wait for this node's mark to run out
+            await self._redis.delete(ALIVE + self.id)
+            await self._redis.srem(NODES, self.id)
+        except Exception as exc:
+            log.warning("node %s: could not say goodbye: %s", self.id, exc)
         for client in (self._reader, self._redis):
             if client is not None:
                 await client.aclose()
@@ -196,6 +207,17 @@ class Node:
             return await asyncio.wait_for(future, SUBMIT_TIMEOUT)
         finally:
             self._waiting.pop(request, None)
+
+    async def ask(self, call: Awaitable[Any]) -> Any:
+        """A read or write of shared state (rate limits): `Unavailable` when
+        this node has lost Redis, or Redis does not answer in time."""
+        if not self.healthy:
+            call.close()
+            raise Unavailable("this relay node cannot reach Redis")
+        try:
+            return await asyncio.wait_for(call, ALIVE_TIMEOUT)
+        except Exception as exc:
+            raise Unavailable(f"the relay cannot reach Redis: {exc!r}") from None
 
     async def message(self, actor: Actor, text: str, resume: str | None, seq: int) -> None:
         await self.submit("msg", {"a": actor_data(actor), "m": text}, resume=resume, seq=seq)
@@ -385,7 +407,9 @@ class Node:
         if self.token is not None:
             await self.write_records()
             return
-        target = self.position
+        if not self.unstored:
+            return  # every record this replica made is known to be stored
+        target = self.unstored[-1][0]
         deadline = time.monotonic() + SUBMIT_TIMEOUT
         while time.monotonic() < deadline:
             stored = await self._redis.get(STORED)

@@ -67,6 +67,25 @@ redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
 return token
 """
 
+START = """
+-- KEYS: owner, fence, snapshot, nodes; ARGV: node, lease ms, alive key prefix
+-- (the alive keys are named from the node set: fine on one Redis, not Redis Cluster)
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  if redis.call('EXISTS', ARGV[3] .. n) == 1 then return false end
+  redis.call('SREM', KEYS[4], n)
+end
+local token = ARGV[1] .. ':' .. redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+redis.call('DEL', KEYS[3])
+redis.call('SADD', KEYS[4], ARGV[1])
+return token
+"""
+"""A starting node is the cluster's first when no node holds the lease and
+none is alive (a cluster starting, or starting again after every node
+stopped): it takes the lease and drops the old snapshot, and builds the desk
+from the store, as a single relay does when it restarts. Otherwise it joins."""
+
 RENEW_LEASE = """
 -- KEYS: owner; ARGV: token, lease ms
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end

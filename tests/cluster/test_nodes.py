@@ -356,3 +356,21 @@ async def test_rate_limits_count_attempts_on_every_node_together(cluster):
                                                                        "password": f"guess {i}"})
         wrong.append(r.status_code)
     assert wrong[:2] == [401, 401] and 429 in wrong[2:]  # two free tries in all, not two per node
+
+
+async def test_a_node_started_again_catches_up_with_the_live_sessions(cluster):
+    c = cluster
+    await team(c.base, "Rita")
+    cus, sid, _ = await customer(c.node_base(0), c.node_ws(0))
+    rep = await rep_peer(c.node_base(0), c.node_ws(0), "Rita")
+    await rep.send("accept_next")
+    await rep.expect("session_state", session=sid, state="active")
+    c.kill(1)
+    await cus.send("chat", session=sid, text="while node 1 was down")
+    await read_until(rep, is_chat("while node 1 was down"))
+    c.restart(1)  # it loads the owner's snapshot and the inputs after it
+    c.wait_up(1)
+    again = await rep_peer(c.node_base(1), c.node_ws(1), "Rita")  # the rep's second console, on node 1
+    await again.expect("session_state", session=sid, state="active")
+    await cus.send("chat", session=sid, text="both consoles")
+    await read_until(again, is_chat("both consoles"))
