@@ -10,8 +10,10 @@ and writes every recording, in the shared recordings folder.
   torn last record off the file (`file.reopen`), appends from there, reads
   the channel after the file's last cursor (frames sent while nobody wrote
   are in the channel's history, as far as it keeps them), and finishes the
-  same store row when the recording ends. Events (chat, grants) applied
-  while no node owned the desk are not in the file; the store has them.
+  same store row when the recording ends. A recording that ended while no
+  node owned the desk gets what its channel still holds, and its row is
+  finished. Events (chat, grants) applied while no node owned the desk are
+  not in the file; the store has them.
 - A node that is no longer the owner drops what it has not written yet
   (`step_down`): the new owner reads those frames from the channel again.
 """
@@ -159,13 +161,11 @@ class NodeRecorder:
             self.follow(live)
 
     def _deliver(self, live: LiveRecording, seq: int, data: Payload) -> None:
-        if self.live.get(live.session_id) is not live or not self.still_owner():
+        if self.live.get(live.session_id) is not live or not self.still_owner() or seq <= live.writer.cursor:
             return
-        if seq <= live.writer.cursor or not isinstance(data, bytes) or len(data) < p.FRAME_HEADER.size:
-            return
-        kind, stream, _ = p.FRAME_HEADER.unpack_from(data)
-        if kind in RECORDED_KINDS and self._streams.get(stream) == live.session_id:
-            live.writer.add_frame(self.relay.clock(), kind, stream, memoryview(data)[p.FRAME_HEADER.size:], seq)
+        frame = _recorded_frame(data)
+        if frame is not None and self._streams.get(frame[1]) == live.session_id:
+            live.writer.add_frame(self.relay.clock(), *frame, seq)
 
     def unfollow(self, live: LiveRecording) -> None:
         if live.reader is not None and not live.reader.done():
@@ -174,14 +174,14 @@ class NodeRecorder:
             live.subscription.close()
             live.subscription = None
 
-    async def forget_channel(self, live: LiveRecording) -> None:
+    async def forget_channel(self, session_id: str, activity_id: int) -> None:
         """The recording ended: its channel's history is of no more use."""
         if self.relay.node is None:
             return
         try:
-            await self.relay.broker.forget(self.channel(live.session_id, live.activity_id))
+            await self.relay.broker.forget(self.channel(session_id, activity_id))
         except Exception as exc:  # it expires by itself
-            log.warning("could not drop the channel of recording %d: %s", live.activity_id, exc)
+            log.warning("could not drop the channel of recording %d: %s", activity_id, exc)
 
     # --- owners come and go ---------------------------------------------------------
 
@@ -261,8 +261,39 @@ class NodeRecorder:
         for row in await self.relay.store.list_recordings(unfinished=True):
             if (row["session_id"], row["activity_id"]) in live:
                 continue
+            if self.relay.node is not None:
+                await self._catch_up(row)
             at, size = await loop.run_in_executor(self._pool, _stat, self.folder / row["path"])
             await self.relay.store.finish_recording(row["id"], at or row["started_at"], size)
+
+    async def _catch_up(self, row: dict) -> None:
+        """A recording that ended while no node owned the desk: the frames its
+        channel still holds after the file's cursor go into the file."""
+        path = self.folder / row["path"]
+        size, cursor, _ = await asyncio.get_running_loop().run_in_executor(self._pool, reopen, path)
+        writer = RecordingWriter(path, self._pool, appending=True)
+        writer.resumed(size, cursor)
+        name = self.channel(row["session_id"], row["activity_id"])
+        kept: list[tuple[int, Payload]] = []
+        try:  # the broker delivers the history before subscribe returns
+            (await self.relay.broker.subscribe(name, cursor, lambda seq, data: kept.append((seq, data)))).close()
+        except Exception as exc:  # Gap too: what is still there cannot be told from what is gone
+            log.warning("session %s: frames of recording %d sent after its owner died are lost: %s",
+                        row["session_id"], row["activity_id"], exc)
+        for seq, data in kept:
+            frame = _recorded_frame(data)
+            if frame is not None:
+                writer.add_frame(self.relay.clock(), *frame, seq)
+        await writer.close()
+        await self.forget_channel(row["session_id"], row["activity_id"])
+
+
+def _recorded_frame(data: Payload) -> tuple[int, int, memoryview] | None:
+    """(kind, stream, body) of a frame from a recording's channel, if one of a recorded kind."""
+    if not isinstance(data, bytes) or len(data) < p.FRAME_HEADER.size:
+        return None
+    kind, stream, _ = p.FRAME_HEADER.unpack_from(data)
+    return (kind, stream, memoryview(data)[p.FRAME_HEADER.size:]) if kind in RECORDED_KINDS else None
 
 
 def _stat(path: Path) -> tuple[float | None, int]:

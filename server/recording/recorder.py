@@ -167,7 +167,7 @@ class Recorder(NodeRecorder):
             size = await live.writer.close()
             if live.row_id is not None:
                 await self.relay.store.finish_recording(live.row_id, at, size)
-            await self.forget_channel(live)
+            await self.forget_channel(session_id, live.activity_id)
 
         self._queue(finish)
 

@@ -109,35 +109,40 @@ async def test_the_owner_records_the_pages_of_a_customer_on_another_node(cluster
     assert (c.var / "recordings" / sid / f"{activity}.tdr").stat().st_size == row["bytes"]
 
 
-async def test_a_recording_goes_on_when_the_owner_is_killed(cluster):
-    c = cluster
-    lease = Redis.from_url(c.broker_url)
-    owner_before = lease.get("tandem:owner")  # node 0's: it started first
+async def recording_on_node_1(c) -> tuple[WsPeer, WsPeer, str, int, int, list[str]]:
+    """A customer and a rep on node 1, recorded by node 0 (the desk's owner),
+    which wrote five pages to the file. Returns (customer, rep, session,
+    view stream, recording activity, the pages shown)."""
     await team(c.base, "Rita")
-    cus, sid, _ = await customer(c.node_base(1), c.node_ws(1))  # both on node 1, which lives on
+    cus, sid, _ = await customer(c.node_base(1), c.node_ws(1))
     rep = await rep_peer(c.node_base(1), c.node_ws(1), "Rita")
-    view = await accept(rep, sid)
+    stream = (await accept(rep, sid))["stream"]
     activity = await start_recording(rep, cus, sid)
     shown = []
     for i in range(5):
         shown.append(f"page {i}")
-        await show(cus, rep, view["stream"], shown[-1])
-    await until_written(c.var / "recordings" / sid / f"{activity}.tdr", b"page 4")  # by node 0
+        await show(cus, rep, stream, shown[-1])
+    await until_written(c.var / "recordings" / sid / f"{activity}.tdr", b"page 4")
+    return cus, rep, sid, stream, activity, shown
+
+
+async def test_a_recording_goes_on_when_the_owner_is_killed(cluster):
+    c = cluster
+    lease = Redis.from_url(c.broker_url)
+    owner_before = lease.get("tandem:owner")  # node 0's: it started first
+    cus, rep, sid, stream, activity, shown = await recording_on_node_1(c)
 
     c.kill(0)
     for i in range(5, 10):  # while nobody owns the desk: to the recording's channel
         shown.append(f"page {i}")
-        await show(cus, rep, view["stream"], shown[-1])
-    deadline = time.monotonic() + 20
-    while lease.get("tandem:owner") in (None, owner_before):
-        assert time.monotonic() < deadline, "node 1 did not take the desk over"
-        await asyncio.sleep(0.1)
-    # only the desk's owner publishes: once a signal (not recorded) arrives, node 1 owns the desk
+        await show(cus, rep, stream, shown[-1])
+    # only the desk's owner publishes: once this signal (not recorded) arrives, node 1 owns the desk
     await rep.send("signal", session=sid, to=cus.welcome["pid"], data={"type": "hello"})
     await cus.expect("signal", session=sid)
+    assert lease.get("tandem:owner") not in (None, owner_before)
     for i in range(10, 15):  # node 1 writes them itself
         shown.append(f"page {i}")
-        await show(cus, rep, view["stream"], shown[-1])
+        await show(cus, rep, stream, shown[-1])
     await rep.send("chat", session=sid, text="still recording")
     await cus.expect("chat_message", text="still recording")
     await rep.send("end_session", session=sid)
@@ -149,3 +154,19 @@ async def test_a_recording_goes_on_when_the_owner_is_killed(cluster):
     assert got["pages"] == shown  # before, during and after the failover, each once
     assert got["chat"] == ["are you recording this?", "still recording"]
     assert got["last_event"] == {"action": "activity.ended", "activity_id": activity, "reason": "session ended"}
+
+
+async def test_a_session_ended_while_its_owner_is_dead_keeps_every_page_of_its_recording(cluster):
+    c = cluster
+    cus, rep, sid, stream, _activity, shown = await recording_on_node_1(c)
+
+    c.kill(0)
+    for i in range(5, 10):
+        shown.append(f"page {i}")
+        await show(cus, rep, stream, shown[-1])
+    await rep.send("end_session", session=sid)  # most likely before node 1 took the desk over
+    await cus.expect("session_ended")
+
+    admin = await sign_in(c.node_base(1))
+    row = await finished_recording(c.node_base(1), admin, sid)
+    assert (await pages(c.node_base(1), admin, row["id"]))["pages"] == shown
