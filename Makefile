@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test test-deployment bench lint schema clean extension e2e agent agent-dist system-tools
+.PHONY: run test test-deployment test-cluster bench lint schema clean extension e2e agent agent-dist system-tools
 
 # apt-get update runs once per checkout, and only when something is missing;
 # both wait (up to 10 min) for another install that holds apt's lock.
@@ -76,6 +76,7 @@ test: $(VENV)/.stamp-dev extension system-tools
 	$(PY) -m server.protocol --check
 	$(PY) -m pytest
 	@$(MAKE) --no-print-directory test-deployment
+	@$(MAKE) --no-print-directory test-cluster
 
 # The e2e suites once more, as README's QA section runs them: against a relay
 # started apart with its defaults (rate limits on), through --base-url.
@@ -83,6 +84,13 @@ DEPLOYMENT_OUT := var/e2e-deployment
 test-deployment: $(VENV)/.stamp-dev extension system-tools
 	$(PY) e2e/deployment_pass.py --tracing retain-on-failure --screenshot only-on-failure \
 	  --output $(DEPLOYMENT_OUT) --junitxml $(DEPLOYMENT_OUT)/junit.xml
+
+# Chosen e2e suites against two relay nodes on PostgreSQL + Redis behind HAProxy
+# (docs/haproxy.cfg): a session's clients land on different nodes.
+CLUSTER_OUT := var/e2e-cluster
+test-cluster: $(VENV)/.stamp-dev extension system-tools
+	$(PY) -m e2e.cluster_pass --tracing retain-on-failure --screenshot only-on-failure \
+	  --output $(CLUSTER_OUT) --junitxml $(CLUSTER_OUT)/junit.xml
 
 # The Support Manager into this checkout's venv: `.venv/bin/tandem-agent pair ...`
 agent: | $(PY)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -78,6 +79,24 @@ def state(base: str, password: str) -> dict:
         }
 
 
+def run_suites(name: str, base: str, password: str, pytest_args: list[str], logs: Callable[[], str]) -> int:
+    """``pytest <pytest_args> --base-url base`` with the relay's admin password;
+    says what the run left changed on the relay, and its logs (`logs()`) when
+    pytest failed. pytest's exit status, or 1 when something was left behind."""
+    started = time.monotonic()
+    before = state(base, password)
+    code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args, "--base-url", base], cwd=ROOT,
+                           env={**os.environ, "TANDEM_E2E_ADMIN_PASSWORD": password})
+    after = state(base, password)
+    left = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    for what, (was, now) in left.items():
+        print(f"{name}: the run changed the relay's {what}: {was} -> {now}")
+    if code != 0:
+        print(logs())
+    print(f"{name}: pytest exit {code} after {time.monotonic() - started:.0f} s", flush=True)
+    return code or (1 if left else 0)
+
+
 def main(args: list[str]) -> int:
     password = "qa-" + secrets.token_urlsafe(12)
     port = free_port()
@@ -85,22 +104,13 @@ def main(args: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="tandem-deployment-") as tmp:
         var = Path(tmp)
         relay = start_relay(var, port, password)
-        started = time.monotonic()
         try:
-            before = state(base, password)
             print(f"deployment pass: relay with its defaults at {base} (PID {relay.pid})", flush=True)
-            code = subprocess.call([sys.executable, "-m", "pytest", "e2e", "--base-url", base, *args], cwd=ROOT,
-                                   env={**os.environ, "TANDEM_E2E_ADMIN_PASSWORD": password})
-            after = state(base, password)
+            return run_suites("deployment pass", base, password, ["e2e", *args], lambda: (
+                "--- relay log (last 200 lines) ---\n"
+                + "".join((var / "relay.log").read_text().splitlines(True)[-200:])))
         finally:
             stop(relay)
-        left = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
-        for what, (was, now) in left.items():
-            print(f"deployment pass: the run changed the relay's {what}: {was} -> {now}")
-        if code != 0:
-            print(f"--- relay log (last 200 lines) ---\n{''.join((var / 'relay.log').read_text().splitlines(True)[-200:])}")
-        print(f"deployment pass: pytest exit {code} after {time.monotonic() - started:.0f} s", flush=True)
-        return code or (1 if left else 0)
 
 
 if __name__ == "__main__":

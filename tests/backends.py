@@ -203,33 +203,14 @@ def haproxy_config(port: int, servers: Sequence[int], stats_socket: Path) -> str
     return "\n".join(out) + "\n"
 
 
-class HAProxy:
-    """Debian's haproxy running docs/haproxy.cfg in front of relays on
-    loopback ports. Its address is known from the start (`base`), before the
-    relays it will balance exist, so they can be given it as their public URL;
-    `start(ports)` then runs it in front of them."""
+class HAProxyStats:
+    """An HAProxy running docs/haproxy.cfg, as its stats socket tells: enough
+    to read it from another process than the one that started it."""
 
     BACKEND = "relays"
 
-    def __init__(self) -> None:
-        self.exe = _program("haproxy", "/usr/sbin/haproxy", "haproxy")
-        self.dir = Path(tempfile.mkdtemp(prefix="tandem-haproxy-"))
-        self.config = self.dir / "haproxy.cfg"
-        self.stats_socket = self.dir / "admin.sock"
-        self.log = self.dir / "haproxy.log"
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, servers: Sequence[int]) -> HAProxy:
-        self.config.write_text(haproxy_config(self.port, servers, self.stats_socket))
-        with self.log.open("ab") as log:
-            # -db: in the foreground, so the process we started is the one to stop
-            self.proc = subprocess.Popen([self.exe, "-db", "-f", str(self.config)], stdout=log,
-                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-        _wait_for_port(self.port, self.proc, "haproxy", self.log)
-        return self
+    def __init__(self, stats_socket: Path) -> None:
+        self.stats_socket = stats_socket
 
     def command(self, line: str) -> str:
         """One command on the stats socket (`show stat`, `disable server relays/node1`, ...); its answer."""
@@ -246,10 +227,38 @@ class HAProxy:
         """The relays as HAProxy sees them, by server name: ``status`` (UP,
         DOWN, ...), ``check_status`` (L7OK when /healthz answered 200, L7STS on
         another status, L4CON when refused...), ``hrsp_2xx`` (responses 2xx
-        it passed on), ... (the columns of `show stat`)."""
+        it passed on), ``hrsp_1xx`` (1xx: "101 Switching Protocols", a
+        WebSocket opened), ... (the columns of `show stat`)."""
         rows = csv.DictReader(self.command("show stat").removeprefix("# ").splitlines())
         return {r["svname"]: r for r in rows if r["pxname"] == self.BACKEND and r["svname"] not in
                 ("FRONTEND", "BACKEND")}
+
+
+class HAProxy(HAProxyStats):
+    """Debian's haproxy running docs/haproxy.cfg in front of relays on
+    loopback ports. Its address is known from the start (`base`), before the
+    relays it will balance exist, so they can be given it as their public URL;
+    `start(ports)` then runs it in front of them."""
+
+    def __init__(self) -> None:
+        self.exe = _program("haproxy", "/usr/sbin/haproxy", "haproxy")
+        self.dir = Path(tempfile.mkdtemp(prefix="tandem-haproxy-"))
+        super().__init__(self.dir / "admin.sock")
+        self.config = self.dir / "haproxy.cfg"
+        self.log = self.dir / "haproxy.log"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, servers: Sequence[int]) -> HAProxy:
+        self.config.write_text(haproxy_config(self.port, servers, self.stats_socket))
+        with self.log.open("ab") as log:
+            # -db: in the foreground, so the process we started is the one to stop
+            self.proc = subprocess.Popen([self.exe, "-db", "-f", str(self.config)], stdout=log,
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        _wait_for_port(self.port, self.proc, "haproxy", self.log)
+        return self
 
     def wait_for(self, server: str, status: str, timeout: float = START_TIMEOUT) -> dict[str, str]:
         """Wait until `server` is `status` ("UP", "DOWN") after a health check
