@@ -281,5 +281,5 @@ def test_a_recording_file_missing_or_cut_inside_its_magic_starts_over(tmp_path, 
     if left is not None:
         path.parent.mkdir()
         path.write_bytes(left)
-    assert reopen(path) == (len(MAGIC), 0, None)
+    assert reopen(path) == (len(MAGIC), 0, None, None)
     assert path.read_bytes() == MAGIC

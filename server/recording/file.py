@@ -24,10 +24,10 @@ import json
 import logging
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ class RecordingWriter:
     and written by a worker thread at least every `FLUSH_SECONDS`."""
 
     def __init__(self, path: Path, pool: ThreadPoolExecutor, appending: bool = False) -> None:
-        """``appending``: the file exists (`reopen`); its size is added by `resumed`."""
+        """``appending``: the file exists (`reopen`); nothing is written
+        before `resumed` says how far it got."""
         self.path = path
         self.size = 0
         self._pool = pool
@@ -55,6 +56,7 @@ class RecordingWriter:
         """The channel seq of the last frame added from the recording's channel."""
         self._marked = 0
         self._last_at = 0.0
+        self._held = appending
         self._file = None
         self._pending: asyncio.Future | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -69,10 +71,19 @@ class RecordingWriter:
         if seq is not None and not self.closed:
             self.cursor = seq
 
-    def resumed(self, size: int, cursor: int) -> None:
-        """The file `reopen` prepared: ``size`` bytes, frames of the channel through ``cursor``."""
+    def resumed(self, size: int, cursor: int, events: Iterable[tuple[float, dict[str, Any]]] = ()) -> None:
+        """The file `reopen` prepared: ``size`` bytes, frames of the channel
+        through ``cursor``; ``events`` (at, data) go before what was added
+        since the writer was made. Writing starts."""
         self.size += size
         self.cursor = self._marked = cursor
+        added, self._buffer, self._buffered = self._buffer, [], 0
+        for at, data in events:
+            self.add_event(at, data)
+        self._buffer += added
+        self._buffered += sum(map(len, added))
+        self._held = False
+        self._flush()
 
     def _add(self, at: float, kind: int, stream: int, payload: bytes) -> None:
         if self.closed:
@@ -90,7 +101,7 @@ class RecordingWriter:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._buffered:
+        if not self._buffered or self._held:
             return self._pending
         if self.cursor != self._marked:  # the write ends with where the channel's frames got to
             self._marked = self.cursor
@@ -128,6 +139,7 @@ class RecordingWriter:
         """Write what is buffered and close the file; returns its size."""
         if self.closed:
             return self.size
+        self._held = False
         self._flush()
         self.closed = True
         await asyncio.get_running_loop().run_in_executor(self._pool, self._close_file)
@@ -170,19 +182,30 @@ def read_records(path: Path) -> Iterator[tuple[float, int, int, bytes]]:
             yield at, kind, stream, f.read(length)
 
 
-def reopen(path: Path) -> tuple[int, int, float | None]:
+class Reopened(NamedTuple):
+    size: int
+    cursor: int
+    """The last `CURSOR` (0: none)."""
+    first_at: float | None
+    """The time of the first record (None: none)."""
+    last_event_at: float | None
+    """The time of the last event record (None: none)."""
+
+
+def reopen(path: Path) -> Reopened:
     """Make the recording a killed writer left ready to append to: a torn last
     record is cut off (a file that is missing or not even a whole `MAGIC` is
-    started over). Returns its size, the `CURSOR` it got to (0: none) and the
-    time of its first record (None: no record)."""
+    started over)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+b") as f:
-        end, cursor, first = len(MAGIC), 0, None
+        end, cursor, first, last_event = len(MAGIC), 0, None, None
         try:
             for at, kind, _stream, offset, length in scan_records(f):
                 end = offset + length
                 first = at if first is None else first
-                if kind == CURSOR and length == CURSOR_VALUE.size:
+                if kind == EVENT:
+                    last_event = at
+                elif kind == CURSOR and length == CURSOR_VALUE.size:
                     f.seek(offset)
                     cursor = CURSOR_VALUE.unpack(f.read(length))[0]
         except BadRecording:
@@ -191,4 +214,4 @@ def reopen(path: Path) -> tuple[int, int, float | None]:
         if not end:
             f.write(MAGIC)
             end = len(MAGIC)
-    return end, cursor, first
+    return Reopened(end, cursor, first, last_event)

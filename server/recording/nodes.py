@@ -12,8 +12,9 @@ and writes every recording, in the shared recordings folder.
   are in the channel's history, as far as it keeps them), and finishes the
   same store row when the recording ends. A recording that ended while no
   node owned the desk gets what its channel still holds, and its row is
-  finished. Events (chat, grants) applied while no node owned the desk are
-  not in the file; the store has them.
+  finished. Events (chat, grants) the dead owner had not stored are kept by
+  the node (`Node.unstored`) and written first; those it had stored but not
+  yet written to the file (at most half a second's) are only in the store.
 - A node that is no longer the owner drops what it has not written yet
   (`step_down`): the new owner reads those frames from the channel again.
 """
@@ -24,67 +25,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from .. import protocol as p
-from ..broker import Broker, Gap, Payload, Subscription
-from ..config import Settings
-from ..core.desk import Desk
-from ..core.grants import Activity
-from ..core.session import Session
-from ..store import Store
+from ..broker import Gap, Payload
+from ..core.records import Record
 from .file import RecordingWriter, reopen
+from .live import RECORDED_KINDS, Host, LiveRecording, event_data, recorded_stream, recording_path
 
 log = logging.getLogger(__name__)
 
-RECORDED_KINDS = frozenset({p.StreamKind.COBROWSE, p.StreamKind.FRAMES, p.StreamKind.RECORD})
 FOLLOW_RETRY = 1.0  # seconds between attempts to read a recording's channel
-
-
-@dataclass
-class LiveRecording:
-    session_id: str
-    activity_id: int
-    started_at: float
-    writer: RecordingWriter
-    row_id: int | None = None
-    reopened: asyncio.Future | None = None
-    """Taken over: done once the file is ready to append to (`file.reopen`)."""
-    reader: asyncio.Task | None = None
-    """Subscribing to the recording's channel (a cluster's owner)."""
-    subscription: Subscription | None = None
-
-
-class Host(Protocol):
-    """What the recorder needs of the relay node that owns it (`server.relay.Relay`)."""
-
-    settings: Settings
-    store: Store
-    desk: Desk
-    broker: Broker
-    node: object | None
-    """`server.cluster.node.Node` in a cluster (``token``: its lease while it owns the desk)."""
-    clock: Callable[[], float]
-
-    async def drain(self) -> None:
-        """Wait until every core record so far is in the store."""
-
-
-def recorded_stream(desk: Desk, stream: int) -> tuple[Session, Activity] | None:
-    """The session of a live activity ``stream`` and its live recording
-    activity, when it has one."""
-    s = desk.sessions.get(desk._streams.get(stream, ""))
-    if s is None or stream not in s.activities:
-        return None
-    recording = next((a for a in s.activities.values() if a.kind == "recording"), None)
-    return (s, recording) if recording is not None else None
-
-
-def recording_path(session_id: str, activity_id: int) -> str:
-    """A recording's file, relative to the recordings folder."""
-    return f"{session_id}/{activity_id}.tdr"
 
 
 class NodeRecorder:
@@ -189,16 +140,28 @@ class NodeRecorder:
         """In a cluster: this node now owns the desk; recordings in progress
         go on in their files from here."""
         self.step_down()  # what is left from an earlier time as owner is stale: the files went on without us
+        gap = self._unstored()
         for s in self.relay.desk.sessions.values():
             for act in s.activities.values():
                 if act.kind in ("view", "control"):
                     self._streams[act.id] = s.id
             recording = next((a for a in s.activities.values() if a.kind == "recording"), None)
             if recording is not None:
-                self._resume(s.id, recording.id)
-        self._queue(self._close_orphans)
+                self._resume(s.id, recording.id, _span(gap.get(s.id, []), recording.id))
+        going_on = {(live.session_id, live.activity_id) for live in self.live.values()}
+        self._queue(lambda: self._close_orphans(going_on, gap))
 
-    def _resume(self, session_id: str, activity_id: int) -> None:
+    def _unstored(self) -> dict[str, list[Record]]:
+        """Per session, the records of the inbox entries the dead owner did
+        not store: the node keeps them (and applied them while nobody owned
+        the desk); its files may lack their events."""
+        gap: dict[str, list[Record]] = {}
+        for _entry, records in getattr(self.relay.node, "unstored", ()):
+            for r in records:
+                gap.setdefault(r.session_id, []).append(r)
+        return gap
+
+    def _resume(self, session_id: str, activity_id: int, gap: list[Record]) -> None:
         rel = recording_path(session_id, activity_id)
         path = self.folder / rel
         writer = RecordingWriter(path, self._pool, appending=True)
@@ -208,8 +171,9 @@ class NodeRecorder:
         first: list[float | None] = [None]
 
         async def ready() -> None:
-            size, cursor, first[0] = await prepared
-            writer.resumed(size, cursor)
+            got = await prepared
+            first[0] = got.first_at
+            writer.resumed(got.size, got.cursor, _after(gap, got.last_event_at))
 
         live.reopened = asyncio.ensure_future(ready())
         self.follow(live)
@@ -252,27 +216,32 @@ class NodeRecorder:
 
         self._queue(close)
 
-    async def _close_orphans(self) -> None:
+    async def _close_orphans(self, going_on: set[tuple[str, int]], gap: dict[str, list[Record]] | None = None) -> None:
         """Finish the rows left open by a crash (one relay) or by an owner that
-        died (a cluster), except those of recordings live in the desk."""
-        live = {(s.id, a.id) for s in self.relay.desk.sessions.values()
-                for a in s.activities.values() if a.kind == "recording"}
+        died (a cluster), except those of the recordings ``going_on`` (session,
+        activity), live in the desk when this node took it. ``gap``: records
+        the dead owner did not store (`_unstored`)."""
         loop = asyncio.get_running_loop()
         for row in await self.relay.store.list_recordings(unfinished=True):
-            if (row["session_id"], row["activity_id"]) in live:
+            if (row["session_id"], row["activity_id"]) in going_on:
                 continue
             if self.relay.node is not None:
-                await self._catch_up(row)
+                records = _span((gap or {}).get(row["session_id"], []), row["activity_id"])
+                ended = any(r.action == "activity.ended" and r.data.get("activity_id") == row["activity_id"]
+                            for r in records)
+                await self._catch_up(row, records if ended else [])
             at, size = await loop.run_in_executor(self._pool, _stat, self.folder / row["path"])
             await self.relay.store.finish_recording(row["id"], at or row["started_at"], size)
 
-    async def _catch_up(self, row: dict) -> None:
-        """A recording that ended while no node owned the desk: the frames its
-        channel still holds after the file's cursor go into the file."""
+    async def _catch_up(self, row: dict, gap: list[Record]) -> None:
+        """A recording that ended while no node owned the desk: its events in
+        ``gap`` and the frames its channel still holds after the file's
+        cursor go into the file."""
         path = self.folder / row["path"]
-        size, cursor, _ = await asyncio.get_running_loop().run_in_executor(self._pool, reopen, path)
+        got = await asyncio.get_running_loop().run_in_executor(self._pool, reopen, path)
+        cursor = got.cursor
         writer = RecordingWriter(path, self._pool, appending=True)
-        writer.resumed(size, cursor)
+        writer.resumed(got.size, cursor, _after(gap, got.last_event_at))
         name = self.channel(row["session_id"], row["activity_id"])
         kept: list[tuple[int, Payload]] = []
         try:  # the broker delivers the history before subscribe returns
@@ -286,6 +255,25 @@ class NodeRecorder:
                 writer.add_frame(self.relay.clock(), *frame, seq)
         await writer.close()
         await self.forget_channel(row["session_id"], row["activity_id"])
+
+
+def _span(records: list[Record], activity_id: int) -> list[Record]:
+    """A session's records from the start of recording ``activity_id`` (if
+    among them) through its end (if among them)."""
+    start, end = 0, len(records)
+    for i, r in enumerate(records):
+        if r.action in ("activity.started", "activity.ended") and r.data.get("activity_id") == activity_id:
+            if r.action == "activity.started":
+                start = i
+            else:
+                end = i + 1
+    return records[start:end]
+
+
+def _after(records: list[Record], since: float | None) -> list[tuple[float, dict]]:
+    """The events of ``records`` later than the file's last one (at ``since``)."""
+    return [(r.at, data) for r in records
+            if (since is None or r.at > since) and (data := event_data(r)) is not None]
 
 
 def _recorded_frame(data: Payload) -> tuple[int, int, memoryview] | None:

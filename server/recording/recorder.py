@@ -33,12 +33,11 @@ from ..core.actors import Actor
 from ..core.errors import NotAllowed
 from ..core.records import Record
 from .file import RecordingWriter
-from .nodes import RECORDED_KINDS, Host, LiveRecording, NodeRecorder, recorded_stream, recording_path
+from .live import RECORDED_KINDS, Host, LiveRecording, event_data, recorded_stream, recording_path
+from .nodes import NodeRecorder
 
 log = logging.getLogger(__name__)
 
-SKIPPED_ACTIONS = frozenset({"note.saved"})
-"""Records that stay out of recordings (a rep's notes are private to the reps)."""
 DAY = 86400.0
 CLOSE_WAIT = 30.0  # seconds a stopping relay waits for recordings to be written and stored
 
@@ -67,7 +66,9 @@ class Recorder(NodeRecorder):
         """Close the rows a crash left open, apply retention, start the tasks
         (in a cluster the owner of the desk does the first two)."""
         if self.owner:
-            await self._close_orphans()
+            desk = self.relay.desk
+            await self._close_orphans({(s.id, a.id) for s in desk.sessions.values()
+                                       for a in s.activities.values() if a.kind == "recording"})
             await self.sweep()
         self._tasks = [asyncio.create_task(self._job_loop(), name="recorder"),
                        asyncio.create_task(self._retention_loop(), name="retention")]
@@ -101,8 +102,9 @@ class Recorder(NodeRecorder):
                 elif r.data.get("kind") == "recording" and r.session_id not in self.live:
                     self._start(r)
             live = self.live.get(r.session_id)
-            if live is not None and r.action not in SKIPPED_ACTIONS:
-                live.writer.add_event(r.at, {"action": r.action, "actor": r.actor, **r.data})
+            data = event_data(r) if live is not None else None
+            if data is not None:
+                live.writer.add_event(r.at, data)
             if r.action == "activity.ended":
                 self._streams.pop(r.data.get("activity_id"), None)
                 if live is not None and r.data.get("activity_id") == live.activity_id:

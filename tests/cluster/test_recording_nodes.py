@@ -133,6 +133,7 @@ async def test_a_recording_goes_on_when_the_owner_is_killed(cluster):
     cus, rep, sid, stream, activity, shown = await recording_on_node_1(c)
 
     c.kill(0)
+    await rep.send("chat", session=sid, text="is it still recording?")  # applied by node 1 while nobody owns the desk
     for i in range(5, 10):  # while nobody owns the desk: to the recording's channel
         shown.append(f"page {i}")
         await show(cus, rep, stream, shown[-1])
@@ -152,21 +153,24 @@ async def test_a_recording_goes_on_when_the_owner_is_killed(cluster):
     row = await finished_recording(c.node_base(1), admin, sid)
     got = await pages(c.node_base(1), admin, row["id"])
     assert got["pages"] == shown  # before, during and after the failover, each once
-    assert got["chat"] == ["are you recording this?", "still recording"]
+    assert got["chat"] == ["are you recording this?", "is it still recording?", "still recording"]
     assert got["last_event"] == {"action": "activity.ended", "activity_id": activity, "reason": "session ended"}
 
 
 async def test_a_session_ended_while_its_owner_is_dead_keeps_every_page_of_its_recording(cluster):
     c = cluster
-    cus, rep, sid, stream, _activity, shown = await recording_on_node_1(c)
+    cus, rep, sid, stream, activity, shown = await recording_on_node_1(c)
 
     c.kill(0)
     for i in range(5, 10):
         shown.append(f"page {i}")
         await show(cus, rep, stream, shown[-1])
+    await rep.send("chat", session=sid, text="thanks, bye")
     await rep.send("end_session", session=sid)  # most likely before node 1 took the desk over
     await cus.expect("session_ended")
 
     admin = await sign_in(c.node_base(1))
     row = await finished_recording(c.node_base(1), admin, sid)
-    assert (await pages(c.node_base(1), admin, row["id"]))["pages"] == shown
+    assert await pages(c.node_base(1), admin, row["id"]) == {
+        "pages": shown, "chat": ["are you recording this?", "thanks, bye"],
+        "last_event": {"action": "activity.ended", "activity_id": activity, "reason": "session ended"}}
