@@ -125,12 +125,24 @@ class NodeRecorder:
             live.subscription.close()
             live.subscription = None
 
-    async def forget_channel(self, session_id: str, activity_id: int) -> None:
-        """The recording ended: its channel's history is of no more use."""
+    async def last_frames(self, session_id: str, activity_id: int, writer: RecordingWriter) -> None:
+        """The recording ended: the frames its channel holds after the
+        writer's cursor (sent before the sender's node saw the end, not yet
+        read here) go to the writer, and the channel is dropped."""
         if self.relay.node is None:
             return
+        name, broker = self.channel(session_id, activity_id), self.relay.broker
+        kept: list[tuple[int, Payload]] = []
+        try:  # the broker delivers the history before subscribe returns
+            (await broker.subscribe(name, writer.cursor, lambda seq, data: kept.append((seq, data)))).close()
+        except Exception as exc:  # Gap too: what is still there cannot be told from what is gone
+            log.warning("session %s: the last frames of recording %d are lost: %s", session_id, activity_id, exc)
+        for seq, data in kept:
+            frame = _recorded_frame(data)
+            if frame is not None:
+                writer.add_frame(self.relay.clock(), *frame, seq)
         try:
-            await self.relay.broker.forget(self.channel(session_id, activity_id))
+            await broker.forget(name)
         except Exception as exc:  # it expires by itself
             log.warning("could not drop the channel of recording %d: %s", activity_id, exc)
 
@@ -239,22 +251,10 @@ class NodeRecorder:
         cursor go into the file."""
         path = self.folder / row["path"]
         got = await asyncio.get_running_loop().run_in_executor(self._pool, reopen, path)
-        cursor = got.cursor
         writer = RecordingWriter(path, self._pool, appending=True)
-        writer.resumed(got.size, cursor, _after(gap, got.last_event_at))
-        name = self.channel(row["session_id"], row["activity_id"])
-        kept: list[tuple[int, Payload]] = []
-        try:  # the broker delivers the history before subscribe returns
-            (await self.relay.broker.subscribe(name, cursor, lambda seq, data: kept.append((seq, data)))).close()
-        except Exception as exc:  # Gap too: what is still there cannot be told from what is gone
-            log.warning("session %s: frames of recording %d sent after its owner died are lost: %s",
-                        row["session_id"], row["activity_id"], exc)
-        for seq, data in kept:
-            frame = _recorded_frame(data)
-            if frame is not None:
-                writer.add_frame(self.relay.clock(), *frame, seq)
+        writer.resumed(got.size, got.cursor, _after(gap, got.last_event_at))
+        await self.last_frames(row["session_id"], row["activity_id"], writer)
         await writer.close()
-        await self.forget_channel(row["session_id"], row["activity_id"])
 
 
 def _span(records: list[Record], activity_id: int) -> list[Record]:

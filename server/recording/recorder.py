@@ -166,10 +166,10 @@ class Recorder(NodeRecorder):
         async def finish() -> None:
             if live.reopened is not None:
                 await live.reopened
+            await self.last_frames(session_id, live.activity_id, live.writer)
             size = await live.writer.close()
             if live.row_id is not None:
                 await self.relay.store.finish_recording(live.row_id, at, size)
-            await self.forget_channel(session_id, live.activity_id)
 
         self._queue(finish)
 

@@ -14,9 +14,10 @@ from redis import Redis
 
 from server import protocol as p
 from server.recording.file import read_records
+from server.recording.read import VIDEO_RECORD
 from tests.cluster.test_backends import api, next_frame, send_frame
 from tests.cluster.test_nodes import customer, rep_peer, team
-from tests.test_recording import rrweb
+from tests.test_recording import rrweb, tile
 from tests.test_resume import OPEN, WsPeer, close_peers, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
@@ -91,8 +92,11 @@ async def test_the_owner_records_the_pages_of_a_customer_on_another_node(cluster
     view = await accept(rep, sid)
 
     await show(cus, rep, view["stream"], "before the recording")
+    await send_frame(cus, p.StreamKind.RECORD, view["stream"], tile(8, 6))
+    assert (await cus.expect("error", ref=cus.seq))["code"] == "not_allowed"  # nothing is being recorded
     activity = await start_recording(rep, cus, sid)
     await show(cus, rep, view["stream"], "Account settings")
+    await send_frame(cus, p.StreamKind.RECORD, view["stream"], tile(8, 6))  # for the recorder only
     await show(cus, rep, view["stream"], "Payment methods")
     await rep.send("stop_activity", session=sid, activity=activity)
     await cus.expect("session_state", where=lambda m: not any(a["kind"] == "recording" for a in m["activities"]))
@@ -107,6 +111,10 @@ async def test_the_owner_records_the_pages_of_a_customer_on_another_node(cluster
     assert got == {"pages": ["Account settings", "Payment methods"], "chat": ["are you recording this?"],
                    "last_event": {"action": "activity.ended", "activity_id": activity, "reason": "stopped"}}
     assert (c.var / "recordings" / sid / f"{activity}.tdr").stat().st_size == row["bytes"]
+    r = await api(c.node_base(0), "GET", f"/api/recordings/{row['id']}/video", admin)
+    assert r.status_code == 200, r.text
+    assert r.content[VIDEO_RECORD.size:] == tile(8, 6)
+    assert VIDEO_RECORD.unpack_from(r.content)[1:] == (view["stream"], len(tile(8, 6)))
 
 
 async def recording_on_node_1(c) -> tuple[WsPeer, WsPeer, str, int, int, list[str]]:
