@@ -655,6 +655,7 @@ class Side:
             why.append(f"p99 > {args.max_p99:g} ms")
         if row["drops"] or row["closed"] or row["errors"]:
             why.append("frames dropped or connections closed")
+            sys.stderr.write(f"--- relay {self.label}: log ---\n{self.relay.logs()}\n")
         row["saturated"] = bool(why)
         if why:
             self.stopped = ", ".join(why)

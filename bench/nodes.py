@@ -152,8 +152,10 @@ class Nodes:
         self.dead.add(i)
         self.cluster.kill(i)
 
-    def logs(self, tail: int = 3000) -> str:
-        return self.cluster.logs()[-tail:]
+    def logs(self, tail: int = 20000) -> str:
+        """The end of the nodes' and HAProxy's logs, without access lines and traceback frames."""
+        lines = [x for x in self.cluster.logs().splitlines() if "HTTP/1." not in x and not x.startswith(" ")]
+        return "\n".join(lines)[-tail:]
 
     def stop(self) -> None:
         self.cluster.stop()
