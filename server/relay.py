@@ -122,9 +122,12 @@ class Relay:
         for handle in self._gone_timers.values():
             handle.cancel()
         if self.node is not None:
+            # the files first: the next owner must not reopen one before this node's last write
+            await self.recorder.close()
             await self.node.stop()
         await self._write_records()
-        await self.recorder.close()
+        if self.node is None:
+            await self.recorder.close()
         await self.broker.disconnect()
         await self.store.close()
 
@@ -421,6 +424,11 @@ class Relay:
         """This node now owns the desk (another one died or lost Redis): it
         writes the recordings in progress from now on."""
         self.recorder.take_over()
+
+    def lost_lease(self) -> None:
+        """Another node owns the desk now (this one stalled or lost Redis):
+        it writes the recordings from here on."""
+        self.recorder.step_down()
 
     def backend_state(self, healthy: bool) -> None:
         """The node lost Redis (or has it back): its clients are told and

@@ -382,7 +382,7 @@ class Node:
                 if "NOTOWNER" not in str(exc):
                     raise
                 log.warning("node %s: lost the lease; another node owns the desk now", self.id)
-                self.token = None
+                self._lost_lease()
                 return
             relay.counters.broker_seconds.observe(time.perf_counter() - t0)
             for out in taken:
@@ -440,7 +440,7 @@ class Node:
                 if self.token is not None:
                     if not await self._scripts["RENEW_LEASE"](keys=[OWNER], args=[self.token, LEASE_MS]):
                         log.warning("node %s: the lease was lost", self.id)
-                        self.token = None
+                        self._lost_lease()
                 elif self._taken is None:
                     token = await self._scripts["TAKE_LEASE"](keys=[OWNER, FENCE], args=[self.id, LEASE_MS])
                     if token is not None:
@@ -483,6 +483,11 @@ class Node:
                 if asyncio.current_task().cancelling():
                     raise asyncio.CancelledError from None
                 log.debug("node %s: tick not applied: %s", self.id, exc)
+
+    def _lost_lease(self) -> None:
+        if self.token is not None:
+            self.token = None
+            self.relay.lost_lease()
 
     def _healthy(self, healthy: bool) -> None:
         self.healthy = healthy
