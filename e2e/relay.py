@@ -121,6 +121,10 @@ class Relay:
     def account_id(self, email: str, password: str) -> int:
         return self.signin_account(email, password)[1]["id"]
 
+    @property
+    def ws_url(self) -> str:
+        return self.base.replace("http", "ws", 1) + "/ws"
+
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.admin}"}
 
@@ -203,23 +207,29 @@ class Relay:
     def _end_sessions(self, email: str) -> None:
         """End every session the rep is primary of and leave the others, over
         the WebSocket as the rep (the relay sends a connecting rep all their sessions)."""
-        password = next(p for _, e, p in self._reps.values() if e == email)
+        rep, _, password = next(r for r in self._reps.values() if r[1] == email)
         if (self.base, email, password) not in TOKENS:
             return  # never signed in: in no session
+        expected = self._sessions_of(rep)
+        if not expected:
+            return
         token = self.signin(email, password)
-        with connect(self.base.replace("http", "ws", 1) + "/ws", open_timeout=15, close_timeout=5) as ws:
+        with connect(self.ws_url, open_timeout=15, close_timeout=5) as ws:
             ws.send(json.dumps({"type": "hello", "seq": 1, "token": token}))
-            ws.send(json.dumps({"type": "ping", "seq": 2}))
             live: dict[str, bool] = {}
-            for msg in _messages(ws, until="pong"):
+            end = time.monotonic() + 15
+            while not expected <= live.keys() and time.monotonic() < end:
+                msg = _message(ws, end)
                 if msg["type"] == "session_state":
                     live[msg["session"]] = msg["can_end"]
                 elif msg["type"] == "session_ended":
                     live.pop(msg["session"], None)
-            for seq, (session, can_end) in enumerate(sorted(live.items()), start=3):
+                    expected.discard(msg["session"])
+            if not expected <= live.keys():
+                raise RuntimeError(f"{email} was not sent their sessions {sorted(expected - live.keys())}")
+            for seq, (session, can_end) in enumerate(sorted(live.items()), start=2):
                 ws.send(json.dumps({"type": "end_session" if can_end else "leave_session",
                                     "seq": seq, "session": session}))
-            end = time.monotonic() + 15
             while live and time.monotonic() < end:
                 msg = _message(ws, end)
                 if msg["type"] == "session_ended":
@@ -228,6 +238,19 @@ class Relay:
                     raise RuntimeError(f"{email} could not leave a session: {msg}")
             if live:
                 raise RuntimeError(f"{email} is still in sessions {sorted(live)}")
+
+    def _sessions_of(self, rep: int) -> set[str]:
+        """The live sessions the rep is in, as the supervisor dashboard lists
+        them: the desk's word after everything done so far. (A ``pong`` is no
+        fence here: on a Redis broker, a direct reply can come before what the
+        broker delivers, so the rep's own sessions may arrive after it.)"""
+        with connect(self.ws_url, open_timeout=15, close_timeout=5) as ws:
+            ws.send(json.dumps({"type": "hello", "seq": 1, "token": self.admin, "client": "dashboard"}))
+            ws.send(json.dumps({"type": "watch_dashboard", "seq": 2}))
+            for msg in _messages(ws, until="dashboard"):
+                if msg["type"] == "error":
+                    raise RuntimeError(f"the admin could not watch the dashboard: {msg}")
+        return {s["session"] for s in msg["sessions"] if rep in s["rep_ids"]}
 
 
 def _messages(ws, *, until: str, deadline: float = 15):
