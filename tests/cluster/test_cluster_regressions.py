@@ -1,0 +1,106 @@
+"""Cluster mode, in one process: two relay apps on one Redis and one SQLite
+file are two nodes of a cluster (the first owns the desk, the second joins
+from its snapshot). Each test is a bug the in-process suite showed on the
+Redis broker, made small."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+
+import pytest
+import redis
+from sqlalchemy import text
+from starlette.testclient import TestClient
+
+from server.config import Settings
+from server.web.app import create_app
+from tests.conftest import ADMIN_PASSWORD, Peer, bearer, opened_store, signin
+
+
+@pytest.fixture
+def cluster_settings(tmp_path, redis_server) -> Settings:
+    return Settings(var_dir=tmp_path, secret_key="test-secret", admin_password=ADMIN_PASSWORD,
+                    database_url=f"sqlite+aiosqlite:///{tmp_path}/tandem.db", broker_url=redis_server.fresh_url(),
+                    public_url="http://testserver")
+
+
+@contextlib.contextmanager
+def two_nodes(settings: Settings):
+    """The owner first (it builds the desk and writes the first snapshot),
+    then a node that joins."""
+    with TestClient(create_app(settings)) as owner:
+        with TestClient(create_app(replace(settings))) as other:
+            assert owner.app.state.relay.node.owner and not other.app.state.relay.node.owner
+            yield owner, other
+
+
+def test_a_session_record_read_on_a_node_that_does_not_own_the_desk_waits_for_nothing(cluster_settings, caplog):
+    """A rep's chat line, then the session's record read through the other
+    node: it is there, and that node did not sit out its whole wait for the
+    store (STORED only moves on entries with records, so a node whose last
+    applied entry is a clock tick waited ten seconds on every report)."""
+    caplog.set_level(logging.WARNING, logger="server.cluster.node")
+    with two_nodes(cluster_settings) as (_owner, other):
+        admin = signin(other)
+        with other.websocket_connect("/ws") as ws:
+            rep = Peer(ws, admin)
+            rep.send("start_session")
+            sid = rep.expect("session_state")["session"]
+            rep.send("chat", session=sid, text="hello from the second node", reps_only=True)
+            rep.expect("chat_message", text="hello from the second node")
+            record = other.get(f"/api/sessions/{sid}", headers=bearer(admin)).json()
+        assert [c["text"] for c in record["chat"]] == ["hello from the second node"]
+    assert not [r.message for r in caplog.records if "not stored" in r.message]
+
+
+LONG_QUERY = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5000000) "
+              "SELECT count(*) FROM n")
+
+
+@pytest.mark.anyio
+async def test_a_store_write_cancelled_midway_leaves_the_store_writable(tmp_path):
+    """A relay stopping cancels its record writer, which may be inside a
+    write transaction (in a cluster it is woken after every inbox batch, so
+    it often is). On SQLite the cancelled transaction's connection kept the
+    write lock: the node's last records, and every write after, failed with
+    'database is locked' ten seconds later, and the app's shutdown raised."""
+    async with opened_store(f"sqlite+aiosqlite:///{tmp_path}/tandem.db") as store:
+        await store.set_policy("recording_retention_days", 1)
+        running = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def progress() -> int:  # called by SQLite, in the driver's thread, while a statement runs
+            loop.call_soon_threadsafe(running.set)
+            return 0
+
+        async def long_write(conn):
+            await conn.execute(text("UPDATE policies SET value = value"))
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.set_progress_handler(progress, 10_000)
+            await conn.execute(text(LONG_QUERY))
+
+        writer = asyncio.create_task(store._write(long_write))
+        await running.wait()
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        await store.set_policy("recording_retention_days", 2)
+        assert (await store.get_policies())["recording_retention_days"] == 2
+
+
+def test_nodes_that_stopped_leave_no_connection_open_on_redis(cluster_settings, redis_server):
+    """A relay stops its node (closing its Redis clients) before its recorder,
+    whose last wait for the store (records this node applied and the owner
+    may not have stored yet) asks Redis through the node again: the closed
+    client opened a new connection, which stayed open after the stop."""
+    with two_nodes(cluster_settings) as (owner, other):
+        with other.websocket_connect("/ws") as ws:  # records made on the node that does not own the desk
+            rep = Peer(ws, signin(other))
+            rep.send("start_session")
+            rep.expect("session_state")
+    apps = [owner.app, other.app]  # the stopped relays, kept: a leaked connection is not collected
+    with redis.Redis.from_url(redis_server.url) as probe:
+        left = [c for c in probe.client_list() if c["id"] != str(probe.client_id())]
+    assert left == [] and len(apps) == 2
