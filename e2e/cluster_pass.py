@@ -9,7 +9,8 @@ the chosen suites with ``--base-url`` = HAProxy's address, as
 e2e/deployment_pass.py runs them against one relay: the queue with cobrowse
 and control in Chromium with the extension, a session by number and its chat,
 the rep's Support Manager desktop shown over the relay, a real Support
-Manager's files browsed and moved both ways, a published file downloaded.
+Manager's files browsed and moved both ways, a published file downloaded, a
+second rep assisting and taking the session over, policies changed live.
 
 HAProxy sends each new WebSocket to the node with the fewest open, so the
 rep's side panel, the customer's page and the Support Manager of one session
@@ -44,15 +45,18 @@ CHOSEN = [
     # a real Support Manager shares a folder: the rep browses it and moves files both ways
     "e2e/test_files_browser.py::test_rep_browses_the_customers_folder_and_moves_files_both_ways",
     "e2e/test_customer_files.py",  # a file the rep publishes (the shared folder) downloads on the customer's page
+    "e2e/test_two_reps.py",  # a second rep assists, takes control over, gets the session; then it goes to a queue
+    "e2e/test_policies.py",  # a policy changed by the admin reaches sessions live on both nodes
 ]
 
 
 def one_node_only(spread: dict[str, dict[str, int]]) -> list[str]:
-    """Print which nodes took each test's WebSockets; the tests that used one node only."""
+    """Print which nodes took each test's WebSockets; the tests that used
+    some nodes but not all (a test that opened none ran on a relay of its own)."""
     alone = []
     for test, opened in spread.items():
         print(f"cluster pass: {test}: WebSockets opened {', '.join(f'{n} {k}' for n, k in sorted(opened.items()))}")
-        if sum(1 for k in opened.values() if k) < NODES:
+        if 0 < sum(1 for k in opened.values() if k) < NODES:
             alone.append(test)
     return alone
 
