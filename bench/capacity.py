@@ -378,6 +378,14 @@ class Worker:
         self.notes.clear()
         return out
 
+    def close(self) -> None:
+        """Stop the load and drop every connection without a goodbye."""
+        self.stopping = True
+        for t in self.tasks:
+            t.cancel()
+        for link in [s.customer for s in self.sessions.values()] + [r[0] for r in self.reps]:
+            link.ws.transport.abort()
+
     async def main(self, conn) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -394,12 +402,7 @@ class Worker:
                 elif cmd == "stop":
                     reply = await self.stop(*rest)
                 elif cmd == "quit":
-                    self.stopping = True
-                    for t in self.tasks:
-                        t.cancel()
-                    links = [s.customer for s in self.sessions.values()] + [r[0] for r in self.reps]
-                    for link in links:
-                        link.ws.transport.abort()
+                    self.close()
                     conn.send(("ok", None))
                     return
                 else:

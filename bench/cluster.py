@@ -278,11 +278,7 @@ async def measure_rooms(target, admin: Admin, placement: str, args, first: int) 
         paced = await run_load(target, worker, sessions, pacer(args.rooms / args.rate), args.seconds,
                                f"{label}: paced")
     finally:
-        worker.stopping = True
-        for s in worker.sessions.values():
-            s.customer.ws.transport.abort()
-        for rep in worker.reps:
-            rep[0].ws.transport.abort()
+        worker.close()
     lat = paced["latencies_ms"]
     return {"placement": placement, "rooms": args.rooms, "msgs_per_s": stream["frames"] / stream["wall"],
             "relay_us_per_msg": stream["relay_cpu"] / stream["frames"] * 1e6,
@@ -353,11 +349,7 @@ async def failover(nodes: Nodes, admin: Admin, args) -> dict:
         chats_lost, frames_lost = lost_count(sessions, chats_sent)
         refused = [w for x in links for w in x.refused]
     finally:
-        worker.stopping = True
-        for s in worker.sessions.values():
-            s.customer.ws.transport.abort()
-        for r in worker.reps:
-            r[0].ws.transport.abort()
+        worker.close()
     return {"nodes": len(nodes.ws_urls), "sessions": args.sessions, "killed": victim, "clients": len(links),
             "dropped": worker.dropped, "resumed_all_s": max(resumed) if resumed else 0.0,
             "not_flowing": stuck, "flowing_all_s": flowing if not stuck else float("nan"),
