@@ -5,6 +5,7 @@
     .venv/bin/python bench/capacity.py --json     # the same figures as JSON
     .venv/bin/python bench/capacity.py --profile-at 400 --profile-out var/capacity.txt   # + py-spy
     .venv/bin/python bench/capacity.py --relay-dir OLD --compare NEW   # two relays, measured in turn
+    .venv/bin/python bench/capacity.py --nodes 2   # two relay nodes on PostgreSQL + Redis (bench/nodes.py)
 
 One relay (``python -m server``) on a free loopback port with a temp var dir,
 the per-connection rate limits lifted (messages and binary frames: the load is
@@ -30,6 +31,12 @@ when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,
 anything was dropped, or the time budget is spent. Sessions per core at 80 %
 CPU come from a straight-line fit of CPU against sessions over the unsaturated
 steps.
+
+With ``--nodes N`` the relay is N relay nodes in cluster mode on one
+PostgreSQL and one Redis behind HAProxy (bench/nodes.py); session k of a load
+process has its customer on node k mod N and its rep on the next node
+(``--entry haproxy``: every client through HAProxy), and the relay's CPU and
+RSS are the nodes' sums, the backends' CPU beside them.
 
 With ``--compare DIR`` a second relay (B, the ``server`` package in DIR; A
 is ``--relay-dir`` or this checkout) gets the same sessions; at each step the

@@ -1,6 +1,6 @@
 """Cluster benchmark: one relay against two and four relay nodes, in one run.
 
-    .venv/bin/python bench/cluster.py            # tables (about 4 minutes on two cores)
+    .venv/bin/python bench/cluster.py            # tables (about 3 minutes on two cores)
     .venv/bin/python bench/cluster.py --quick    # a smoke run
     .venv/bin/python bench/cluster.py --json     # the same figures as JSON
 
