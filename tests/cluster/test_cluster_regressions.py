@@ -1,7 +1,7 @@
-"""Cluster mode, in one process: two relay apps on one Redis and one SQLite
-file are two nodes of a cluster (the first owns the desk, the second joins
-from its snapshot). Each test is a bug the in-process suite showed on the
-Redis broker, made small."""
+"""Bugs the in-process suite showed on the Redis broker (cluster mode), made
+small. Two relay apps in one process on one Redis and one SQLite file are
+two nodes of a cluster: the first owns the desk, the second joins from its
+snapshot. The store's own bug is tested on the store alone."""
 
 from __future__ import annotations
 
