@@ -25,6 +25,7 @@ from ..broker import Unreachable
 from ..core.actors import Actor
 from ..core.errors import CoreError
 from . import Unavailable, scripts
+from .batch import Batcher
 from .limits import SharedBackoff, SharedWindow
 from .replica import Replica, Signer, actor_data, entry_after, entry_key
 
@@ -55,6 +56,7 @@ SNAPSHOT_WAIT = 30.0
 CURSORS_EVERY = 1.0
 SUBMIT_TIMEOUT = 10.0
 STOP_WAIT = 1.0
+POOL_SIZE = 64
 ALIVE_TIMEOUT = 1.5
 """A node whose 'alive' mark takes longer than this to write has lost Redis."""
 
@@ -102,7 +104,11 @@ class Node:
         from redis.exceptions import RedisError
 
         options = dict(protocol=2, socket_connect_timeout=5, health_check_interval=30)
-        self._redis = aioredis.Redis.from_url(self.url, socket_timeout=5, **options)
+        # calls wait for a free connection rather than fail when all are busy
+        pool = aioredis.BlockingConnectionPool.from_url(self.url, max_connections=POOL_SIZE, timeout=SUBMIT_TIMEOUT,
+                                                        socket_timeout=5, **options)
+        self._redis = aioredis.Redis(connection_pool=pool)
+        self._batch = Batcher(self._redis)
         self._reader = aioredis.Redis.from_url(self.url, single_connection_client=True,
                                                socket_timeout=READ_BLOCK_MS / 1000 + 5, **options)
         try:
@@ -177,9 +183,10 @@ class Node:
             await self._redis.srem(NODES, self.id)
         except Exception as exc:
             log.warning("node %s: could not say goodbye: %s", self.id, exc)
-        for client in (self._reader, self._redis):
-            if client is not None:
-                await client.aclose()
+        if self._reader is not None:
+            await self._reader.aclose()
+        if self._redis is not None:
+            await self._redis.aclose(close_connection_pool=True)  # its pool was made here, not by the client
 
     def _drop_output(self) -> None:
         self.relay.desk.data_to_send()
@@ -197,8 +204,8 @@ class Node:
         request = self._requests
         future = self._waiting[request] = asyncio.get_running_loop().create_future()
         try:
-            await asyncio.wait_for(self._scripts["SUBMIT"](keys=[INBOX, RESUME + resume if resume else ""],
-                                                           args=[kind, body, self.id, request, seq, INBOX_MAXLEN]),
+            await asyncio.wait_for(self._batch.call(self._scripts["SUBMIT"], [INBOX, RESUME + resume if resume else ""],
+                                                    [kind, body, self.id, request, seq, INBOX_MAXLEN]),
                                    SUBMIT_TIMEOUT)
         except Exception as exc:
             self._waiting.pop(request, None)
@@ -239,8 +246,11 @@ class Node:
         keys = [RESUME + (resume or "-")]
         for channel in channels:
             keys.extend(broker._keys(channel))
-        await self._scripts["PUBLISH_FRAME"](keys=keys, args=[seq, broker.history_messages, broker.history_bytes,
-                                                              broker.idle_expiry_ms, data])
+        try:
+            await self._batch.call(self._scripts["PUBLISH_FRAME"], keys,
+                                   [seq, broker.history_messages, broker.history_bytes, broker.idle_expiry_ms, data])
+        except Exception as exc:
+            raise Unavailable(f"the relay cannot reach Redis: {exc}") from None
 
     # --- resume ids, cluster-wide -------------------------------------------------
 

@@ -26,6 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .. import protocol as p
 from ..auth import BadToken
 from ..broker import Gap
+from ..cluster import Unavailable
 from ..core.desk import Actor, CustomerActor, RepActor, customer_channel, rep_channel
 from ..core.errors import CoreError
 from ..ice import ice_servers_for
@@ -346,6 +347,8 @@ class Connection:
             await self.relay.receive(self.actor, msg, text, self.resume)
         except CoreError as exc:
             self._error(exc.code, str(exc), msg.seq)
+        except Unavailable:
+            self.unavailable()  # a cluster node without Redis: the client resumes on another
 
     async def _binary(self, data: bytes) -> None:
         if len(data) < _HEADER.size:
@@ -363,7 +366,11 @@ class Connection:
             except CoreError as exc:
                 self._error(exc.code, str(exc), seq)
                 return
-        await self.relay.publish_frame(targets, data, self.resume)
+        try:
+            await self.relay.publish_frame(targets, data, self.resume)
+        except Unavailable:
+            self.unavailable()
+            return
         counters = self.counters
         counters.frames[kind] += 1
         counters.frame_bytes[kind] += len(data)
