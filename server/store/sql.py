@@ -175,6 +175,7 @@ class SqlStore(Store):
         self._writer: AsyncEngine | None = None
         # one writer at a time inside this process; other processes wait in BEGIN IMMEDIATE
         self._write_lock = asyncio.Lock()
+        self._writes: set[asyncio.Task] = set()
 
     def __repr__(self) -> str:
         return f"SqlStore({self.url.render_as_string(hide_password=True)!r})"
@@ -216,6 +217,8 @@ class SqlStore(Store):
 
     async def close(self) -> None:
         """Close every connection. The store can be opened again afterwards."""
+        if self._writes:  # writes are never cut off: wait for those a cancelled caller left running
+            await asyncio.gather(*self._writes, return_exceptions=True)
         engine, self._engine, self._reader, self._writer = self._engine, None, None, None
         if engine is not None:
             await engine.dispose()
@@ -226,9 +229,19 @@ class SqlStore(Store):
         return self._reader.connect()
 
     async def _write(self, fn: Any, *args: Any) -> Any:
-        """Run ``await fn(conn, *args)`` in one write transaction."""
+        """Run ``await fn(conn, *args)`` in one write transaction. A caller
+        that is cancelled (a stopping relay's record writer) does not cancel
+        the transaction: cut off mid-statement, SQLite's would keep the write
+        lock, and every later write would fail with 'database is locked'. It
+        ends by itself, and `close` waits for it."""
         if self._writer is None:
             raise RuntimeError("store is not open")
+        task = asyncio.ensure_future(self._write_now(fn, *args))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return await asyncio.shield(task)
+
+    async def _write_now(self, fn: Any, *args: Any) -> Any:
         async with self._write_lock:
             async with self._writer.begin() as conn:
                 return await fn(conn, *args)
