@@ -366,6 +366,9 @@ class Connection:
             except CoreError as exc:
                 self._error(exc.code, str(exc), seq)
                 return
+        # the recorder first: a recording that starts while the frame is on its way (a Redis round
+        # trip in a cluster) must not take a frame sent before it
+        self.relay.recorder.frame(kind, stream, data)
         try:
             await self.relay.publish_frame(targets, data, self.resume)
         except Unavailable:
@@ -374,7 +377,6 @@ class Connection:
         counters = self.counters
         counters.frames[kind] += 1
         counters.frame_bytes[kind] += len(data)
-        self.relay.recorder.frame(kind, stream, data)
 
     def _error(self, code: str, message: str, ref: int | None = None) -> None:
         self.outbox.reply(p.Error(code=code, message=message, ref=ref))
