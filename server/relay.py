@@ -121,15 +121,19 @@ class Relay:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for handle in self._gone_timers.values():
             handle.cancel()
-        if self.node is not None:
-            # the files first: the next owner must not reopen one before this node's last write
-            await self.recorder.close()
-            await self.node.stop()
-        await self._write_records()
-        if self.node is None:
-            await self.recorder.close()
-        await self.broker.disconnect()
-        await self.store.close()
+        try:
+            if self.node is not None:
+                # the files first: the next owner must not reopen one before this node's last write
+                try:
+                    await self.recorder.close()
+                finally:
+                    await self.node.stop()
+            await self._write_records()
+            if self.node is None:
+                await self.recorder.close()
+        finally:  # whatever failed above, the connections are closed
+            await self.broker.disconnect()
+            await self.store.close()
 
     # --- configuration ------------------------------------------------------
 

@@ -176,6 +176,7 @@ class Node:
                 if self.token is not None:  # give the lease up: the next node need not wait for it to run out
                     await self._redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                            "return redis.call('DEL', KEYS[1]) end return 0", 1, OWNER, self.token)
+                    self.token = None
             except Exception as exc:
                 log.warning("node %s: could not hand over cleanly: %s", self.id, exc)
         try:  # gone: nobody need wait for this node's mark to run out
