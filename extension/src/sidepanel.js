@@ -11,7 +11,7 @@ import { $ } from './rep/dom.js';
 import { loadHistory } from './rep/history.js';
 import { localize, setDocumentLanguage, t } from './rep/i18n.js';
 import { createInviteDialog } from './rep/invite-dialog.js';
-import { showNotice, showRelayError } from './rep/notices.js';
+import { clearReconnectErrors, showNotice, showRelayError } from './rep/notices.js';
 import { showAssistAnswer, showSessionNotice } from './rep/assist-requests.js';
 import { createQueuePanel } from './rep/queue-panel.js';
 import { createRoster } from './rep/roster.js';
@@ -127,6 +127,7 @@ const handlers = {
 
 function showStatus(state) {
   connected = state === 'connected';
+  if (connected) clearReconnectErrors();
   $('status').dataset.state = state;
   $('status').textContent = t('status_' + state);
   $('start-session').disabled = !connected;
