@@ -166,6 +166,8 @@ class Connection:
                 self.counters.slow_receivers += 1
         finally:
             writer.cancel()
+            if self.gone_unavailable:
+                await self._tell_unavailable()  # first: what comes next waits on the Redis this node lost
             await self._close()
         if self.revoked:
             log.info("closing %s: its sign-in was revoked", self.resume and self.resume.channel)
@@ -175,14 +177,6 @@ class Connection:
                 ).model_dump_json()), 2)
                 await asyncio.wait_for(self.ws.close(CLOSE_UNAUTHORIZED), 2)
             except Exception:  # gone already: nothing more to tell it
-                pass
-        if self.gone_unavailable:
-            try:
-                await asyncio.wait_for(self.ws.send_text(p.Error(
-                    code="unavailable", message="this relay node lost its message broker: reconnecting"
-                ).model_dump_json()), 2)
-                await asyncio.wait_for(self.ws.close(CLOSE_SERVICE_RESTART, "relay node unavailable: resume"), 2)
-            except Exception:  # gone already
                 pass
         if slow:
             log.warning("closing a slow receiver on %s", self.resume and self.resume.channel)
@@ -281,6 +275,15 @@ class Connection:
             resume_window=relay.settings.resume_window,
             ice_servers=[p.IceServer(**x) for x in ice_servers_for(relay.settings, channel.replace(":", "-"),
                                                                    time.time())])
+
+    async def _tell_unavailable(self) -> None:
+        try:
+            await asyncio.wait_for(self.ws.send_text(p.Error(
+                code="unavailable", message="this relay node lost its message broker: reconnecting"
+            ).model_dump_json()), 2)
+            await asyncio.wait_for(self.ws.close(CLOSE_SERVICE_RESTART, "relay node unavailable: resume"), 2)
+        except Exception:  # gone already
+            pass
 
     def unavailable(self) -> None:
         """This node lost its broker: the client is told and closed, and
