@@ -14,8 +14,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
+from agent import fallback
 from e2e.cobrowse import accept_next, ask_for_help, replay_frame, widget
 from e2e.rep import TIMEOUT, SidePanel, sign_in_page
+from server import protocol as p
 from tests.agent.conftest import scene, wait_for, xcalc, xserver  # noqa: F401
 from tests.agent.test_webrtc import open_desktop_viewer
 
@@ -107,6 +109,11 @@ def canvas_pixels(page: Page) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data.split(",", 1)[1]))).convert("RGB")).astype(int)
 
 
+def whole_picture(body: bytes) -> bool:
+    x, y, w, h, full_w, full_h = fallback.HEADER.unpack_from(body)
+    return (x, y, w, h) == (0, 0, full_w, full_h)
+
+
 @pytest.mark.media
 @pytest.mark.agent
 @pytest.mark.parametrize("transport", ["relay", "webrtc"])
@@ -129,9 +136,9 @@ def test_a_recorded_desktop_session_plays_back_its_video(scene, xcalc, rep_brows
         # The whole picture the Support Manager sends when a recording starts
         # reaches the viewer too: a recording stopped before it would hold
         # none (a loaded machine can take a while).
-        def pictured() -> bool:
+        def pictured() -> bool:  # a frame covering the whole picture, not a change sent before the recording
             scene.rep.pump(0.2)
-            return len(scene.rep.frames) > before
+            return any(kind == p.StreamKind.FRAMES and whole_picture(body) for kind, _s, body in scene.rep.frames[before:])
         wait_for(pictured, TIMEOUT, "the recording's first picture")
     # A couple of seconds of a still screen (over WebRTC the recorder's
     # pictures go to the relay alone: give them longer to arrive).
