@@ -212,9 +212,6 @@ class Replica:
     def _policies(self, policies: dict, now: float) -> None:
         self.desk.set_policies(policies, now)
 
-    def _restore(self, d: dict, _now: float) -> None:
-        """Nothing: marks where a desk rebuilt from the store starts (node.py)."""
-
 
 class _Pickler(pickle.Pickler):
     """The desk's callables from outside (new ids and numbers, join links)

@@ -52,6 +52,16 @@ async def next_frame(peer: WsPeer) -> tuple[int, int, bytes]:
     raise AssertionError("no binary frame")
 
 
+async def frames_both_ways(cus: WsPeer, rep: WsPeer, view: dict, control: dict) -> None:
+    """The customer's page goes to the rep (cobrowse), the rep's click to the page (control)."""
+    page = os.urandom(3000)
+    await send_frame(cus, p.StreamKind.COBROWSE, view["stream"], page)
+    assert await next_frame(rep) == (p.StreamKind.COBROWSE, view["stream"], page)
+    click = b'{"type":"click","id":42}'
+    await send_frame(rep, p.StreamKind.CONTROL, control["stream"], click)
+    assert await next_frame(cus) == (p.StreamKind.CONTROL, control["stream"], click)
+
+
 async def test_a_session_on_postgresql_and_redis(relay):
     base = relay.base
     admin = await sign_in(base)
@@ -90,12 +100,7 @@ async def test_a_session_on_postgresql_and_redis(relay):
     control = next(a for a in state["activities"] if a["kind"] == "control")
 
     # binary frames both ways: the page to the rep, the rep's input to the page
-    page = os.urandom(3000)
-    await send_frame(cus, p.StreamKind.COBROWSE, view["stream"], page)
-    assert await next_frame(rep) == (p.StreamKind.COBROWSE, view["stream"], page)
-    click = b'{"type":"click","id":42}'
-    await send_frame(rep, p.StreamKind.CONTROL, control["stream"], click)
-    assert await next_frame(cus) == (p.StreamKind.CONTROL, control["stream"], click)
+    await frames_both_ways(cus, rep, view, control)
 
     # the customer's network drops; what the rep sends meanwhile waits in Redis
     await cus.fence()

@@ -16,7 +16,7 @@ import pytest
 from redis import Redis
 
 from server import protocol as p
-from tests.cluster.test_backends import api, next_frame, send_frame
+from tests.cluster.test_backends import api, frames_both_ways, next_frame, send_frame
 from tests.conftest import ADMIN_EMAIL
 from tests.test_resume import OPEN, WsPeer, chats, close_peers, present, sign_in  # noqa: F401 (fixtures)
 
@@ -57,6 +57,17 @@ async def customer(base: str, ws_url: str, name: str = "Ann", position: int | No
     return peer, sid, token
 
 
+async def session_taken(c, cus_node: int, rep_node: int) -> tuple[WsPeer, str, str, WsPeer]:
+    """Rita's team; a customer asks for help on ``cus_node`` and Rita, on
+    ``rep_node``, takes them: the customer, session, customer token and Rita."""
+    await team(c.base, "Rita")
+    cus, sid, token = await customer(c.node_base(cus_node), c.node_ws(cus_node))
+    rep = await rep_peer(c.node_base(rep_node), c.node_ws(rep_node), "Rita")
+    await rep.send("accept_next")
+    await rep.expect("session_state", session=sid, state="active")
+    return cus, sid, token, rep
+
+
 async def grant(rep: WsPeer, cus: WsPeer, sid: str, kind: str, scope: str) -> dict:
     """The rep asks, the customer allows; returns the activity the grant started."""
     await rep.send("request_grant", session=sid, kind=kind, scope=scope)
@@ -72,11 +83,7 @@ async def grant(rep: WsPeer, cus: WsPeer, sid: str, kind: str, scope: str) -> di
 
 async def test_a_customer_on_one_node_and_a_rep_on_another_work_as_on_one_relay(cluster):
     c = cluster
-    await team(c.base, "Rita")
-    cus, sid, cus_token = await customer(c.node_base(0), c.node_ws(0))
-    rep = await rep_peer(c.node_base(1), c.node_ws(1), "Rita")
-    await rep.send("accept_next")
-    await rep.expect("session_state", session=sid, state="active")
+    cus, sid, cus_token, rep = await session_taken(c, 0, 1)
 
     await cus.send("chat", session=sid, text="my invoice is wrong")
     await rep.expect("chat_message", text="my invoice is wrong")
@@ -87,12 +94,7 @@ async def test_a_customer_on_one_node_and_a_rep_on_another_work_as_on_one_relay(
     control = await grant(rep, cus, sid, "control", "tab")
     view = next(a for a in (await cus.expect("session_state", where=lambda m: any(
         a["kind"] == "control" for a in m["activities"])))["activities"] if a["kind"] == "view")
-    page = os.urandom(3000)
-    await send_frame(cus, p.StreamKind.COBROWSE, view["stream"], page)
-    assert await next_frame(rep) == (p.StreamKind.COBROWSE, view["stream"], page)
-    click = b'{"type":"click","id":42}'
-    await send_frame(rep, p.StreamKind.CONTROL, control["stream"], click)
-    assert await next_frame(cus) == (p.StreamKind.CONTROL, control["stream"], click)
+    await frames_both_ways(cus, rep, view, control)
 
     # the customer's Support Manager: a code from node 1, paired through node 0, connected to node 1
     r = await api(c.node_base(1), "POST", f"/api/sessions/{sid}/pairing", cus_token)
@@ -160,11 +162,7 @@ async def test_the_owner_killed_mid_session_loses_nothing_and_its_clients_resume
     lease = Redis.from_url(c.broker_url)
     owner_before = lease.get("tandem:owner")
     assert owner_before is not None
-    await team(c.base, "Rita")
-    cus, sid, cus_token = await customer(c.node_base(0), c.node_ws(0))  # node 0 started first: it owns the desk
-    rep = await rep_peer(c.node_base(1), c.node_ws(1), "Rita")
-    await rep.send("accept_next")
-    await rep.expect("session_state", session=sid, state="active")
+    cus, sid, cus_token, rep = await session_taken(c, 0, 1)  # node 0 started first: it owns the desk
     control = await grant(rep, cus, sid, "control", "tab")
 
     cus_got, rep_got = [], []
@@ -232,11 +230,7 @@ async def test_a_node_cut_from_redis_tells_its_clients_loses_the_desk_and_rejoin
     c = cluster
     lease = Redis.from_url(c.broker_url)
     owner_before = lease.get("tandem:owner")
-    await team(c.base, "Rita")
-    cus, sid, cus_token = await customer(c.node_base(0), c.node_ws(0))  # on node 0, which owns the desk
-    rep = await rep_peer(c.node_base(1), c.node_ws(1), "Rita")
-    await rep.send("accept_next")
-    await rep.expect("session_state", session=sid, state="active")
+    cus, sid, cus_token, rep = await session_taken(c, 0, 1)  # on node 0, which owns the desk
     await cus.send("chat", session=sid, text="c0")
     await read_until(rep, is_chat("c0"))
     cus_got = await read_until(cus, is_chat("c0"))
@@ -360,11 +354,7 @@ async def test_rate_limits_count_attempts_on_every_node_together(cluster):
 
 async def test_a_node_started_again_catches_up_with_the_live_sessions(cluster):
     c = cluster
-    await team(c.base, "Rita")
-    cus, sid, _ = await customer(c.node_base(0), c.node_ws(0))
-    rep = await rep_peer(c.node_base(0), c.node_ws(0), "Rita")
-    await rep.send("accept_next")
-    await rep.expect("session_state", session=sid, state="active")
+    cus, sid, _, rep = await session_taken(c, 0, 0)
     c.kill(1)
     await cus.send("chat", session=sid, text="while node 1 was down")
     await read_until(rep, is_chat("while node 1 was down"))
