@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
-    from .web.http_limits import header_timeout_protocol
+    from .web.fastws import relay_protocol
 
     problem = check_backends(settings)
     if problem:
@@ -87,7 +87,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     if not several:
         from .web.app import create_app
 
-        uvicorn.run(create_app(settings), http=header_timeout_protocol(settings.header_timeout), **options)
+        uvicorn.run(create_app(settings), http=relay_protocol(settings.header_timeout), **options)
         return
     password = workers.prepare(settings)  # the first admin, once, before the workers race for it
     if password:

@@ -108,6 +108,9 @@ class Settings:
     frame_burst: int = 8000
     send_queue_depth: int = 256
     send_queue_bytes: int = 8 * 1024 * 1024
+    fast_ws: bool = True
+    """`/ws` on picows in front of the ASGI app (server/web/fastws.py) when the
+    relay serves itself (``python -m server``); False: through the ASGI app."""
     history_messages: int = 512
     history_bytes: int = 1024 * 1024
 

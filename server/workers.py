@@ -109,7 +109,7 @@ def __getattr__(name: str) -> Any:
     # uvicorn imports the HTTP protocol by name in each worker: the class is
     # made for the header timeout of the worker's settings
     if name == "HttpProtocol":
-        from .web.http_limits import header_timeout_protocol
+        from .web.fastws import relay_protocol
 
-        return header_timeout_protocol(Settings.from_env().header_timeout)
+        return relay_protocol(Settings.from_env().header_timeout)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,12 +2,13 @@
 
 A side is named by a string:
 
-* ``tandem``: Tandem's relay as ``python -m server`` runs it; ``tandem:IMPL``
-  the same with uvicorn's WebSocket implementation IMPL (``wsproto``,
-  ``websockets``, ``websockets-sansio``) instead of the one ``server/__main__.py``
-  picks. The choice is the bench's: the relay starts through ``server.__main__``
-  with only ``uvicorn.run``'s ``ws`` replaced, so every other setting is the
-  relay's own.
+* ``tandem``: Tandem's relay as ``python -m server`` runs it (``/ws`` on
+  picows, server/web/fastws.py); ``tandem:IMPL`` the same with ``/ws`` served
+  through the ASGI app (``TANDEM_FAST_WS=false``) on uvicorn's WebSocket
+  implementation IMPL (``wsproto``, ``websockets``, ``websockets-sansio``).
+  The relay starts through ``server.__main__`` with only ``uvicorn.run``'s
+  ``ws`` replaced, so every other setting is the relay's own.
+  ``tandem:fastws`` is plain ``tandem`` (for benches that take an IMPL).
 * ``bare``: the bare Starlette room relay (``bench/bare_relay.py``) on uvicorn.
 * ``node``: a bare room relay on Node's ``ws`` package (``ws_relay.js``).
 * ``picows``: a bare room relay on picows (``picows_relay.py``).
@@ -40,7 +41,8 @@ from tests.conftest import stop_process  # noqa: E402
 
 ADMIN_PASSWORD = "bench-password-1"
 UNLIMITED = "1000000000"
-SERVER_WS = "websockets-sansio"  # what server/__main__.py gives uvicorn
+SERVER_WS = "websockets-sansio"  # what server/__main__.py gives uvicorn (for everything but /ws)
+FAST_WS = "fastws"  # tandem:fastws = tandem: /ws on picows, as `python -m server` runs it
 KINDS = ("tandem", "bare", "node", "picows")
 PYTHON_NEEDS = {"picows": "picows", "wsproto": "wsproto"}  # side or ws implementation -> PyPI package
 
@@ -106,6 +108,8 @@ def prepare(sides: list[str], default_ws: str | None) -> None:
 def relay_command(side: str, port: int, args: argparse.Namespace) -> list[str]:
     kind, ws = split_side(side)
     ws = ws or args.ws
+    if ws == FAST_WS:
+        ws = None
     where = ["--host", "127.0.0.1", "--port", str(port)]
     if kind == "tandem":
         start = ["-c", TANDEM_WITH_WS, ws] if ws else ["-m", "server"]
@@ -125,7 +129,10 @@ def ws_stack(side: str, args: argparse.Namespace) -> str:
         return "node ws"
     if kind == "picows":
         return "picows"
-    return f"uvicorn {ws or args.ws or SERVER_WS}"
+    ws = ws or args.ws
+    if kind == "tandem" and ws in (None, FAST_WS):
+        return "picows (fastws)"
+    return f"uvicorn {ws or SERVER_WS}"
 
 
 class RelayProcess:
@@ -151,6 +158,8 @@ class RelayProcess:
                        TANDEM_MESSAGES_PER_SECOND=UNLIMITED, TANDEM_MESSAGE_BURST=UNLIMITED,
                        TANDEM_FRAMES_PER_SECOND=UNLIMITED, TANDEM_FRAME_BURST=UNLIMITED,
                        TANDEM_JOIN_ATTEMPTS=UNLIMITED)
+            if (split_side(side)[1] or args.ws) not in (None, FAST_WS):
+                env["TANDEM_FAST_WS"] = "false"  # tandem:IMPL: /ws through the ASGI app on uvicorn's IMPL
         cwd = (args.relay_dir or ROOT) if self.kind == "tandem" else ROOT
         self.proc = subprocess.Popen(relay_command(side, self.port, args), cwd=cwd, env=env,
                                      stdout=self.log.open("ab"), stderr=subprocess.STDOUT)

@@ -22,6 +22,7 @@ from ..relay import Relay
 from ..reports import pages as reports
 from . import api, canned, console, files, health, metrics, pages, ratings
 from .dashboard_page import routes as dashboard_routes
+from .fastws import RELAY
 from .http_limits import BodyLimit
 from .openapi import error_response
 from .origins import CsrfGuard
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             print(f"\n  First admin account: {settings.admin_email}\n"
                   f"  Password (shown once): {app.state.generated_admin_password}\n", flush=True)
         try:
-            yield
+            yield {RELAY: relay}  # uvicorn's HTTP protocol finds it there for /ws (server/web/fastws.py)
         finally:
             await relay.stop()
 

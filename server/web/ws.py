@@ -46,13 +46,25 @@ _SEQ = struct.Struct("!I")
 _SEQ_AT = _HEADER.size - _SEQ.size
 
 
+def on_the_wire(seq: int | None, payload: str | bytes) -> str | bytes:
+    """What a connection sends for a payload of its stream: the receiver's
+    `seq` written in (a text message's first field, a frame header's seq)."""
+    if isinstance(payload, str):
+        return f'{{"seq":{seq},{payload[1:]}' if seq is not None else payload
+    return b"".join((payload[:_SEQ_AT], _SEQ.pack(seq), memoryview(payload)[_HEADER.size:]))
+
+
 class Outbox:
     """A connection's bounded send queue, by count and by bytes. ``seq`` None
     marks a direct reply (welcome, error, pong) outside the resumable stream.
     On overflow the queue is dropped and `overflowed` is set: the connection
-    is closed, and the client resumes from the last seq it saw."""
+    is closed, and the client resumes from the last seq it saw.
 
-    __slots__ = ("items", "limit", "max_bytes", "size", "event", "overflowed", "on_overflow")
+    A socket that can write at once (`FastSocket`) sets `direct`: each payload
+    is then written as it comes, with no queue and no writer task, and the
+    bound is the socket's own write buffer (`direct` returns False past it)."""
+
+    __slots__ = ("items", "limit", "max_bytes", "size", "event", "overflowed", "on_overflow", "direct")
 
     def __init__(self, limit: int, max_bytes: int) -> None:
         self.items: deque[tuple[int | None, str | bytes]] = deque()
@@ -62,9 +74,14 @@ class Outbox:
         self.event = asyncio.Event()
         self.overflowed = asyncio.Event()
         self.on_overflow = lambda: None
+        self.direct = None
 
     def deliver(self, seq: int | None, payload) -> None:
         if self.overflowed.is_set():
+            return
+        if self.direct is not None:
+            if not self.direct(seq, payload):
+                self.drop()
             return
         if len(self.items) >= self.limit or self.size + len(payload) > self.max_bytes:
             self.drop()
@@ -117,20 +134,47 @@ def origin_allowed(websocket: WebSocket, relay: Relay) -> bool:
 
 
 async def ws_endpoint(websocket: WebSocket) -> None:
+    """`/ws` on any ASGI server. The relay's own server serves `/ws` with
+    `server.web.fastws` instead, before the ASGI app, and never gets here."""
     relay: Relay = websocket.app.state.relay
     if not origin_allowed(websocket, relay):
         await websocket.close(CLOSE_FORBIDDEN_ORIGIN)
         return
     await websocket.accept()
-    await Connection(websocket, relay).run()
+    await Connection(AsgiSocket(websocket), relay).run()
+
+
+class AsgiSocket:
+    """A Starlette WebSocket as a `Connection`'s socket: what it reads is a
+    text message (str), a binary one (bytes) or None once the client is gone."""
+
+    direct = None  # ASGI sends are awaited: the outbox queues, a writer task sends
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.ws = websocket
+
+    async def receive(self) -> str | bytes | None:
+        raw = await self.ws.receive()
+        if raw["type"] == "websocket.disconnect":
+            return None
+        text = raw.get("text")
+        return text if text is not None else raw.get("bytes") or b""
+
+    async def send(self, data: str | bytes) -> None:
+        await self.ws.send({"type": "websocket.send", "text": data} if isinstance(data, str)
+                           else {"type": "websocket.send", "bytes": data})
+
+    async def close(self, code: int, reason: str = "") -> None:
+        await self.ws.close(code, reason)
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, relay: Relay) -> None:
-        self.ws = websocket
+    def __init__(self, socket, relay: Relay) -> None:
+        self.socket = socket  # AsgiSocket, or fastws.FastSocket
         self.relay = relay
         s = relay.settings
         self.outbox = Outbox(s.send_queue_depth, s.send_queue_bytes)
+        self.outbox.direct = socket.direct
         self.bucket = TokenBucket(s.messages_per_second, s.message_burst)
         self.frame_bucket = TokenBucket(s.frames_per_second, s.frame_burst)
         self.actor: Actor | None = None
@@ -153,7 +197,7 @@ class Connection:
         socket is closed as unauthorized."""
         task = self._task = asyncio.current_task()
         self.outbox.on_overflow = task.cancel
-        writer = asyncio.create_task(self._write())
+        writer = asyncio.create_task(self._write()) if self.outbox.direct is None else None
         slow = False
         try:
             await self._serve()
@@ -165,23 +209,24 @@ class Connection:
             if slow:
                 self.counters.slow_receivers += 1
         finally:
-            writer.cancel()
+            if writer is not None:
+                writer.cancel()
             if self.gone_unavailable:
                 await self._tell_unavailable()  # first: what comes next waits on the Redis this node lost
             await self._close()
         if self.revoked:
             log.info("closing %s: its sign-in was revoked", self.resume and self.resume.channel)
             try:
-                await asyncio.wait_for(self.ws.send_text(p.Error(
+                await asyncio.wait_for(self.socket.send(p.Error(
                     code="unauthorized", message="signed out: the password was changed or the account deactivated"
                 ).model_dump_json()), 2)
-                await asyncio.wait_for(self.ws.close(CLOSE_UNAUTHORIZED), 2)
+                await asyncio.wait_for(self.socket.close(CLOSE_UNAUTHORIZED), 2)
             except Exception:  # gone already: nothing more to tell it
                 pass
         if slow:
             log.warning("closing a slow receiver on %s", self.resume and self.resume.channel)
             try:
-                await asyncio.wait_for(self.ws.close(CLOSE_SLOW, "slow receiver: resume from your last seq"), 2)
+                await asyncio.wait_for(self.socket.close(CLOSE_SLOW, "slow receiver: resume from your last seq"), 2)
             except Exception:  # the socket may be stuck or gone; the client resumes either way
                 pass
 
@@ -196,13 +241,13 @@ class Connection:
 
     async def _hello(self) -> bool:
         try:
-            raw = await asyncio.wait_for(self.ws.receive(), HELLO_TIMEOUT)
+            raw = await asyncio.wait_for(self.socket.receive(), HELLO_TIMEOUT)
         except TimeoutError:
             return await self._refuse("say hello first")
-        if raw["type"] == "websocket.disconnect":
+        if raw is None:
             return False
         try:
-            hello = p.client_message.validate_json(raw.get("text") or b"")
+            hello = p.client_message.validate_json(raw if isinstance(raw, str) else b"")
         except ValidationError:
             return await self._refuse("the first message must be a valid hello")
         if not isinstance(hello, p.Hello):
@@ -278,10 +323,10 @@ class Connection:
 
     async def _tell_unavailable(self) -> None:
         try:
-            await asyncio.wait_for(self.ws.send_text(p.Error(
+            await asyncio.wait_for(self.socket.send(p.Error(
                 code="unavailable", message="this relay node lost its message broker: reconnecting"
             ).model_dump_json()), 2)
-            await asyncio.wait_for(self.ws.close(CLOSE_SERVICE_RESTART, "relay node unavailable: resume"), 2)
+            await asyncio.wait_for(self.socket.close(CLOSE_SERVICE_RESTART, "relay node unavailable: resume"), 2)
         except Exception:  # gone already
             pass
 
@@ -301,19 +346,19 @@ class Connection:
     async def _refuse(self, why: str) -> bool:
         self.outbox.reply(p.Error(code="unauthorized", message=why))
         await asyncio.sleep(0.05)  # let the writer send the reason before closing
-        await self.ws.close(CLOSE_UNAUTHORIZED)
+        await self.socket.close(CLOSE_UNAUTHORIZED)
         return False
 
     # --- reading ------------------------------------------------------------
 
     async def _read(self) -> None:
         settings = self.relay.settings
+        receive = self.socket.receive
         while True:
-            raw = await self.ws.receive()
-            kind = raw["type"]
-            if kind == "websocket.disconnect":
+            raw = await receive()
+            if raw is None:
                 return
-            text = raw.get("text")
+            text = raw if isinstance(raw, str) else None
             if not (self.bucket if text is not None else self.frame_bucket).take():
                 self.counters.rate_limited["messages" if text is not None else "frames"] += 1
                 self._error("rate_limited", "too many messages; slow down")
@@ -325,7 +370,7 @@ class Connection:
                     continue
                 await self._text(text)
             else:
-                data = raw.get("bytes") or b""
+                data = raw
                 if len(data) > settings.max_binary_bytes:
                     self._error("too_large", f"frames are limited to {settings.max_binary_bytes} bytes")
                     continue
@@ -409,20 +454,12 @@ class Connection:
     # --- writing ------------------------------------------------------------
 
     async def _write(self) -> None:
-        box, send = self.outbox, self.ws.send
+        box, send = self.outbox, self.socket.send
         while True:
             while not box.items:
                 box.event.clear()
                 await box.event.wait()
-            seq, payload = box.pop()
-            if isinstance(payload, str):
-                if seq is not None:
-                    payload = f'{{"seq":{seq},{payload[1:]}'
-                await send({"type": "websocket.send", "text": payload})
-            else:
-                # only the seq field changes: the receiver's stream position
-                data = b"".join((payload[:_SEQ_AT], _SEQ.pack(seq), memoryview(payload)[_HEADER.size:]))
-                await send({"type": "websocket.send", "bytes": data})
+            await send(on_the_wire(*box.pop()))
 
     async def _close(self) -> None:
         if self.kind is not None:

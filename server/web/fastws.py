@@ -1,0 +1,237 @@
+"""`/ws` on picows, in front of the ASGI app.
+
+The relay's HTTP protocol (`http_limits.header_timeout_protocol`) hands a
+WebSocket upgrade for `/ws` to picows instead of uvicorn's WebSocket protocol
+and the ASGI app: picows parses and writes frames in C, and a `Connection`
+reads them from `FastSocket` and writes to it directly, with no ASGI message
+dicts, no queue between the server and the app and no writer task per
+connection. Every other request, WebSocket or not, goes to the standard ASGI
+app as before, and `/ws` there (`ws.ws_endpoint`) still serves any other ASGI
+server and the in-process tests. Both paths run the same `Connection`: the
+same hello, checks, rate limits, sequence numbers and resume.
+
+uvicorn finds the relay in the lifespan state (`RELAY`), which the app's
+lifespan yields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+
+import httptools
+from picows import WSAutoPingStrategy, WSListener, WSMsgType, WSUpgradeResponse
+from picows.picows import WSProtocol  # what picows.ws_create_server makes per connection
+
+from .http_limits import header_timeout_protocol
+from .origins import websocket_origin_allowed
+from .ws import Connection, on_the_wire
+
+log = logging.getLogger(__name__)
+
+RELAY = "tandem.relay"
+"""The lifespan state key holding the process's `Relay`."""
+
+READ_AHEAD = 64
+"""Messages read ahead of the connection's task before the socket stops reading."""
+
+PING_INTERVAL = PING_TIMEOUT = 20.0  # as uvicorn's WebSocket defaults
+
+_TEXT, _BINARY, _CONTINUATION, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
+_picows_log = logging.getLogger("picows.server")
+_picows_log.setLevel(logging.WARNING)  # picows says every connection and disconnection at INFO
+
+
+class FastSocket(WSListener):
+    """One `/ws` client on picows, as a `Connection`'s socket (see
+    `ws.AsgiSocket`). Frames arrive in `on_ws_frame` and wait in `inbox` for
+    the connection's task; past `READ_AHEAD` of them the socket stops reading
+    until the task catches up, so a client cannot grow the relay's memory by
+    sending faster than it is served. Writes go straight to the socket
+    (`direct`); a client whose unread backlog passes the send budget
+    (``Settings.send_queue_bytes``) is a slow receiver, as with the ASGI path."""
+
+    def __init__(self, relay, connections: set) -> None:
+        super().__init__()
+        self.relay = relay
+        self.connections = connections  # uvicorn's: closed with 1012 when the server stops
+        self.transport = None
+        self.out = None
+        self.inbox: deque[str | bytes] = deque()
+        self.waiter: asyncio.Future | None = None
+        self.gone = False
+        self.paused = False
+        self.parts: list[bytes] | None = None  # a fragmented message being put together
+        self.parts_kind = _BINARY
+        self.parts_size = 0
+        s = relay.settings
+        self.max_size = max(s.max_message_bytes, s.max_binary_bytes) + 64
+        self.send_budget = s.send_queue_bytes
+        self.task: asyncio.Task | None = None
+
+    # --- picows -------------------------------------------------------------
+
+    def on_ws_connected(self, transport) -> None:
+        self.transport = transport
+        self.out = transport.underlying_transport
+        self.connections.add(self)
+        self.task = asyncio.get_running_loop().create_task(Connection(self, self.relay).run())
+
+    def on_ws_frame(self, transport, frame) -> None:
+        kind = frame.msg_type
+        if kind is _BINARY or kind is _TEXT:
+            if self.parts is not None:
+                self._fail(1002, "a new message began inside a fragmented one")
+            elif frame.fin:
+                self._push(kind, frame.get_payload_as_bytes())
+            else:
+                self.parts, self.parts_kind = [frame.get_payload_as_bytes()], kind
+                self.parts_size = len(self.parts[0])
+        elif kind is _CONTINUATION:
+            if self.parts is None:
+                self._fail(1002, "a continuation frame with no message to continue")
+                return
+            part = frame.get_payload_as_bytes()
+            self.parts.append(part)
+            self.parts_size += len(part)
+            if self.parts_size > self.max_size:
+                self._fail(1009, f"messages are limited to {self.max_size} bytes")
+            elif frame.fin:
+                data, self.parts = b"".join(self.parts), None
+                self._push(self.parts_kind, data)
+        elif kind is _CLOSE:
+            if not transport.is_close_frame_sent:
+                transport.send_close(frame.get_close_code())
+            transport.disconnect()
+        # PING is answered by picows; PONG needs nothing
+
+    def on_ws_disconnected(self, transport) -> None:
+        self.gone = True
+        self.connections.discard(self)
+        self._wake()
+
+    def pause_writing(self) -> None:
+        pass  # the send budget is checked on every write (`direct`)
+
+    def resume_writing(self) -> None:
+        pass
+
+    # --- for uvicorn ----------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """The server is stopping: the client resumes elsewhere or later."""
+        self._fail(1012, "the relay is restarting: resume")
+
+    # --- for Connection -------------------------------------------------------
+
+    async def receive(self) -> str | bytes | None:
+        inbox = self.inbox
+        while not inbox:
+            if self.gone:
+                return None
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        if self.paused and len(inbox) <= READ_AHEAD // 2:
+            self.paused = False
+            self.out.resume_reading()
+        return inbox.popleft()
+
+    def direct(self, seq: int | None, payload: str | bytes) -> bool:
+        """Write one payload of the stream now; False when the client has more
+        unread than the send budget (a slow receiver)."""
+        if self.gone:
+            return True  # the connection's task is finishing: nothing to write to
+        data = on_the_wire(seq, payload)
+        self.transport.send(_TEXT if isinstance(data, str) else _BINARY,
+                            data.encode() if isinstance(data, str) else data)
+        return self.out.get_write_buffer_size() <= self.send_budget
+
+    async def send(self, data: str | bytes) -> None:
+        if not self.gone:
+            self.transport.send(_TEXT if isinstance(data, str) else _BINARY,
+                                data.encode() if isinstance(data, str) else data)
+
+    async def close(self, code: int, reason: str = "") -> None:
+        self._fail(code, reason)
+
+    # --- inside ---------------------------------------------------------------
+
+    def _push(self, kind, data: bytes) -> None:
+        if kind is _TEXT:
+            try:
+                data = data.decode()
+            except UnicodeDecodeError:
+                self._fail(1007, "a text message must be UTF-8")
+                return
+        self.inbox.append(data)
+        if not self.paused and len(self.inbox) >= READ_AHEAD:
+            self.paused = True
+            self.out.pause_reading()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _fail(self, code: int, reason: str) -> None:
+        transport = self.transport
+        if transport is None or self.gone:
+            return
+        if not transport.is_close_frame_sent:
+            transport.send_close(code, reason.encode()[:120])
+        transport.disconnect()
+
+
+def upgrade(http_protocol, relay, request: bytes) -> None:
+    """Hand an HTTP connection whose request (`request`, the line and headers
+    as received) asks for `/ws` to picows, and picows the request: from here
+    on the connection's bytes go to picows, which answers the upgrade."""
+    connections = http_protocol.server_state.connections
+
+    def listener(upgrade_request):
+        if not websocket_origin_allowed(upgrade_request.headers.get("origin"), relay.settings):
+            log.info("refused a /ws upgrade from origin %r", upgrade_request.headers.get("origin"))
+            return WSUpgradeResponse.create_error_response(403, b"origin not allowed")
+        return FastSocket(relay, connections)
+
+    settings = relay.settings
+    protocol = WSProtocol(None, None, False, listener, _picows_log, True, None,
+                          True, PING_INTERVAL, PING_TIMEOUT, WSAutoPingStrategy.PING_WHEN_IDLE,
+                          True, max(settings.max_message_bytes, settings.max_binary_bytes) + 64, None, 16 * 1024)
+    transport = http_protocol.transport
+    protocol.connection_made(transport)
+    transport.set_protocol(protocol)
+    view = memoryview(request)
+    while view:
+        buffer = protocol.get_buffer(len(view))
+        n = min(len(buffer), len(view))
+        buffer[:n] = view[:n]
+        protocol.buffer_updated(n)
+        view = view[n:]
+
+
+def relay_protocol(header_timeout: float):
+    """The relay's HTTP protocol for uvicorn (``uvicorn.run(http=...)``):
+    `header_timeout_protocol`'s, with `/ws` upgrades handed to picows when the
+    app's lifespan has put a relay with ``fast_ws`` in the state."""
+    base = header_timeout_protocol(header_timeout)
+
+    class RelayProtocol(base):
+        def handle_websocket_upgrade(self) -> None:
+            relay = (self.app_state or {}).get(RELAY)
+            if relay is None or not relay.settings.fast_ws or httptools.parse_url(self.url).path != b"/ws":
+                super().handle_websocket_upgrade()
+                return
+            self.connections.discard(self)
+            request = [self.scope["method"].encode(), b" ", self.url, b" HTTP/1.1\r\n"]
+            for name, value in self.scope["headers"]:
+                request += [name, b": ", value, b"\r\n"]
+            request.append(b"\r\n")
+            upgrade(self, relay, b"".join(request))
+
+    return RelayProtocol
