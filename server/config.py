@@ -113,6 +113,12 @@ class Settings:
     relay serves itself (``python -m server``); False: through the ASGI app."""
     history_messages: int = 512
     history_bytes: int = 1024 * 1024
+    history_live_bytes: int = 64 * 1024
+    """Cobrowse and input frames a channel keeps for a resume, apart from its
+    messages (server/broker/memory.py); older ones are skipped, and a viewer
+    resuming past them starts from a fresh snapshot."""
+    history_live_seconds: float = 15.0
+    """...and for at most this long (a 10-second network drop is replayed)."""
 
     # published files (server/web/files.py)
     files_dir: Path | None = None

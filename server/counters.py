@@ -45,7 +45,7 @@ class Counters:
     """Totals since the relay started, and the live connections by kind."""
 
     __slots__ = ("connections", "frames", "frame_bytes", "messages", "slow_receivers", "rate_limited",
-                 "resumed", "resume_gaps", "store_seconds", "broker_seconds")
+                 "resumed", "resume_gaps", "resume_skipped", "store_seconds", "broker_seconds")
 
     def __init__(self) -> None:
         self.connections = dict.fromkeys(CONNECTION_KINDS, 0)
@@ -62,6 +62,8 @@ class Counters:
         """Reconnections that picked up where they left off."""
         self.resume_gaps = 0
         """Reconnections that had missed more than the history keeps: told to resync."""
+        self.resume_skipped = 0
+        """Reconnections that had missed live frames no longer kept: told frames_skipped."""
         self.store_seconds = Histogram()
         """Durable writes (record batches) and the sign-in lookups of hello."""
         self.broker_seconds = Histogram()

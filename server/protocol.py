@@ -353,12 +353,15 @@ class Welcome(Message):
 class Error(Message):
     """A message was refused. ``ref`` is its ``seq`` when it had one. The
     connection stays open unless the code is ``unauthorized`` (or
-    ``unavailable``: the relay node lost its broker; the client resumes)."""
+    ``unavailable``: the relay node lost its broker; the client resumes).
+    ``frames_skipped`` is not a refusal: a resume skipped cobrowse or input
+    frames older than the relay keeps, and a viewer starts afresh."""
 
     type: Literal["error"] = "error"
     code: Literal[
         "bad_json", "bad_message", "too_large", "rate_limited", "unauthorized",
         "not_allowed", "not_found", "invalid", "conflict", "resync", "chat_off", "unavailable",
+        "frames_skipped",
     ]
     message: str
     ref: int | None = None

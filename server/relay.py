@@ -41,6 +41,12 @@ def new_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+LIVE_KINDS = frozenset((p.StreamKind.COBROWSE, p.StreamKind.CONTROL))
+"""Frames the broker keeps in its short live history (``Settings.history_live_bytes``):
+a viewer rebuilds its picture from a fresh snapshot, and stale input is not
+worth replaying. Screen frames and file chunks are kept as messages are."""
+
+
 @dataclass(slots=True)
 class Resume:
     """What a reconnecting client needs: its channel and its last processed seq."""
@@ -57,7 +63,9 @@ class Relay:
         self.settings = settings
         self.store = open_store(settings.database_url)
         self.broker = open_broker(settings.broker_url, history_messages=settings.history_messages,
-                                  history_bytes=settings.history_bytes)
+                                  history_bytes=settings.history_bytes, live_bytes=settings.history_live_bytes,
+                                  live_seconds=settings.history_live_seconds)
+        self._publish_now = getattr(self.broker, "publish_nowait", None)
         self.tokens = Tokens(settings.secret_key)
         self.clock = time.time
         self.desk = Desk(new_id=new_id, new_number=random_number, join_link=self.join_link,
@@ -216,9 +224,14 @@ class Relay:
             if targets:
                 await self.node.publish_frame(targets, data, resume.key, resume.client_seq)
             return
-        publish = self.broker.publish
+        live = data[0] in LIVE_KINDS
+        publish_now = self._publish_now
+        if publish_now is not None:  # the memory broker: no coroutine per receiver
+            for channel in targets:
+                publish_now(channel, data, live)
+            return
         for channel in targets:
-            await publish(channel, data)
+            await self.broker.publish(channel, data, live)
 
     async def online(self, actor: Actor, screen: str | None = None, console: bool = True) -> None:
         """A connection was welcomed. A rep's ``console`` makes them present;

@@ -204,7 +204,8 @@ class LiveRelay:
 
 @pytest.fixture
 def live_relay(tmp_path: Path, request):
-    relay = LiveRelay(tmp_path).start()
+    """A `LiveRelay`; parametrize it indirectly with a dict of TANDEM_* settings."""
+    relay = LiveRelay(tmp_path, **getattr(request, "param", {})).start()
     yield relay
     relay.stop()
     failed = getattr(request.node, "rep_call", None)

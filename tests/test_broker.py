@@ -301,3 +301,67 @@ async def test_a_process_that_fell_behind_the_history_makes_its_subscribers_resy
     finally:
         await here.disconnect()
         await there.disconnect()
+
+
+# --- live frames: the memory broker's shorter history (cobrowse, input) ---------
+
+async def test_a_resume_gets_messages_and_the_live_frames_still_kept_in_order_and_is_told_what_was_skipped():
+    broker = MemoryBroker(live_bytes=30)
+    for i in range(1, 9):  # frames of 10 bytes with a chat line every fourth
+        if i % 4 == 0:
+            await broker.publish("rep", f"chat {i}")
+        else:
+            await broker.publish("rep", b"frame %03d" % i, live=True)
+    inbox = Inbox()
+    sub = await broker.subscribe("rep", 1, inbox)
+    # every message after 1, and the three newest frames (30 bytes): 2 and 3 are gone
+    assert inbox.got == [(4, "chat 4"), (5, b"frame 005"), (6, b"frame 006"), (7, b"frame 007"), (8, "chat 8")]
+    assert sub.skipped
+    resumed = Inbox()
+    sub = await broker.subscribe("rep", 3, resumed)  # nothing gone after 3
+    assert resumed.seqs == [4, 5, 6, 7, 8] and not sub.skipped
+
+
+async def test_live_frames_older_than_the_live_window_are_skipped_but_messages_stay():
+    now = [1000.0]
+    broker = MemoryBroker(live_seconds=15.0, clock=lambda: now[0])
+    await broker.publish("cus", b"input 1", live=True)
+    await broker.publish("cus", "chat 2")
+    now[0] += 10.0  # a 10-second drop is replayed whole
+    await broker.publish("cus", b"input 3", live=True)
+    inbox = Inbox()
+    assert not (await broker.subscribe("cus", 0, inbox)).skipped
+    assert inbox.seqs == [1, 2, 3]
+    now[0] += 6.0  # the first input is 16 s old when the next comes
+    await broker.publish("cus", b"input 4", live=True)
+    inbox = Inbox()
+    assert (await broker.subscribe("cus", 0, inbox)).skipped
+    assert inbox.seqs == [2, 3, 4]
+    channel = broker._channels["cus"]
+    assert channel.live_size == len(b"input 3") + len(b"input 4")
+
+
+async def test_messages_gone_are_still_a_gap_whatever_the_live_frames():
+    broker = MemoryBroker(history_messages=2)
+    await broker.publish("c", "m1")
+    await broker.publish("c", b"f2", live=True)
+    await broker.publish("c", "m3")
+    await broker.publish("c", "m4")  # m1 trimmed
+    with pytest.raises(Gap):
+        await broker.subscribe("c", 0, Inbox())
+    inbox = Inbox()
+    assert not (await broker.subscribe("c", 1, inbox)).skipped
+    assert inbox.got == [(2, b"f2"), (3, "m3"), (4, "m4")]
+
+
+async def test_live_frames_on_redis_are_kept_as_messages(redis_server):
+    broker = open_broker(redis_server.fresh_url(), live_bytes=1)
+    await broker.connect()
+    try:
+        for i in range(1, 4):
+            await broker.publish("c", b"frame %d" % i, live=True)
+        inbox = Inbox()
+        sub = await broker.subscribe("c", 0, inbox)
+        assert [s for s, _ in await inbox.until(3)] == [1, 2, 3] and not sub.skipped
+    finally:
+        await broker.disconnect()

@@ -242,3 +242,70 @@ async def test_old_socket_closing_after_resume_does_not_mark_customer_absent(liv
             await anyio.sleep(0.2)
     await back.send("chat", session=s.sid, text="still here")
     await s.rep.expect("chat_message", text="still here")
+
+
+async def _viewed(relay) -> tuple[Outbound, int]:
+    """An outbound session whose rep views the customer's tab: (session, stream)."""
+    s = await Outbound.start(relay)
+    await s.rep.send("request_grant", session=s.sid, kind="view", scope="tab")
+    pending = await s.cus.expect("session_state", where=lambda m: m["grants"])
+    await s.cus.send("decide_grant", session=s.sid, grant=pending["grants"][0]["id"], approve=True)
+    view = await s.cus.expect("session_state", where=lambda m: m["activities"])
+    await s.rep.fence()
+    return s, view["activities"][0]["stream"]
+
+
+async def _frames_and_chat(s: Outbound, stream: int, frames: int, size: int) -> list[bytes]:
+    """The customer sends cobrowse frames with a chat line every tenth; returns the bodies."""
+    from server.protocol import FRAME_HEADER, StreamKind
+
+    bodies = []
+    for i in range(frames):
+        body = b"%05d" % i + b"." * (size - 5)
+        bodies.append(body)
+        s.cus.seq += 1
+        await s.cus.ws.send(FRAME_HEADER.pack(StreamKind.COBROWSE, stream, s.cus.seq) + body)
+        if i % 10 == 9:
+            await s.cus.send("chat", session=s.sid, text=f"line {i // 10}")
+    await s.cus.fence()
+    return bodies
+
+
+def _bodies(got: list) -> list[bytes]:
+    from server.protocol import FRAME_HEADER
+
+    return [m[FRAME_HEADER.size:] for m in got if isinstance(m, bytes)]
+
+
+@pytest.mark.parametrize("live_relay", [{"TANDEM_HISTORY_LIVE_BYTES": "20000"}], indirect=True)
+async def test_a_viewer_back_after_more_frames_than_the_relay_keeps_gets_every_line_the_newest_frames_and_a_notice(
+        live_relay):
+    """The relay keeps cobrowse frames for a resume within a byte budget
+    (Settings.history_live_bytes), apart from messages: a rep whose network
+    dropped gets every chat line, the frames still kept, and `frames_skipped`,
+    on which its viewer asks the page for a fresh snapshot."""
+    s, stream = await _viewed(live_relay)
+    await s.rep.fence()
+    resume, last = s.rep.welcome["resume"], s.rep.last_seq
+    s.rep.cut()
+    bodies = await _frames_and_chat(s, stream, 60, 1000)  # 60 kB of frames, 6 lines
+
+    back = await WsPeer.open(live_relay.ws_url, await sign_in(live_relay.base), resume=resume, last_seq=last)
+    assert back.welcome["resumed"] is True
+    back.last_seq = last
+    got = await back.fence()
+    assert [f"line {i}" for i in range(6)] == [m["text"] for m in got
+                                               if isinstance(m, dict) and m["type"] == "chat_message"]
+    kept = _bodies(got)
+    assert 10 <= len(kept) < 60 and kept == bodies[-len(kept):]  # the newest, in order, none twice
+    assert [m["code"] for m in got if isinstance(m, dict) and m["type"] == "error"] == ["frames_skipped"]
+
+    # a drop the budget covers is replayed whole, with no notice
+    resume, last = back.welcome["resume"], back.last_seq
+    back.cut()
+    bodies = await _frames_and_chat(s, stream, 10, 1000)
+    again = await WsPeer.open(live_relay.ws_url, await sign_in(live_relay.base), resume=resume, last_seq=last)
+    again.last_seq = last
+    got = await again.fence()
+    assert _bodies(got) == bodies
+    assert not [m for m in got if isinstance(m, dict) and m["type"] == "error"]

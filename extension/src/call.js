@@ -84,7 +84,7 @@ const handlers = {
     render();
   },
   error(msg) {
-    if (msg.code === 'resync' || msg.code === 'unauthorized') return;
+    if (msg.code === 'resync' || msg.code === 'frames_skipped' || msg.code === 'unauthorized') return;
     showError(`${has('error_' + msg.code) ? t('error_' + msg.code) : t('error_unknown')} ${msg.message}`);
   },
 };

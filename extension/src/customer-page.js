@@ -441,7 +441,7 @@ import { createSurvey, sendRating } from './lib/survey.js';
       // The connection has dropped the refused message (`ref`) from its outbox,
       // and closed itself on `unauthorized`.
       // Too much was missed to replay: the relay sends the state afresh.
-      if (msg.code === 'resync') return;
+      if (msg.code === 'resync' || msg.code === 'frames_skipped') return;
       if (msg.code === 'unauthorized') {
         showError('unauthorized');
         finish('ended');

@@ -53,7 +53,7 @@ function start(root) {
       if (key) say(t(key, { number: msg.number }));
     },
     error(msg) {
-      if (msg.code === 'resync') return;
+      if (msg.code === 'resync' || msg.code === 'frames_skipped') return;
       const number = asked.get(msg.ref);
       if (number) { asked.delete(msg.ref); say(t('refused', { number, message: msg.message })); return; }
       if (msg.code === 'not_allowed' || msg.code === 'unauthorized') setStatus('refused');

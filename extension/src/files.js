@@ -195,7 +195,7 @@ const handlers = {
   file_message(msg) { if (msg.session === sessionId) channel.onFileMessage(msg); },
   error(msg) {
     if (channel.onRelayError(msg)) return;
-    if (msg.code === 'resync' || msg.code === 'unauthorized' || msg.code === 'rate_limited') return;
+    if (msg.code === 'resync' || msg.code === 'frames_skipped' || msg.code === 'unauthorized' || msg.code === 'rate_limited') return;
     if (msg.code === 'not_allowed' && !activity) return; // frames still on their way when access ended
     showError(`${has('error_' + msg.code) ? t('error_' + msg.code) : t('error_unknown')} ${msg.message}`);
   },

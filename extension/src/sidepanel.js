@@ -119,6 +119,7 @@ const handlers = {
   offer_withdrawn(msg) { queue.withdraw(msg.session); },
   error(msg) {
     if (msg.code === 'resync') { forgetWhatIsNotResent(); return; } // the relay sends the state afresh
+    if (msg.code === 'frames_skipped') return; // a viewer tab starts afresh (viewer.js)
     if (msg.code === 'unauthorized') return; // the status line says it
     showRelayError(msg);
     queue.refused();

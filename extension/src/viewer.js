@@ -139,7 +139,13 @@ const handlers = {
     showStatus();
   },
   error(msg) {
-    if (msg.code === 'resync' || msg.code === 'unauthorized') return;
+    // Frames were missed for good (a long drop): the picture cannot be
+    // brought up to date, so it starts again from a fresh full snapshot.
+    if (msg.code === 'resync' || msg.code === 'frames_skipped') {
+      if (replay.started()) { replay.reset(); askedAt = 0; }
+      return;
+    }
+    if (msg.code === 'unauthorized') return;
     showError(`${has('error_' + msg.code) ? t('error_' + msg.code) : t('error_unknown')} ${msg.message}`);
   },
 };

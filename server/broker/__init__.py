@@ -35,6 +35,9 @@ class Unreachable(ConnectionError):
 
 
 class Subscription(Protocol):
+    skipped: bool
+    """The resume skipped live frames no longer kept (a viewer starts afresh)."""
+
     def close(self) -> None: ...
 
 
@@ -44,13 +47,17 @@ class Broker(Protocol):
 
     async def disconnect(self) -> None: ...
 
-    async def publish(self, channel: str, payload: Payload) -> int:
-        """Append to the channel; returns the payload's sequence number (from 1)."""
+    async def publish(self, channel: str, payload: Payload, live: bool = False) -> int:
+        """Append to the channel; returns the payload's sequence number (from 1).
+        ``live``: a frame of a live stream (cobrowse events, input), which a
+        backend may keep for a shorter time than messages (memory.py)."""
 
     async def subscribe(self, channel: str, after: int | None, deliver: Deliver,
                         lost: Lost | None = None) -> Subscription:
         """Deliver every payload after sequence ``after`` (history first, then
-        live), or only new ones when ``after`` is None. Raises `Gap`.
+        live), or only new ones when ``after`` is None. Raises `Gap`. Live
+        frames already gone are skipped, and the subscription's ``skipped``
+        says so.
 
         Should payloads be trimmed before this process read them (Redis: it
         fell more than the whole history behind), the subscription ends and
@@ -64,12 +71,14 @@ class Broker(Protocol):
         """Drop a channel's history (its reader will not come back)."""
 
 
-def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20) -> Broker:
+def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20,
+                live_bytes: int = 64 * 1024, live_seconds: float = 15.0) -> Broker:
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         from .memory import MemoryBroker
 
-        return MemoryBroker(history_messages=history_messages, history_bytes=history_bytes)
+        return MemoryBroker(history_messages=history_messages, history_bytes=history_bytes,
+                            live_bytes=live_bytes, live_seconds=live_seconds)
     if scheme in ("redis", "rediss"):
         from .redis import RedisBroker
 

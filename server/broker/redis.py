@@ -101,6 +101,7 @@ class _Channel:
 
 class _Sub:
     __slots__ = ("broker", "name", "deliver", "lost", "floor")
+    skipped = False  # live frames share the history of messages here (see `publish`)
 
     def __init__(self, broker: RedisBroker, name: str, deliver: Deliver, lost: Lost | None, floor: int) -> None:
         self.broker = broker
@@ -191,7 +192,9 @@ class RedisBroker:
 
     # the interface --------------------------------------------------------
 
-    async def publish(self, channel: str, payload: Payload) -> int:
+    async def publish(self, channel: str, payload: Payload, live: bool = False) -> int:
+        """``live`` is the memory broker's: in Redis a live frame is kept in the
+        channel's one stream like any payload (the relay process holds none)."""
         self._client()
         key, meta = self._keys(channel)
         kind, body = (b"t", payload.encode()) if isinstance(payload, str) else (b"b", payload)

@@ -26,7 +26,7 @@ from picows.picows import WSProtocol  # what picows.ws_create_server makes per c
 
 from .http_limits import header_timeout_protocol
 from .origins import websocket_origin_allowed
-from .ws import Connection, on_the_wire
+from .ws import EMPTY, Connection, on_the_wire
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,13 @@ class FastSocket(WSListener):
             self.out.resume_reading()
         return inbox.popleft()
 
+    def take(self) -> str | bytes | object:
+        """The next message if it has come (`EMPTY` if not): no await per message."""
+        inbox = self.inbox
+        if not inbox or self.paused:
+            return EMPTY  # paused: `receive` resumes reading as the inbox drains
+        return inbox.popleft()
+
     def direct(self, seq: int | None, payload: str | bytes) -> bool:
         """Write one payload of the stream now; False when the client has more
         unread than the send budget (a slow receiver)."""
@@ -202,7 +209,8 @@ def upgrade(http_protocol, relay, request: bytes) -> None:
     settings = relay.settings
     protocol = WSProtocol(None, None, False, listener, _picows_log, True, None,
                           True, PING_INTERVAL, PING_TIMEOUT, WSAutoPingStrategy.PING_WHEN_IDLE,
-                          True, max(settings.max_message_bytes, settings.max_binary_bytes) + 64, None, 16 * 1024)
+                          True, max(settings.max_message_bytes, settings.max_binary_bytes) + 64, None,
+                          4096)  # grows as frames need; 4 KiB holds a cobrowse frame and keeps idle sockets small
     transport = http_protocol.transport
     protocol.connection_made(transport)
     transport.set_protocol(protocol)

@@ -82,10 +82,12 @@ class RelayCollector(Collector):
             limited.add_metric([what], n)
         yield limited
         resumes = CounterMetricFamily("tandem_resumes", "Reconnections with a resume id: picked up where they "
-                                      "left off, or missed more than the history keeps (gap: told to resync)",
+                                      "left off, or missed more than the history keeps (gap: told to resync), "
+                                      "or live frames it no longer keeps (skipped: a viewer starts afresh)",
                                       labels=["result"])
         resumes.add_metric(["resumed"], c.resumed)
         resumes.add_metric(["gap"], c.resume_gaps)
+        resumes.add_metric(["skipped"], c.resume_skipped)
         yield resumes
         yield histogram("tandem_store_seconds", "Durable store: record batches written, accounts read at hello",
                         c.store_seconds)

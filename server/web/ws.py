@@ -144,6 +144,10 @@ async def ws_endpoint(websocket: WebSocket) -> None:
     await Connection(AsgiSocket(websocket), relay).run()
 
 
+EMPTY = object()
+"""What a socket's `take` gives when nothing has come yet."""
+
+
 class AsgiSocket:
     """A Starlette WebSocket as a `Connection`'s socket: what it reads is a
     text message (str), a binary one (bytes) or None once the client is gone."""
@@ -152,6 +156,10 @@ class AsgiSocket:
 
     def __init__(self, websocket: WebSocket) -> None:
         self.ws = websocket
+
+    def take(self):
+        """A message that has come already, without waiting (here: never)."""
+        return EMPTY
 
     async def receive(self) -> str | bytes | None:
         raw = await self.ws.receive()
@@ -274,6 +282,10 @@ class Connection:
             self.outbox.reply(p.Error(code="resync", message="too much was missed; the state is sent afresh"))
             self.sub = await self.relay.broker.subscribe(channel, None, self.outbox.deliver, lost=self.outbox.drop)
         counters.broker_seconds.observe(perf_counter() - t0)
+        if self.sub.skipped:  # after what the history still had: the viewer asks the page for a snapshot
+            counters.resume_skipped += 1
+            self.outbox.reply(p.Error(code="frames_skipped", message="cobrowse frames older than the relay keeps "
+                                      "were skipped: a viewer starts again from a fresh snapshot"))
         self.kind = "rep" if welcome.role == "rep" else "agent" if welcome.role == "agent" else "customer"
         counters.connections[self.kind] += 1
         self.console = hello.client != "dashboard"
@@ -353,9 +365,11 @@ class Connection:
 
     async def _read(self) -> None:
         settings = self.relay.settings
-        receive = self.socket.receive
+        receive, take = self.socket.receive, self.socket.take
         while True:
-            raw = await receive()
+            raw = take()
+            if raw is EMPTY:
+                raw = await receive()
             if raw is None:
                 return
             text = raw if isinstance(raw, str) else None

@@ -276,7 +276,7 @@ export function startCustomer({ relay = null, queue = null, maskSelectors = [], 
       },
       session_ended(msg) { finish(msg.reason); },
       error(msg) {
-        if (msg.code === 'resync') return; // the relay sends the state afresh
+        if (msg.code === 'resync' || msg.code === 'frames_skipped') return; // the relay sends the state afresh
         if (msg.code === 'unauthorized') { finish('ended'); return; }
         widget.error(t('error'));
       },
