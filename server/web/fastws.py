@@ -39,8 +39,9 @@ READ_AHEAD = 64
 PING_INTERVAL = PING_TIMEOUT = 20.0  # as uvicorn's WebSocket defaults
 
 _TEXT, _BINARY, _CONTINUATION, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
-_picows_log = logging.getLogger("picows.server")
-_picows_log.setLevel(logging.WARNING)  # picows says every connection and disconnection at INFO
+logging.getLogger("picows.server").setLevel(logging.WARNING)  # it says every connection and disconnection at INFO
+# an adapter, not a Logger: of a Logger picows makes a child Logger per connection (memory per socket)
+_picows_log = logging.LoggerAdapter(logging.getLogger("picows.server"), {})
 
 
 class FastSocket(WSListener):
@@ -51,6 +52,9 @@ class FastSocket(WSListener):
     sending faster than it is served. Writes go straight to the socket
     (`direct`); a client whose unread backlog passes the send budget
     (``Settings.send_queue_bytes``) is a slow receiver, as with the ASGI path."""
+
+    __slots__ = ("relay", "connections", "transport", "out", "inbox", "waiter", "gone", "paused", "parts",
+                 "parts_kind", "parts_size", "max_size", "send_budget", "task")
 
     def __init__(self, relay, connections: set) -> None:
         super().__init__()

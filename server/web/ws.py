@@ -177,6 +177,9 @@ class AsgiSocket:
 
 
 class Connection:
+    __slots__ = ("socket", "relay", "outbox", "bucket", "frame_bucket", "actor", "resume", "sub", "revocations",
+                 "token_version", "revoked", "gone_unavailable", "kind", "console", "counters", "_task")
+
     def __init__(self, socket, relay: Relay) -> None:
         self.socket = socket  # AsgiSocket, or fastws.FastSocket
         self.relay = relay
