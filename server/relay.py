@@ -65,7 +65,7 @@ class Relay:
         self.broker = open_broker(settings.broker_url, history_messages=settings.history_messages,
                                   history_bytes=settings.history_bytes, live_bytes=settings.history_live_bytes,
                                   live_seconds=settings.history_live_seconds)
-        self._publish_now = getattr(self.broker, "publish_nowait", None)
+        self._publish_now = getattr(self.broker, "publish_nowait", None)  # memory://: see relay_frame
         self.tokens = Tokens(settings.secret_key)
         self.clock = time.time
         self.desk = Desk(new_id=new_id, new_number=random_number, join_link=self.join_link,
@@ -224,14 +224,15 @@ class Relay:
             if targets:
                 await self.node.publish_frame(targets, data, resume.key, resume.client_seq)
             return
+        self.relay_frame(targets, data)
+
+    def relay_frame(self, targets: list[str], data: bytes) -> None:
+        """`publish_frame` of one relay process (no cluster: the memory broker),
+        at once: what `/ws` calls for each frame, with no coroutine on the way."""
         live = data[0] in LIVE_KINDS
-        publish_now = self._publish_now
-        if publish_now is not None:  # the memory broker: no coroutine per receiver
-            for channel in targets:
-                publish_now(channel, data, live)
-            return
+        publish = self._publish_now
         for channel in targets:
-            await self.broker.publish(channel, data, live)
+            publish(channel, data, live)
 
     async def online(self, actor: Actor, screen: str | None = None, console: bool = True) -> None:
         """A connection was welcomed. A rep's ``console`` makes them present;

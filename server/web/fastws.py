@@ -53,7 +53,7 @@ class FastSocket(WSListener):
     (`direct`); a client whose unread backlog passes the send budget
     (``Settings.send_queue_bytes``) is a slow receiver, as with the ASGI path."""
 
-    __slots__ = ("relay", "connections", "transport", "out", "inbox", "waiter", "gone", "paused", "parts",
+    __slots__ = ("relay", "connections", "transport", "out", "inbox", "waiter", "gone", "paused", "backlogged", "frames", "parts",
                  "parts_kind", "parts_size", "max_size", "send_budget", "task")
 
     def __init__(self, relay, connections: set) -> None:
@@ -66,6 +66,8 @@ class FastSocket(WSListener):
         self.waiter: asyncio.Future | None = None
         self.gone = False
         self.paused = False
+        self.backlogged = False
+        self.frames = None  # Connection.frame, once welcomed on one relay process
         self.parts: list[bytes] | None = None  # a fragmented message being put together
         self.parts_kind = _BINARY
         self.parts_size = 0
@@ -88,7 +90,12 @@ class FastSocket(WSListener):
             if self.parts is not None:
                 self._fail(1002, "a new message began inside a fragmented one")
             elif frame.fin:
-                self._push(kind, frame.get_payload_as_bytes())
+                data = frame.get_payload_as_bytes()
+                if kind is _BINARY and self.frames is not None and self.waiter is not None and not self.inbox:
+                    # the connection's task waits for a message: nothing is ahead of this frame
+                    self.frames(data)
+                else:
+                    self._push(kind, data)
             else:
                 self.parts, self.parts_kind = [frame.get_payload_as_bytes()], kind
                 self.parts_size = len(self.parts[0])
@@ -116,10 +123,10 @@ class FastSocket(WSListener):
         self._wake()
 
     def pause_writing(self) -> None:
-        pass  # the send budget is checked on every write (`direct`)
+        self.backlogged = True  # the socket's buffer passed its high-water mark: `direct` watches the budget
 
     def resume_writing(self) -> None:
-        pass
+        self.backlogged = False
 
     # --- for uvicorn ----------------------------------------------------------
 
@@ -159,7 +166,7 @@ class FastSocket(WSListener):
         data = on_the_wire(seq, payload)
         self.transport.send(_TEXT if isinstance(data, str) else _BINARY,
                             data.encode() if isinstance(data, str) else data)
-        return self.out.get_write_buffer_size() <= self.send_budget
+        return not self.backlogged or self.out.get_write_buffer_size() <= self.send_budget
 
     async def send(self, data: str | bytes) -> None:
         if not self.gone:

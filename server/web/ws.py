@@ -44,14 +44,17 @@ HELLO_TIMEOUT = 10.0
 _HEADER = p.FRAME_HEADER
 _SEQ = struct.Struct("!I")
 _SEQ_AT = _HEADER.size - _SEQ.size
+_pack_seq = _SEQ.pack_into
 
 
-def on_the_wire(seq: int | None, payload: str | bytes) -> str | bytes:
+def on_the_wire(seq: int | None, payload: str | bytes) -> str | bytearray:
     """What a connection sends for a payload of its stream: the receiver's
     `seq` written in (a text message's first field, a frame header's seq)."""
     if isinstance(payload, str):
         return f'{{"seq":{seq},{payload[1:]}' if seq is not None else payload
-    return b"".join((payload[:_SEQ_AT], _SEQ.pack(seq), memoryview(payload)[_HEADER.size:]))
+    data = bytearray(payload)  # one copy, the seq written into it
+    _pack_seq(data, _SEQ_AT, seq)
+    return data
 
 
 class Outbox:
@@ -153,6 +156,7 @@ class AsgiSocket:
     text message (str), a binary one (bytes) or None once the client is gone."""
 
     direct = None  # ASGI sends are awaited: the outbox queues, a writer task sends
+    frames = None  # and every message comes through `receive`
 
     def __init__(self, websocket: WebSocket) -> None:
         self.ws = websocket
@@ -168,9 +172,9 @@ class AsgiSocket:
         text = raw.get("text")
         return text if text is not None else raw.get("bytes") or b""
 
-    async def send(self, data: str | bytes) -> None:
+    async def send(self, data: str | bytes | bytearray) -> None:
         await self.ws.send({"type": "websocket.send", "text": data} if isinstance(data, str)
-                           else {"type": "websocket.send", "bytes": data})
+                           else {"type": "websocket.send", "bytes": bytes(data)})
 
     async def close(self, code: int, reason: str = "") -> None:
         await self.ws.close(code, reason)
@@ -369,29 +373,42 @@ class Connection:
     async def _read(self) -> None:
         settings = self.relay.settings
         receive, take = self.socket.receive, self.socket.take
+        if self.relay.node is None:
+            # one relay process relays a frame without an await: the socket may hand
+            # frames straight to `frame` while this task waits for a message
+            self.socket.frames = self.frame
         while True:
             raw = take()
             if raw is EMPTY:
                 raw = await receive()
             if raw is None:
                 return
-            text = raw if isinstance(raw, str) else None
-            if not (self.bucket if text is not None else self.frame_bucket).take():
-                self.counters.rate_limited["messages" if text is not None else "frames"] += 1
-                self._error("rate_limited", "too many messages; slow down")
-                continue
-            if text is not None:
+            if isinstance(raw, str):
+                if not self.bucket.take():
+                    self.counters.rate_limited["messages"] += 1
+                    self._error("rate_limited", "too many messages; slow down")
+                    continue
                 self.counters.messages += 1
-                if len(text) > settings.max_message_bytes or len(text.encode()) > settings.max_message_bytes:
+                if len(raw) > settings.max_message_bytes or len(raw.encode()) > settings.max_message_bytes:
                     self._error("too_large", f"messages are limited to {settings.max_message_bytes} bytes")
                     continue
-                await self._text(text)
+                await self._text(raw)
             else:
-                data = raw
-                if len(data) > settings.max_binary_bytes:
-                    self._error("too_large", f"frames are limited to {settings.max_binary_bytes} bytes")
-                    continue
-                await self._binary(data)
+                pending = self.frame(raw)
+                if pending is not None:
+                    await pending
+
+    def frame(self, data: bytes):
+        """A binary frame read: its rate and size limits, then `_binary`."""
+        if not self.frame_bucket.take():
+            self.counters.rate_limited["frames"] += 1
+            self._error("rate_limited", "too many messages; slow down")
+            return None
+        limit = self.relay.settings.max_binary_bytes
+        if len(data) > limit:
+            self._error("too_large", f"frames are limited to {limit} bytes")
+            return None
+        return self._binary(data)
 
     async def _text(self, text: str) -> None:
         try:
@@ -415,27 +432,48 @@ class Connection:
         except Unavailable:
             self.unavailable()  # a cluster node without Redis: the client resumes on another
 
-    async def _binary(self, data: bytes) -> None:
+    def _binary(self, data: bytes):
+        """Check and relay a binary frame. One relay process does it all here,
+        with no await; a cluster node returns the coroutine that finishes it
+        (a catch-up with the other nodes, the Redis call), for `_read` to await."""
         if len(data) < _HEADER.size:
             self._error("bad_message", f"a binary frame starts with a {_HEADER.size}-byte header")
-            return
+            return None
         kind, stream, seq = _HEADER.unpack_from(data)
         if seq <= self.resume.client_seq:
-            return
+            return None
         self.resume.client_seq = seq
+        relay = self.relay
         try:
-            targets = self.relay.frame_targets(self.actor, kind, stream)
+            targets = relay.frame_targets(self.actor, kind, stream)
         except CoreError as exc:
+            if relay.node is None:
+                self._error(exc.code, str(exc), seq)
+                return None
+            return self._binary_on_node(data, kind, stream, seq, None, exc)
+        if relay.node is not None:
+            return self._binary_on_node(data, kind, stream, seq, targets, None)
+        relay.recorder.frame(kind, stream, data)
+        relay.relay_frame(targets, data)
+        counters = self.counters
+        counters.frames[kind] += 1
+        counters.frame_bytes[kind] += len(data)
+        return None
+
+    async def _binary_on_node(self, data: bytes, kind: int, stream: int, seq: int, targets: list[str] | None,
+                              refused: CoreError | None) -> None:
+        relay = self.relay
+        if targets is None:
             try:
-                targets = await self.relay.frame_targets_after_sync(self.actor, kind, stream, exc)
+                targets = await relay.frame_targets_after_sync(self.actor, kind, stream, refused)
             except CoreError as exc:
                 self._error(exc.code, str(exc), seq)
                 return
         # the recorder first: a recording that starts while the frame is on its way (a Redis round
         # trip in a cluster) must not take a frame sent before it
-        self.relay.recorder.frame(kind, stream, data)
+        relay.recorder.frame(kind, stream, data)
         try:
-            await self.relay.publish_frame(targets, data, self.resume)
+            await relay.publish_frame(targets, data, self.resume)
         except Unavailable:
             self.unavailable()
             return
