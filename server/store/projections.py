@@ -146,23 +146,32 @@ def _activity_ended(conn: Connection, r: Record) -> None:
     conn.execute(update(a).where(key).values(ended_at=r.at, end_reason=r.data.get("reason")))
 
 
-def _chat_posted(conn: Connection, r: Record) -> None:
+def _chats_posted(conn: Connection, records: list[Record]) -> None:
+    """A batch's chat lines: one query for those stored already (a record
+    written again after a failover), one insert for the others. Lines are
+    many under load (every session's), so not two statements each."""
     c = m.chat_messages
-    d = r.data
-    key = (c.c.session_id == r.session_id) & (c.c.message_id == d["message_id"])
-    if conn.execute(select(c.c.message_id).where(key)).first():
+    lines = []
+    for r in records:
+        try:
+            lines.append(((r.session_id, r.data["message_id"]), r))
+        except KeyError as missing:
+            log.error("record %s for session %s lacks %s: audited only", r.action, r.session_id, missing)
+    if not lines:
         return
-    conn.execute(
-        insert(c).values(
-            session_id=r.session_id,
-            message_id=d["message_id"],
-            pid=d.get("pid"),
-            name=d.get("name"),
-            text=d.get("text", ""),
-            reps_only=bool(d.get("reps_only", False)),
-            at=r.at,
-        )
-    )
+    stored = {tuple(row) for row in conn.execute(select(c.c.session_id, c.c.message_id)
+                                                 .where(c.c.message_id.in_({key[1] for key, _ in lines})))}
+    rows = []
+    for key, r in lines:
+        if key in stored:
+            continue
+        stored.add(key)
+        d = r.data
+        rows.append({"session_id": r.session_id, "message_id": d["message_id"], "pid": d.get("pid"),
+                     "name": d.get("name"), "text": d.get("text", ""),
+                     "reps_only": bool(d.get("reps_only", False)), "at": r.at})
+    if rows:
+        conn.execute(insert(c), rows)
 
 
 def _note_saved(conn: Connection, r: Record) -> None:
@@ -203,7 +212,7 @@ def _transfer_session(conn: Connection, r: Record) -> None:
     conn.execute(update(s).where(s.c.id == r.session_id).values(transfer_message=message))
 
 
-PROJECTIONS: dict[str, Callable[[Connection, Record], None]] = {
+PROJECTIONS: dict[str, Callable[[Connection, Record], None] | None] = {
     "session.created": _session_created,
     "session.state": _session_state,
     "participant.joined": _participant_joined,
@@ -213,7 +222,7 @@ PROJECTIONS: dict[str, Callable[[Connection, Record], None]] = {
     "grant.changed": _grant_changed,
     "activity.started": _activity_started,
     "activity.ended": _activity_ended,
-    "chat.posted": _chat_posted,
+    "chat.posted": None,  # a batch's lines together: _chats_posted
     "note.saved": _note_saved,
     "transfer.control": _transfer_control,
     "transfer.session": _transfer_session,
@@ -231,12 +240,16 @@ def apply_records(conn: Connection, records: list[Record]) -> None:
     ids = sorted({r.session_id for r in records if r.session_id is not None and r.action in PROJECTIONS})
     known: set[str] = set(conn.execute(select(m.sessions.c.id).where(m.sessions.c.id.in_(ids))).scalars()) \
         if ids else set()
+    chats = []
     for r in records:
-        project = PROJECTIONS.get(r.action)
-        if project is None or r.session_id is None:
+        if r.action not in PROJECTIONS or r.session_id is None:
             continue
         if r.action != "session.created" and r.session_id not in known:
             log.warning("record %s for unknown session %s: audited only", r.action, r.session_id)
+            continue
+        project = PROJECTIONS[r.action]
+        if project is None:
+            chats.append(r)
             continue
         try:
             project(conn, r)
@@ -245,6 +258,7 @@ def apply_records(conn: Connection, records: list[Record]) -> None:
             log.error("record %s for session %s lacks %s: audited only", r.action, r.session_id, missing)
             continue
         known.add(r.session_id)
+    _chats_posted(conn, chats)  # last: after the sessions this batch creates
 
 
 # reading back ------------------------------------------------------------------

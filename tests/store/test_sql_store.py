@@ -229,6 +229,20 @@ async def test_applying_a_batch_twice_does_not_duplicate_rows(store):
     assert len(report["audit"]) == 22  # the log keeps what happened, twice
 
 
+async def test_a_batch_of_many_sessions_chat_lines_stores_each_line_once_in_order(store):
+    """Chat lines of a batch are written together (one query, one insert):
+    each once, the same line twice in a batch or again in a later batch (a
+    failover) included, in the order they were posted."""
+    other = "S2"
+    batch = a_session()[:6] + a_session(sid=other, number="223456789")[:6]
+    lines = [rec("chat.posted", 110.0 + i, {"message_id": 10 + i, "pid": "c1", "name": "Carla", "text": f"line {i}"},
+                 session_id=sid) for i, sid in enumerate([SID, other, SID, other, SID])]
+    await store.record(batch + lines + [lines[2]] + [rec("chat.posted", 120.0, {"pid": "c1"}, session_id=SID)])
+    await store.record(lines[3:])
+    assert [m["text"] for m in (await store.session_report(SID))["chat"]] == ["line 0", "line 2", "line 4"]
+    assert [m["text"] for m in (await store.session_report(other))["chat"]] == ["line 1", "line 3"]
+
+
 # audit ---------------------------------------------------------------------------
 
 
