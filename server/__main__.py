@@ -87,7 +87,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     if not several:
         from .web.app import create_app
 
-        uvicorn.run(create_app(settings), http=relay_protocol(settings.header_timeout), **options)
+        app = create_app(settings)
+        workers.tune_gc()
+        uvicorn.run(app, http=relay_protocol(settings.header_timeout), **options)
         return
     password = workers.prepare(settings)  # the first admin, once, before the workers race for it
     if password:
