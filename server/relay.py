@@ -401,8 +401,11 @@ class Relay:
             # recording starts) must find the recording open, even when a
             # publish below lets the loop run the client's frame first.
             self.recorder.observe(records)
+        made: dict[int, str] = {}  # a message to several channels (a chat line) is made once, and kept once
         for channel, msg in self.desk.data_to_send():
-            payload = msg.model_dump_json(exclude_none=False)
+            payload = made.get(id(msg))
+            if payload is None:
+                payload = made[id(msg)] = msg.model_dump_json(exclude_none=False)
             t0 = clock()
             await self.broker.publish(channel, payload)
             observe(clock() - t0)
