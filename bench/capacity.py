@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import multiprocessing as mp
@@ -361,11 +362,15 @@ class Worker:
         return {"sessions": len(self.sessions), "setup_s": time.perf_counter() - t0}
 
     def start(self) -> None:
+        # no collector pauses in the load while it times the relay (as bench/relay.py's clients)
+        gc.collect()
+        gc.disable()
         self.mark = (time.process_time(), time.perf_counter(), self.frames_rx, self.texts_rx)
         for s in self.sessions.values():
             s.c0, s.c1, s.got, s.lat = s.sent, None, 0, []
 
     async def stop(self, grace: float) -> dict:
+        gc.enable()
         cpu0, wall0, frames0, texts0 = self.mark
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         frames, texts = self.frames_rx - frames0, self.texts_rx - texts0

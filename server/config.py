@@ -113,6 +113,11 @@ class Settings:
     relay serves itself (``python -m server``); False: through the ASGI app."""
     history_messages: int = 512
     history_bytes: int = 1024 * 1024
+    history_seconds: float = 150.0
+    """Messages a channel keeps for a resume are at most this old (memory
+    broker): at least `resume_window`, so a client back in time misses nothing;
+    a page loaded later gets the state afresh. A message carrying a whole state
+    (a queue board, the dashboard) is kept only in its newest copy."""
     history_live_bytes: int = 64 * 1024
     """Cobrowse and input frames a channel keeps for a resume, apart from its
     messages (server/broker/memory.py); older ones are skipped, and a viewer
@@ -194,5 +199,8 @@ class Settings:
         s.log_format = s.log_format.strip().lower()
         if s.log_format not in LOG_FORMATS:
             raise ValueError(f"TANDEM_LOG_FORMAT is {s.log_format!r}; use one of: {', '.join(LOG_FORMATS)}")
+        if s.history_seconds < s.resume_window:
+            raise ValueError(f"TANDEM_HISTORY_SECONDS is {s.history_seconds:g}; a client may resume for "
+                             f"TANDEM_RESUME_WINDOW ({s.resume_window:g}) seconds, so keep messages at least that long")
         check_turn(s.turn_urls, s.turn_secret, s.turn_ttl)
         return s

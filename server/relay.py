@@ -46,6 +46,11 @@ LIVE_KINDS = frozenset((p.StreamKind.COBROWSE, p.StreamKind.CONTROL))
 a viewer rebuilds its picture from a fresh snapshot, and stale input is not
 worth replaying. Screen frames and file chunks are kept as messages are."""
 
+WHOLE_STATES = {"queue_state": "queue_state", "dashboard": "dashboard"}
+"""Messages that carry a whole state of their receiver, not tied to a session:
+a channel's history keeps only the newest (the broker's ``replaces``), so the
+boards sent on every queue change do not fill a rep's history."""
+
 
 @dataclass(slots=True)
 class Resume:
@@ -63,7 +68,8 @@ class Relay:
         self.settings = settings
         self.store = open_store(settings.database_url)
         self.broker = open_broker(settings.broker_url, history_messages=settings.history_messages,
-                                  history_bytes=settings.history_bytes, live_bytes=settings.history_live_bytes,
+                                  history_bytes=settings.history_bytes, history_seconds=settings.history_seconds,
+                                  live_bytes=settings.history_live_bytes,
                                   live_seconds=settings.history_live_seconds)
         self._publish_now = getattr(self.broker, "publish_nowait", None)  # memory://: see relay_frame
         self.tokens = Tokens(settings.secret_key)
@@ -407,7 +413,7 @@ class Relay:
             if payload is None:
                 payload = made[id(msg)] = msg.model_dump_json(exclude_none=False)
             t0 = clock()
-            await self.broker.publish(channel, payload)
+            await self.broker.publish(channel, payload, replaces=WHOLE_STATES.get(msg.type))
             observe(clock() - t0)
             self._published(channel, msg)
         if records:

@@ -75,7 +75,7 @@ async def fence(broker, channel: str) -> None:
 async def history(broker, channel: str) -> list[tuple[int, str | bytes]]:
     """What the broker keeps of `channel` to resume from."""
     if isinstance(broker, MemoryBroker):
-        return list(broker._channels[channel].history)
+        return broker._channels[channel].history.after(0)
     key, _ = broker._keys(channel)
     from server.broker.redis import _payload, _seq
     return [(_seq(i), _payload(f)) for i, f in await broker._redis.xrange(key)]
@@ -183,7 +183,7 @@ async def test_a_channel_nobody_reads_keeps_bounded_history(brokers):
     assert len(kept) == 100 and [s for s, _ in kept] == list(range(2_901, 3_001))
     if isinstance(broker, MemoryBroker):
         channel = broker._channels["cus:gone"]
-        assert channel.size == sum(len(p) for _, p in channel.history)
+        assert channel.history.size == sum(len(p) for _, p in kept)
     else:
         _, meta = broker._keys("cus:gone")
         assert int(await broker._redis.hget(meta, "bytes")) == sum(len(p.encode()) for _, p in kept)
@@ -338,7 +338,7 @@ async def test_live_frames_older_than_the_live_window_are_skipped_but_messages_s
     assert (await broker.subscribe("cus", 0, inbox)).skipped
     assert inbox.seqs == [2, 3, 4]
     channel = broker._channels["cus"]
-    assert channel.live_size == len(b"input 3") + len(b"input 4")
+    assert channel.live.size == len(b"input 3") + len(b"input 4")
 
 
 async def test_messages_gone_are_still_a_gap_whatever_the_live_frames():
@@ -365,3 +365,61 @@ async def test_live_frames_on_redis_are_kept_as_messages(redis_server):
         assert [s for s, _ in await inbox.until(3)] == [1, 2, 3] and not sub.skipped
     finally:
         await broker.disconnect()
+
+
+# --- messages: kept as long as a resume may come, a state once ------------------
+
+async def test_messages_older_than_the_history_window_are_gone_and_a_resume_before_them_resyncs():
+    now = [1000.0]
+    broker = MemoryBroker(history_seconds=150.0, clock=lambda: now[0])
+    await broker.publish("cus", "chat 1")
+    now[0] += 120.0  # the relay keeps a dropped client's resume id this long
+    await broker.publish("cus", "chat 2")
+    inbox = Inbox()
+    await broker.subscribe("cus", 0, inbox)
+    assert inbox.seqs == [1, 2]  # a client back within the resume window misses nothing
+    now[0] += 31.0  # chat 1 is 151 s old when the next comes
+    await broker.publish("cus", "chat 3")
+    with pytest.raises(Gap):
+        await broker.subscribe("cus", 0, Inbox())
+    inbox = Inbox()
+    await broker.subscribe("cus", 1, inbox)
+    assert inbox.got == [(2, "chat 2"), (3, "chat 3")]
+
+
+async def test_a_state_message_replaces_the_older_one_of_its_name_in_the_history():
+    broker = MemoryBroker()
+    await broker.publish("rep", "board 1", replaces="queue_state")
+    await broker.publish("rep", "chat 2")
+    await broker.publish("rep", "board 3", replaces="queue_state")
+    await broker.publish("rep", "dashboard 4", replaces="dashboard")
+    await broker.publish("rep", "board 5", replaces="queue_state")
+    inbox = Inbox()
+    sub = await broker.subscribe("rep", 0, inbox)  # nothing is a gap: what was replaced is not missed
+    assert inbox.got == [(2, "chat 2"), (4, "dashboard 4"), (5, "board 5")] and not sub.skipped
+    assert broker._channels["rep"].history.size == len("chat 2") + len("dashboard 4") + len("board 5")
+    live = Inbox()
+    await broker.subscribe("rep", None, live)
+    await broker.publish("rep", "board 6", replaces="queue_state")
+    assert live.got == [(6, "board 6")]  # subscribers get every one as it comes
+
+
+async def test_many_replaced_states_neither_grow_the_history_nor_push_messages_out():
+    broker = MemoryBroker(history_messages=10)
+    await broker.publish("rep", "chat 1")
+    for i in range(2, 5_002):
+        await broker.publish("rep", f"board {i}", replaces="queue_state")
+    inbox = Inbox()
+    await broker.subscribe("rep", 0, inbox)
+    assert inbox.got == [(1, "chat 1"), (5_001, "board 5001")]
+    history = broker._channels["rep"].history
+    assert len(history.payloads) < 100 and len(history.seqs) == len(history.payloads) == len(history.ticks)
+
+
+def test_a_message_history_shorter_than_the_resume_window_is_refused(tmp_path):
+    from server.config import Settings
+
+    env = {"TANDEM_VAR": str(tmp_path), "TANDEM_SECRET_KEY": "k", "TANDEM_HISTORY_SECONDS": "60"}
+    with pytest.raises(ValueError, match="TANDEM_HISTORY_SECONDS is 60; a client may resume for TANDEM_RESUME_WINDOW"):
+        Settings.from_env(env)
+    assert Settings.from_env({**env, "TANDEM_RESUME_WINDOW": "30"}).history_seconds == 60

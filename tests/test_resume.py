@@ -309,3 +309,35 @@ async def test_a_viewer_back_after_more_frames_than_the_relay_keeps_gets_every_l
     got = await again.fence()
     assert _bodies(got) == bodies
     assert not [m for m in got if isinstance(m, dict) and m["type"] == "error"]
+
+
+async def test_a_queue_rep_back_after_many_queue_changes_gets_the_newest_board_once(live_relay):
+    base = live_relay.base
+    token = await sign_in(base)
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, trust_env=False) as http:
+        me = (await http.get("/api/me", headers=auth)).json()
+        r = await http.post("/api/admin/queues", headers=auth, json={"name": "boards", "title": "Boards"})
+        assert r.status_code in (200, 201), r.text
+        r = await http.patch(f"/api/admin/reps/{me['id']}", headers=auth,
+                             json={"queues": sorted({*me["queues"], "boards"}), "queue_rep": True})
+        assert r.status_code == 200, r.text
+        rep = await WsPeer.open(live_relay.ws_url, token)
+        await rep.send("set_availability", available=True)
+        await rep.expect("queue_state", available=True)
+        read = rep.last_seq  # the rep reads nothing more: what follows is lost with its network
+
+        names = [f"Customer {i}" for i in range(1, 6)]
+        for name in names:  # each one in line changes the board: five boards the rep never read
+            r = await http.post("/api/help", json={"queue": "boards", "name": name})
+            assert r.status_code == 200, r.text
+            customer = await WsPeer.open(live_relay.ws_url, r.json()["token"])
+            await customer.expect("queue_position")
+    rep.cut()
+
+    back = await WsPeer.open(live_relay.ws_url, token, resume=rep.welcome["resume"], last_seq=read)
+    assert back.welcome["resumed"] is True
+    back.last_seq = read
+    boards = [m for m in await back.fence() if isinstance(m, dict) and m["type"] == "queue_state"]
+    waiting = [[w["name"] for q in b["queues"] if q["name"] == "boards" for w in q["waiting"]] for b in boards]
+    assert waiting and all(w == names for w in waiting), waiting  # the newest board, not the five on the way

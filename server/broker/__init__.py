@@ -47,10 +47,12 @@ class Broker(Protocol):
 
     async def disconnect(self) -> None: ...
 
-    async def publish(self, channel: str, payload: Payload, live: bool = False) -> int:
+    async def publish(self, channel: str, payload: Payload, live: bool = False, replaces: str | None = None) -> int:
         """Append to the channel; returns the payload's sequence number (from 1).
         ``live``: a frame of a live stream (cobrowse events, input), which a
-        backend may keep for a shorter time than messages (memory.py)."""
+        backend may keep for a shorter time than messages (memory.py).
+        ``replaces``: the message carries a whole state of that name, and a
+        backend may keep only the newest of the name for a resume."""
 
     async def subscribe(self, channel: str, after: int | None, deliver: Deliver,
                         lost: Lost | None = None) -> Subscription:
@@ -72,13 +74,13 @@ class Broker(Protocol):
 
 
 def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20,
-                live_bytes: int = 64 * 1024, live_seconds: float = 15.0) -> Broker:
+                history_seconds: float = 150.0, live_bytes: int = 64 * 1024, live_seconds: float = 15.0) -> Broker:
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         from .memory import MemoryBroker
 
         return MemoryBroker(history_messages=history_messages, history_bytes=history_bytes,
-                            live_bytes=live_bytes, live_seconds=live_seconds)
+                            history_seconds=history_seconds, live_bytes=live_bytes, live_seconds=live_seconds)
     if scheme in ("redis", "rediss"):
         from .redis import RedisBroker
 

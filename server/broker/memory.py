@@ -1,36 +1,125 @@
-"""In-process broker: channels are bounded deques in this process.
+"""In-process broker: channels are bounded histories in this process.
 
 A channel keeps two histories, merged by seq when a subscriber resumes: its
-messages (`history_messages`, `history_bytes`), and the frames of live
-streams published with ``live=True`` (cobrowse events, input), which are
-bounded much tighter, by bytes (`live_bytes`) and by age (`live_seconds`): a
-viewer rebuilds its picture from a fresh snapshot, and stale input is not
-worth replaying, so those frames need not hold the relay's memory for long.
-A subscriber resuming past a live frame that is gone gets the rest and has
-`skipped` set (`server.web.ws` tells the client, whose viewer starts afresh);
-past a message that is gone, it gets `Gap` as before.
+messages (`history_messages`, `history_bytes`, and `history_seconds`: long
+enough for any resume the relay allows), and the frames of live streams
+published with ``live=True`` (cobrowse events, input), which are bounded much
+tighter, by bytes (`live_bytes`) and by age (`live_seconds`): a viewer rebuilds
+its picture from a fresh snapshot, and stale input is not worth replaying, so
+those frames need not hold the relay's memory for long. A subscriber resuming
+past a live frame that is gone gets the rest and has `skipped` set
+(`server.web.ws` tells the client, whose viewer starts afresh); past a message
+that is gone, it gets `Gap` as before.
+
+A message published with ``replaces`` (a name) carries a whole state, such as
+a rep's queue board: the channel's history keeps only the newest message of
+that name, so a client resuming after many changes gets the state once.
+
+An entry of a history costs a slot in a list and 12 bytes in two arrays (its
+seq and its time), not a tuple and two number objects: with thousands of
+sessions the histories are most of the relay's memory.
 """
 
 from __future__ import annotations
 
-import heapq
 import time
-from collections import deque
+from array import array
+from bisect import bisect_right
 
 from . import Deliver, Gap, Lost, Payload
 
+_TICKS = 10  # history times are kept in tenths of a second since the broker started
+
+
+class _History:
+    """Payloads in seq order, trimmed from the front; a replaced one leaves a
+    hole (None) until the front reaches it or the holes are compacted."""
+
+    __slots__ = ("payloads", "seqs", "ticks", "head", "holes", "size", "dropped", "named")
+
+    def __init__(self) -> None:
+        self.payloads: list[Payload | None] = []
+        self.seqs = array("Q")
+        self.ticks = array("I")
+        self.head = 0  # entries before it are gone
+        self.holes = 0  # replaced entries at or after `head`
+        self.size = 0  # bytes of the payloads kept
+        self.dropped = 0  # the last seq trimmed from the front
+        self.named: dict[str, int] | None = None  # `replaces` name -> the seq of its newest message
+
+    def __len__(self) -> int:
+        return len(self.payloads) - self.head - self.holes
+
+    def append(self, seq: int, payload: Payload, tick: int, replaces: str | None = None) -> None:
+        if replaces is not None:
+            named = self.named
+            if named is None:
+                named = self.named = {}
+            old = named.get(replaces)
+            if old is not None and old > self.dropped:
+                i = bisect_right(self.seqs, old, self.head) - 1
+                gone = self.payloads[i] if i >= self.head and self.seqs[i] == old else None
+                if gone is not None:
+                    self.payloads[i] = None
+                    self.size -= len(gone)
+                    self.holes += 1
+                    if self.holes > 32 and self.holes * 2 > len(self.payloads) - self.head:
+                        self._compact()
+            named[replaces] = seq
+        self.payloads.append(payload)
+        self.seqs.append(seq)
+        self.ticks.append(tick)
+        self.size += len(payload)
+
+    def trim(self, max_count: int, max_bytes: int, oldest_tick: int) -> None:
+        """Drop entries from the front past any bound (called after an append)."""
+        payloads, ticks, head, size, holes = self.payloads, self.ticks, self.head, self.size, self.holes
+        end = len(payloads)
+        if size <= max_bytes and end - head - holes <= max_count and ticks[head] >= oldest_tick:
+            return
+        while head < end and (size > max_bytes or end - head - holes > max_count or ticks[head] < oldest_tick):
+            gone = payloads[head]
+            payloads[head] = None
+            if gone is None:
+                holes -= 1
+            else:
+                size -= len(gone)
+            head += 1
+        self.dropped = self.seqs[head - 1]
+        self.size, self.holes = size, holes
+        if head > 32 and head * 2 > end:
+            del payloads[:head], self.seqs[:head], ticks[:head]
+            head = 0
+        self.head = head
+
+    def _compact(self) -> None:
+        keep = [i for i in range(self.head, len(self.payloads)) if self.payloads[i] is not None]
+        self.payloads = [self.payloads[i] for i in keep]
+        self.seqs = array("Q", (self.seqs[i] for i in keep))
+        self.ticks = array("I", (self.ticks[i] for i in keep))
+        self.head = self.holes = 0
+
+    def after(self, seq: int) -> list[tuple[int, Payload]]:
+        """What is kept after `seq`, in order."""
+        payloads, seqs = self.payloads, self.seqs
+        start = bisect_right(seqs, seq, self.head)
+        return [(seqs[i], payloads[i]) for i in range(start, len(payloads)) if payloads[i] is not None]
+
+    def clear(self, seq: int) -> None:
+        """Keep nothing: what came up to `seq` is gone."""
+        self.payloads, self.seqs, self.ticks = [], array("Q"), array("I")
+        self.head = self.holes = self.size = 0
+        self.dropped = seq
+        self.named = None
+
 
 class _Channel:
-    __slots__ = ("seq", "history", "size", "dropped", "live", "live_size", "live_dropped", "subscribers")
+    __slots__ = ("seq", "history", "live", "subscribers")
 
     def __init__(self) -> None:
         self.seq = 0
-        self.history: deque[tuple[int, Payload]] = deque()
-        self.size = 0
-        self.dropped = 0  # the last seq trimmed from `history`
-        self.live: deque[tuple[int, Payload, float]] = deque()
-        self.live_size = 0
-        self.live_dropped = 0
+        self.history = _History()
+        self.live = _History()
         self.subscribers: list[_Sub] = []
 
 
@@ -52,12 +141,15 @@ class _Sub:
 
 class MemoryBroker:
     def __init__(self, *, history_messages: int = 512, history_bytes: int = 1 << 20,
-                 live_bytes: int = 64 * 1024, live_seconds: float = 15.0, clock=time.monotonic) -> None:
+                 history_seconds: float = 150.0, live_bytes: int = 64 * 1024, live_seconds: float = 15.0,
+                 clock=time.monotonic) -> None:
         self.history_messages = history_messages
         self.history_bytes = history_bytes
+        self.history_ticks = round(history_seconds * _TICKS)
         self.live_bytes = live_bytes
-        self.live_seconds = live_seconds
+        self.live_ticks = round(live_seconds * _TICKS)
         self.clock = clock
+        self._epoch = clock()
         self._channels: dict[str, _Channel] = {}
 
     async def connect(self) -> None:
@@ -66,31 +158,24 @@ class MemoryBroker:
     async def disconnect(self) -> None:
         self._channels.clear()
 
-    async def publish(self, channel: str, payload: Payload, live: bool = False) -> int:
-        return self.publish_nowait(channel, payload, live)
+    async def publish(self, channel: str, payload: Payload, live: bool = False, replaces: str | None = None) -> int:
+        return self.publish_nowait(channel, payload, live, replaces)
 
-    def publish_nowait(self, channel: str, payload: Payload, live: bool = False) -> int:
+    def publish_nowait(self, channel: str, payload: Payload, live: bool = False, replaces: str | None = None) -> int:
         ch = self._channels.get(channel)
         if ch is None:
             ch = self._channels[channel] = _Channel()
         ch.seq += 1
         seq = ch.seq
+        tick = int((self.clock() - self._epoch) * _TICKS)
         if live:
             history = ch.live
-            history.append((seq, payload, self.clock()))
-            ch.live_size += len(payload)
-            stale = history[-1][2] - self.live_seconds
-            while history and (ch.live_size > self.live_bytes or len(history) > self.history_messages
-                               or history[0][2] < stale):
-                ch.live_dropped, old, _ = history.popleft()
-                ch.live_size -= len(old)
+            history.append(seq, payload, tick)
+            history.trim(self.history_messages, self.live_bytes, tick - self.live_ticks)
         else:
             history = ch.history
-            history.append((seq, payload))
-            ch.size += len(payload)
-            while history and (len(history) > self.history_messages or ch.size > self.history_bytes):
-                ch.dropped, old = history.popleft()
-                ch.size -= len(old)
+            history.append(seq, payload, tick, replaces)
+            history.trim(self.history_messages, self.history_bytes, tick - self.history_ticks)
         for sub in ch.subscribers:
             sub.deliver(seq, payload)
         return seq
@@ -101,12 +186,12 @@ class MemoryBroker:
             ch = self._channels[channel] = _Channel()
         skipped = False
         if after is not None and after < ch.seq:
-            if after < ch.dropped:
-                raise Gap(f"{channel}: history starts after {ch.dropped}, asked after {after}")
-            skipped = after < ch.live_dropped
-            messages = [m for m in ch.history if m[0] > after]
-            frames = [f for f in ch.live if f[0] > after]
-            for seq, payload, *_ in heapq.merge(messages, frames) if frames else messages:
+            if after < ch.history.dropped:
+                raise Gap(f"{channel}: history starts after {ch.history.dropped}, asked after {after}")
+            skipped = after < ch.live.dropped
+            messages = ch.history.after(after)
+            frames = ch.live.after(after)
+            for seq, payload in sorted(messages + frames) if frames else messages:
                 deliver(seq, payload)
         sub = _Sub(self, channel, deliver, skipped)
         ch.subscribers.append(sub)
@@ -119,10 +204,8 @@ class MemoryBroker:
     async def forget(self, channel: str) -> None:
         ch = self._channels.get(channel)
         if ch is not None:
-            ch.history.clear()
-            ch.live.clear()
-            ch.size = ch.live_size = 0
-            ch.dropped = ch.live_dropped = ch.seq
+            ch.history.clear(ch.seq)
+            ch.live.clear(ch.seq)
             self._maybe_drop(channel, ch)
 
     def _maybe_drop(self, name: str, ch: _Channel) -> None:

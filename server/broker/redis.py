@@ -192,9 +192,10 @@ class RedisBroker:
 
     # the interface --------------------------------------------------------
 
-    async def publish(self, channel: str, payload: Payload, live: bool = False) -> int:
-        """``live`` is the memory broker's: in Redis a live frame is kept in the
-        channel's one stream like any payload (the relay process holds none)."""
+    async def publish(self, channel: str, payload: Payload, live: bool = False, replaces: str | None = None) -> int:
+        """``live`` and ``replaces`` are the memory broker's: in Redis a live
+        frame or a state is kept in the channel's one stream like any payload
+        (the relay process holds none)."""
         self._client()
         key, meta = self._keys(channel)
         kind, body = (b"t", payload.encode()) if isinstance(payload, str) else (b"b", payload)

@@ -63,24 +63,25 @@ class Outbox:
     On overflow the queue is dropped and `overflowed` is set: the connection
     is closed, and the client resumes from the last seq it saw.
 
-    A socket that can write at once (`FastSocket`) sets `direct`: each payload
-    is then written as it comes, with no queue and no writer task, and the
-    bound is the socket's own write buffer (`direct` returns False past it)."""
+    A socket that can write at once (`FastSocket`) gives `direct`: each
+    payload is then written as it comes, with no queue, no writer task and no
+    `event` for one, and the bound is the socket's own write buffer (`direct`
+    returns False past it)."""
 
     __slots__ = ("items", "limit", "max_bytes", "size", "event", "overflowed", "on_overflow", "direct")
 
-    def __init__(self, limit: int, max_bytes: int) -> None:
-        self.items: deque[tuple[int | None, str | bytes]] = deque()
+    def __init__(self, limit: int, max_bytes: int, direct=None) -> None:
+        self.items: deque[tuple[int | None, str | bytes]] | tuple = deque() if direct is None else ()
         self.limit = limit
         self.max_bytes = max_bytes
         self.size = 0
-        self.event = asyncio.Event()
-        self.overflowed = asyncio.Event()
+        self.event = asyncio.Event() if direct is None else None  # the writer task's wake-up
+        self.overflowed = False
         self.on_overflow = lambda: None
-        self.direct = None
+        self.direct = direct
 
     def deliver(self, seq: int | None, payload) -> None:
-        if self.overflowed.is_set():
+        if self.overflowed:
             return
         if self.direct is not None:
             if not self.direct(seq, payload):
@@ -96,12 +97,14 @@ class Outbox:
     def drop(self) -> None:
         """Give up on this connection's stream as on overflow: also what the
         broker calls when payloads were lost before it could deliver them."""
-        if not self.overflowed.is_set():
-            self.items.clear()
+        if not self.overflowed:
+            if self.items:
+                self.items.clear()
             self.size = 0
-            self.overflowed.set()
+            self.overflowed = True
             self.on_overflow()
-            self.event.set()
+            if self.event is not None:
+                self.event.set()
 
     def pop(self) -> tuple[int | None, str | bytes]:
         item = self.items.popleft()
@@ -188,8 +191,7 @@ class Connection:
         self.socket = socket  # AsgiSocket, or fastws.FastSocket
         self.relay = relay
         s = relay.settings
-        self.outbox = Outbox(s.send_queue_depth, s.send_queue_bytes)
-        self.outbox.direct = socket.direct
+        self.outbox = Outbox(s.send_queue_depth, s.send_queue_bytes, socket.direct)
         self.bucket = TokenBucket(s.messages_per_second, s.message_burst)
         self.frame_bucket = TokenBucket(s.frames_per_second, s.frame_burst)
         self.actor: Actor | None = None
@@ -217,7 +219,7 @@ class Connection:
         try:
             await self._serve()
         except asyncio.CancelledError:
-            if not (self.outbox.overflowed.is_set() or self.revoked or self.gone_unavailable):
+            if not (self.outbox.overflowed or self.revoked or self.gone_unavailable):
                 raise
             task.uncancel()
             slow = not (self.revoked or self.gone_unavailable)
