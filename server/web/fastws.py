@@ -251,9 +251,10 @@ def relay_protocol(header_timeout: float):
                 request += [name, b": ", value, b"\r\n"]
             request.append(b"\r\n")
             upgrade(self, relay, b"".join(request))
-            # The parser holds this protocol's callbacks: left as it is, each
-            # upgraded connection's protocol is a cycle that only a full
-            # collection frees (rare in a relay), so it would stay in memory.
-            self.parser = None
+            # This protocol stays referenced for the connection's life (uvloop's
+            # transport keeps its data_received, as picows's protocol takes
+            # buffers), and its parser holds it in a cycle: let go of what it
+            # holds per connection.
+            self.parser = self.scope = self.headers = self.flow = self.pipeline = self.cycle = None
 
     return RelayProtocol
