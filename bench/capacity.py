@@ -438,6 +438,7 @@ def reps_for(worker: int, sessions: int, nodes: int, per_rep: int) -> int:
 
 def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int) -> None:
     import resource
+    os.nice(5)  # when the load and the relay want the same core, the relay's latency is what is measured
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     worker = Worker(index, base, ws_urls, queue, per_rep)

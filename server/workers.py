@@ -64,12 +64,16 @@ async def _prepare(settings: Settings) -> str | None:
         await store.close()
 
 
-GC_THRESHOLDS = (50_000, 20, 100)
+GC_THRESHOLDS = (10_000, 20, 100)
 """Python's defaults are (700, 10, 10). A relay under load allocates a few
 objects per frame and keeps its live sessions' state for minutes: with the
 defaults, full collections over that state came every few seconds and
 paused the loop for tens of milliseconds (p99 at 1,600 sessions 209 ms, 41
-ms with these; BENCHMARKS.md, Capacity). Cycles are still collected."""
+ms with 50,000 / 20 / 100; BENCHMARKS.md, Capacity). A young collection's
+pause is mostly the freeing of the cycles it finds (the store's SQL
+statements leave some), so it grows with the threshold: 10-24 ms at 50,000
+with 1,000 sessions, against a p99 target of 10 ms; 10,000 gives pauses a
+fifth as long, for the same work. Cycles are still collected."""
 
 
 def tune_gc() -> None:
