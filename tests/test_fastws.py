@@ -1,0 +1,91 @@
+"""`/ws` on picows (server/web/fastws.py), over real sockets to a real relay
+process: the WebSocket rules a browser rarely exercises, but another client or
+a broken network may: messages in fragments, a burst far past what the relay
+reads ahead, text that is not UTF-8, and the relay stopping under a client."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.test_resume import Outbound, WsPeer, join, sign_in
+
+pytestmark = pytest.mark.anyio
+
+TIMEOUT = 15.0
+
+
+async def closed_with(ws) -> int:
+    """Read until the relay closes the connection; the code it closed with."""
+    with anyio.fail_after(TIMEOUT):
+        try:
+            while True:
+                await ws.recv()
+        except ConnectionClosed as exc:
+            assert exc.rcvd is not None, "the relay dropped the connection without a close frame"
+            return exc.rcvd.code
+
+
+async def test_a_message_sent_in_fragments_is_read_whole(live_relay):
+    s = await Outbound.start(live_relay)
+    text = "a line long enough to come in pieces " * 20
+    msg = json.dumps({"type": "chat", "seq": 100, "session": s.sid, "text": text})
+    pieces = [msg[i:i + 97] for i in range(0, len(msg), 97)]  # continuation frames, cut inside characters of JSON
+    assert len(pieces) > 5
+    await s.rep.ws.send(pieces)
+    got = await s.cus.expect("chat_message")
+    assert got["text"] == text
+
+    # a binary message in fragments is read as the same message sent whole
+    def frame(seq: int) -> bytes:  # a frame of a kind nobody may send
+        return bytes([9]) + (7).to_bytes(4, "big") + seq.to_bytes(4, "big") + bytes(2000)
+
+    await s.rep.ws.send(frame(200))
+    whole = await s.rep.expect("error")
+    later = frame(201)
+    await s.rep.ws.send([later[:5], later[5:900], later[900:]])
+    fragmented = await s.rep.expect("error")
+    assert (fragmented["code"], fragmented["message"]) == (whole["code"], whole["message"])
+
+
+async def test_a_burst_far_past_the_read_ahead_is_answered_in_full(live_relay):
+    token = await sign_in(live_relay.base)
+    async with connect(live_relay.ws_url, proxy=None, open_timeout=TIMEOUT) as ws:
+        # the hello and 300 pings in one go: the relay reads 64 messages ahead of
+        # the connection (busy with the hello's sign-in check), stops reading,
+        # and reads on as it catches up
+        burst = [json.dumps({"type": "hello", "seq": 0, "token": token})]
+        burst += [json.dumps({"type": "ping", "seq": 0})] * 300
+        for message in burst:
+            await ws.send(message)
+        seen = []
+        with anyio.fail_after(TIMEOUT):
+            while len([m for m in seen if m["type"] == "pong"]) < 300:
+                seen.append(json.loads(await ws.recv()))
+    assert seen[0]["type"] == "welcome"
+    assert [m["type"] for m in seen if m["type"] not in ("queue_state", "session_state")] == ["welcome"] + ["pong"] * 300
+
+
+async def test_text_that_is_not_utf8_closes_the_connection_with_1007(live_relay):
+    s = await Outbound.start(live_relay)
+    await s.cus.ws.send(b'{"type":"chat","text":"\xff\xfe"}', text=True)
+    assert await closed_with(s.cus.ws) == 1007
+    back = await s.reconnect(resume=s.cus.welcome["resume"], last_seq=s.cus.last_seq)
+    assert back.welcome["resumed"] is True  # the session goes on: the client comes back and resumes
+
+
+async def test_a_stopping_relay_closes_its_connections_with_1012_to_resume(live_relay):
+    token = await join(live_relay.base, (await start_number(live_relay)))
+    peer = await WsPeer.open(live_relay.ws_url, token)
+    live_relay.stop()
+    assert await closed_with(peer.ws) == 1012
+
+
+async def start_number(relay) -> str:
+    rep = await WsPeer.open(relay.ws_url, await sign_in(relay.base))
+    await rep.send("start_session")
+    return (await rep.expect("session_state", state="open"))["number"]
