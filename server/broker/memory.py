@@ -50,33 +50,41 @@ class _History:
     def __len__(self) -> int:
         return len(self.payloads) - self.head - self.holes
 
-    def append(self, seq: int, payload: Payload, tick: int, replaces: str | None = None) -> None:
+    def add(self, seq: int, payload: Payload, tick: int, max_count: int, max_bytes: int, oldest_tick: int,
+            replaces: str | None = None) -> None:
+        """Append, then drop from the front past any bound: at most `max_count`
+        entries, `max_bytes` of payloads, none older than `oldest_tick`."""
         if replaces is not None:
-            named = self.named
-            if named is None:
-                named = self.named = {}
-            old = named.get(replaces)
-            if old is not None and old > self.dropped:
-                i = bisect_right(self.seqs, old, self.head) - 1
-                gone = self.payloads[i] if i >= self.head and self.seqs[i] == old else None
-                if gone is not None:
-                    self.payloads[i] = None
-                    self.size -= len(gone)
-                    self.holes += 1
-                    if self.holes > 32 and self.holes * 2 > len(self.payloads) - self.head:
-                        self._compact()
-            named[replaces] = seq
-        self.payloads.append(payload)
+            self._replace(replaces, seq)
+        payloads, ticks = self.payloads, self.ticks
+        payloads.append(payload)
         self.seqs.append(seq)
-        self.ticks.append(tick)
-        self.size += len(payload)
+        ticks.append(tick)
+        size = self.size = self.size + len(payload)
+        head = self.head
+        if size > max_bytes or len(payloads) - head - self.holes > max_count or ticks[head] < oldest_tick:
+            self._trim(max_count, max_bytes, oldest_tick)
 
-    def trim(self, max_count: int, max_bytes: int, oldest_tick: int) -> None:
-        """Drop entries from the front past any bound (called after an append)."""
+    def _replace(self, name: str, seq: int) -> None:
+        named = self.named
+        if named is None:
+            named = self.named = {}
+        old = named.get(name)
+        named[name] = seq
+        if old is None or old <= self.dropped:
+            return
+        i = bisect_right(self.seqs, old, self.head) - 1
+        gone = self.payloads[i] if i >= self.head and self.seqs[i] == old else None
+        if gone is not None:
+            self.payloads[i] = None
+            self.size -= len(gone)
+            self.holes += 1
+            if self.holes > 32 and self.holes * 2 > len(self.payloads) - self.head:
+                self._compact()
+
+    def _trim(self, max_count: int, max_bytes: int, oldest_tick: int) -> None:
         payloads, ticks, head, size, holes = self.payloads, self.ticks, self.head, self.size, self.holes
         end = len(payloads)
-        if size <= max_bytes and end - head - holes <= max_count and ticks[head] >= oldest_tick:
-            return
         while head < end and (size > max_bytes or end - head - holes > max_count or ticks[head] < oldest_tick):
             gone = payloads[head]
             payloads[head] = None
@@ -169,13 +177,10 @@ class MemoryBroker:
         seq = ch.seq
         tick = int((self.clock() - self._epoch) * _TICKS)
         if live:
-            history = ch.live
-            history.append(seq, payload, tick)
-            history.trim(self.history_messages, self.live_bytes, tick - self.live_ticks)
+            ch.live.add(seq, payload, tick, self.history_messages, self.live_bytes, tick - self.live_ticks)
         else:
-            history = ch.history
-            history.append(seq, payload, tick, replaces)
-            history.trim(self.history_messages, self.history_bytes, tick - self.history_ticks)
+            ch.history.add(seq, payload, tick, self.history_messages, self.history_bytes, tick - self.history_ticks,
+                           replaces)
         for sub in ch.subscribers:
             sub.deliver(seq, payload)
         return seq
