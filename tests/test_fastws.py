@@ -12,7 +12,13 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.test_resume import Outbound, WsPeer, join, sign_in
+from tests.test_resume import (
+    Outbound,
+    WsPeer,
+    close_peers,  # noqa: F401 - autouse: each test's peers are closed after it
+    join,
+    sign_in,
+)
 
 pytestmark = pytest.mark.anyio
 
