@@ -341,3 +341,29 @@ async def test_a_queue_rep_back_after_many_queue_changes_gets_the_newest_board_o
     boards = [m for m in await back.fence() if isinstance(m, dict) and m["type"] == "queue_state"]
     waiting = [[w["name"] for q in b["queues"] if q["name"] == "boards" for w in q["waiting"]] for b in boards]
     assert waiting and all(w == names for w in waiting), waiting  # the newest board, not the five on the way
+
+
+@pytest.mark.parametrize("live_relay", [{"TANDEM_HISTORY_SECONDS": "2", "TANDEM_RESUME_WINDOW": "2"}],
+                         indirect=True)
+async def test_a_page_loaded_after_the_history_window_gets_the_session_afresh(live_relay):
+    """Messages are kept for a resume only as long as a resume may come
+    (TANDEM_HISTORY_SECONDS): a customer's page loaded later, which asks for
+    the whole stream, is told it starts afresh and gets the session's state,
+    then everything new."""
+    s = await Outbound.start(live_relay)
+    await s.rep.send("chat", session=s.sid, text="before")
+    await s.cus.expect("chat_message", text="before")
+    await anyio.sleep(2.5)
+    await s.rep.send("chat", session=s.sid, text="later")  # the lines of 2.5 s ago are let go
+    await s.cus.expect("chat_message", text="later")
+
+    page = await s.reconnect(last_seq=0)  # a new page: no resume id, the whole stream
+    assert page.welcome["resumed"] is False
+    got = await page.fence()
+    errors = [m["code"] for m in got if isinstance(m, dict) and m["type"] == "error"]
+    assert errors == ["resync"]
+    state = [m for m in got if isinstance(m, dict) and m["type"] == "session_state"]
+    assert state and state[-1]["session"] == s.sid and state[-1]["state"] == "active"
+    assert "before" not in chats(got)
+    await s.rep.send("chat", session=s.sid, text="after the page loaded")
+    await page.expect("chat_message", text="after the page loaded")
