@@ -46,7 +46,7 @@ LIVE_KINDS = frozenset((p.StreamKind.COBROWSE, p.StreamKind.CONTROL))
 a viewer rebuilds its picture from a fresh snapshot, and stale input is not
 worth replaying. Screen frames and file chunks are kept as messages are."""
 
-WHOLE_STATES = {"queue_state": "queue_state", "dashboard": "dashboard"}
+WHOLE_STATES = frozenset(("queue_state", "dashboard"))
 """Messages that carry a whole state of their receiver, not tied to a session:
 a channel's history keeps only the newest (the broker's ``replaces``), so the
 boards sent on every queue change do not fill a rep's history."""
@@ -413,7 +413,7 @@ class Relay:
             if payload is None:
                 payload = made[id(msg)] = msg.model_dump_json(exclude_none=False)
             t0 = clock()
-            await self.broker.publish(channel, payload, replaces=WHOLE_STATES.get(msg.type))
+            await self.broker.publish(channel, payload, replaces=msg.type if msg.type in WHOLE_STATES else None)
             observe(clock() - t0)
             self._published(channel, msg)
         if records:

@@ -311,7 +311,7 @@ async def test_a_viewer_back_after_more_frames_than_the_relay_keeps_gets_every_l
     assert not [m for m in got if isinstance(m, dict) and m["type"] == "error"]
 
 
-async def test_a_queue_rep_back_after_many_queue_changes_gets_the_newest_board_once(live_relay):
+async def test_a_queue_rep_back_after_many_queue_changes_gets_the_newest_board_and_dashboard_once(live_relay):
     base = live_relay.base
     token = await sign_in(base)
     auth = {"Authorization": f"Bearer {token}"}
@@ -325,6 +325,8 @@ async def test_a_queue_rep_back_after_many_queue_changes_gets_the_newest_board_o
         rep = await WsPeer.open(live_relay.ws_url, token)
         await rep.send("set_availability", available=True)
         await rep.expect("queue_state", available=True)
+        await rep.send("watch_dashboard", watch=True)  # the admin watches the dashboard too: a whole state as well
+        await rep.expect("dashboard")
         read = rep.last_seq  # the rep reads nothing more: what follows is lost with its network
 
         names = [f"Customer {i}" for i in range(1, 6)]
@@ -338,9 +340,13 @@ async def test_a_queue_rep_back_after_many_queue_changes_gets_the_newest_board_o
     back = await WsPeer.open(live_relay.ws_url, token, resume=rep.welcome["resume"], last_seq=read)
     assert back.welcome["resumed"] is True
     back.last_seq = read
-    boards = [m for m in await back.fence() if isinstance(m, dict) and m["type"] == "queue_state"]
+    got = await back.fence()
+    boards = [m for m in got if isinstance(m, dict) and m["type"] == "queue_state"]
     waiting = [[w["name"] for q in b["queues"] if q["name"] == "boards" for w in q["waiting"]] for b in boards]
     assert waiting and all(w == names for w in waiting), waiting  # the newest board, not the five on the way
+    dashboards = [[q["waiting"] for q in m["queues"] if q["name"] == "boards"] for m in got
+                  if isinstance(m, dict) and m["type"] == "dashboard"]
+    assert dashboards and all(d == [5] for d in dashboards), dashboards
 
 
 @pytest.mark.parametrize("live_relay", [{"TANDEM_HISTORY_SECONDS": "2", "TANDEM_RESUME_WINDOW": "2"}],

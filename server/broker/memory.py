@@ -115,10 +115,8 @@ class _History:
 
     def clear(self, seq: int) -> None:
         """Keep nothing: what came up to `seq` is gone."""
-        self.payloads, self.seqs, self.ticks = [], array("Q"), array("I")
-        self.head = self.holes = self.size = 0
+        _History.__init__(self)
         self.dropped = seq
-        self.named = None
 
 
 class _Channel:
