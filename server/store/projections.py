@@ -159,8 +159,10 @@ def _chats_posted(conn: Connection, records: list[Record]) -> None:
             log.error("record %s for session %s lacks %s: audited only", r.action, r.session_id, missing)
     if not lines:
         return
-    stored = {tuple(row) for row in conn.execute(select(c.c.session_id, c.c.message_id)
-                                                 .where(c.c.message_id.in_({key[1] for key, _ in lines})))}
+    # both columns of the primary key, so that the query searches it instead
+    # of reading every line ever stored
+    stored = {tuple(row) for row in conn.execute(select(c.c.session_id, c.c.message_id).where(
+        c.c.session_id.in_({key[0] for key, _ in lines}), c.c.message_id.in_({key[1] for key, _ in lines})))}
     rows = []
     for key, r in lines:
         if key in stored:

@@ -243,6 +243,26 @@ async def test_a_batch_of_many_sessions_chat_lines_stores_each_line_once_in_orde
     assert [m["text"] for m in (await store.session_report(other))["chat"]] == ["line 1", "line 3"]
 
 
+async def test_writing_records_searches_the_tables_it_reads_never_scans_them(tmp_path):
+    """Every statement writing a session's records, chat lines included, finds
+    its rows through a key: a statement that read a whole table would cost
+    more with every session and line ever stored, once per batch."""
+    from sqlalchemy import event
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/plans.db"
+    statements = []
+    async with open_store(url) as store:
+        event.listen(store._writer.sync_engine, "before_cursor_execute",
+                     lambda conn, cursor, sql, params, context, many: statements.append((sql, params[0] if many else params)))
+        await store.record(a_session() + a_session(sid="S2", number="223456789", start=300.0))
+        async with store._engine.connect() as conn:
+            plans = {sql: [row[3] for row in (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)).all()]
+                     for sql, params in statements if sql.startswith(("SELECT", "UPDATE", "DELETE"))}
+    assert any(sql.startswith("SELECT chat_messages") for sql in plans)
+    scans = {sql.split(chr(10))[0]: plan for sql, plan in plans.items() if any(step.startswith("SCAN") for step in plan)}
+    assert scans == {}
+
+
 # audit ---------------------------------------------------------------------------
 
 
