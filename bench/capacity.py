@@ -70,6 +70,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from picows import WSListener, WSMsgType, ws_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -110,10 +111,60 @@ def pct(values: list[float], q: float) -> float:
 # --- the load (one worker process) ----------------------------------------------
 
 
+class FastClient(WSListener):
+    """A load socket on picows, which parses and writes frames in C (as the
+    relay's `/ws` does): each message goes to its `Link` as it arrives, with
+    no queue between them, and a send is written at once. The load then costs
+    its machine little beside the relay it times."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ws = None  # picows' WSTransport
+        self.transport = None  # the socket's transport: `abort` drops it without a goodbye
+        self.link: Link | None = None
+        self.early: list[bytes | str] = []  # what came before the link took over
+
+    def on_ws_connected(self, transport) -> None:
+        self.ws, self.transport = transport, transport.underlying_transport
+
+    def on_ws_frame(self, transport, frame) -> None:
+        kind = frame.msg_type
+        if kind is WSMsgType.BINARY:
+            msg = frame.get_payload_as_bytes()
+        elif kind is WSMsgType.TEXT:
+            msg = frame.get_payload_as_utf8_text()
+        elif kind is WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+            return
+        else:
+            return  # PING is answered by picows
+        if not frame.fin:
+            raise BenchError("the relay fragmented a message")  # picows then disconnects: counted as closed
+        if self.link is None:
+            self.early.append(msg)
+        else:
+            self.link.take(msg)
+
+    async def send(self, payload: bytes | str) -> None:
+        if isinstance(payload, str):
+            self.ws.send(WSMsgType.TEXT, payload.encode())
+        else:
+            self.ws.send(WSMsgType.BINARY, payload)
+
+    async def run(self, link: Link) -> None:
+        """Hand every message to ``link`` until the connection ends."""
+        self.link = link
+        for msg in self.early:
+            link.take(msg)
+        self.early.clear()
+        await self.ws.wait_disconnected()
+
+
 class Link:
-    """One WebSocket of the load. One reader task per socket counts what comes
-    in and hands text messages to whoever waits for one (setup); sends assign
-    the connection's seq synchronously, so concurrent senders stay in order."""
+    """One WebSocket of the load. Messages are counted as they arrive, and
+    text messages handed to whoever waits for one (setup); sends assign the
+    connection's seq synchronously, so concurrent senders stay in order."""
 
     def __init__(self, ws, worker: Worker) -> None:
         self.ws = ws
@@ -127,8 +178,7 @@ class Link:
 
     async def _read(self) -> None:
         try:
-            async for msg in self.ws:
-                self.take(msg)
+            await self.ws.run(self)
         except Exception as exc:  # noqa: BLE001 - a closed socket is counted, not raised
             self.worker.note(f"connection ended: {exc!r}")
         finally:
@@ -243,10 +293,8 @@ class Worker:
                 s.wake.set()
 
     async def connect(self, url: str):
-        from websockets.asyncio.client import connect
-        ws = await connect(url, compression=None, max_size=2 << 20, ping_interval=None,
-                           open_timeout=60, close_timeout=2, max_queue=None)
-        return self.link(ws, self)
+        _, client = await ws_connect(FastClient, url, websocket_handshake_timeout=60, max_frame_size=2 << 20)
+        return self.link(client, self)
 
     async def hello(self, link: Link, token: str) -> dict:
         welcome = link.expect(lambda m: m.get("type") == "welcome")

@@ -108,6 +108,15 @@ class ResumingLink(Link):
         self.role = ""  # "c" or "r": whose chat lines are the other side's
         super().__init__(ws, worker)
 
+    async def _read(self) -> None:  # on websockets, which `resume` needs: it reads the welcome before the link
+        try:
+            async for msg in self.ws:
+                self.take(msg)
+        except Exception as exc:  # noqa: BLE001 - a closed socket is counted, not raised
+            self.worker.note(f"connection ended: {exc!r}")
+        finally:
+            self.ended()
+
     def take(self, msg: bytes | str) -> dict | None:
         w = self.worker
         if isinstance(msg, bytes):
@@ -183,6 +192,11 @@ class ResumingLink(Link):
 
 class FailoverWorker(Worker):
     link = ResumingLink
+
+    async def connect(self, url: str) -> ResumingLink:
+        ws = await connect(url, compression=None, max_size=2 << 20, ping_interval=None,
+                           open_timeout=60, close_timeout=2, max_queue=None)
+        return self.link(ws, self)
 
     def __init__(self, base: str, ws_url: str, per_rep: int) -> None:
         super().__init__(0, base, [ws_url], QUEUE, per_rep)
