@@ -418,7 +418,6 @@ class Worker:
             s.c0, s.c1, s.got, s.lat = s.sent, None, 0, []
 
     async def stop(self, grace: float) -> dict:
-        gc.enable()
         cpu0, wall0, frames0, texts0 = self.mark
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         frames, texts = self.frames_rx - frames0, self.texts_rx - texts0
@@ -428,6 +427,9 @@ class Worker:
         end = time.monotonic() + grace
         while time.monotonic() < end and sum(s.got for s in self.sessions.values()) < sent:
             await asyncio.sleep(0.05)
+        # the collector back on only now: its first pass after the window would
+        # hold up the window's last frames, and time this process, not the relay
+        gc.enable()
         got = sum(s.got for s in self.sessions.values())
         lat = [x / 1e6 for s in self.sessions.values() for x in s.lat]
         for s in self.sessions.values():
