@@ -45,7 +45,9 @@ alternating order, so that both meet the same load from the rest of the
 machine.
 
 The load runs in ``--workers`` processes (multiprocessing, spawn), each with
-its own event loop and its own sessions; everything is loopback, bounded in
+its own event loop, its own sessions and WebSocket clients on picows (frames
+parsed and written in C, as the relay's `/ws`: the load should cost the
+machine little beside the relay it times); everything is loopback, bounded in
 time, and the relay and the workers are stopped by this script.
 """
 

@@ -108,7 +108,8 @@ class ResumingLink(Link):
         self.role = ""  # "c" or "r": whose chat lines are the other side's
         super().__init__(ws, worker)
 
-    async def _read(self) -> None:  # on websockets, which `resume` needs: it reads the welcome before the link
+    async def _read(self) -> None:
+        """Read a `websockets` connection (the one `resume` opens, reading its welcome itself)."""
         try:
             async for msg in self.ws:
                 self.take(msg)
