@@ -144,6 +144,7 @@ def dialog(root, title: str, heading: str, text: str):
     The picker and the consent question look alike."""
     import tkinter as tk
     top = tk.Toplevel(root)
+    top.withdraw()  # mapped by `center` once placed: at +0+0 it covered the screen's corner for a moment
     top.title(title)
     top.attributes("-topmost", True)
     body = tk.Frame(top, padx=14, pady=12)
@@ -157,11 +158,13 @@ def dialog(root, title: str, heading: str, text: str):
 
 
 def center(top) -> None:
-    """Put a finished window in the middle of the screen, a little above centre, in front."""
+    """Put a finished window in the middle of the screen, a little above centre,
+    in front, and show it there."""
     top.update_idletasks()
     w, h = top.winfo_reqwidth(), top.winfo_reqheight()
     sw, sh = top.winfo_screenwidth(), top.winfo_screenheight()
     top.geometry(f"+{max(0, (sw - w) // 2)}+{max(0, (sh - h) // 3)}")
+    top.deiconify()
     top.lift()
 
 

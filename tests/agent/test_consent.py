@@ -5,6 +5,10 @@ no pointer and opens no file. Driven with real key presses on the real window.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from .conftest import wait_for
@@ -95,3 +99,30 @@ def test_files_are_served_once_allowed(scene, tmp_path):
     listed = scene.rep.expect("file_message", lambda m: m["message"].get("request") == 1)
     assert listed["message"]["ok"] is True
     assert [e["name"] for e in listed["message"]["entries"]] == ["invoice.pdf"]
+
+
+QUESTION = """
+import tkinter as tk
+from agent.ui import center, dialog
+root = tk.Tk()
+root.withdraw()
+top, body, buttons = dialog(root, "Tandem Support Manager - allow?", "Rita asks to control", "Allow?")
+tk.Button(buttons, text="Allow").pack()
+root.update_idletasks()  # an idle moment before it is placed (a busy machine has them)
+print(top.winfo_ismapped())
+center(top)
+root.update()
+print(top.winfo_ismapped(), top.winfo_rootx(), top.winfo_rooty())
+"""
+
+
+def test_the_question_appears_only_where_it_belongs(xserver):
+    """The consent question (and the window list, built the same way) is
+    shown only once placed in the middle of the screen: never, even for a
+    moment, over the screen's top-left corner, hiding what is there from the
+    person at the machine and the rep who watches it."""
+    out = subprocess.run([sys.executable, "-c", QUESTION], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[2], check=True).stdout.split()
+    assert out[0] == "0", "the question was on the screen before it was placed"
+    mapped, x, y = map(int, out[1:])
+    assert mapped == 1 and x > 100 and y > 100
