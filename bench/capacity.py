@@ -180,11 +180,15 @@ class Link:
 
     async def _read(self) -> None:
         try:
-            await self.ws.run(self)
+            await self.receive()
         except Exception as exc:  # noqa: BLE001 - a closed socket is counted, not raised
             self.worker.note(f"connection ended: {exc!r}")
         finally:
             self.ended()
+
+    async def receive(self) -> None:
+        """Hand every message to `take` until the connection ends."""
+        await self.ws.run(self)
 
     def take(self, msg: bytes | str) -> dict | None:
         """Count one message; a text one is parsed (and returned) when someone waits for it or it is an error."""

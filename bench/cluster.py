@@ -89,6 +89,12 @@ QUEUE = "cluster"
 # --- the clients of the failover: they resume ----------------------------------------
 
 
+async def connect_ws(url: str, timeout: float):
+    """A `websockets` client connection as the failover's clients use them."""
+    return await connect(url, compression=None, max_size=2 << 20, ping_interval=None,
+                         open_timeout=timeout, close_timeout=2, max_queue=None)
+
+
 class ResumingLink(Link):
     """A capacity `Link` that resumes. It keeps the last relay seq it read and
     every message it sent; when the connection drops it connects again to
@@ -108,15 +114,10 @@ class ResumingLink(Link):
         self.role = ""  # "c" or "r": whose chat lines are the other side's
         super().__init__(ws, worker)
 
-    async def _read(self) -> None:
-        """Read a `websockets` connection (the one `resume` opens, reading its welcome itself)."""
-        try:
-            async for msg in self.ws:
-                self.take(msg)
-        except Exception as exc:  # noqa: BLE001 - a closed socket is counted, not raised
-            self.worker.note(f"connection ended: {exc!r}")
-        finally:
-            self.ended()
+    async def receive(self) -> None:
+        """From a `websockets` connection: `resume` opens one and reads its welcome itself."""
+        async for msg in self.ws:
+            self.take(msg)
 
     def take(self, msg: bytes | str) -> dict | None:
         w = self.worker
@@ -155,8 +156,7 @@ class ResumingLink(Link):
                  "last_seq": self.last_seq}
         while True:
             try:
-                ws = await connect(w.resume_url, compression=None, max_size=2 << 20, ping_interval=None,
-                                   open_timeout=10, close_timeout=2, max_queue=None)
+                ws = await connect_ws(w.resume_url, timeout=10)
                 await ws.send(json.dumps(hello))
                 welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 if welcome.get("type") == "welcome":
@@ -195,9 +195,7 @@ class FailoverWorker(Worker):
     link = ResumingLink
 
     async def connect(self, url: str) -> ResumingLink:
-        ws = await connect(url, compression=None, max_size=2 << 20, ping_interval=None,
-                           open_timeout=60, close_timeout=2, max_queue=None)
-        return self.link(ws, self)
+        return self.link(await connect_ws(url, timeout=60), self)
 
     def __init__(self, base: str, ws_url: str, per_rep: int) -> None:
         super().__init__(0, base, [ws_url], QUEUE, per_rep)
