@@ -22,7 +22,9 @@ accept), asks for control, and the customer approves. Then, per session:
 Sessions grow in steps (``--steps``); the load pauses while a step's new
 sessions are set up (under full load that takes minutes), then all of them
 run, earlier steps' sessions included. At each step, after a settle time, one measuring window: relay CPU
-(utime + stime from ``/proc/PID/stat``, all threads) as % of one core, RSS,
+(utime + stime from ``/proc/PID/stat``, all threads) as % of one core and
+the part of it spent in the kernel (stime: on loopback a send also runs the
+receiving side's TCP path, charged to the relay), RSS,
 messages received by all clients per second, customer -> rep latency p50/p99
 (a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
 the processes of one machine), frames sent in the window that never arrived
@@ -596,6 +598,9 @@ class OneRelay:
     def cpu(self) -> float:
         return cpu_seconds(self.pids)
 
+    def kernel_cpu(self) -> float:
+        return cpu_seconds(self.pids, parts=("system",))
+
     def rss(self) -> int:
         return rss_bytes(self.pids)
 
@@ -634,9 +639,10 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int) -> dic
     """One window at ``n`` sessions; with several nodes the relay's CPU and RSS are their sum."""
     time.sleep(args.settle)
     pool.all("start")
-    cpu0, back0, wall0 = relay.cpu(), relay.backend_cpu(), time.perf_counter()
+    cpu0, kernel0, back0, wall0 = relay.cpu(), relay.kernel_cpu(), relay.backend_cpu(), time.perf_counter()
     time.sleep(args.window)
     cpu, wall = relay.cpu() - cpu0, time.perf_counter() - wall0
+    kernel = relay.kernel_cpu() - kernel0
     backends = relay.backend_cpu() - back0
     mem = relay.rss()
     load = loadavg()
@@ -645,7 +651,8 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int) -> dic
     frames = sum(p["frames_rx"] for p in parts)
     texts = sum(p["texts_rx"] for p in parts)
     sent, got = sum(p["sent"] for p in parts), sum(p["got"] for p in parts)
-    row = {"sessions": n, "relay_cpu_pct": 100 * cpu / wall, "backends_cpu_pct": 100 * backends / wall,
+    row = {"sessions": n, "relay_cpu_pct": 100 * cpu / wall, "kernel_cpu_pct": 100 * kernel / wall,
+           "backends_cpu_pct": 100 * backends / wall,
            "rss_MiB": mem / 2**20,
            "kB_per_session": (mem - rss0) / n / 1000, "msgs_per_s": (frames + texts) / wall,
            "frames_per_s": frames / wall, "us_per_frame": cpu / frames * 1e6 if frames else float("nan"),
@@ -800,12 +807,12 @@ def run(args) -> dict:
     return results
 
 
-COLUMNS = ("relay", "sessions", "relay CPU %", "backends CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
+COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
            "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
-    cells = (r["relay"], r["sessions"], f"{r['relay_cpu_pct']:.0f}",
+    cells = (r["relay"], r["sessions"], f"{r['relay_cpu_pct']:.0f}", f"{r['kernel_cpu_pct']:.0f}",
              f"{r['backends_cpu_pct']:.0f}" if r.get("nodes") else "-", f"{r['rss_MiB']:.0f}",
              f"{r['kB_per_session']:.0f}", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
              f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",

@@ -32,15 +32,15 @@ LIFTED = {  # the bench is the load these limits exist to stop (as bench/peers/r
 NODE_ID = re.compile(r"node ([0-9a-f]{8}): (?:first node of the cluster|joined the cluster)")
 
 
-def cpu_seconds(pids: list[int], children: bool = False) -> float:
-    """User + system seconds of the processes (and their children), those still there."""
+def cpu_seconds(pids: list[int], children: bool = False, parts: tuple[str, ...] = ("user", "system")) -> float:
+    """User + system seconds (``parts``) of the processes (and their children), those still there."""
     total = 0.0
     for pid in pids:
         try:
             p = psutil.Process(pid)
             for q in [p, *(p.children(recursive=True) if children else [])]:
                 t = q.cpu_times()
-                total += t.user + t.system
+                total += sum(getattr(t, part) for part in parts)
         except psutil.NoSuchProcess:
             pass
     return total
@@ -114,6 +114,9 @@ class Nodes:
 
     def cpu(self) -> float:
         return cpu_seconds(self.pids)
+
+    def kernel_cpu(self) -> float:
+        return cpu_seconds(self.pids, parts=("system",))
 
     def backend_cpu(self) -> float:
         return cpu_seconds(self.backend_pids(), children=True)

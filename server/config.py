@@ -118,11 +118,15 @@ class Settings:
     broker): at least `resume_window`, so a client back in time misses nothing;
     a page loaded later gets the state afresh. A message carrying a whole state
     (a queue board, the dashboard) is kept only in its newest copy."""
-    history_live_bytes: int = 64 * 1024
+    history_live_bytes: int = 16 * 1024
     """Cobrowse and input frames a channel keeps for a resume, apart from its
     messages (server/broker/memory.py); older ones are skipped, and a viewer
-    resuming past them starts from a fresh snapshot."""
-    history_live_seconds: float = 15.0
+    resuming past them starts from a fresh snapshot. A customer's input of
+    10 s (5 frames a second) takes 3 KiB; a rep's cobrowse frames of several
+    customers pass 16 KiB within a second under a busy page, and a snapshot
+    after a drop costs less than keeping them: with thousands of sessions these
+    histories are most of the relay's memory (BENCHMARKS.md, Capacity)."""
+    history_live_seconds: float = 10.5
     """...and for at most this long (a 10-second network drop is replayed)."""
 
     # published files (server/web/files.py)

@@ -52,6 +52,17 @@ a channel's history keeps only the newest (the broker's ``replaces``), so the
 boards sent on every queue change do not fill a rep's history."""
 
 
+def replaced_by(msg: p.Message) -> str | None:
+    """The name under which a channel's history keeps only the newest of
+    `msg`'s kind: a whole state of the receiver (`WHOLE_STATES`), or a
+    `session_state`, the whole state of one session (sent after every change:
+    a rep's history keeps the newest of each of their sessions)."""
+    kind = msg.type
+    if kind == "session_state":
+        return f"session_state {msg.session}"
+    return kind if kind in WHOLE_STATES else None
+
+
 @dataclass(slots=True)
 class Resume:
     """What a reconnecting client needs: its channel and its last processed seq."""
@@ -413,7 +424,7 @@ class Relay:
             if payload is None:
                 payload = made[id(msg)] = msg.model_dump_json(exclude_none=False)
             t0 = clock()
-            await self.broker.publish(channel, payload, replaces=msg.type if msg.type in WHOLE_STATES else None)
+            await self.broker.publish(channel, payload, replaces=replaced_by(msg))
             observe(clock() - t0)
             self._published(channel, msg)
         if records:

@@ -416,6 +416,19 @@ async def test_many_replaced_states_neither_grow_the_history_nor_push_messages_o
     assert len(history.payloads) < 100 and len(history.seqs) == len(history.payloads) == len(history.ticks)
 
 
+async def test_the_names_of_replaced_states_go_with_their_messages():
+    now = [0.0]
+    broker = MemoryBroker(history_seconds=150.0, clock=lambda: now[0])
+    for i in range(1, 101):  # a rep's sessions over a day, each with its own state
+        now[0] += 10.0
+        await broker.publish("rep", f"state of session {i}", replaces=f"session_state s{i}")
+    history = broker._channels["rep"].history
+    assert len(history) == 16 and history.named is not None and len(history.named) <= 17  # 150 s of them
+    inbox = Inbox()
+    await broker.subscribe("rep", history.dropped, inbox)
+    assert [payload for _, payload in inbox.got] == [f"state of session {i}" for i in range(85, 101)]
+
+
 def test_a_message_history_shorter_than_the_resume_window_is_refused(tmp_path):
     from server.config import Settings
 

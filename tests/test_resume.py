@@ -349,6 +349,33 @@ async def test_a_queue_rep_back_after_many_queue_changes_gets_the_newest_board_a
     assert dashboards and all(d == [5] for d in dashboards), dashboards
 
 
+async def test_a_rep_back_after_many_changes_of_a_session_gets_every_line_and_its_newest_state_once(live_relay):
+    s = await Outbound.start(live_relay)
+    read = s.rep.last_seq  # the rep reads nothing more: what follows is lost with its network
+    s.rep.cut()
+    lines, customer = [], s.cus
+    for i in range(1, 4):  # the customer's page drops and comes back: each time the session's state changes twice
+        lines.append(f"line {i}")
+        await customer.send("chat", session=s.sid, text=lines[-1])
+        await customer.expect("chat_message", text=lines[-1])
+        customer.cut()
+        gone, customer = customer, await s.reconnect(resume=customer.welcome["resume"], last_seq=customer.last_seq)
+        assert customer.welcome["resumed"] is True
+        customer.seq, customer.last_seq = gone.seq, gone.last_seq
+    await customer.fence()
+
+    back = await WsPeer.open(live_relay.ws_url, await sign_in(live_relay.base), resume=s.rep.welcome["resume"],
+                             last_seq=read)
+    assert back.welcome["resumed"] is True
+    back.last_seq = read
+    got = await back.fence()
+    assert chats(got) == lines
+    states = [m for m in got if isinstance(m, dict) and m["type"] == "session_state" and m["session"] == s.sid]
+    missed = [m for m in states if not present(m, m["you"])]  # sent before the rep was back
+    assert len(missed) == 1, [present(m, s.cus_pid) for m in missed]  # the newest, not the six on the way
+    assert present(missed[0], s.cus_pid) is True and missed[0]["state"] == "active"
+
+
 @pytest.mark.parametrize("live_relay", [{"TANDEM_HISTORY_SECONDS": "2", "TANDEM_RESUME_WINDOW": "2"}],
                          indirect=True)
 async def test_a_page_loaded_after_the_history_window_gets_the_session_afresh(live_relay):

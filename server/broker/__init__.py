@@ -74,7 +74,7 @@ class Broker(Protocol):
 
 
 def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20,
-                history_seconds: float = 150.0, live_bytes: int = 64 * 1024, live_seconds: float = 15.0) -> Broker:
+                history_seconds: float = 150.0, live_bytes: int = 16 * 1024, live_seconds: float = 10.5) -> Broker:
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         from .memory import MemoryBroker

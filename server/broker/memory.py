@@ -12,8 +12,9 @@ past a live frame that is gone gets the rest and has `skipped` set
 that is gone, it gets `Gap` as before.
 
 A message published with ``replaces`` (a name) carries a whole state, such as
-a rep's queue board: the channel's history keeps only the newest message of
-that name, so a client resuming after many changes gets the state once.
+a rep's queue board or one session's state: the channel's history keeps only
+the newest message of that name, so a client resuming after many changes gets
+the state once.
 
 An entry of a history costs a slot in a list and 12 bytes in two arrays (its
 seq and its time), not a tuple and two number objects: with thousands of
@@ -95,6 +96,12 @@ class _History:
             head += 1
         self.dropped = self.seqs[head - 1]
         self.size, self.holes = size, holes
+        named = self.named
+        if named is not None and len(named) > 8:
+            # names whose newest message is gone (a rep's ended sessions): the dict
+            # stays as small as the history
+            for name in [k for k, v in named.items() if v <= self.dropped]:
+                del named[name]
         if head > 32 and head * 2 > end:
             del payloads[:head], self.seqs[:head], ticks[:head]
             head = 0
@@ -147,7 +154,7 @@ class _Sub:
 
 class MemoryBroker:
     def __init__(self, *, history_messages: int = 512, history_bytes: int = 1 << 20,
-                 history_seconds: float = 150.0, live_bytes: int = 64 * 1024, live_seconds: float = 15.0,
+                 history_seconds: float = 150.0, live_bytes: int = 16 * 1024, live_seconds: float = 10.5,
                  clock=time.monotonic) -> None:
         self.history_messages = history_messages
         self.history_bytes = history_bytes

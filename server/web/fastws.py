@@ -35,6 +35,11 @@ RELAY = "tandem.relay"
 READ_AHEAD = 64
 """Messages read ahead of the connection's task before the socket stops reading."""
 
+READ_BUFFER = 2048
+"""A socket's first read buffer: picows's least. It grows as a frame needs and
+never shrinks; most sockets read small frames (a rep's input, a customer's
+page changes), and with thousands of them each KiB counts."""
+
 PING_INTERVAL = PING_TIMEOUT = 20.0  # as uvicorn's WebSocket defaults
 
 _TEXT, _BINARY, _CONTINUATION, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
@@ -220,7 +225,7 @@ def upgrade(http_protocol, relay, request: bytes) -> None:
     protocol = WSProtocol(None, None, False, listener, _picows_log, True, None,
                           True, PING_INTERVAL, PING_TIMEOUT, WSAutoPingStrategy.PING_WHEN_IDLE,
                           True, max(settings.max_message_bytes, settings.max_binary_bytes) + 64, None,
-                          4096)  # grows as frames need; 4 KiB holds a cobrowse frame and keeps idle sockets small
+                          READ_BUFFER)
     transport = http_protocol.transport
     protocol.connection_made(transport)
     transport.set_protocol(protocol)
