@@ -24,8 +24,10 @@ sessions are set up (under full load that takes minutes), then all of them
 run, earlier steps' sessions included. At each step, after a settle time, one measuring window: relay CPU
 (utime + stime from ``/proc/PID/stat``, all threads) as % of one core and
 the part of it spent in the kernel (stime: on loopback a send also runs the
-receiving side's TCP path, charged to the relay), RSS,
-messages received by all clients per second, customer -> rep latency p50/p99
+receiving side's TCP path, charged to the relay), RSS and its growth per
+session (from the relay's start, and from the step before: the second leaves
+out what the relay holds once however many sessions it has, such as SQLite's
+page caches and SQLAlchemy's compiled statements), messages received by all clients per second, customer -> rep latency p50/p99
 (a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
 the processes of one machine), frames sent in the window that never arrived
 (drops), connections the relay closed, and each load process's CPU. It stops
@@ -727,6 +729,9 @@ class Side:
         if not alone:
             self.pool.all("pause")  # the other relay's window: this one idles
         row.update(relay=self.label, setup_s=setup, nodes=args.nodes)
+        if self.rows:  # what each session of this step added: without what the relay holds once, however many
+            last = self.rows[-1]
+            row["kB_per_added_session"] = (row["rss_MiB"] - last["rss_MiB"]) * 2**20 / (n - last["sessions"]) / 1000
         why = []
         if row["relay_cpu_pct"] >= 95 * min(max(1, args.nodes), os.cpu_count() or 1):
             why.append("relay saturated")
@@ -807,14 +812,15 @@ def run(args) -> dict:
     return results
 
 
-COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
+COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "kB/added", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
            "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
     cells = (r["relay"], r["sessions"], f"{r['relay_cpu_pct']:.0f}", f"{r['kernel_cpu_pct']:.0f}",
              f"{r['backends_cpu_pct']:.0f}" if r.get("nodes") else "-", f"{r['rss_MiB']:.0f}",
-             f"{r['kB_per_session']:.0f}", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
+             f"{r['kB_per_session']:.0f}",
+             f"{r['kB_per_added_session']:.0f}" if "kB_per_added_session" in r else "-", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
              f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
              f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
              " + ".join(f"{c:.0f}" for c in r["client_cpu_pct"]), f"{r['setup_s']:.0f}", r["loadavg"])
