@@ -95,3 +95,32 @@ async def start_number(relay) -> str:
     rep = await WsPeer.open(relay.ws_url, await sign_in(relay.base))
     await rep.send("start_session")
     return (await rep.expect("session_state", state="open"))["number"]
+
+
+async def test_what_one_turn_sends_to_a_client_arrives_whole_and_in_order(live_relay):
+    """The relay corks what it writes to a client until the end of the loop's
+    turn, and writes it at once: frames of every header size (RFC 6455 5.2:
+    7-bit, 16-bit and 64-bit lengths) and text between them arrive as sent."""
+    from tests.test_resume import _viewed
+
+    from server.protocol import FRAME_HEADER, StreamKind
+
+    s, stream = await _viewed(live_relay)
+    sizes = [1, 100, 125, 126, 1000, 65_530, 65_536, 70_000, 20] * 3
+    bodies = [bytes([i]) * size for i, size in enumerate(sizes)]
+    protocol = s.cus.ws.protocol
+    for i, body in enumerate(bodies):  # one write: the relay reads them in one turn
+        s.cus.seq += 1
+        protocol.send_binary(FRAME_HEADER.pack(StreamKind.COBROWSE, stream, s.cus.seq) + body)
+        if i % 4 == 3:
+            s.cus.seq += 1
+            protocol.send_text(json.dumps({"type": "chat", "seq": s.cus.seq, "session": s.sid,
+                                           "text": f"line {i}"}).encode())
+    s.cus.ws.transport.write(b"".join(protocol.data_to_send()))
+    got = []
+    while len([m for m in got if isinstance(m, bytes)]) < len(bodies):
+        got.append(await s.rep.next())
+    got += await s.rep.fence()
+    assert [m[FRAME_HEADER.size:] for m in got if isinstance(m, bytes)] == bodies
+    assert [m["text"] for m in got if isinstance(m, dict) and m["type"] == "chat_message"] == \
+        [f"line {i}" for i in range(3, len(bodies), 4)]

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 
 import httptools
 from picows import WSAutoPingStrategy, WSListener, WSMsgType, WSUpgradeResponse
 from picows.picows import WSProtocol  # what picows.ws_create_server makes per connection
 
+from ..protocol import FRAME_HEADER
 from .http_limits import header_timeout_protocol
 from .origins import websocket_origin_allowed
 from .ws import EMPTY, Connection, on_the_wire
@@ -43,9 +45,49 @@ page changes), and with thousands of them each KiB counts."""
 PING_INTERVAL = PING_TIMEOUT = 20.0  # as uvicorn's WebSocket defaults
 
 _TEXT, _BINARY, _CONTINUATION, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
+_HEAD16, _HEAD64 = struct.Struct("!BBH"), struct.Struct("!BBQ")
+_FIN_TEXT, _FIN_BINARY = 0x81, 0x82  # a whole message, as a server sends it: unmasked
+_SEQ = struct.Struct("!I")
+_SEQ_AT = FRAME_HEADER.size - _SEQ.size  # a binary frame's seq ends its header
+
+
+def _ws_header(first: int, n: int) -> bytes:
+    """A WebSocket frame's header for a payload of `n` bytes (RFC 6455, 5.2)."""
+    if n < 126:
+        return bytes((first, n))
+    return _HEAD16.pack(first, 126, n) if n < 65536 else _HEAD64.pack(first, 127, n)
+
+
+def _wire(seq: int | None, payload: str | bytes) -> tuple[bytes, bytes | memoryview]:
+    """What a client is sent for a payload of its stream (`ws.on_the_wire`),
+    in two parts: everything up to a binary frame's seq, then the rest of the
+    payload as it is kept, not copied."""
+    if isinstance(payload, str):
+        data = on_the_wire(seq, payload).encode()
+        return _ws_header(_FIN_TEXT, len(data)), data
+    return (_ws_header(_FIN_BINARY, len(payload)) + payload[:_SEQ_AT] + _SEQ.pack(seq),
+            memoryview(payload)[FRAME_HEADER.size:])
+
+
 logging.getLogger("picows.server").setLevel(logging.WARNING)  # it says every connection and disconnection at INFO
 # an adapter, not a Logger: of a Logger picows makes a child Logger per connection (memory per socket)
 _picows_log = logging.LoggerAdapter(logging.getLogger("picows.server"), {})
+
+
+_corked: list[FastSocket] = []
+"""Sockets with writes waiting for the end of this turn of the loop (`FastSocket.direct`)."""
+
+
+def _uncork() -> None:
+    while _corked:
+        socks = _corked[:]
+        del _corked[:]
+        for sock in socks:
+            try:
+                sock.flush()
+            except Exception:  # one broken socket must not keep the others' writes
+                log.exception("could not write to a /ws client: closing it")
+                sock.transport.disconnect()
 
 
 class FastSocket(WSListener):
@@ -53,12 +95,15 @@ class FastSocket(WSListener):
     `ws.AsgiSocket`). Frames arrive in `on_ws_frame` and wait in `inbox` for
     the connection's task; past `READ_AHEAD` of them the socket stops reading
     until the task catches up, so a client cannot grow the relay's memory by
-    sending faster than it is served. Writes go straight to the socket
-    (`direct`); a client whose unread backlog passes the send budget
-    (``Settings.send_queue_bytes``) is a slow receiver, as with the ASGI path."""
+    sending faster than it is served. Writes are corked until the end of the
+    loop's turn (`direct`): what a turn sends to one client (frames of several
+    customers to their rep, a burst the sender's socket had for the reader)
+    leaves in one write, one system call. A client whose unread backlog
+    passes the send budget (``Settings.send_queue_bytes``) is a slow
+    receiver, as with the ASGI path."""
 
     __slots__ = ("relay", "connections", "transport", "out", "inbox", "waiter", "gone", "paused", "backlogged", "frames", "parts",
-                 "parts_kind", "parts_size", "max_size", "send_budget", "task")
+                 "parts_kind", "parts_size", "max_size", "send_budget", "task", "pending")
 
     def __init__(self, relay, connections: set) -> None:
         super().__init__()
@@ -79,6 +124,7 @@ class FastSocket(WSListener):
         self.max_size = max(s.max_message_bytes, s.max_binary_bytes) + 64
         self.send_budget = s.send_queue_bytes
         self.task: asyncio.Task | None = None
+        self.pending: list | None = None  # corked writes (`direct`): seq, payload, seq, payload, …
 
     # --- picows -------------------------------------------------------------
 
@@ -116,6 +162,7 @@ class FastSocket(WSListener):
                 data, self.parts = b"".join(self.parts), None
                 self._push(self.parts_kind, data)
         elif kind is _CLOSE:
+            self.flush()
             if not transport.is_close_frame_sent:
                 transport.send_close(frame.get_close_code())
             transport.disconnect()
@@ -163,17 +210,38 @@ class FastSocket(WSListener):
         return inbox.pop(0)
 
     def direct(self, seq: int | None, payload: str | bytes) -> bool:
-        """Write one payload of the stream now; False when the client has more
-        unread than the send budget (a slow receiver)."""
+        """Write one payload of the stream at the end of this turn of the loop
+        (`flush`); False when the client has more unread than the send budget
+        (a slow receiver)."""
         if self.gone:
             return True  # the connection's task is finishing: nothing to write to
-        data = on_the_wire(seq, payload)
-        self.transport.send(_TEXT if isinstance(data, str) else _BINARY,
-                            data.encode() if isinstance(data, str) else data)
+        pending = self.pending
+        if pending is None:
+            self.pending = [seq, payload]
+            if not _corked:
+                asyncio.get_running_loop().call_soon(_uncork)
+            _corked.append(self)
+        else:
+            pending += (seq, payload)
         return not self.backlogged or self.out.get_write_buffer_size() <= self.send_budget
+
+    def flush(self) -> None:
+        """Write what is corked, in one write: a single binary frame without
+        copying its payload (the relay keeps it as received, for every receiver)."""
+        pending, self.pending = self.pending, None
+        if not pending or self.gone or self.transport.is_close_frame_sent:
+            return
+        if len(pending) == 2:
+            self.out.writelines(_wire(*pending))
+            return
+        parts = []
+        for i in range(0, len(pending), 2):
+            parts += _wire(pending[i], pending[i + 1])
+        self.out.write(b"".join(parts))
 
     async def send(self, data: str | bytes) -> None:
         if not self.gone:
+            self.flush()  # what was corked goes first
             self.transport.send(_TEXT if isinstance(data, str) else _BINARY,
                                 data.encode() if isinstance(data, str) else data)
 
@@ -204,6 +272,7 @@ class FastSocket(WSListener):
         transport = self.transport
         if transport is None or self.gone:
             return
+        self.flush()  # what was corked goes before the close (an error saying why)
         if not transport.is_close_frame_sent:
             transport.send_close(code, reason.encode()[:120])
         transport.disconnect()
