@@ -12,9 +12,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from server.protocol import FRAME_HEADER, StreamKind
 from tests.test_resume import (
     Outbound,
     WsPeer,
+    _viewed,
     close_peers,  # noqa: F401 - autouse: each test's peers are closed after it
     join,
     sign_in,
@@ -101,10 +103,6 @@ async def test_what_one_turn_sends_to_a_client_arrives_whole_and_in_order(live_r
     """The relay corks what it writes to a client until the end of the loop's
     turn, and writes it at once: frames of every header size (RFC 6455 5.2:
     7-bit, 16-bit and 64-bit lengths) and text between them arrive as sent."""
-    from tests.test_resume import _viewed
-
-    from server.protocol import FRAME_HEADER, StreamKind
-
     s, stream = await _viewed(live_relay)
     sizes = [1, 100, 125, 126, 1000, 65_530, 65_536, 70_000, 20] * 3
     bodies = [bytes([i]) * size for i, size in enumerate(sizes)]
