@@ -117,7 +117,7 @@ class Settings:
     """Messages a channel keeps for a resume are at most this old (memory
     broker): at least `resume_window`, so a client back in time misses nothing;
     a page loaded later gets the state afresh. A message carrying a whole state
-    (a queue board, the dashboard) is kept only in its newest copy."""
+    (a queue board, the dashboard, one session's state) is kept only in its newest copy."""
     history_live_bytes: int = 16 * 1024
     """Cobrowse and input frames a channel keeps for a resume, apart from its
     messages (server/broker/memory.py); older ones are skipped, and a viewer
