@@ -229,8 +229,8 @@ class FastSocket(WSListener):
         """Write what is corked, in one write: a single binary frame without
         copying its payload (the relay keeps it as received, for every receiver)."""
         pending, self.pending = self.pending, None
-        if not pending or self.gone or self.transport.is_close_frame_sent:
-            return
+        if not pending or self.gone or self.transport.is_close_frame_sent or self.out.is_closing():
+            return  # closed, or closing after its last words
         if len(pending) == 2:
             self.out.writelines(_wire(*pending))
             return
