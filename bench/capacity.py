@@ -21,14 +21,15 @@ accept), asks for control, and the customer approves. Then, per session:
 
 Sessions grow in steps (``--steps``); the load pauses while a step's new
 sessions are set up (under full load that takes minutes), then all of them
-run, earlier steps' sessions included. At each step, after a settle time, one measuring window: relay CPU
-(utime + stime from ``/proc/PID/stat``, all threads) as % of one core and
-the part of it spent in the kernel (stime: on loopback a send also runs the
-receiving side's TCP path, charged to the relay), RSS and its growth per
-session (from the relay's start, and from the step before: the second leaves
-out what the relay holds once however many sessions it has, such as SQLite's
-page caches and SQLAlchemy's compiled statements), messages received by all clients per second, customer -> rep latency p50/p99
-(a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
+run, earlier steps' sessions included. At each step, after a settle time,
+one measuring window: relay CPU (utime + stime from ``/proc/PID/stat``, all
+threads) as % of one core and the part of it spent in the kernel (stime: on
+loopback a send also runs the receiving side's TCP path, charged to the
+relay), RSS and its growth per session (from the relay's start, and from the
+step before: the second leaves out what the relay holds once however many
+sessions it has, such as SQLite's page caches and SQLAlchemy's compiled
+statements), messages received by all clients per second, customer -> rep
+latency p50/p99 (a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
 the processes of one machine), frames sent in the window that never arrived
 (drops), connections the relay closed, and each load process's CPU. It stops
 when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,

@@ -322,6 +322,25 @@ async def test_a_resume_gets_messages_and_the_live_frames_still_kept_in_order_an
     assert resumed.seqs == [4, 5, 6, 7, 8] and not sub.skipped
 
 
+async def test_with_the_relays_defaults_a_customers_input_of_a_10_second_drop_is_replayed_whole():
+    from server.config import Settings
+
+    settings = Settings()
+    now = [1000.0]
+    broker = open_broker("memory://", live_bytes=settings.history_live_bytes,
+                         live_seconds=settings.history_live_seconds)
+    broker.clock, broker._epoch = (lambda: now[0]), now[0]
+    await broker.publish("cus", b"seen before the drop", live=True)
+    sent = []
+    for i in range(50):  # 10 s of a rep's input, 5 frames a second of 60 bytes
+        now[0] += 0.2
+        sent.append(b"%03d" % i + bytes(57))
+        await broker.publish("cus", sent[-1], live=True)
+    inbox = Inbox()
+    assert not (await broker.subscribe("cus", 1, inbox)).skipped
+    assert [payload for _, payload in inbox.got] == sent
+
+
 async def test_live_frames_older_than_the_live_window_are_skipped_but_messages_stay():
     now = [1000.0]
     broker = MemoryBroker(live_seconds=15.0, clock=lambda: now[0])

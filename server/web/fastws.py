@@ -27,7 +27,7 @@ from picows.picows import WSProtocol  # what picows.ws_create_server makes per c
 from ..protocol import FRAME_HEADER
 from .http_limits import header_timeout_protocol
 from .origins import websocket_origin_allowed
-from .ws import EMPTY, Connection, on_the_wire
+from .ws import EMPTY, Connection, frame_head, on_the_wire
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,6 @@ PING_INTERVAL = PING_TIMEOUT = 20.0  # as uvicorn's WebSocket defaults
 _TEXT, _BINARY, _CONTINUATION, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
 _HEAD16, _HEAD64 = struct.Struct("!BBH"), struct.Struct("!BBQ")
 _FIN_TEXT, _FIN_BINARY = 0x81, 0x82  # a whole message, as a server sends it: unmasked
-_SEQ = struct.Struct("!I")
-_SEQ_AT = FRAME_HEADER.size - _SEQ.size  # a binary frame's seq ends its header
 
 
 def _ws_header(first: int, n: int) -> bytes:
@@ -60,12 +58,12 @@ def _ws_header(first: int, n: int) -> bytes:
 
 def _wire(seq: int | None, payload: str | bytes) -> tuple[bytes, bytes | memoryview]:
     """What a client is sent for a payload of its stream (`ws.on_the_wire`),
-    in two parts: everything up to a binary frame's seq, then the rest of the
-    payload as it is kept, not copied."""
+    in two parts: the WebSocket header with a binary frame's own header, then
+    the rest of the payload as it is kept, not copied."""
     if isinstance(payload, str):
         data = on_the_wire(seq, payload).encode()
         return _ws_header(_FIN_TEXT, len(data)), data
-    return (_ws_header(_FIN_BINARY, len(payload)) + payload[:_SEQ_AT] + _SEQ.pack(seq),
+    return (_ws_header(_FIN_BINARY, len(payload)) + frame_head(seq, payload),
             memoryview(payload)[FRAME_HEADER.size:])
 
 

@@ -47,6 +47,12 @@ _SEQ_AT = _HEADER.size - _SEQ.size
 _pack_seq = _SEQ.pack_into
 
 
+def frame_head(seq: int, payload: bytes) -> bytes:
+    """A binary payload's frame header with the receiver's `seq` written in
+    (`on_the_wire` without copying the body)."""
+    return payload[:_SEQ_AT] + _SEQ.pack(seq)
+
+
 def on_the_wire(seq: int | None, payload: str | bytes) -> str | bytearray:
     """What a connection sends for a payload of its stream: the receiver's
     `seq` written in (a text message's first field, a frame header's seq)."""
