@@ -13,8 +13,7 @@ import subprocess
 import time
 
 import pytest
-from aioice import turn
-from aioice.stun import TransactionFailed
+from aioice import stun, turn
 from starlette.testclient import TestClient
 
 from server.config import Settings
@@ -45,14 +44,16 @@ def answers_stun(server: tuple[str, int]) -> bool:
 
 @pytest.fixture
 def coturn(tmp_path):
-    """coturn on a loopback UDP port, sharing SECRET; stopped by its PID."""
+    """coturn on a loopback UDP port, sharing SECRET, with a database and a log of
+    its own in ``tmp_path``; stopped by its PID."""
     server = ("127.0.0.1", free_udp_port())
     log = tmp_path / "turnserver.log"
     proc = subprocess.Popen(
         ["turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={server[1]}",
          "--min-port=49160", "--max-port=49200", "--use-auth-secret", f"--static-auth-secret={SECRET}",
          "--realm=tandem.test", "--no-tls", "--no-dtls", "--no-cli", "--allow-loopback-peers",
-         "--no-stdout-log", f"--log-file={log}", "--simple-log", f"--pidfile={tmp_path / 'turnserver.pid'}"],
+         "--no-stdout-log", f"--log-file={log}", "--simple-log", f"--pidfile={tmp_path / 'turnserver.pid'}",
+         f"--userdb={tmp_path / 'turndb'}"],  # its own database: coturn reads it on every authentication
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 15
@@ -65,10 +66,12 @@ def coturn(tmp_path):
 
 
 def allocate(server: tuple[str, int], username: str, credential: str) -> tuple[str, int]:
-    """A relayed address from the TURN server, as a browser's ICE agent asks for one."""
+    """A relayed address from the TURN server, as a browser's ICE agent asks for one.
+    A request coturn does not answer is sent again on STUN's schedule (0.5, 1, 2 … s)
+    until aioice gives up after ~30 s, as a browser would keep trying."""
     async def go():
         transport, _ = await asyncio.wait_for(turn.create_turn_endpoint(
-            asyncio.DatagramProtocol, server_addr=server, username=username, password=credential), 10)
+            asyncio.DatagramProtocol, server_addr=server, username=username, password=credential), 60)
         try:
             return transport.get_extra_info("sockname")
         finally:
@@ -103,7 +106,7 @@ def test_each_connection_gets_turn_credentials_that_coturn_takes(tmp_path, cotur
                 assert rep.welcome["ice_servers"][1]["username"] != customer.welcome["ice_servers"][1]["username"]
 
 
-def test_coturn_refuses_changed_expired_and_guessed_credentials(coturn):
+def test_coturn_refuses_changed_expired_and_guessed_credentials(coturn, tmp_path):
     username, credential = turn_credentials(SECRET, "customer-x", time.time(), 600)
     assert allocate(coturn, username, credential)  # the real ones work
     other = f"{int(time.time()) + 600}:rep-1"
@@ -114,8 +117,12 @@ def test_coturn_refuses_changed_expired_and_guessed_credentials(coturn):
         (other, credential),  # another connection's credential
     ]
     for user, cred in refused:
-        with pytest.raises(TransactionFailed, match="401 - Unauthorized"):
-            allocate(coturn, user, cred)
+        with pytest.raises(stun.TransactionFailed, match="401 - Unauthorized"):
+            try:
+                allocate(coturn, user, cred)
+            except (TimeoutError, stun.TransactionTimeout) as e:
+                log = (tmp_path / "turnserver.log").read_text(errors="replace")[-3000:]
+                raise AssertionError(f"coturn did not answer {user}: {e!r}\n{log}") from e
 
 
 @pytest.mark.parametrize("env, says", [
