@@ -82,6 +82,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     options = dict(host=args.host, port=args.port, log_level=args.log_level, log_config=log_config,
                    ws_max_size=max(settings.max_message_bytes, settings.max_binary_bytes) + 64,
                    ws="websockets-sansio", ws_per_message_deflate=False,  # frames are mostly compressed already; saves relay CPU
+                   ws_ping_interval=settings.ping_interval, ws_ping_timeout=settings.ping_interval,
                    # X-Forwarded-For only from the configured proxies (uvicorn's default trusts any local peer)
                    proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
     if not several:

@@ -108,6 +108,10 @@ class Settings:
     frame_burst: int = 8000
     send_queue_depth: int = 256
     send_queue_bytes: int = 8 * 1024 * 1024
+    ping_interval: float = 20.0
+    """Seconds a WebSocket client may be silent before the relay pings it, and
+    then has to answer before it is closed as gone (a laptop asleep, a cut
+    network: a connection no longer there that TCP would keep for hours)."""
     fast_ws: bool = True
     """`/ws` on picows in front of the ASGI app (server/web/fastws.py) when the
     relay serves itself (``python -m server``); False: through the ASGI app."""
@@ -206,5 +210,7 @@ class Settings:
         if s.history_seconds < s.resume_window:
             raise ValueError(f"TANDEM_HISTORY_SECONDS is {s.history_seconds:g}; a client may resume for "
                              f"TANDEM_RESUME_WINDOW ({s.resume_window:g}) seconds, so keep messages at least that long")
+        if not s.ping_interval > 0:
+            raise ValueError(f"TANDEM_PING_INTERVAL is {s.ping_interval:g}; give a positive number of seconds")
         check_turn(s.turn_urls, s.turn_secret, s.turn_ttl)
         return s

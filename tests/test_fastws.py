@@ -1,14 +1,18 @@
 """`/ws` on picows (server/web/fastws.py), over real sockets to a real relay
 process: the WebSocket rules a browser rarely exercises, but another client or
 a broken network may: messages in fragments, a burst far past what the relay
-reads ahead, text that is not UTF-8, and the relay stopping under a client."""
+reads ahead, text that is not UTF-8, the relay stopping under a client, and a
+client that is no longer there."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 
 import anyio
 import pytest
+from anyio.streams.buffered import BufferedByteReceiveStream
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -19,6 +23,7 @@ from tests.test_resume import (
     _viewed,
     close_peers,  # noqa: F401 - autouse: each test's peers are closed after it
     join,
+    present,
     sign_in,
 )
 
@@ -122,3 +127,50 @@ async def test_what_one_turn_sends_to_a_client_arrives_whole_and_in_order(live_r
     assert [m[FRAME_HEADER.size:] for m in got if isinstance(m, bytes)] == bodies
     assert [m["text"] for m in got if isinstance(m, dict) and m["type"] == "chat_message"] == \
         [f"line {i}" for i in range(3, len(bodies), 4)]
+
+
+PINGING = {"TANDEM_PING_INTERVAL": "0.3"}
+
+
+async def server_frames(port: int) -> list[tuple[int, bytes]]:
+    """Open `/ws` by hand and never answer: the frames the relay sends until it
+    hangs up, as (opcode, payload)."""
+    stream = await anyio.connect_tcp("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    await stream.send(f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+    reader = BufferedByteReceiveStream(stream)
+    frames = []
+    with anyio.fail_after(TIMEOUT):
+        assert (await reader.receive_until(b"\r\n\r\n", 4096)).startswith(b"HTTP/1.1 101")
+        try:
+            while True:
+                first, n = await reader.receive_exactly(2)
+                assert n < 126, "a control frame from the relay"
+                frames.append((first & 0x0F, await reader.receive_exactly(n)))
+        except anyio.IncompleteRead:
+            pass  # the relay hung up
+    await stream.aclose()
+    return frames
+
+
+@pytest.mark.parametrize("live_relay", [PINGING], indirect=True)
+async def test_a_client_that_answers_nothing_is_pinged_then_closed_as_gone(live_relay):
+    frames = await server_frames(live_relay.port)
+    assert [op for op, _ in frames] == [0x9, 0x8]  # a ping, then a close
+    close = frames[1][1]
+    assert int.from_bytes(close[:2], "big") == 1001 and close[2:] == b"no answer to a ping"
+
+
+@pytest.mark.parametrize("live_relay", [PINGING], indirect=True)
+async def test_a_page_gone_silent_is_shown_away_and_resumes_when_back(live_relay):
+    s = await Outbound.start(live_relay)
+    quiet = await WsPeer.open(live_relay.ws_url, await sign_in(live_relay.base))  # silent, but it answers pings
+    s.cus.ws.transport.pause_reading()  # the page's machine stops taking anything in: no pong
+    await s.rep.expect("session_state", where=lambda m: present(m, s.cus_pid) is False)
+    back = await s.reconnect(resume=s.cus.welcome["resume"], last_seq=s.cus.last_seq)
+    assert back.welcome["resumed"] is True
+    await s.rep.expect("session_state", where=lambda m: present(m, s.cus_pid) is True)
+    await quiet.send("ping")
+    await quiet.expect("pong")  # many pings later, the client that answered them is still served
+

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 
 import server.web.ws
 from server.auth import Tokens
-from server.config import OFFICIAL_EXTENSION_ID
+from server.config import OFFICIAL_EXTENSION_ID, Settings
 from server.protocol import FRAME_HEADER, StreamKind
 from server.web.app import create_app
 from tests.conftest import Peer, make_rep, signin
@@ -471,3 +471,9 @@ async def _send_big_frame(peer, settings) -> None:
     err = await peer.expect("error")
     assert err["code"] == "not_allowed"  # no such stream, but the frame was read
     await peer.fence()
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_a_ping_interval_that_is_not_positive_is_refused_at_start(tmp_path, value):
+    with pytest.raises(ValueError, match=f"TANDEM_PING_INTERVAL is {value}; give a positive number of seconds"):
+        Settings.from_env({"TANDEM_VAR": str(tmp_path), "TANDEM_SECRET_KEY": "k", "TANDEM_PING_INTERVAL": value})
