@@ -108,12 +108,18 @@ class _Keepalive:
         self.handle = None
         for sock in list(self.sockets):
             quiet = sock.quiet = sock.quiet + 1
-            if quiet == 2 and not sock.transport.is_close_frame_sent:
-                sock.transport.send_ping()
-            elif quiet > 2:
-                log.info("closing a /ws client that did not answer a ping for %g s", self.interval)
+            try:
+                if quiet == 2:
+                    if not sock.transport.is_close_frame_sent and not sock.out.is_closing():
+                        sock.transport.send_ping()
+                elif quiet > 2:
+                    log.info("closing a /ws client that did not answer a ping for %g s", self.interval)
+                    self.sockets.discard(sock)
+                    sock.gone_silent()
+            except Exception:  # one broken socket must not stop the pings of the others
+                log.exception("could not ping a /ws client: closing it")
                 self.sockets.discard(sock)
-                sock.gone_silent()
+                sock.out.abort()
         if self.sockets:
             self.handle = self.loop.call_later(self.interval, self.sweep)
 
