@@ -21,7 +21,12 @@ import { watchLocation } from './location-watch.js';
 export const LOCATION_TAG = 'location';
 
 const BATCH_MS = 16;
-const PART_BYTES = 768 * 1024; // under the relay's default max_binary_bytes (1 MiB)
+// A frame's most: the relay reads each frame whole into its connection's read
+// buffer, which keeps the size of the largest frame for the connection's life
+// (a full snapshot of a big page in one 700 KB frame held 700 KB of the relay
+// per customer); parts of at most 32 KiB keep that to ~35 kB, for ~30 µs of
+// relay CPU per part (BENCHMARKS.md, Capacity).
+const PART_BYTES = 32 * 1024;
 const encoder = new TextEncoder();
 
 export function createCapture({ send, recordOptions, blockSelector, echo }) {
