@@ -126,6 +126,7 @@ bench: $(VENV)/.stamp-dev extension system-tools
 	$(BENCH_RUN) bench/relay.py
 	$(BENCH_RUN) bench/capacity.py
 	$(BENCH_RUN) bench/records.py
+	$(BENCH_RUN) bench/frame_memory.py
 	$(BENCH_RUN) bench/cluster.py
 	$(BENCH_RUN) bench/cobrowse.py
 	$(BENCH_RUN) bench/files.py

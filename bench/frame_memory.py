@@ -1,0 +1,112 @@
+"""What one large frame leaves in the relay: for each frame size, fresh
+connections each send one binary frame, and the relay's RSS growth per
+connection is printed once they are answered: for a first group, then for a
+second (the first still open), which shows what each connection keeps.
+
+`/ws` on picows (fastws, as ``python -m server`` serves it) reads a frame whole
+into the connection's read buffer, which keeps its largest size for the
+connection's life. The same relay with `/ws` through the ASGI app (uvicorn's
+websockets-sansio) is measured side by side: its reader keeps as much. So the
+clients keep their frames small: cobrowse capture sends frames of at most
+32 KiB (extension/src/customer/capture.js, PART_BYTES).
+
+    .venv/bin/python bench/frame_memory.py [--connections 20] [--sizes 1500,32768,700000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from peers.relays import RelayProcess, prepare, ws_stack  # noqa: E402
+
+from bench.common import print_columns  # noqa: E402
+from bench.relay import tandem_admin  # noqa: E402
+from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
+
+SIDES = ("tandem", "tandem:websockets-sansio")
+
+
+async def rss_growth(relay: RelayProcess, connections: int, size: int) -> tuple[float, float]:
+    """kB of RSS per connection after each of `connections` sent one frame of
+    `size` bytes, then after as many more did, the first ones still open: what
+    the second group adds is what each connection holds, not what the
+    allocator kept from the first group and gave out again."""
+    async with httpx.AsyncClient(base_url=relay.base, trust_env=False) as http:
+        token, _ = await tandem_admin(http)
+    sockets = []
+
+    async def group() -> float:
+        opened = []
+        for _ in range(connections):
+            ws = await connect(relay.ws_url, proxy=None, max_size=None, compression=None)
+            sockets.append(ws)
+            opened.append(ws)
+            await ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
+            while json.loads(await ws.recv())["type"] != "welcome":
+                pass
+        await asyncio.sleep(0.5)
+        before = relay.rss()
+        for seq, ws in enumerate(opened, 1):
+            # a cobrowse frame on a stream this rep has no view of: read whole, then refused
+            await ws.send(FRAME_HEADER.pack(StreamKind.COBROWSE, 7, seq) + bytes(size - FRAME_HEADER.size))
+            while json.loads(await ws.recv())["type"] != "error":
+                pass
+        await asyncio.sleep(0.5)
+        return (relay.rss() - before) / connections / 1000
+
+    try:
+        return await group(), await group()
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--sizes", default="1500,12000,32768,65536,131072,700000",
+                        help="frame sizes in bytes, comma-separated")
+    parser.add_argument("--quick", action="store_true", help="10 connections, two sizes")
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")]
+    if args.quick:
+        args.connections, sizes = 10, [1500, 700000]
+    opts = argparse.Namespace(relay_dir=None, ws=None)
+    prepare(list(SIDES), None)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tandem-frame-memory-") as tmp:
+        for size in sizes:
+            row = [f"{size:,}"]
+            for side in SIDES:
+                var = Path(tmp) / f"{side.replace(':', '-')}-{size}"
+                var.mkdir()
+                relay = RelayProcess(side, var, opts).wait_ready()
+                try:
+                    first, then = asyncio.run(rss_growth(relay, args.connections, size))
+                    row += [f"{first:.0f}", f"{then:.0f}"]
+                finally:
+                    relay.stop()
+            rows.append(tuple(row))
+    head = ["frame bytes"]
+    for side in SIDES:
+        head += [f"{ws_stack(side, opts)}: kB, first group", "next group"]
+    print_columns(tuple(head), rows)
+    print(f"\nRSS growth per connection after each of a group of {args.connections} sent one frame; the next "
+          "group's growth is what a connection keeps (the allocator gives out again what was freed); "
+          "each relay fresh for each size")
+
+
+if __name__ == "__main__":
+    main()
