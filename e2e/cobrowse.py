@@ -211,17 +211,22 @@ class FrameRecorder:
                 if len(f) >= HEADER.size and HEADER.unpack_from(f)[0] == COBROWSE]
 
     def events(self) -> list[dict]:
-        """The rrweb events of the COBROWSE frames, parts joined (capture.js's format)."""
+        """The rrweb events of the COBROWSE frames, parts joined (capture.js's
+        format); an event whose first parts came before the recorder did is left out."""
         out: list[dict] = []
-        parts: list[str] = []
+        parts: list[str] | None = None
         for body in self.cobrowse_bodies():
             data = json.loads(body)
             if isinstance(data, dict):
-                parts = [] if data["part"] == 0 else parts
+                if data["part"] == 0:
+                    parts = []
+                if parts is None or len(parts) != data["part"]:
+                    parts = None  # not from its first part: wait for the next event's
+                    continue
                 parts.append(data["data"])
                 if data["part"] != data["parts"] - 1:
                     continue
-                data, parts = json.loads("".join(parts)), []
+                data, parts = json.loads("".join(parts)), None
             out.extend(data)
         return out
 
