@@ -162,6 +162,15 @@ async def test_a_client_that_answers_nothing_is_pinged_then_closed_as_gone(live_
     assert int.from_bytes(close[:2], "big") == 1001 and close[2:] == b"no answer to a ping"
 
 
+@pytest.mark.parametrize("live_relay", [{**PINGING, "TANDEM_FAST_WS": "false"}], indirect=True)
+async def test_the_asgi_path_pings_and_closes_a_silent_client_on_the_same_interval(live_relay):
+    # /ws through the ASGI app (uvicorn's own WebSocket protocol) gets the interval too
+    frames = await server_frames(live_relay.port)
+    assert [op for op, _ in frames] == [0x9, 0x8]
+    close = frames[1][1]
+    assert int.from_bytes(close[:2], "big") == 1011 and close[2:] == b"keepalive ping timeout"
+
+
 @pytest.mark.parametrize("live_relay", [PINGING], indirect=True)
 async def test_a_page_gone_silent_is_shown_away_and_resumes_when_back(live_relay):
     s = await Outbound.start(live_relay)
