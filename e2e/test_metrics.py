@@ -40,6 +40,7 @@ BYTES = ("tandem_frame_bytes_relayed_total", (("kind", "cobrowse"),))
 CUSTOMERS = ("tandem_connections", (("kind", "customer"),))
 REPS = ("tandem_connections", (("kind", "rep"),))
 LIVE = ("tandem_live_sessions", ())
+LAG = ("tandem_loop_lag_seconds_count", ())
 
 
 def test_metrics_move_with_a_cobrowse_session(relay, rep_browser, customer_browser):
@@ -63,6 +64,7 @@ def test_metrics_move_with_a_cobrowse_session(relay, rep_browser, customer_brows
     during = scrape_until(relay, "the session live and its frames relayed",
                           lambda m: m[waiting] == 0 and m[LIVE] > before[LIVE] and m[FRAMES] > before[FRAMES])
     assert during[BYTES] > before[BYTES]
+    assert during[LAG] > before[LAG]  # the relay keeps timing its own loop
 
     # The customer moves the mouse and scrolls: more frames, the numbers keep moving.
     for x in range(5):

@@ -45,7 +45,8 @@ class Counters:
     """Totals since the relay started, and the live connections by kind."""
 
     __slots__ = ("connections", "frames", "frame_bytes", "messages", "slow_receivers", "rate_limited",
-                 "resumed", "resume_gaps", "resume_skipped", "store_seconds", "broker_seconds")
+                 "resumed", "resume_gaps", "resume_skipped", "store_seconds", "broker_seconds", "loop_lag_seconds",
+                 "gc_seconds")
 
     def __init__(self) -> None:
         self.connections = dict.fromkeys(CONNECTION_KINDS, 0)
@@ -68,3 +69,7 @@ class Counters:
         """Durable writes (record batches) and the sign-in lookups of hello."""
         self.broker_seconds = Histogram()
         """Publishing the relay's own messages (session states, chat, boards) and subscribing."""
+        self.loop_lag_seconds = Histogram()
+        """How long a callback made ready waits for the event loop (`server.loop_watch`)."""
+        self.gc_seconds = [Histogram() for _ in range(3)]
+        """The garbage collector's collections, by generation: the loop stops while they run."""

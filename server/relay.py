@@ -25,6 +25,7 @@ from .core.errors import Conflict, CoreError, NotAllowed
 from .core.routing import QueueConfig
 from .core.session import Session
 from .counters import Counters
+from .loop_watch import LoopWatch
 from .ratelimit import Backoff, RateLimiter
 from .recording.recorder import RECORDED_KINDS, Recorder
 from .store import Account, open_store
@@ -94,6 +95,7 @@ class Relay:
         self.desk.assist_door = AssistDoor(settings.join_attempts, settings.join_window)
         self.resumes: dict[str, Resume] = {}
         self.counters = Counters()
+        self.loop_watch = LoopWatch(self.counters)
         self._links: dict[str, str] = {}
         self._records: list = []
         self._records_ready = asyncio.Event()
@@ -124,6 +126,7 @@ class Relay:
             self._tasks = [asyncio.create_task(self._tick_loop(), name="tick"),
                            asyncio.create_task(self._record_loop(), name="records")]
         await self.recorder.start()
+        self.loop_watch.start()
 
     async def _restore(self) -> None:
         """The desk as the store left it: accounts, queues, policies and the
@@ -141,6 +144,7 @@ class Relay:
             log.info("restored %d live sessions", len(rows))
 
     async def stop(self) -> None:
+        self.loop_watch.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -95,7 +95,8 @@ def test_every_family_is_there(client, admin):  # noqa: F811
     assert {"tandem_connections", "tandem_sessions", "tandem_live_sessions", "tandem_queue_waiting_customers",
             "tandem_frames_relayed", "tandem_frame_bytes_relayed", "tandem_messages_received",
             "tandem_slow_receivers_dropped", "tandem_rate_limited", "tandem_resumes", "tandem_store_seconds",
-            "tandem_broker_seconds", "process_resident_memory_bytes"} <= names
+            "tandem_broker_seconds", "tandem_loop_lag_seconds", "tandem_gc_pause_seconds",
+            "process_resident_memory_bytes"} <= names
 
 
 def test_numbers_follow_a_session(client, admin, live):  # noqa: F811

@@ -93,6 +93,14 @@ class RelayCollector(Collector):
                         c.store_seconds)
         yield histogram("tandem_broker_seconds", "Broker: the relay's own messages published, subscriptions",
                         c.broker_seconds)
+        yield histogram("tandem_loop_lag_seconds", "How long a callback made ready waits for the event loop, "
+                        "sampled ten times a second: the latency this process adds to frames and messages",
+                        c.loop_lag_seconds)
+        pauses = HistogramMetricFamily("tandem_gc_pause_seconds", "Garbage collections, by generation: the event "
+                                       "loop stops while one runs", labels=["generation"])
+        for generation, h in enumerate(c.gc_seconds):
+            pauses.add_metric([str(generation)], h.cumulative(), h.sum)
+        yield pauses
 
 
 def histogram(name: str, doc: str, h: Histogram) -> HistogramMetricFamily:
