@@ -30,7 +30,10 @@ step before: the second leaves out what the relay holds once however many
 sessions it has, such as SQLite's page caches and SQLAlchemy's compiled
 statements), messages received by all clients per second, customer -> rep
 latency p50/p99 (a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
-the processes of one machine), frames sent in the window that never arrived
+the processes of one machine), the part of it the relay's own event loop adds
+(its ``tandem_loop_lag_seconds`` from `/metrics` over the window: the bucket
+bounds holding p50 and p99, "at most") and the milliseconds per second its
+garbage collector ran, frames sent in the window that never arrived
 (drops), connections the relay closed, and each load process's CPU. It stops
 when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,
 anything was dropped, or the time budget is spent. Sessions per core at 80 %
@@ -78,6 +81,7 @@ from pathlib import Path
 
 import httpx
 from picows import WSListener, WSMsgType, ws_connect
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -607,6 +611,10 @@ class OneRelay:
     def rss(self) -> int:
         return rss_bytes(self.pids)
 
+    @property
+    def metrics_bases(self) -> list[str]:
+        return [self.base]
+
     def backend_cpu(self) -> float:
         return 0.0
 
@@ -638,13 +646,44 @@ def py_spy(pid: int, seconds: float, out: Path) -> list[tuple[str, float]]:
     return [(name, count / total) for name, count in own.most_common(25)] if total else []
 
 
-def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int) -> dict:
+def loop_figures(admin: Admin, bases: list[str]) -> dict[str, float] | None:
+    """The relays' own `/metrics` (summed over nodes): their loop-lag histogram
+    (``le`` -> cumulative count) and the seconds their collector ran. None for
+    a relay without them (an older ``--relay-dir``)."""
+    got: Counter = Counter()
+    for base in bases:
+        r = admin.http.get(base + "/metrics", headers=admin.auth)
+        if r.status_code != 200:
+            return None
+        for family in text_string_to_metric_families(r.text):
+            for sample in family.samples:
+                if sample.name == "tandem_loop_lag_seconds_bucket":
+                    got[sample.labels["le"]] += sample.value
+                elif sample.name == "tandem_gc_pause_seconds_sum":
+                    got["gc"] += sample.value
+    return dict(got) if got else None
+
+
+def lag_quantile(before: dict, after: dict, q: float) -> float:
+    """The bucket bound (ms) holding the q-quantile of the loop-lag samples
+    taken between two `loop_figures`: at most that long."""
+    bounds = sorted((float(le), after[le] - before.get(le, 0)) for le in after if le != "gc")
+    total = bounds[-1][1]
+    for bound, n in bounds:
+        if total and n >= q * total:
+            return bound * 1000
+    return float("nan")
+
+
+def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin: Admin) -> dict:
     """One window at ``n`` sessions; with several nodes the relay's CPU and RSS are their sum."""
     time.sleep(args.settle)
     pool.all("start")
+    loop0 = loop_figures(admin, relay.metrics_bases)
     cpu0, kernel0, back0, wall0 = relay.cpu(), relay.kernel_cpu(), relay.backend_cpu(), time.perf_counter()
     time.sleep(args.window)
     cpu, wall = relay.cpu() - cpu0, time.perf_counter() - wall0
+    loop1 = loop_figures(admin, relay.metrics_bases) if loop0 else None
     kernel = relay.kernel_cpu() - kernel0
     backends = relay.backend_cpu() - back0
     mem = relay.rss()
@@ -662,6 +701,9 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int) -> dic
            "p50_ms": pct(lat, 0.50), "p99_ms": pct(lat, 0.99), "drops": sent - got,
            "errors": sum(p["errors"] for p in parts), "closed": sum(p["closed"] for p in parts),
            "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in parts], "loadavg": load}
+    if loop0 and loop1:  # the latency the relay's own loop adds, apart from the clients' scheduling
+        row.update(loop_lag_p50_ms=lag_quantile(loop0, loop1, 0.50), loop_lag_p99_ms=lag_quantile(loop0, loop1, 0.99),
+                   gc_ms_per_s=(loop1["gc"] - loop0["gc"]) * 1000 / wall)
     notes = Counter()
     for p in parts:
         notes.update(p["notes"])
@@ -723,7 +765,7 @@ class Side:
 
     def step(self, n: int, setup: float, args, alone: bool) -> dict:
         self.pool.all("resume")
-        row = measure(self.relay, self.pool, n, args, self.rss0)
+        row = measure(self.relay, self.pool, n, args, self.rss0, self.admin)
         if args.profile_at and n >= args.profile_at and self.profile is None:
             self.profile = {"sessions": n, "file": str(self.profile_out(args)),
                             "own_time": py_spy(self.relay.pids[0], args.window, self.profile_out(args))}
@@ -814,7 +856,7 @@ def run(args) -> dict:
 
 
 COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "kB/added", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
-           "drops", "clients CPU %", "setup s", "load")
+           "loop lag p50/p99 ms", "GC ms/s", "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
@@ -823,6 +865,8 @@ def print_row(r: dict, first: bool, label: bool = False) -> None:
              f"{r['kB_per_session']:.0f}",
              f"{r['kB_per_added_session']:.0f}" if "kB_per_added_session" in r else "-", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
              f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+             f"≤{r['loop_lag_p50_ms']:g} / ≤{r['loop_lag_p99_ms']:g}" if "loop_lag_p99_ms" in r else "-",
+             f"{r['gc_ms_per_s']:.1f}" if "gc_ms_per_s" in r else "-",
              f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
              " + ".join(f"{c:.0f}" for c in r["client_cpu_pct"]), f"{r['setup_s']:.0f}", r["loadavg"])
     widths = [5, *(max(len(h), 9) for h in COLUMNS[1:])]

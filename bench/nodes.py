@@ -108,6 +108,11 @@ class Nodes:
         """The relay processes still running."""
         return [n.proc.pid for i, n in enumerate(self.cluster.nodes) if i not in self.dead and n.proc]
 
+    @property
+    def metrics_bases(self) -> list[str]:
+        """Each running node's own address: a node's `/metrics` speaks for it alone."""
+        return [n.base for i, n in enumerate(self.cluster.nodes) if i not in self.dead and n.proc]
+
     def backend_pids(self) -> list[int]:
         proxy = self.cluster.proxy.proc
         return [*self.backends.pids(), *([proxy.pid] if proxy else [])]
