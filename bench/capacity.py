@@ -32,8 +32,10 @@ statements), messages received by all clients per second, customer -> rep
 latency p50/p99 (a monotonic clock stamp in each frame's body; CLOCK_MONOTONIC is shared by
 the processes of one machine), the part of it the relay's own event loop adds
 (its ``tandem_loop_lag_seconds`` from `/metrics` over the window: the bucket
-bounds holding p50 and p99, "at most") and the milliseconds per second its
-garbage collector ran, frames sent in the window that never arrived
+bounds holding p50 and p99, "at most"), the milliseconds per second its
+garbage collector ran and those its loop's thread was ready but waited for a
+CPU (``/proc/PID/schedstat``: the other processes' share of the lag, with
+each wake-up's own scheduling delay), frames sent in the window that never arrived
 (drops), connections the relay closed, and each load process's CPU. It stops
 when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,
 anything was dropped, or the time budget is spent. Sessions per core at 80 %
@@ -86,7 +88,7 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nodes import Backends, Nodes, cpu_seconds, rss_bytes  # noqa: E402
+from nodes import Backends, Nodes, cpu_seconds, rss_bytes, runqueue_seconds  # noqa: E402
 from relay import (  # noqa: E402
     ADMIN_PASSWORD,
     UNLIMITED,
@@ -615,6 +617,9 @@ class OneRelay:
     def metrics_bases(self) -> list[str]:
         return [self.base]
 
+    def cpu_wait(self) -> float:
+        return runqueue_seconds(self.pids)
+
     def backend_cpu(self) -> float:
         return 0.0
 
@@ -681,8 +686,10 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
     pool.all("start")
     loop0 = loop_figures(admin, relay.metrics_bases)
     cpu0, kernel0, back0, wall0 = relay.cpu(), relay.kernel_cpu(), relay.backend_cpu(), time.perf_counter()
+    wait0 = relay.cpu_wait()
     time.sleep(args.window)
     cpu, wall = relay.cpu() - cpu0, time.perf_counter() - wall0
+    cpu_wait = relay.cpu_wait() - wait0
     loop1 = loop_figures(admin, relay.metrics_bases) if loop0 else None
     kernel = relay.kernel_cpu() - kernel0
     backends = relay.backend_cpu() - back0
@@ -700,7 +707,8 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
            "frames_per_s": frames / wall, "us_per_frame": cpu / frames * 1e6 if frames else float("nan"),
            "p50_ms": pct(lat, 0.50), "p99_ms": pct(lat, 0.99), "drops": sent - got,
            "errors": sum(p["errors"] for p in parts), "closed": sum(p["closed"] for p in parts),
-           "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in parts], "loadavg": load}
+           "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in parts], "loadavg": load,
+           "cpu_wait_ms_per_s": cpu_wait * 1000 / wall}
     if loop0 and loop1:  # the latency the relay's own loop adds, apart from the clients' scheduling
         row.update(loop_lag_p50_ms=lag_quantile(loop0, loop1, 0.50), loop_lag_p99_ms=lag_quantile(loop0, loop1, 0.99),
                    gc_ms_per_s=(loop1["gc"] - loop0["gc"]) * 1000 / wall)
@@ -856,7 +864,7 @@ def run(args) -> dict:
 
 
 COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "kB/added", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
-           "loop lag p50/p99 ms", "GC ms/s", "drops", "clients CPU %", "setup s", "load")
+           "loop lag p50/p99 ms", "GC ms/s", "CPU wait ms/s", "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
@@ -867,6 +875,7 @@ def print_row(r: dict, first: bool, label: bool = False) -> None:
              f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
              f"≤{r['loop_lag_p50_ms']:g} / ≤{r['loop_lag_p99_ms']:g}" if "loop_lag_p99_ms" in r else "-",
              f"{r['gc_ms_per_s']:.1f}" if "gc_ms_per_s" in r else "-",
+             f"{r['cpu_wait_ms_per_s']:.0f}",
              f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
              " + ".join(f"{c:.0f}" for c in r["client_cpu_pct"]), f"{r['setup_s']:.0f}", r["loadavg"])
     widths = [5, *(max(len(h), 9) for h in COLUMNS[1:])]

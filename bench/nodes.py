@@ -46,6 +46,20 @@ def cpu_seconds(pids: list[int], children: bool = False, parts: tuple[str, ...] 
     return total
 
 
+def runqueue_seconds(pids: list[int]) -> float:
+    """Seconds the processes' main threads (a relay's event loop) were ready
+    to run but waited for a CPU (``/proc/PID/schedstat``), those still there:
+    on a shared machine, latency that is the machine's, not the relay's."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9
+
+
 def rss_bytes(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -128,6 +142,9 @@ class Nodes:
 
     def rss(self) -> int:
         return rss_bytes(self.pids)
+
+    def cpu_wait(self) -> float:
+        return runqueue_seconds(self.pids)
 
     def node_ids(self) -> dict[str, int]:
         ids = {}
