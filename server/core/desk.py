@@ -61,6 +61,9 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         self._board_dirty = True
         """Queues, offers or rep seats may have changed: recompute the boards."""
         self._routes: dict[tuple[Actor, int, int], list[str]] = {}
+        self.routes_version = 0
+        """Changes when any frame's route may have (`route_frame`'s cache is cleared):
+        a connection may keep the route of its last frame while this stays."""
         """route_frame answers, valid until the next change (cleared by _flush)."""
         self._pairings: dict[str, tuple[str, str, float]] = {}
         """One-time pairing code -> (session id, owner pid, expiry)."""
@@ -432,6 +435,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         may have changed) offers, places in line and queue boards."""
         if self._dirty:  # only a change of state changes who a frame may go to (not chat, not a tick)
             self._routes.clear()
+            self.routes_version += 1
         changed = bool(self._dirty) or self._board_dirty
         for sid in self._dirty:
             s = self.sessions.get(sid)

@@ -44,6 +44,7 @@ HELLO_TIMEOUT = 10.0
 _HEADER = p.FRAME_HEADER
 _SEQ = struct.Struct("!I")
 _SEQ_AT = _HEADER.size - _SEQ.size
+_RECORD = int(p.StreamKind.RECORD)
 _pack_seq = _SEQ.pack_into
 
 
@@ -191,7 +192,7 @@ class AsgiSocket:
 
 class Connection:
     __slots__ = ("socket", "relay", "outbox", "bucket", "frame_bucket", "actor", "resume", "sub", "revocations",
-                 "token_version", "revoked", "gone_unavailable", "kind", "console", "counters", "_task")
+                 "token_version", "revoked", "gone_unavailable", "kind", "console", "counters", "_task", "route")
 
     def __init__(self, socket, relay: Relay) -> None:
         self.socket = socket  # AsgiSocket, or fastws.FastSocket
@@ -211,6 +212,9 @@ class Connection:
         self.console = True  # False for a rep's dashboard page: no console, so no presence
         self.counters = relay.counters
         self._task: asyncio.Task | None = None
+        self.route: tuple = (-1, -1, -1, None)
+        """The desk's routes version, kind, stream and targets of the last frame
+        relayed: checked again only when the desk changed or the frame differs."""
 
     async def run(self) -> None:
         """Read until the client goes. When the outbox overflows (the client
@@ -452,15 +456,19 @@ class Connection:
             return None
         self.resume.client_seq = seq
         relay = self.relay
-        try:
-            targets = relay.frame_targets(self.actor, kind, stream)
-        except CoreError as exc:
-            if relay.node is None:
-                self._error(exc.code, str(exc), seq)
-                return None
-            return self._binary_on_node(data, kind, stream, seq, None, exc)
-        if relay.node is not None:
-            return self._binary_on_node(data, kind, stream, seq, targets, None)
+        version, last_kind, last_stream, targets = self.route
+        if version != relay.desk.routes_version or last_kind != kind or last_stream != stream:
+            try:
+                targets = relay.frame_targets(self.actor, kind, stream)
+            except CoreError as exc:
+                if relay.node is None:
+                    self._error(exc.code, str(exc), seq)
+                    return None
+                return self._binary_on_node(data, kind, stream, seq, None, exc)
+            if relay.node is not None:
+                return self._binary_on_node(data, kind, stream, seq, targets, None)
+            if kind != _RECORD:  # a recording's frames are the recorder's to check, every one
+                self.route = (relay.desk.routes_version, kind, stream, targets)
         relay.recorder.frame(kind, stream, data)
         relay.relay_frame(targets, data)
         counters = self.counters
