@@ -45,6 +45,10 @@ page changes), and with thousands of them each KiB counts."""
 _TEXT, _BINARY, _CONTINUATION, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
 _HEAD16, _HEAD64 = struct.Struct("!BBH"), struct.Struct("!BBQ")
 _FIN_TEXT, _FIN_BINARY = 0x81, 0x82  # a whole message, as a server sends it: unmasked
+_SEQ_AT = FRAME_HEADER.size - 4  # a frame header's kind and stream, then its seq (u32)
+_BINARY16 = struct.Struct(f"!BBH{_SEQ_AT}sI")
+"""The heads of most binary frames (126 to 65,535 bytes) in one go: the WebSocket
+header, then the frame header's kind and stream with the receiver's seq."""
 
 
 def _ws_header(first: int, n: int) -> bytes:
@@ -61,8 +65,12 @@ def _wire(seq: int | None, payload: str | bytes) -> tuple[bytes, bytes | memoryv
     if isinstance(payload, str):
         data = on_the_wire(seq, payload).encode()
         return _ws_header(_FIN_TEXT, len(data)), data
-    return (_ws_header(_FIN_BINARY, len(payload)) + frame_head(seq, payload),
-            memoryview(payload)[FRAME_HEADER.size:])
+    n = len(payload)
+    if 126 <= n < 65536:
+        head = _BINARY16.pack(_FIN_BINARY, 126, n, payload[:_SEQ_AT], seq)
+    else:
+        head = _ws_header(_FIN_BINARY, n) + frame_head(seq, payload)
+    return head, memoryview(payload)[FRAME_HEADER.size:]
 
 
 logging.getLogger("picows.server").setLevel(logging.WARNING)  # it says every connection and disconnection at INFO
