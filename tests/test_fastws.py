@@ -202,3 +202,36 @@ async def test_a_binary_frame_is_written_as_the_rfc_says_at_every_length(size):
         n, at = int.from_bytes(wire[2:10], "big"), 10
     assert (n, len(wire) - at) == (size, size)
     assert wire[at:] == FRAME_HEADER.pack(StreamKind.COBROWSE, 7, 70000) + payload[FRAME_HEADER.size:]
+
+
+def rss_kb(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1000
+
+
+async def test_a_connections_upgrade_headers_are_not_kept_for_its_life(live_relay):
+    """picows keeps the upgrade request on the connection: its headers (a
+    browser's cookies and user agent) must not stay in the relay's memory."""
+    token = await sign_in(live_relay.base)
+    opened = []
+
+    async def kb_per_connection(headers: dict, n: int = 40) -> float:
+        before = rss_kb(live_relay.proc.pid)
+        for _ in range(n):
+            ws = await connect(live_relay.ws_url, proxy=None, additional_headers=headers)
+            opened.append(ws)
+            await ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
+            while json.loads(await ws.recv())["type"] != "welcome":
+                pass
+        await anyio.sleep(0.5)
+        return (rss_kb(live_relay.proc.pid) - before) / n
+
+    try:
+        await kb_per_connection({})  # the relay's own first-time growth, out of the figures below
+        plain = await kb_per_connection({})
+        cookie = await kb_per_connection({"Cookie": "session=" + "c" * 16_000})
+    finally:
+        async with anyio.create_task_group() as tg:  # at once: each one's going is news to all the others
+            for ws in opened:
+                tg.start_soon(ws.close)
+    assert cookie - plain < 8, f"a 16 kB header costs {cookie - plain:.1f} kB more per connection"

@@ -187,6 +187,12 @@ class FastSocket(WSListener):
     def on_ws_connected(self, transport) -> None:
         self.transport = transport
         self.out = transport.underlying_transport
+        # picows keeps the upgrade's request and response for the connection's
+        # life; nothing reads their headers after the upgrade (~2 kB a connection)
+        for message in (transport.request, transport.response):
+            headers = getattr(message, "headers", None)
+            if headers is not None:
+                headers.clear()
         self.connections.add(self)
         self.keepalive = _keepalive(self.relay.settings.ping_interval)
         self.keepalive.add(self)
@@ -374,6 +380,14 @@ def upgrade(http_protocol, relay, request: bytes) -> None:
         view = view[n:]
 
 
+_HANDSHAKE_HEADERS = frozenset((b"host", b"upgrade", b"connection", b"origin", b"sec-websocket-key",
+                                b"sec-websocket-version", b"sec-websocket-protocol", b"sec-websocket-extensions"))
+"""What picows is given of a `/ws` upgrade request (uvicorn's names, lower case):
+what the handshake and the origin check read. The rest (a browser's cookies,
+user agent, languages) would stay in picows's read buffer, which grows to the
+request's size and keeps it, and in the request it keeps, for the connection's life."""
+
+
 def relay_protocol(header_timeout: float):
     """The relay's HTTP protocol for uvicorn (``uvicorn.run(http=...)``):
     `header_timeout_protocol`'s, with `/ws` upgrades handed to picows when the
@@ -389,7 +403,8 @@ def relay_protocol(header_timeout: float):
             self.connections.discard(self)
             request = [self.scope["method"].encode(), b" ", self.url, b" HTTP/1.1\r\n"]
             for name, value in self.scope["headers"]:
-                request += [name, b": ", value, b"\r\n"]
+                if name in _HANDSHAKE_HEADERS:
+                    request += [name, b": ", value, b"\r\n"]
             request.append(b"\r\n")
             upgrade(self, relay, b"".join(request))
             # This protocol stays referenced for the connection's life (uvloop's
