@@ -10,6 +10,9 @@ websockets-sansio) is measured side by side: its reader keeps as much. So the
 clients keep their frames small: cobrowse capture sends frames of at most
 32 KiB (extension/src/customer/capture.js, PART_BYTES).
 
+A second table: what an open connection keeps of its upgrade request, with
+a client's few headers and with a browser's (user agent, languages, a cookie).
+
     .venv/bin/python bench/frame_memory.py [--connections 20] [--sizes 1500,32768,700000]
 """
 
@@ -73,6 +76,40 @@ async def rss_growth(relay: RelayProcess, connections: int, size: int) -> tuple[
             await ws.close()
 
 
+BROWSER = {  # what Chrome sends with a WebSocket upgrade, besides the handshake's own
+    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/131.0.0.0 Safari/537.36",
+    "Accept-Language": "en-US,en;q=0.9,da;q=0.8", "Accept-Encoding": "gzip, deflate, br, zstd",
+    "Cache-Control": "no-cache", "Pragma": "no-cache",
+    "Cookie": "tandem_session=" + "x" * 180 + "; theme=dark",
+    "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits",
+}
+
+
+async def open_growth(relay: RelayProcess, connections: int, headers: dict | None) -> tuple[float, float]:
+    """kB of RSS per connection opened (and welcomed) with ``headers``, for a
+    first group, then a second (the first still open)."""
+    async with httpx.AsyncClient(base_url=relay.base, trust_env=False) as http:
+        token, _ = await tandem_admin(http)
+    sockets = []
+
+    async def group() -> float:
+        before = relay.rss()
+        for _ in range(connections):
+            ws = await connect(relay.ws_url, proxy=None, compression=None, additional_headers=headers)
+            sockets.append(ws)
+            await ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
+            while json.loads(await ws.recv())["type"] != "welcome":
+                pass
+        await asyncio.sleep(0.5)
+        return (relay.rss() - before) / connections / 1000
+
+    try:
+        return await group(), await group()
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=20)
@@ -106,6 +143,26 @@ def main() -> None:
     print(f"\nRSS growth per connection after each of a group of {args.connections} sent one frame; the next "
           "group's growth is what a connection keeps (the allocator gives out again what was freed); "
           "each relay fresh for each size")
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tandem-open-memory-") as tmp:
+        for name, headers in (("a client's few", None), ("a browser's", BROWSER)):
+            row = [name]
+            for side in SIDES:
+                var = Path(tmp) / f"{side.replace(':', '-')}-{len(rows)}"
+                var.mkdir()
+                relay = RelayProcess(side, var, opts).wait_ready()
+                try:
+                    row += [f"{x:.1f}" for x in asyncio.run(open_growth(relay, args.connections * 5, headers))]
+                finally:
+                    relay.stop()
+            rows.append(tuple(row))
+    head = ["upgrade headers"]
+    for side in SIDES:
+        head += [f"{ws_stack(side, opts)}: kB, first group", "next group"]
+    print()
+    print_columns(tuple(head), rows)
+    print(f"\nRSS growth per open connection (hello and welcome, no frame), groups of {args.connections * 5}")
 
 
 if __name__ == "__main__":
