@@ -18,6 +18,7 @@ import enum
 import functools
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -72,23 +73,41 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     # take over transaction control from the driver, see _on_begin
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, much faster
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL (`_use_wal`), much faster
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+async def _use_wal(engine: AsyncEngine) -> str:
+    """Put a SQLite file in WAL mode, which it keeps. The switch needs the
+    file to itself, and SQLite refuses it at once (no busy wait) while another
+    relay starting on the same file holds a write lock: try again until that
+    one is done, as its migration is waited for (`SqlStore.open`)."""
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    while True:
+        try:
+            async with engine.connect() as conn:
+                mode = await conn.run_sync(_pragma, "PRAGMA journal_mode=WAL")
+            return mode
+        except (OperationalError, sqlite3.OperationalError) as exc:  # wrapped or not, as the driver raised it
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
 
 
 def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("tandem_write") else "BEGIN")
 
 
-def _pragma(sync_conn: Connection, sql: str) -> None:
+def _pragma(sync_conn: Connection, sql: str) -> Any:
     # through the driver's own cursor: Connection.execute would open a transaction,
     # and SQLite ignores `PRAGMA foreign_keys` inside one
     cursor = sync_conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql)
+        row = cursor.fetchone()
+        return row[0] if row else None
     finally:
         cursor.close()
 
@@ -203,6 +222,8 @@ class SqlStore(Store):
             event.listen(engine.sync_engine, "connect", _on_connect)
             event.listen(engine.sync_engine, "begin", _on_begin)
         try:
+            if sqlite and options.get("poolclass") is not StaticPool:
+                await _use_wal(engine)
             # as a writer: on SQLite the upgrade takes the write lock up front, so
             # relays starting together on one file wait for each other
             async with engine.execution_options(tandem_write=True).connect() as conn:
