@@ -41,6 +41,15 @@ from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
 SIDES = ("tandem", "tandem:websockets-sansio")
 
 
+async def welcomed(relay: RelayProcess, token: str, headers: dict | None = None):
+    """A `/ws` connection (upgraded with ``headers``) that said hello and was welcomed."""
+    ws = await connect(relay.ws_url, proxy=None, max_size=None, compression=None, additional_headers=headers)
+    await ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
+    while json.loads(await ws.recv())["type"] != "welcome":
+        pass
+    return ws
+
+
 async def rss_growth(relay: RelayProcess, connections: int, size: int) -> tuple[float, float]:
     """kB of RSS per connection after each of `connections` sent one frame of
     `size` bytes, then after as many more did, the first ones still open: what
@@ -53,12 +62,9 @@ async def rss_growth(relay: RelayProcess, connections: int, size: int) -> tuple[
     async def group() -> float:
         opened = []
         for _ in range(connections):
-            ws = await connect(relay.ws_url, proxy=None, max_size=None, compression=None)
+            ws = await welcomed(relay, token)
             sockets.append(ws)
             opened.append(ws)
-            await ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
-            while json.loads(await ws.recv())["type"] != "welcome":
-                pass
         await asyncio.sleep(0.5)
         before = relay.rss()
         for seq, ws in enumerate(opened, 1):
@@ -96,11 +102,7 @@ async def open_growth(relay: RelayProcess, connections: int, headers: dict | Non
     async def group() -> float:
         before = relay.rss()
         for _ in range(connections):
-            ws = await connect(relay.ws_url, proxy=None, compression=None, additional_headers=headers)
-            sockets.append(ws)
-            await ws.send(json.dumps({"type": "hello", "seq": 0, "token": token}))
-            while json.loads(await ws.recv())["type"] != "welcome":
-                pass
+            sockets.append(await welcomed(relay, token, headers))
         await asyncio.sleep(0.5)
         return (relay.rss() - before) / connections / 1000
 
