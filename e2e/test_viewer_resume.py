@@ -36,6 +36,11 @@ def test_a_viewer_back_after_its_frames_were_skipped_shows_the_page_as_it_is_now
         rep_browser.add_init_script(HOLD)
         customer, viewer, _ = todo_session(relay, rep_browser, routed_customer)
         replay = replay_frame(viewer)
+        # A tab the extension opens may be attached to after its first script
+        # ran, so the hook can miss the first socket: a reloaded viewer has it
+        # in place from the start (a fresh clone's run once saw no socket).
+        viewer.reload()
+        expect(replay.locator(".todo-list li")).to_have_count(2, timeout=TIMEOUT)
         assert viewer.evaluate("() => window.tandemSockets.length") >= 1, "the viewer's socket is watched"
 
         # The viewer's network drops, and stays down while the customer adds an item.
