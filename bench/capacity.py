@@ -35,7 +35,10 @@ the processes of one machine), the part of it the relay's own event loop adds
 bounds holding p50 and p99, "at most"), the milliseconds per second its
 garbage collector ran and those its loop's thread was ready but waited for a
 CPU (``/proc/PID/schedstat``: the other processes' share of the lag, with
-each wake-up's own scheduling delay), frames sent in the window that never arrived
+each wake-up's own scheduling delay), the p99 of how late the load
+processes' loops run a 10 ms timer (the load's own share of the p99) and of
+how late an idle thread of this script wakes from a 10 ms sleep (what the
+machine adds to any process at this load), frames sent in the window that never arrived
 (drops), connections the relay closed, and each load process's CPU. It stops
 when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,
 anything was dropped, or the time budget is spent. Sessions per core at 80 %
@@ -77,6 +80,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -107,6 +111,7 @@ FRAME_PERIOD = 0.1  # customer: 10 frames a second
 CHAT_PERIOD = 5.0  # customer: a chat line every 5 s
 CONTROL_PERIOD = 0.2  # rep: 5 control frames a second
 STAMP = struct.Struct("!qII")  # monotonic ns, session index, frame counter (start of each body)
+LAG_TICK = 0.01  # how often the load processes and the idle probe check how late they wake
 
 
 def loadavg() -> str:
@@ -293,6 +298,7 @@ class Worker:
         self.notes: Counter[str] = Counter()
         self.random = random.Random(index)
         self.pad = os.urandom(CUSTOMER_FRAME)
+        self.lags: list[float] | None = None  # this loop's lateness (ms) while a window is measured
 
     def note(self, what: str) -> None:
         if len(self.notes) < 20:
@@ -433,6 +439,18 @@ class Worker:
         self.mark = (time.process_time(), time.perf_counter(), self.frames_rx, self.texts_rx)
         for s in self.sessions.values():
             s.c0, s.c1, s.got, s.lat = s.sent, None, 0, []
+        self.lags = []
+        self.tasks.append(asyncio.create_task(self.watch_loop(self.lags)))
+
+    async def watch_loop(self, lags: list[float]) -> None:
+        """How late this load process's loop runs a timer, every 10 ms of a
+        window: a frame that reaches this process waits as long before its
+        arrival is stamped, so this is the load's own share of the p99."""
+        loop = asyncio.get_running_loop()
+        while lags is self.lags:
+            due = loop.time() + LAG_TICK
+            await asyncio.sleep(LAG_TICK)
+            lags.append((loop.time() - due) * 1000)
 
     async def stop(self, grace: float) -> dict:
         cpu0, wall0, frames0, texts0 = self.mark
@@ -449,10 +467,11 @@ class Worker:
         gc.enable()
         got = sum(s.got for s in self.sessions.values())
         lat = [x / 1e6 for s in self.sessions.values() for x in s.lat]
+        lags, self.lags = self.lags or [], None
         for s in self.sessions.values():
             s.c0, s.lat = None, []
         out = {"cpu_s": cpu, "wall_s": wall, "frames_rx": frames, "texts_rx": texts, "sent": sent,
-               "got": got, "latencies_ms": lat, "errors": self.errors, "closed": self.closed,
+               "got": got, "latencies_ms": lat, "loop_lags_ms": lags, "errors": self.errors, "closed": self.closed,
                "notes": dict(self.notes)}
         self.notes.clear()
         return out
@@ -680,14 +699,39 @@ def lag_quantile(before: dict, after: dict, q: float) -> float:
     return float("nan")
 
 
+class IdleProbe(threading.Thread):
+    """A thread of this (otherwise idle) process that sleeps ``LAG_TICK`` at a
+    time and notes how late it wakes: what the machine adds, at this load, to
+    the latency of a process that does no work at all (the floor of every p99)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.lags: list[float] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            due = time.perf_counter() + LAG_TICK
+            time.sleep(LAG_TICK)
+            self.lags.append((time.perf_counter() - due) * 1000)
+
+    def stop(self) -> list[float]:
+        self.done.set()
+        self.join()
+        return self.lags
+
+
 def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin: Admin) -> dict:
     """One window at ``n`` sessions; with several nodes the relay's CPU and RSS are their sum."""
     time.sleep(args.settle)
     pool.all("start")
+    probe = IdleProbe()
+    probe.start()
     loop0 = loop_figures(admin, relay.metrics_bases)
     cpu0, kernel0, back0, wall0 = relay.cpu(), relay.kernel_cpu(), relay.backend_cpu(), time.perf_counter()
     wait0 = relay.cpu_wait()
     time.sleep(args.window)
+    idle_lags = probe.stop()
     cpu, wall = relay.cpu() - cpu0, time.perf_counter() - wall0
     cpu_wait = relay.cpu_wait() - wait0
     loop1 = loop_figures(admin, relay.metrics_bases) if loop0 else None
@@ -697,6 +741,7 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
     load = loadavg()
     parts = pool.all("stop", 2.0)
     lat = [x for p in parts for x in p["latencies_ms"]]
+    client_lags = [x for p in parts for x in p["loop_lags_ms"]]
     frames = sum(p["frames_rx"] for p in parts)
     texts = sum(p["texts_rx"] for p in parts)
     sent, got = sum(p["sent"] for p in parts), sum(p["got"] for p in parts)
@@ -708,7 +753,8 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
            "p50_ms": pct(lat, 0.50), "p99_ms": pct(lat, 0.99), "drops": sent - got,
            "errors": sum(p["errors"] for p in parts), "closed": sum(p["closed"] for p in parts),
            "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in parts], "loadavg": load,
-           "cpu_wait_ms_per_s": cpu_wait * 1000 / wall}
+           "cpu_wait_ms_per_s": cpu_wait * 1000 / wall,
+           "clients_lag_p99_ms": pct(client_lags, 0.99), "idle_lag_p99_ms": pct(idle_lags, 0.99)}
     if loop0 and loop1:  # the latency the relay's own loop adds, apart from the clients' scheduling
         row.update(loop_lag_p50_ms=lag_quantile(loop0, loop1, 0.50), loop_lag_p99_ms=lag_quantile(loop0, loop1, 0.99),
                    gc_ms_per_s=(loop1["gc"] - loop0["gc"]) * 1000 / wall)
@@ -864,7 +910,7 @@ def run(args) -> dict:
 
 
 COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "kB/added", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
-           "loop lag p50/p99 ms", "GC ms/s", "CPU wait ms/s", "drops", "clients CPU %", "setup s", "load")
+           "loop lag p50/p99 ms", "GC ms/s", "CPU wait ms/s", "clients' lag p99", "idle lag p99", "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
@@ -876,6 +922,8 @@ def print_row(r: dict, first: bool, label: bool = False) -> None:
              f"≤{r['loop_lag_p50_ms']:g} / ≤{r['loop_lag_p99_ms']:g}" if "loop_lag_p99_ms" in r else "-",
              f"{r['gc_ms_per_s']:.1f}" if "gc_ms_per_s" in r else "-",
              f"{r['cpu_wait_ms_per_s']:.0f}",
+             f"{r['clients_lag_p99_ms']:.1f}" if "clients_lag_p99_ms" in r else "-",
+             f"{r['idle_lag_p99_ms']:.1f}" if "idle_lag_p99_ms" in r else "-",
              f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
              " + ".join(f"{c:.0f}" for c in r["client_cpu_pct"]), f"{r['setup_s']:.0f}", r["loadavg"])
     widths = [5, *(max(len(h), 9) for h in COLUMNS[1:])]
