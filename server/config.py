@@ -112,6 +112,9 @@ class Settings:
     """Seconds a WebSocket client may be silent before the relay pings it, and
     then has to answer before it is closed as gone (a laptop asleep, a cut
     network: a connection no longer there that TCP would keep for hours)."""
+    heap_trim_interval: float = 10.0
+    """Seconds between two returns of the C heap's free pages to the system
+    (server/heap_trim.py; glibc only); 0: never."""
     fast_ws: bool = True
     """`/ws` on picows in front of the ASGI app (server/web/fastws.py) when the
     relay serves itself (``python -m server``); False: through the ASGI app."""
@@ -212,5 +215,7 @@ class Settings:
                              f"TANDEM_RESUME_WINDOW ({s.resume_window:g}) seconds, so keep messages at least that long")
         if not s.ping_interval > 0:
             raise ValueError(f"TANDEM_PING_INTERVAL is {s.ping_interval:g}; give a positive number of seconds")
+        if not s.heap_trim_interval >= 0:
+            raise ValueError(f"TANDEM_HEAP_TRIM_INTERVAL is {s.heap_trim_interval:g}; give seconds, or 0 for never")
         check_turn(s.turn_urls, s.turn_secret, s.turn_ttl)
         return s

@@ -46,7 +46,7 @@ class Counters:
 
     __slots__ = ("connections", "frames", "frame_bytes", "messages", "slow_receivers", "rate_limited",
                  "resumed", "resume_gaps", "resume_skipped", "store_seconds", "broker_seconds", "loop_lag_seconds",
-                 "gc_seconds")
+                 "gc_seconds", "heap_trim_seconds")
 
     def __init__(self) -> None:
         self.connections = dict.fromkeys(CONNECTION_KINDS, 0)
@@ -73,3 +73,5 @@ class Counters:
         """How long a callback made ready waits for the event loop (`server.loop_watch`)."""
         self.gc_seconds = [Histogram() for _ in range(3)]
         """The garbage collector's collections, by generation: the loop stops while they run."""
+        self.heap_trim_seconds = Histogram()
+        """Giving the C heap's free pages back to the system (`server.heap_trim`): the loop waits for it."""

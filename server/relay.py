@@ -25,6 +25,7 @@ from .core.errors import Conflict, CoreError, NotAllowed
 from .core.routing import QueueConfig
 from .core.session import Session
 from .counters import Counters
+from .heap_trim import HeapTrim
 from .loop_watch import LoopWatch
 from .ratelimit import Backoff, RateLimiter
 from .recording.recorder import RECORDED_KINDS, Recorder
@@ -96,6 +97,7 @@ class Relay:
         self.resumes: dict[str, Resume] = {}
         self.counters = Counters()
         self.loop_watch = LoopWatch(self.counters)
+        self.heap_trim = HeapTrim(self.counters, settings.heap_trim_interval)
         self._links: dict[str, str] = {}
         self._records: list = []
         self._records_ready = asyncio.Event()
@@ -127,6 +129,7 @@ class Relay:
                            asyncio.create_task(self._record_loop(), name="records")]
         await self.recorder.start()
         self.loop_watch.start()
+        self.heap_trim.start()
 
     async def _restore(self) -> None:
         """The desk as the store left it: accounts, queues, policies and the
@@ -145,6 +148,7 @@ class Relay:
 
     async def stop(self) -> None:
         self.loop_watch.stop()
+        self.heap_trim.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

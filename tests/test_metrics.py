@@ -95,7 +95,7 @@ def test_every_family_is_there(client, admin):  # noqa: F811
     assert {"tandem_connections", "tandem_sessions", "tandem_live_sessions", "tandem_queue_waiting_customers",
             "tandem_frames_relayed", "tandem_frame_bytes_relayed", "tandem_messages_received",
             "tandem_slow_receivers_dropped", "tandem_rate_limited", "tandem_resumes", "tandem_store_seconds",
-            "tandem_broker_seconds", "tandem_loop_lag_seconds", "tandem_gc_pause_seconds",
+            "tandem_broker_seconds", "tandem_loop_lag_seconds", "tandem_gc_pause_seconds", "tandem_heap_trim_seconds",
             "process_resident_memory_bytes"} <= names
 
 

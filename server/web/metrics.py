@@ -101,6 +101,9 @@ class RelayCollector(Collector):
         for generation, h in enumerate(c.gc_seconds):
             pauses.add_metric([str(generation)], h.cumulative(), h.sum)
         yield pauses
+        yield histogram("tandem_heap_trim_seconds", "Free pages of the C heap given back to the system "
+                        "(glibc's malloc_trim, every TANDEM_HEAP_TRIM_INTERVAL): the event loop waits for it",
+                        c.heap_trim_seconds)
 
 
 def histogram(name: str, doc: str, h: Histogram) -> HistogramMetricFamily:
