@@ -41,6 +41,7 @@ CUSTOMERS = ("tandem_connections", (("kind", "customer"),))
 REPS = ("tandem_connections", (("kind", "rep"),))
 LIVE = ("tandem_live_sessions", ())
 LAG = ("tandem_loop_lag_seconds_count", ())
+TRIMS = ("tandem_heap_trim_seconds_count", ())
 
 
 def test_metrics_move_with_a_cobrowse_session(relay, rep_browser, customer_browser):
@@ -71,3 +72,5 @@ def test_metrics_move_with_a_cobrowse_session(relay, rep_browser, customer_brows
         customer.mouse.move(100 + 40 * x, 200)
     customer.mouse.wheel(0, 600)
     scrape_until(relay, "more frames after the customer's changes", lambda m: m[FRAMES] > during[FRAMES])
+    # every TANDEM_HEAP_TRIM_INTERVAL (10 s) the relay gives the C heap's free pages back
+    scrape_until(relay, "a heap trim", lambda m: m[TRIMS] > before[TRIMS])

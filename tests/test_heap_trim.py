@@ -31,16 +31,18 @@ async def test_a_burst_freed_leaves_the_rss_at_the_next_trim():
     counters = Counters()
     trim = HeapTrim(counters, INTERVAL)
     burst = [bytes([i % 256]) * (4096 - 33) for i in range(BURST)]
-    keep = bytes(4096 - 33)  # allocated after the burst: the heap's top stays in use
+    # one frame in 16 stays (the last one too: the heap's top stays in use), as
+    # some sessions outlive a burst; glibc keeps the pages between them
+    keep = burst[15::16]
     before = rss()
-    del burst  # freed, but below `keep`: glibc keeps the pages
+    del burst
     assert rss() > before - 20e6, "glibc gives back only its heap's top by itself"
     trim.start()
     try:
         await asyncio.sleep(4 * INTERVAL)
     finally:
         trim.stop()
-    assert rss() < before - 40e6, "at least half the burst's pages went back to the system"
+    assert rss() < before - 40e6, "at least half of what the burst freed went back to the system"
     n = observed(counters.heap_trim_seconds)
     assert n >= 1
     await asyncio.sleep(3 * INTERVAL)
