@@ -13,6 +13,11 @@ clients keep their frames small: cobrowse capture sends frames of at most
 A second table: what an open connection keeps of its upgrade request, with
 a client's few headers and with a browser's (user agent, languages, a cookie).
 
+A third: a peak and after. Many connections each send a 64 KiB frame (as a
+page's snapshot parts come), then all but one in 16 close: the relay's RSS
+at the peak, just after, and once a heap trim has run (server/heap_trim.py,
+every ``TANDEM_HEAP_TRIM_INTERVAL``), beside the same relay with trims off.
+
     .venv/bin/python bench/frame_memory.py [--connections 20] [--sizes 1500,32768,700000]
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -112,6 +118,33 @@ async def open_growth(relay: RelayProcess, connections: int, headers: dict | Non
         await asyncio.gather(*(ws.close() for ws in sockets))
 
 
+PEAK_FRAME = 65536
+TRIM_SIDES = (("trims every 10 s", {}), ("trims off", {"TANDEM_HEAP_TRIM_INTERVAL": "0"}))
+
+
+async def peak_and_after(relay: RelayProcess, connections: int) -> tuple[float, float, float]:
+    """MB of RSS above the idle relay's: at a peak of ``connections`` that
+    each sent a `PEAK_FRAME` frame, 1 s after all but one in 16 closed, and
+    11 s after (a heap trim has run, where trims are on)."""
+    async with httpx.AsyncClient(base_url=relay.base, trust_env=False) as http:
+        token, _ = await tandem_admin(http)
+    before = relay.rss()
+    sockets = [await welcomed(relay, token) for _ in range(connections)]
+    for seq, ws in enumerate(sockets, 1):
+        await ws.send(FRAME_HEADER.pack(StreamKind.COBROWSE, 7, seq) + bytes(PEAK_FRAME - FRAME_HEADER.size))
+        while json.loads(await ws.recv())["type"] != "error":
+            pass
+    peak = relay.rss()
+    stay = sockets[15::16]
+    await asyncio.gather(*(ws.close() for ws in sockets if ws not in stay))
+    await asyncio.sleep(1.0)
+    closed = relay.rss()
+    await asyncio.sleep(11.0)
+    later = relay.rss()
+    await asyncio.gather(*(ws.close() for ws in stay))
+    return tuple((x - before) / 1e6 for x in (peak, closed, later))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=20)
@@ -165,6 +198,28 @@ def main() -> None:
     print()
     print_columns(tuple(head), rows)
     print(f"\nRSS growth per open connection (hello and welcome, no frame), groups of {args.connections * 5}")
+
+    rows = []
+    peak_connections = args.connections * 25
+    with tempfile.TemporaryDirectory(prefix="tandem-peak-memory-") as tmp:
+        for name, env in TRIM_SIDES:
+            var = Path(tmp) / f"peak-{len(rows)}"
+            var.mkdir()
+            saved = dict(os.environ)
+            os.environ.update(env)  # the relay process inherits it
+            try:
+                relay = RelayProcess("tandem", var, opts).wait_ready()
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            try:
+                rows.append((name, *(f"{x:.1f}" for x in asyncio.run(peak_and_after(relay, peak_connections)))))
+            finally:
+                relay.stop()
+    print()
+    print_columns(("relay (fastws)", "MB at the peak", "1 s after", "11 s after"), rows)
+    print(f"\nRSS above the idle relay's: {peak_connections} connections each sent a {PEAK_FRAME:,}-byte frame, "
+          "then all but one in 16 closed")
 
 
 if __name__ == "__main__":
