@@ -31,7 +31,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers takes 1 or more")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a TANDEM_* setting that cannot be: say which, in one line
+        _stop(str(exc))
     redis = None
     if args.workers > 1 and workers.needs_shared_broker(settings):
         if not args.start_redis:

@@ -196,7 +196,11 @@ class Settings:
             elif isinstance(current, bool):
                 value = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(current, (int, float)) and not isinstance(current, bool):
-                value = type(current)(raw)
+                try:
+                    value = type(current)(raw)
+                except ValueError:
+                    what = "a whole number" if isinstance(current, int) else "a number"
+                    raise ValueError(f"TANDEM_{f.name.upper()} is {raw!r}; give {what}") from None
             elif isinstance(current, tuple):
                 value = tuple(x.strip().rstrip("/") for x in raw.split(",") if x.strip())
             else:

@@ -149,6 +149,17 @@ def test_several_workers_on_the_in_process_broker_are_refused_in_one_line(tmp_pa
     assert "set TANDEM_BROKER_URL=redis://" in done.stderr and "make run WORKERS=N" in done.stderr
 
 
+def test_a_setting_that_cannot_be_is_refused_in_one_line(tmp_path):
+    for name, value, says in (("TANDEM_HEAP_TRIM_INTERVAL", "abc", "give a number"),
+                              ("TANDEM_HEAP_TRIM_INTERVAL", "-1", "give seconds, or 0 for never"),
+                              ("TANDEM_SEND_QUEUE_DEPTH", "1.5", "give a whole number")):
+        env = {**os.environ, "TANDEM_VAR": str(tmp_path), name: value}
+        done = subprocess.run([sys.executable, "-m", "server"], capture_output=True, text=True, timeout=WAIT, env=env)
+        assert done.returncode == 1
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.startswith(f"tandem-relay: {name} is ") and says in done.stderr, done.stderr
+
+
 def test_start_redis_runs_a_private_redis_for_the_workers_and_stops_it(tmp_path):
     relay = workers_relay(tmp_path, 2, "--start-redis", TANDEM_BROKER_URL="memory://").start()
     try:
