@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import logging
 from functools import cache
 from time import perf_counter
 
 from .counters import Counters
-
-log = logging.getLogger(__name__)
 
 
 @cache
@@ -59,11 +56,6 @@ class HeapTrim:
 
     def _run(self) -> None:
         t0 = perf_counter()
-        try:
-            self._trim(0)
-        except OSError as exc:  # not expected of malloc_trim; never worth stopping the relay for
-            log.warning("malloc_trim failed, no longer trying: %s", exc)
-            self._timer = None
-            return
+        self._trim(0)
         self.counters.heap_trim_seconds.observe(perf_counter() - t0)
         self._timer = self._loop.call_later(self.interval, self._run)

@@ -79,7 +79,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-async def _use_wal(engine: AsyncEngine) -> str:
+async def _use_wal(engine: AsyncEngine) -> None:
     """Put a SQLite file in WAL mode, which it keeps. The switch needs the
     file to itself, and SQLite refuses it at once (no busy wait) while another
     relay starting on the same file holds a write lock: try again until that
@@ -88,8 +88,8 @@ async def _use_wal(engine: AsyncEngine) -> str:
     while True:
         try:
             async with engine.connect() as conn:
-                mode = await conn.run_sync(_pragma, "PRAGMA journal_mode=WAL")
-            return mode
+                await conn.run_sync(_pragma, "PRAGMA journal_mode=WAL")
+            return
         except (OperationalError, sqlite3.OperationalError) as exc:  # wrapped or not, as the driver raised it
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
@@ -100,14 +100,12 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("tandem_write") else "BEGIN")
 
 
-def _pragma(sync_conn: Connection, sql: str) -> Any:
+def _pragma(sync_conn: Connection, sql: str) -> None:
     # through the driver's own cursor: Connection.execute would open a transaction,
     # and SQLite ignores `PRAGMA foreign_keys` inside one
     cursor = sync_conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql)
-        row = cursor.fetchone()
-        return row[0] if row else None
     finally:
         cursor.close()
 
