@@ -6,6 +6,7 @@
     .venv/bin/python bench/capacity.py --profile-at 400 --profile-out var/capacity.txt   # + py-spy
     .venv/bin/python bench/capacity.py --relay-dir OLD --compare NEW   # two relays, measured in turn
     .venv/bin/python bench/capacity.py --nodes 2   # two relay nodes on PostgreSQL + Redis (bench/nodes.py)
+    .venv/bin/python bench/capacity.py --pin       # the relay alone on CPU 0, the load on the others
 
 One relay (``python -m server``) on a free loopback port with a temp var dir,
 the per-connection rate limits lifted (messages and binary frames: the load is
@@ -44,6 +45,13 @@ when the relay saturates (≥ 95 % of a core), p99 passes ``--max-p99`` ms,
 anything was dropped, or the time budget is spent. Sessions per core at 80 %
 CPU come from a straight-line fit of CPU against sessions over the unsaturated
 steps.
+
+``--probe`` (10) of each step's sessions run in one more client process, of
+normal priority (the load processes are ``nice`` 5), that does nothing else:
+its latency, printed apart, is the relay's at that load without the delays of
+a load process serving hundreds of sessions (real browsers have machines of
+their own). ``--pin`` puts the relay alone on CPU 0 and the clients on the
+other CPUs.
 
 With ``--nodes N`` the relay is N relay nodes in cluster mode on one
 PostgreSQL and one Redis behind HAProxy (bench/nodes.py); session k of a load
@@ -522,9 +530,9 @@ def reps_for(worker: int, sessions: int, nodes: int, per_rep: int) -> int:
     return sum(math.ceil(c / per_rep) for c in on.values())
 
 
-def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int) -> None:
+def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int, nice: int) -> None:
     import resource
-    os.nice(5)  # when the load and the relay want the same core, the relay's latency is what is measured
+    os.nice(nice)  # the load (5): when it and the relay want the same core, the relay's latency is what is measured
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     worker = Worker(index, base, ws_urls, queue, per_rep)
@@ -539,12 +547,17 @@ def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per
 
 
 class Pool:
-    def __init__(self, n: int, base: str, ws_urls: list[str], queues: list[str], per_rep: int) -> None:
+    """The load processes, and with ``probe`` one more, last: a few sessions of
+    the same profile in a process of normal priority that does little else, as
+    a customer's browser and a rep's are on machines of their own."""
+
+    def __init__(self, n: int, base: str, ws_urls: list[str], queues: list[str], per_rep: int,
+                 probe: bool = False) -> None:
         ctx = mp.get_context("spawn")
         self.conns, self.procs = [], []
-        for i in range(n):
+        for i in range(n + probe):
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=worker_main, args=(child, i, base, ws_urls, queues[i], per_rep),
+            p = ctx.Process(target=worker_main, args=(child, i, base, ws_urls, queues[i], per_rep, 0 if i == n else 5),
                             daemon=True)
             p.start()
             self.conns.append(parent)
@@ -740,8 +753,9 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
     mem = relay.rss()
     load = loadavg()
     parts = pool.all("stop", 2.0)
-    lat = [x for p in parts for x in p["latencies_ms"]]
-    client_lags = [x for p in parts for x in p["loop_lags_ms"]]
+    loads, probe_part = parts[:args.workers], parts[args.workers:]
+    lat = [x for p in loads for x in p["latencies_ms"]]
+    client_lags = [x for p in loads for x in p["loop_lags_ms"]]
     frames = sum(p["frames_rx"] for p in parts)
     texts = sum(p["texts_rx"] for p in parts)
     sent, got = sum(p["sent"] for p in parts), sum(p["got"] for p in parts)
@@ -752,9 +766,13 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
            "frames_per_s": frames / wall, "us_per_frame": cpu / frames * 1e6 if frames else float("nan"),
            "p50_ms": pct(lat, 0.50), "p99_ms": pct(lat, 0.99), "drops": sent - got,
            "errors": sum(p["errors"] for p in parts), "closed": sum(p["closed"] for p in parts),
-           "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in parts], "loadavg": load,
+           "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in loads], "loadavg": load,
            "cpu_wait_ms_per_s": cpu_wait * 1000 / wall,
            "clients_lag_p99_ms": pct(client_lags, 0.99), "idle_lag_p99_ms": pct(idle_lags, 0.99)}
+    if probe_part:
+        (p,) = probe_part
+        row.update(probe_p50_ms=pct(p["latencies_ms"], 0.50), probe_p99_ms=pct(p["latencies_ms"], 0.99),
+                   probe_frames=len(p["latencies_ms"]), probe_cpu_pct=100 * p["cpu_s"] / p["wall_s"])
     if loop0 and loop1:  # the latency the relay's own loop adds, apart from the clients' scheduling
         row.update(loop_lag_p50_ms=lag_quantile(loop0, loop1, 0.50), loop_lag_p99_ms=lag_quantile(loop0, loop1, 0.99),
                    gc_ms_per_s=(loop1["gc"] - loop0["gc"]) * 1000 / wall)
@@ -764,6 +782,13 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
     if notes:
         row["notes"] = dict(notes.most_common(5))
     return row
+
+
+def pin(pids: list[int], cpus: set[int]) -> None:
+    """Every thread of these processes (and those they start later) on ``cpus`` only."""
+    for pid in pids:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            os.sched_setaffinity(int(tid), cpus)
 
 
 def per_core(rows: list[dict]) -> float | None:
@@ -797,16 +822,22 @@ class Side:
     def start(self, args) -> None:
         self.relay.start()
         self.admin = Admin(self.relay.base, args.per_rep)
-        self.queues = [self.admin.queue(f"capacity-{i}") for i in range(args.workers)]
+        self.queues = [self.admin.queue(f"capacity-{i}") for i in range(args.workers + bool(args.probe))]
         self.ws_urls = [self.relay.ws_url] if args.nodes and args.entry == "haproxy" else self.relay.ws_urls
-        self.pool = Pool(args.workers, self.relay.base, self.ws_urls, self.queues, args.per_rep)
-        self.reps = [0] * args.workers
+        self.pool = Pool(args.workers, self.relay.base, self.ws_urls, self.queues, args.per_rep, bool(args.probe))
+        if args.pin:
+            pin(self.relay.pids, {0})
+            pin([os.getpid(), *(p.pid for p in self.pool.procs)], set(range(1, os.cpu_count())))
+        self.reps = [0] * len(self.pool.procs)
         time.sleep(0.5)
         self.rss0 = self.relay.rss()
 
     def grow(self, n: int, args) -> float:
         """Up to ``n`` sessions, the load paused (it stays paused)."""
-        targets = [n // args.workers + (1 if i < n % args.workers else 0) for i in range(args.workers)]
+        load = n - args.probe  # the probe's sessions count among the n
+        targets = [load // args.workers + (1 if i < load % args.workers else 0) for i in range(args.workers)]
+        if args.probe:
+            targets.append(args.probe)
         t0 = time.perf_counter()
         self.pool.all("pause")  # setting up under full load would take minutes; the load waits
         grow = []
@@ -860,7 +891,7 @@ def run(args) -> dict:
     started = time.monotonic()
     results: dict = {"command": " ".join(["bench/capacity.py", *sys.argv[1:]]), "cpus": os.cpu_count(),
                      "python": sys.version.split()[0], "loadavg_start": loadavg(), "per_rep": args.per_rep,
-                     "workers": args.workers, "window_s": args.window, "nodes": args.nodes,
+                     "workers": args.workers, "window_s": args.window, "nodes": args.nodes, "pinned": args.pin,
                      "entry": args.entry if args.nodes else None, "relays": {}}
     dirs = {"A": args.relay_dir}
     ws = {"A": args.ws, "B": args.compare_ws or args.ws}
@@ -910,7 +941,7 @@ def run(args) -> dict:
 
 
 COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "kB/added", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
-           "loop lag p50/p99 ms", "GC ms/s", "CPU wait ms/s", "clients' lag p99", "idle lag p99", "drops", "clients CPU %", "setup s", "load")
+           "probe p50/p99 ms", "loop lag p50/p99 ms", "GC ms/s", "CPU wait ms/s", "clients' lag p99", "idle lag p99", "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
@@ -919,6 +950,7 @@ def print_row(r: dict, first: bool, label: bool = False) -> None:
              f"{r['kB_per_session']:.0f}",
              f"{r['kB_per_added_session']:.0f}" if "kB_per_added_session" in r else "-", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
              f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+             f"{r['probe_p50_ms']:.2f} / {r['probe_p99_ms']:.2f}" if "probe_p99_ms" in r else "-",
              f"≤{r['loop_lag_p50_ms']:g} / ≤{r['loop_lag_p99_ms']:g}" if "loop_lag_p99_ms" in r else "-",
              f"{r['gc_ms_per_s']:.1f}" if "gc_ms_per_s" in r else "-",
              f"{r['cpu_wait_ms_per_s']:.0f}",
@@ -984,13 +1016,25 @@ def main(argv: list[str] | None = None) -> int:
                         help="after the first step with at least this many sessions, sample the relay with py-spy")
     parser.add_argument("--profile-out", type=Path, default=Path("var/capacity-profile.txt"),
                         help="where py-spy's raw stacks go")
+    parser.add_argument("--probe", type=int, default=10,
+                        help="sessions (of the n at each step) run by one more client process of normal priority "
+                             "that does nothing else: the latency through the relay without the load's own delays "
+                             "(0: none)")
+    parser.add_argument("--pin", action="store_true",
+                        help="the relay alone on CPU 0, this script and the load processes on the other CPUs "
+                             "(Linux; one relay process): its core is its own, and no load waits for it")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the relay and the load on the way out
     if args.quick:
         args.steps, args.window, args.settle, args.budget = "20,60,120", 3.0, 1.0, 60.0
+        args.probe = min(args.probe, 5)
     args.steps = [int(x) for x in str(args.steps).split(",") if x.strip()]
     if args.nodes and (args.compare or args.relay_dir):
         parser.error("--nodes runs this checkout's relay: no --compare or --relay-dir with it")
+    if args.pin and (args.nodes or args.compare or (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity")):
+        parser.error("--pin needs one relay (no --nodes or --compare), two CPUs or more, and Linux")
+    if args.probe < 0 or (args.probe and min(args.steps) <= args.probe):
+        parser.error("--probe is 0 or fewer sessions than the smallest step")
     if not 1 <= args.per_rep <= 50:
         parser.error("--per-rep is between 1 and 50 (a rep's maximum simultaneous customers)")
     return finish(lambda: run(args), args, print_summary)
