@@ -26,7 +26,7 @@ from .intake import JOIN_FORM, Answers
 from .pairing import PairingDesk
 from .queueing import QueueDesk
 from .records import Record
-from .routing import QueueBoard, QueueConfig, RepSeat, capacity_problem, load
+from .routing import QueueBoard, QueueConfig, RepSeat, capacity_problem, load, primary_sessions
 from .session import LIVE, Participant, Session, State, format_number, parse_number
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         answers = JOIN_FORM.answer(description)
         s = self.by_number(number)
         seat = self.reps.get(s.participants[s.primary].account_id) if s.primary else None
-        if seat and load(seat, self.sessions.values()) >= seat.max_customers:
+        if seat and load(primary_sessions(seat, self.sessions.values())) >= seat.max_customers:
             raise NotAllowed("this session is full")
         pid = self.new_id()
         s.add_participant(Participant(pid, "customer", clean_name(name, "Customer"), "customer", intake=answers), now)
@@ -217,7 +217,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
 
     def _start(self, actor: Actor, msg: p.StartSession, now: float) -> None:
         seat = self._rep(actor)
-        problem = capacity_problem(seat, self.sessions.values(), extra=0)
+        problem = capacity_problem(seat, primary_sessions(seat, self.sessions.values()), extra=0)
         if problem:
             raise NotAllowed(problem)
         s = self._new_session("outbound", now)

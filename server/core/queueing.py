@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from .. import protocol as p
 from .actors import Actor, clean_name, customer_channel, rep_channel
 from .errors import Invalid, NotAllowed, NotFound
-from .routing import RepSeat, capacity_problem, connected, line, next_for, pick_rep, primary_sessions
+from .routing import RepSeat, by_primary, capacity_problem, connected, line, next_for, pick_rep, primary_sessions
 from .session import Participant, Session, State
 
 
@@ -133,7 +133,8 @@ class QueueDesk:
         take, cobrowse view of the customer's tab starts at once (the customer
         asked for help from that page, and can stop it), or, when the queue's
         consent policy is ask_first, the customer is asked for it."""
-        problem = capacity_problem(seat, self.sessions.values(), extra=len(s.customers(present_only=False)))
+        problem = capacity_problem(seat, primary_sessions(seat, self.sessions.values()),
+                                   extra=len(s.customers(present_only=False)))
         if problem:
             raise NotAllowed(problem)
         others = set(s.offered_to) | ({s.offer[0]} if s.offer else set())
@@ -165,13 +166,16 @@ class QueueDesk:
     def _distribute(self, now: float) -> None:
         busy = {s.offer[0] for s in self.sessions.values() if s.offer and s.state is State.WAITING}
         sessions = list(self.sessions.values())
+        primaries = None  # who helps whom: the same for every offer made below (an offer is no session yet)
         for q in self.queues.values():
             if q.routing != "automatic":
                 continue
             for s in line(sessions, q.name):
                 if s.offer or not connected(s):
                     continue
-                seat = pick_rep(s, q.name, self.reps.values(), sessions, busy)
+                if primaries is None:
+                    primaries = by_primary(sessions)
+                seat = pick_rep(s, q.name, self.reps.values(), primaries, busy)
                 if seat is None:
                     continue  # maybe every rep declined this one, not those behind
                 s.offer = (seat.account_id, now + q.offer_timeout)
@@ -193,20 +197,34 @@ class QueueDesk:
         for s in sessions:
             if s.state is State.WAITING and s.offered_to:
                 self._tell_position(s, None, 1)
+        primaries = by_primary(sessions)
+        # Reps of the same queues see the same board: it is made, and compared
+        # with the one made last time, once per kind of rep. A board that did
+        # not change is the very object each rep was sent last time, so most
+        # reps cost one identity check.
+        last, boards = self._board.shared, {}
         for seat in self.reps.values():
-            busy = bool(primary_sessions(seat, sessions))
+            busy = seat.account_id in primaries
             if seat.busy and not busy:
                 seat.idle_since = now
             seat.busy = busy
             if not seat.queue_rep or seat.connections == 0:
                 continue
-            board = p.QueueState(available=seat.available, queues=[
-                p.QueueInfo(name=q.name, title=q.title, routing=q.routing, total=len(lines[q.name]), waiting=[
-                    waiting_customer(s) for s in lines[q.name][:p.BOARD_LENGTH]])
-                for q in self.queues.values() if q.name in seat.queues])
-            if self._board.boards.get(seat.account_id) != board:
+            key = (seat.available, seat.queues)
+            board = boards.get(key)
+            if board is None:
+                board = p.QueueState(available=seat.available, queues=[
+                    p.QueueInfo(name=q.name, title=q.title, routing=q.routing, total=len(lines[q.name]), waiting=[
+                        waiting_customer(s) for s in lines[q.name][:p.BOARD_LENGTH]])
+                    for q in self.queues.values() if q.name in seat.queues])
+                before = last.get(key)
+                boards[key] = board = before if before is not None and before == board else board
+            sent = self._board.boards.get(seat.account_id)
+            # the board this kind of rep saw last time differs unless it is this one
+            if sent is not board and (sent is last.get(key) or sent != board):
                 self._board.boards[seat.account_id] = board
                 self._send(rep_channel(seat.account_id), board)
+        self._board.shared = boards
 
     def _tell_position(self, s: Session, queue: str | None, position: int) -> None:
         for c in s.customers(present_only=False):

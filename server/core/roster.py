@@ -10,11 +10,12 @@ their maximum, and the live sessions they are in, in any role.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from .routing import QueueConfig, RepSeat, capacity_problem, connected, line, load
+from .routing import QueueConfig, RepSeat, by_primary, capacity_problem, connected, line, load
 from .session import Session
 
 Presence = Literal["available", "busy", "away"]
@@ -40,10 +41,11 @@ class RosterQueue:
     """Customers in its line whose page is connected (the ones a rep would get)."""
 
 
-def presence(seat: RepSeat, sessions: list[Session]) -> Presence:
+def presence(seat: RepSeat, mine: list[Session]) -> Presence:
+    """``mine``: the live sessions the rep is primary of."""
     if seat.connections <= 0:
         return "away"
-    return "busy" if capacity_problem(seat, sessions) is not None else "available"
+    return "busy" if capacity_problem(seat, mine) is not None else "available"
 
 
 def roster(reps: Iterable[RepSeat], queues: Iterable[QueueConfig],
@@ -51,8 +53,10 @@ def roster(reps: Iterable[RepSeat], queues: Iterable[QueueConfig],
     """Reps by name and queues by title, as `presence` and `load` see them now."""
     everyone = list(sessions)
     live = [s for s in everyone if s.live]
-    people = [RosterRep(seat.account_id, seat.name, presence(seat, live), load(seat, live), seat.max_customers,
-                        sum(1 for s in live if s.rep_pid(seat.account_id) is not None), seat.queue_rep,
+    primaries = by_primary(live)
+    rooms = Counter(aid for s in live for aid in {x.account_id for x in s.participants.values()} if aid is not None)
+    people = [RosterRep(seat.account_id, seat.name, presence(seat, mine := primaries.get(seat.account_id, [])),
+                        load(mine), seat.max_customers, rooms[seat.account_id], seat.queue_rep,
                         tuple(sorted(seat.queues)))
               for seat in reps]
     lines = [RosterQueue(q.name, q.title, sum(1 for s in line(everyone, q.name) if connected(s))) for q in queues]

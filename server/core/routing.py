@@ -63,26 +63,35 @@ class RepSeat:
             self.available = False
 
 
-def primary_sessions(rep: RepSeat, sessions: Iterable[Session]) -> list[Session]:
-    out = []
+def by_primary(sessions: Iterable[Session]) -> dict[int, list[Session]]:
+    """Live sessions by the account of their primary rep. One pass over the
+    sessions for a decision about many reps (boards, offers, the roster):
+    asking `primary_sessions` of each rep would take reps x sessions steps,
+    seconds of the relay's loop in a large contact center."""
+    out: dict[int, list[Session]] = {}
     for s in sessions:
         if s.state in LIVE and s.primary is not None:
-            if s.participants[s.primary].account_id == rep.account_id:
-                out.append(s)
+            out.setdefault(s.participants[s.primary].account_id, []).append(s)
     return out
 
 
-def load(rep: RepSeat, sessions: Iterable[Session]) -> int:
-    """Customers the rep helps now, as primary."""
-    return sum(len(s.customers(present_only=False)) for s in primary_sessions(rep, sessions))
+def primary_sessions(rep: RepSeat, sessions: Iterable[Session]) -> list[Session]:
+    """The live sessions ``rep`` is primary of."""
+    return [s for s in sessions if s.state in LIVE and s.primary is not None
+            and s.participants[s.primary].account_id == rep.account_id]
 
 
-def capacity_problem(rep: RepSeat, sessions: Iterable[Session], extra: int = 1) -> str | None:
-    """Why the rep cannot take ``extra`` more customers, or None if they can."""
-    mine = primary_sessions(rep, sessions)
+def load(mine: Iterable[Session]) -> int:
+    """Customers a rep helps now, as primary: ``mine`` are their primary sessions."""
+    return sum(len(s.customers(present_only=False)) for s in mine)
+
+
+def capacity_problem(rep: RepSeat, mine: list[Session], extra: int = 1) -> str | None:
+    """Why the rep cannot take ``extra`` more customers, or None if they can;
+    ``mine`` are the live sessions they are primary of."""
     if not rep.multi_session and mine:
         return "single-session mode: end or transfer your current session first"
-    if sum(len(s.customers(present_only=False)) for s in mine) + extra > rep.max_customers:
+    if load(mine) + extra > rep.max_customers:
         return f"you already help your maximum of {rep.max_customers} customers"
     return None
 
@@ -116,14 +125,16 @@ def next_for(rep: RepSeat, sessions: list[Session]) -> Session | None:
 
 
 def pick_rep(session: Session, queue: str, reps: Iterable[RepSeat],
-             sessions: list[Session], busy: set[int]) -> RepSeat | None:
+             primaries: dict[int, list[Session]], busy: set[int]) -> RepSeat | None:
     """The longest-idle available queue rep of ``queue`` with free capacity who
-    has not declined this session and holds no other offer."""
+    has not declined this session and holds no other offer (``primaries``:
+    `by_primary` of the sessions)."""
+    extra = max(1, len(session.customers(present_only=False)))
     candidates = [
         r for r in reps
         if r.queue_rep and r.available and r.connections > 0 and queue in r.queues
         and r.account_id not in session.declined and r.account_id not in busy
-        and capacity_problem(r, sessions, extra=max(1, len(session.customers(present_only=False)))) is None
+        and capacity_problem(r, primaries.get(r.account_id, []), extra) is None
     ]
     return min(candidates, key=lambda r: (r.idle_since, r.account_id), default=None)
 
@@ -134,3 +145,5 @@ class QueueBoard:
 
     positions: dict[str, tuple[str | None, int, int]] = field(default_factory=dict)
     boards: dict[int, object] = field(default_factory=dict)
+    shared: dict[tuple, object] = field(default_factory=dict)
+    """The boards of the last update, by (available, queues): what each kind of rep sees."""

@@ -52,6 +52,35 @@ def test_help_link_puts_customer_in_queue_with_place_in_line(h):
     assert waiting_names(out, 1) == ["Ann", "Bob"]
 
 
+def test_each_rep_is_sent_the_board_of_their_own_queues_and_only_when_it_changes(h):
+    both, other_both = h.rep(1), h.rep(2)
+    h.rep(3, queues=("billing",))
+    h.available(both)
+    h.available(other_both)
+    h.sent()
+    h.enter("auto", "Ann")
+    out = h.desk.data_to_send()
+    boards = {ch: m for ch, m in out if m.type == "queue_state"}
+    # the auto queue changed: its reps hear of it, the billing-only rep does not
+    assert set(boards) == {rep_channel(1), rep_channel(2)}
+    assert [w.name for q in boards[rep_channel(1)].queues if q.name == "auto" for w in q.waiting] == ["Ann"]
+    assert boards[rep_channel(1)] == boards[rep_channel(2)]
+    h.enter("billing", "Bob")
+    out = h.desk.data_to_send()
+    assert waiting_names(out, 1) == waiting_names(out, 2) == waiting_names(out, 3) == ["Bob"]
+    assert [[q.name for q in m.queues] for ch, m in out if ch == rep_channel(3) and m.type == "queue_state"][-1] == [
+        "billing"]
+    # a rep who turns unavailable sees their own board; the others' is unchanged, so not sent again
+    h.available(other_both, False)
+    out = h.desk.data_to_send()
+    assert [(ch, m.available) for ch, m in out if m.type == "queue_state"] == [(rep_channel(2), False)]
+    h.enter("billing", "Cy")
+    out = h.desk.data_to_send()
+    assert waiting_names(out, 1) == waiting_names(out, 2) == waiting_names(out, 3) == ["Bob", "Cy"]
+    assert {m.available for ch, m in out if m.type == "queue_state" and ch == rep_channel(2)} == {False}
+    assert {m.available for ch, m in out if m.type == "queue_state" and ch == rep_channel(1)} == {True}
+
+
 def test_help_link_to_unknown_queue_is_refused(h):
     with pytest.raises(NotFound):
         h.enter("nonesuch")
