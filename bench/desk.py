@@ -21,6 +21,11 @@ and records taken after each as the relay does:
 * **chat**: a chat line in a live session;
 * **end**: a rep ends a session.
 
+The desk's clock moves 10 ms per event (a busy contact center: 100 events a
+second) and it ticks every 0.25 s of that clock, as the relay's tick loop does.
+``--watching`` adds a supervisor who watches the dashboard, which lists every
+live session.
+
 Figures are CPU microseconds per event (``time.process_time``), the median
 of ``--rounds`` (3). An event whose cost grows with N is work done for every
 session (or every rep) on each change. ``--compare DIR`` runs the bench once
@@ -47,6 +52,9 @@ from relay import BenchError, finish  # noqa: E402
 
 EVENTS = ("enter", "accept", "chat", "end")
 QUEUE = "support"
+EVENT_GAP = 0.01  # seconds of the desk's clock per event
+TICK = 0.25  # the relay's tick loop
+SUPERVISOR = 1_000_000
 
 
 class Center:
@@ -62,7 +70,7 @@ class Center:
                          join_link=lambda s: f"http://relay/j/{s.number}")
         self.desk.configure_queues([QueueConfig(QUEUE, "Support")])
         self.per_rep = per_rep
-        self.now = 1000.0
+        self.now = self.next_tick = 1000.0
         self.seq = itertools.count(1)
         self.reps: list[int] = []  # account ids, in the order they were added
         self.taken: dict[int, list[str]] = {}  # rep -> the sessions they are primary of
@@ -72,7 +80,22 @@ class Center:
         self.desk.data_to_send()
         self.desk.records_to_store()
 
+    def advance(self) -> None:
+        self.now += EVENT_GAP
+        if self.now >= self.next_tick:
+            self.next_tick += TICK
+            self.desk.tick(self.now)
+            self.drain()
+
+    def watch(self) -> None:
+        """A supervisor, signed in, watches the dashboard."""
+        self.desk.configure_rep(SUPERVISOR, name="Supervisor", queue_rep=False, queues=(), max_customers=1,
+                                multi_session=False, supervises=True, now=self.now)
+        self.desk.rep_online(SUPERVISOR, self.now)
+        self.send(SUPERVISOR, "watch_dashboard")
+
     def send(self, account: int, type_: str, **fields) -> None:
+        self.advance()
         msg = self.p.client_message.validate_python({"type": type_, "seq": next(self.seq), **fields})
         self.desk.receive(self.RepActor(account), msg, self.now)
         self.drain()
@@ -95,7 +118,7 @@ class Center:
         return self.add_rep()
 
     def enter(self) -> object:
-        self.now += 0.001
+        self.advance()
         s, pid = self.desk.enter_queue(QUEUE, "Customer", self.now)
         actor = self.CustomerActor(s.id, pid)
         self.desk.customer_online(actor, self.now)
@@ -151,6 +174,8 @@ def run_here(args) -> dict:
 
     rows = []
     center = Center(args.per_rep)
+    if args.watching:
+        center.watch()
     for n in args.steps:
         t0 = time.perf_counter()
         center.fill(n)
@@ -158,7 +183,7 @@ def run_here(args) -> dict:
         rounds = [measure(center, args.ops) for _ in range(args.rounds)]
         rows.append({"sessions": n, "reps": len(center.reps), "fill_s": fill_s,
                      **{e: statistics.median(r[e] for r in rounds) for e in EVENTS}})
-    return {"server": str(Path(server.__file__).parent.parent), "rows": rows}
+    return {"server": str(Path(server.__file__).parent.parent), "watching": args.watching, "rows": rows}
 
 
 def run(args) -> dict:
@@ -168,6 +193,7 @@ def run(args) -> dict:
     for d in (None, args.compare):
         cmd = [sys.executable, __file__, "--json", "--steps", ",".join(map(str, args.steps)),
                "--per-rep", str(args.per_rep), "--ops", str(args.ops), "--rounds", str(args.rounds)]
+        cmd += ["--watching"] if args.watching else []
         if d:
             cmd += ["--server-dir", str(d)]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=dict(os.environ))
@@ -195,6 +221,8 @@ def show(results: dict) -> None:
     for i, (name, s) in enumerate(zip(names, sides, strict=True)):
         fills = ", ".join(f"{r['fill_s']:.1f}" for r in s["rows"])
         print(f"{chr(65 + i) if len(sides) > 1 else 'desk'}: {name} (filled in {fills} s)")
+    if sides[0]["watching"]:
+        print("a supervisor watches the dashboard")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-rep", type=int, default=5, help="customers per queue rep")
     parser.add_argument("--ops", type=int, default=50, help="events of each kind timed per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per step (the median is printed)")
+    parser.add_argument("--watching", action="store_true", help="a supervisor watches the dashboard")
     parser.add_argument("--compare", type=Path, default=None,
                         help="a directory holding another `server` package (B), run side by side")
     parser.add_argument("--server-dir", type=Path, default=None, help=argparse.SUPPRESS)

@@ -37,6 +37,11 @@ _QUEUE_ACTIONS = frozenset({"session.created", "session.state", "participant.joi
 
 
 class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
+    DASHBOARD_INTERVAL = 1.0
+    """Seconds between two pushes of a changed dashboard: it shows every live
+    session, so making it costs milliseconds per thousand sessions, and a
+    contact center changes many times a second. A new watcher gets it at once."""
+
     def __init__(self, *, new_id: Callable[[], str], new_number: Callable[[], str],
                  join_link: Callable[[Session], str | None] = lambda s: None,
                  grant_timeout: float = 60.0, connect_grace: float = 30.0) -> None:
@@ -81,6 +86,9 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         """Supervisors and admins watching the dashboard (server/core/dashboard.py)."""
         self._watch_now: set[int] = set()
         """New watchers, sent the dashboard at the next flush even if nothing changed."""
+        self._dashboard_due = False
+        """Something changed since the dashboard was last made."""
+        self._dashboard_at = float("-inf")
         self._handlers = {
             "set_availability": self._set_availability, "start_session": self._start,
             "assist_session": self._assist, "decide_assist": self._decide_assist, "accept_next": self._accept_next,
@@ -470,9 +478,15 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         if self._board_dirty:
             self._board_dirty = False
             self._update_board(now or 0.0)
-        if self.watchers.accounts and (changed or self._watch_now):
+        self._dashboard_due = self._dashboard_due or changed
+        if self.watchers.accounts and (self._watch_now or self._dashboard_due and (
+                now is None or now >= self._dashboard_at + self.DASHBOARD_INTERVAL)):
+            # else a tick pushes it, once the interval is over
             board = dashboard.dashboard(self.reps.values(), self.queues.values(), self.sessions.values(), now or 0.0)
             self._out.extend(self.watchers.push(board, self._watch_now))
+            self._dashboard_due = False
+            if now is not None:
+                self._dashboard_at = now
         self._watch_now.clear()
 
     def _drop(self, s: Session) -> None:

@@ -3,7 +3,7 @@ it shows, and that it is pushed when, and only when, it changes."""
 
 import pytest
 
-from server.core.desk import NotAllowed, RepActor, rep_channel
+from server.core.desk import Desk, NotAllowed, RepActor, rep_channel
 
 
 def supervisor(h, account_id=9, name="Sue", *, supervises=True, active=True, online=True):
@@ -15,6 +15,8 @@ def supervisor(h, account_id=9, name="Sue", *, supervises=True, active=True, onl
 
 
 def boards(h, account_id=9):
+    """The dashboards pushed to the account, once a change has waited out the interval."""
+    h.later(Desk.DASHBOARD_INTERVAL)
     return h.sent(rep_channel(account_id), "dashboard")
 
 
@@ -22,7 +24,7 @@ def watching(h, account_id=9, name="Sue"):
     sue = supervisor(h, account_id, name)
     h.sent()
     h.send(sue, "watch_dashboard")
-    [board] = boards(h, account_id)
+    [board] = h.sent(rep_channel(account_id), "dashboard")  # at once
     return sue, board
 
 
@@ -83,7 +85,7 @@ def test_a_supervisor_joining_by_number_is_listed_as_assistant(h):
 def test_a_second_page_of_a_watching_supervisor_gets_the_dashboard_at_once(h):
     sue, first = watching(h)
     h.send(sue, "watch_dashboard")
-    assert boards(h) == [first]
+    assert h.sent(rep_channel(9), "dashboard") == [first]
 
 
 def test_chat_pushes_nothing_when_nothing_on_the_dashboard_changed(h):
@@ -99,6 +101,7 @@ def test_every_watcher_gets_each_change(h):
     watching(h, 9, "Sue")
     watching(h, 8, "Sam")
     h.enter("billing", "Ann")
+    h.later(Desk.DASHBOARD_INTERVAL)
     out = [(ch, m) for ch, m in h.desk.data_to_send() if m.type == "dashboard"]
     to_sue, to_sam = ([m for ch, m in out if ch == rep_channel(aid)] for aid in (9, 8))
     assert to_sue and to_sue == to_sam and to_sue[-1].queues[1].waiting == 1
@@ -178,3 +181,35 @@ def test_the_pushes_stop_when_the_last_dashboard_page_closes_and_no_console_is_o
     h.desk.dashboard_offline(9, h.now)
     h.enter("billing", "Bob")
     assert boards(h) == []
+
+
+def test_changes_within_the_interval_are_pushed_once_when_it_is_over(h):
+    h.rep(1, "Rita")
+    watching(h)
+    h.later(Desk.DASHBOARD_INTERVAL)
+    h.sent()
+    h.enter("billing", "Ann")  # pushed at once: nothing was pushed for a while
+    assert [len(b.sessions) for b in h.sent(rep_channel(9), "dashboard")] == [1]
+    h.enter("billing", "Bob")
+    h.enter("billing", "Cy")
+    assert h.sent(rep_channel(9), "dashboard") == []  # not within the interval
+    h.later(Desk.DASHBOARD_INTERVAL / 2)
+    assert h.sent(rep_channel(9), "dashboard") == []
+    h.later(Desk.DASHBOARD_INTERVAL / 2)  # a tick once it is over
+    [board] = h.sent(rep_channel(9), "dashboard")
+    assert [q.waiting for q in board.queues if q.name == "billing"] == [3]
+    h.later(Desk.DASHBOARD_INTERVAL)
+    assert h.sent(rep_channel(9), "dashboard") == []  # nothing changed since
+
+
+def test_a_new_watcher_gets_the_dashboard_at_once_within_the_interval(h):
+    watching(h)
+    h.enter("billing", "Ann")
+    h.sent()
+    h.enter("billing", "Bob")
+    ben = supervisor(h, 8, "Ben")
+    h.send(ben, "watch_dashboard")
+    out = h.desk.data_to_send()
+    # the newcomer sees Bob at once, and so does everyone: the board changed
+    assert sorted(ch for ch, m in out if m.type == "dashboard") == [rep_channel(8), rep_channel(9)]
+    assert {len(m.sessions) for ch, m in out if m.type == "dashboard"} == {2}
