@@ -125,6 +125,7 @@ bench: $(VENV)/.stamp-dev extension system-tools
 	if [ -n "$$missing" ]; then $(call apt_install,x11vnc websockify novnc); fi
 	$(BENCH_RUN) bench/relay.py
 	$(BENCH_RUN) bench/capacity.py
+	$(BENCH_RUN) bench/desk.py
 	$(BENCH_RUN) bench/records.py
 	$(BENCH_RUN) bench/frame_memory.py
 	$(BENCH_RUN) bench/cluster.py
