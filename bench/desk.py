@@ -196,7 +196,11 @@ def run(args) -> dict:
         cmd += ["--watching"] if args.watching else []
         if d:
             cmd += ["--server-dir", str(d)]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=dict(os.environ))
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=dict(os.environ))
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"the side of {d or 'this checkout'} took more than --timeout "
+                             f"({args.timeout:g} s): fewer --steps") from None
         if done.returncode:
             raise BenchError(f"{' '.join(cmd)}: {done.stderr.strip()[-500:]}")
         sides.append(json.loads(done.stdout)["sides"][0])
