@@ -976,7 +976,8 @@ def print_summary(r: dict) -> None:
             name = (f"{r['nodes']} relay node{'s' * (r['nodes'] > 1)} on PostgreSQL + Redis (clients "
                     + ("through HAProxy)" if r["entry"] == "haproxy" else "on the nodes directly, rooms across nodes)"))
         print(f"{name}: sessions per core at 80 % CPU: {f'{n80:,.0f}' if n80 else 'n/a'}; stopped: {x['stopped']}")
-    print(f"{r['elapsed_s']:.0f} s; {r['workers']} load processes, {r['per_rep']} sessions per rep; "
+    pinned = "; the relay alone on CPU 0, the clients on the others" if r["pinned"] else ""
+    print(f"{r['elapsed_s']:.0f} s; {r['workers']} load processes, {r['per_rep']} sessions per rep{pinned}; "
           f"{r['cpus']} CPUs, python {r['python']}; "
           f"load average {r['loadavg_start']} at start, {r['loadavg_end']} at the end")
     for label, x in r["relays"].items():

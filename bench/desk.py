@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -197,7 +196,7 @@ def run(args) -> dict:
         if d:
             cmd += ["--server-dir", str(d)]
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=dict(os.environ))
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
         except subprocess.TimeoutExpired:
             raise BenchError(f"the side of {d or 'this checkout'} took more than --timeout "
                              f"({args.timeout:g} s): fewer --steps") from None
