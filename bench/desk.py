@@ -24,7 +24,11 @@ and records taken after each as the relay does:
 The desk's clock moves 10 ms per event (a busy contact center: 100 events a
 second) and it ticks every 0.25 s of that clock, as the relay's tick loop does.
 ``--watching`` adds a supervisor who watches the dashboard, which lists every
-live session.
+live session, and one more figure:
+
+* **push**: the tick that pushes a changed dashboard (a customer entered and
+  was taken since the last push), its JSON made as the relay makes it: the
+  longest the desk holds the loop while a supervisor watches, once a second.
 
 Figures are CPU microseconds per event (``time.process_time``), the median
 of ``--rounds`` (3). An event whose cost grows with N is work done for every
@@ -74,6 +78,7 @@ class Center:
         self.reps: list[int] = []  # account ids, in the order they were added
         self.taken: dict[int, list[str]] = {}  # rep -> the sessions they are primary of
         self.sessions: list[tuple[str, object, int]] = []  # (session id, customer actor, rep)
+        self.watched = False
 
     def drain(self) -> None:
         self.desk.data_to_send()
@@ -92,6 +97,7 @@ class Center:
                                 multi_session=False, supervises=True, now=self.now)
         self.desk.rep_online(SUPERVISOR, self.now)
         self.send(SUPERVISOR, "watch_dashboard")
+        self.watched = True
 
     def send(self, account: int, type_: str, **fields) -> None:
         self.advance()
@@ -134,6 +140,16 @@ class Center:
         session, _, aid = self.sessions[k % len(self.sessions)]
         self.send(aid, "chat", session=session, text="Could you click the blue button at the top of the page?")
 
+    def push(self) -> None:
+        self.now += self.desk.DASHBOARD_INTERVAL
+        self.next_tick = self.now + TICK
+        self.desk.tick(self.now)
+        boards = [m for _, m in self.desk.data_to_send() if m.type == "dashboard"]
+        if not boards:
+            raise BenchError("no dashboard was pushed after a change")
+        boards[0].model_dump_json()
+        self.desk.records_to_store()
+
     def end(self) -> None:
         session, _, aid = self.sessions.pop()
         self.send(aid, "end_session", session=session)
@@ -161,6 +177,13 @@ def measure(center: Center, ops: int) -> dict[str, float]:
     out["accept"] = sum(timed(lambda a=a: center.accept(a)) for a in waiting) / ops
     out["chat"] = sum(timed(lambda k=k: center.chat(k)) for k in range(ops)) / ops
     out["end"] = sum(timed(center.end) for _ in range(ops)) / ops
+    if center.watched:
+        push = 0.0
+        for _ in range(ops):
+            center.accept(center.enter())
+            push += timed(center.push)
+            center.end()
+        out["push"] = push / ops
     return out
 
 
@@ -181,7 +204,7 @@ def run_here(args) -> dict:
         fill_s = time.perf_counter() - t0
         rounds = [measure(center, args.ops) for _ in range(args.rounds)]
         rows.append({"sessions": n, "reps": len(center.reps), "fill_s": fill_s,
-                     **{e: statistics.median(r[e] for r in rounds) for e in EVENTS}})
+                     **{e: statistics.median(r[e] for r in rounds) for e in events(args)}})
     return {"server": str(Path(server.__file__).parent.parent), "watching": args.watching, "rows": rows}
 
 
@@ -206,19 +229,24 @@ def run(args) -> dict:
     return {"sides": sides}
 
 
+def events(args) -> tuple[str, ...]:
+    return (*EVENTS, "push") if args.watching else EVENTS
+
+
 def show(results: dict) -> None:
     sides = results["sides"]
+    figures = [e for e in (*EVENTS, "push") if e in sides[0]["rows"][0]]
     names = ["this checkout", *(f"{s['server']}" for s in sides[1:])]
     head = ["sessions", "reps", *(f"{e} µs" + (f" ({chr(65 + i)})" if len(sides) > 1 else "")
-                                  for e in EVENTS for i in range(len(sides)))]
+                                  for e in figures for i in range(len(sides)))]
     if len(sides) > 1:
-        head += [f"{e} A/B" for e in EVENTS]
+        head += [f"{e} A/B" for e in figures]
     print("  ".join(f"{h:>12}" for h in head))
     for k, row in enumerate(sides[0]["rows"]):
         cells = [f"{row['sessions']:,}", f"{row['reps']:,}"]
-        cells += [f"{s['rows'][k][e]:,.0f}" for e in EVENTS for s in sides]
+        cells += [f"{s['rows'][k][e]:,.0f}" for e in figures for s in sides]
         if len(sides) > 1:
-            cells += [f"{row[e] / sides[1]['rows'][k][e]:.3f}" for e in EVENTS]
+            cells += [f"{row[e] / sides[1]['rows'][k][e]:.3f}" for e in figures]
         print("  ".join(f"{c:>12}" for c in cells))
     print()
     for i, (name, s) in enumerate(zip(names, sides, strict=True)):

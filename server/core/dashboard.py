@@ -10,7 +10,11 @@ counts only while the account is active.
 
 `Watchers` keeps who watches and what they were sent last: the `Desk` asks
 it for pushes after every change (`push`), and it answers only when the
-dashboard really changed, so a chat line or a tick sends nothing.
+dashboard really changed, so a chat line or a tick sends nothing. While
+anyone watches it also keeps each live session's row: the desk tells it which
+sessions changed (`changed`, the sessions whose participants were sent a new
+state), and only those rows are made again. With 2,000 live sessions, making
+every row took 20 ms of the relay's loop per push.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from .session import Session, State, format_number
 
 
 def dashboard(reps: Iterable[RepSeat], queues: Iterable[QueueConfig], sessions: Iterable[Session],
-              now: float) -> p.Dashboard:
+              now: float, rows: dict[str, p.DashboardSession] | None = None) -> p.Dashboard:
     """The dashboard as it is now: active reps by name, queues by title, live
     sessions oldest first. A queue's wait counts connected customers only, as
-    the rep's Accept next does."""
+    the rep's Accept next does. ``rows``: session rows made before, by session
+    id, for sessions unchanged since; it is left holding this dashboard's."""
     everyone = list(sessions)
     queues = list(queues)
     people, lines = roster([r for r in reps if r.active], queues, everyone)
@@ -43,7 +48,22 @@ def dashboard(reps: Iterable[RepSeat], queues: Iterable[QueueConfig], sessions: 
               for r in people],
         queues=[p.DashboardQueue(name=q.name, title=q.title, waiting=q.waiting, longest_since=longest.get(q.name))
                 for q in lines],
-        sessions=[_session(s) for s in live])
+        sessions=_rows(live, rows))
+
+
+def _rows(live: list[Session], cache: dict[str, p.DashboardSession] | None) -> list[p.DashboardSession]:
+    if cache is None:
+        return [_session(s) for s in live]
+    out, kept = [], {}
+    for s in live:
+        row = cache.get(s.id)
+        if row is None:
+            row = _session(s)
+        out.append(row)
+        kept[s.id] = row
+    cache.clear()  # the ended sessions' rows go
+    cache.update(kept)
+    return out
 
 
 def _session(s: Session) -> p.DashboardSession:
@@ -65,6 +85,23 @@ class Watchers:
         self.pages: dict[int, int] = {}
         """Open dashboard connections per account (they are no console: see `Desk.dashboard_online`)."""
         self._last: p.Dashboard | None = None
+        self._rows: dict[str, p.DashboardSession] = {}
+        """The last dashboard's session rows, by session id, less those changed since."""
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_rows": {}}  # a cluster's snapshot of the desk: rows are made again
+
+    def board(self, reps: Iterable[RepSeat], queues: Iterable[QueueConfig], sessions: Iterable[Session],
+              now: float) -> p.Dashboard:
+        """`dashboard`, with the rows of sessions unchanged since the last one kept."""
+        return dashboard(reps, queues, sessions, now, self._rows)
+
+    def changed(self, session_ids: Iterable[str]) -> None:
+        """These sessions changed (a participant came or went, a new state): their rows are made again."""
+        rows = self._rows
+        if rows:
+            for sid in session_ids:
+                rows.pop(sid, None)
 
     def watch(self, seat: RepSeat, on: bool) -> bool:
         """``seat`` asks to watch (or stops). Raises `NotAllowed` unless the
@@ -74,7 +111,7 @@ class Watchers:
         if not (seat.supervises and seat.active):
             raise NotAllowed("only supervisors and admins see the dashboard")
         if not on:
-            self.accounts.discard(seat.account_id)
+            self._discard(seat.account_id)
             return False
         self.accounts.add(seat.account_id)
         return True
@@ -82,7 +119,12 @@ class Watchers:
     def check(self, seat: RepSeat) -> None:
         """The seat's role or state changed: stop its pushes if it may no longer watch."""
         if not (seat.supervises and seat.active):
-            self.accounts.discard(seat.account_id)
+            self._discard(seat.account_id)
+
+    def _discard(self, account_id: int) -> None:
+        self.accounts.discard(account_id)
+        if not self.accounts:
+            self._rows.clear()  # kept only while someone watches
 
     def opened(self, account_id: int) -> None:
         self.pages[account_id] = self.pages.get(account_id, 0) + 1
@@ -100,7 +142,7 @@ class Watchers:
         """The account's last connection (console or dashboard) closed: it
         watches again when it asks again."""
         if not self.pages.get(account_id):
-            self.accounts.discard(account_id)
+            self._discard(account_id)
 
     def push(self, board: p.Dashboard, to: Iterable[int] = ()) -> list[tuple[str, p.Dashboard]]:
         """Messages to send: ``board`` to every watcher when it differs from

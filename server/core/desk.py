@@ -473,6 +473,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
                     self._send(self._channels[x.pid], s.view(x.pid, link))
             else:
                 self._drop(s)
+        self.watchers.changed(self._dirty)
         self._dirty.clear()
         self._touched.clear()
         if self._board_dirty:
@@ -482,7 +483,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         if self.watchers.accounts and (self._watch_now or self._dashboard_due and (
                 now is None or now >= self._dashboard_at + self.DASHBOARD_INTERVAL)):
             # else a tick pushes it, once the interval is over
-            board = dashboard.dashboard(self.reps.values(), self.queues.values(), self.sessions.values(), now or 0.0)
+            board = self.watchers.board(self.reps.values(), self.queues.values(), self.sessions.values(), now or 0.0)
             self._out.extend(self.watchers.push(board, self._watch_now))
             self._dashboard_due = False
             if now is not None:

@@ -41,11 +41,11 @@ class RosterQueue:
     """Customers in its line whose page is connected (the ones a rep would get)."""
 
 
-def presence(seat: RepSeat, mine: list[Session]) -> Presence:
-    """``mine``: the live sessions the rep is primary of."""
+def presence(seat: RepSeat, mine: list[Session], helped: int | None = None) -> Presence:
+    """``mine``: the live sessions the rep is primary of (``helped``: their `load`, if known)."""
     if seat.connections <= 0:
         return "away"
-    return "busy" if capacity_problem(seat, mine) is not None else "available"
+    return "busy" if capacity_problem(seat, mine, helped=helped) is not None else "available"
 
 
 def roster(reps: Iterable[RepSeat], queues: Iterable[QueueConfig],
@@ -55,10 +55,12 @@ def roster(reps: Iterable[RepSeat], queues: Iterable[QueueConfig],
     live = [s for s in everyone if s.live]
     primaries = by_primary(live)
     rooms = Counter(aid for s in live for aid in {x.account_id for x in s.participants.values()} if aid is not None)
-    people = [RosterRep(seat.account_id, seat.name, presence(seat, mine := primaries.get(seat.account_id, [])),
-                        load(mine), seat.max_customers, rooms[seat.account_id], seat.queue_rep,
-                        tuple(sorted(seat.queues)))
-              for seat in reps]
+    people = []
+    for seat in reps:
+        mine = primaries.get(seat.account_id, [])
+        helped = load(mine)
+        people.append(RosterRep(seat.account_id, seat.name, presence(seat, mine, helped), helped, seat.max_customers,
+                                rooms[seat.account_id], seat.queue_rep, tuple(sorted(seat.queues))))
     lines = [RosterQueue(q.name, q.title, sum(1 for s in line(everyone, q.name) if connected(s))) for q in queues]
     return (sorted(people, key=lambda r: (r.name.lower(), r.id)),
             sorted(lines, key=lambda q: (q.title.lower(), q.name)))

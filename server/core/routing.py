@@ -86,12 +86,13 @@ def load(mine: Iterable[Session]) -> int:
     return sum(len(s.customers(present_only=False)) for s in mine)
 
 
-def capacity_problem(rep: RepSeat, mine: list[Session], extra: int = 1) -> str | None:
+def capacity_problem(rep: RepSeat, mine: list[Session], extra: int = 1, helped: int | None = None) -> str | None:
     """Why the rep cannot take ``extra`` more customers, or None if they can;
-    ``mine`` are the live sessions they are primary of."""
+    ``mine`` are the live sessions they are primary of, ``helped`` their
+    `load` when the caller has it already."""
     if not rep.multi_session and mine:
         return "single-session mode: end or transfer your current session first"
-    if load(mine) + extra > rep.max_customers:
+    if (load(mine) if helped is None else helped) + extra > rep.max_customers:
         return f"you already help your maximum of {rep.max_customers} customers"
     return None
 
