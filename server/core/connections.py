@@ -8,11 +8,11 @@ uses the desk's sessions, seats, offers and flush."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .actors import CustomerActor
 from .errors import NotAllowed
-from .session import Participant, State
+from .session import Participant, Session, State
 
 
 class ConnectionsDesk:
@@ -63,7 +63,7 @@ class ConnectionsDesk:
             who.screen = screen
         self._links[actor.pid] = self._links.get(actor.pid, 0) + 1
         self._awaiting.pop(actor.pid, None)
-        self._presence(lambda x: x.pid == actor.pid, True)
+        self._presence(lambda x: x.pid == actor.pid, True, (s,))
         self._board.positions.pop(actor.pid, None)
         self._dirty.add(s.id)
         self._flush(now)
@@ -76,7 +76,8 @@ class ConnectionsDesk:
             self._links[actor.pid] = left
             return False
         self._links.pop(actor.pid, None)
-        self._presence(lambda x: x.pid == actor.pid, False)
+        s = self.sessions.get(actor.session_id)
+        self._presence(lambda x: x.pid == actor.pid, False, (s,) if s else ())
         self._flush(now)
         return True
 
@@ -89,8 +90,11 @@ class ConnectionsDesk:
             self._dirty.add(s.id)
         self._flush(now)
 
-    def _presence(self, match: Callable[[Participant], bool], present: bool) -> None:
-        for s in self.sessions.values():
+    def _presence(self, match: Callable[[Participant], bool], present: bool,
+                  sessions: Iterable[Session] | None = None) -> None:
+        """Mark the participants ``match`` finds present or not, in ``sessions``
+        (a customer's own session) or every session (a rep's account)."""
+        for s in self.sessions.values() if sessions is None else sessions:
             for x in s.participants.values():
                 if match(x) and x.present is not present:
                     x.present = present

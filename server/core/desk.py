@@ -66,10 +66,10 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         self._board_dirty = True
         """Queues, offers or rep seats may have changed: recompute the boards."""
         self._routes: dict[tuple[Actor, int, int], list[str]] = {}
+        """route_frame answers, valid until the next change (cleared by _flush)."""
         self.routes_version = 0
         """Changes when any frame's route may have (`route_frame`'s cache is cleared):
         a connection may keep the route of its last frame while this stays."""
-        """route_frame answers, valid until the next change (cleared by _flush)."""
         self._pairings: dict[str, tuple[str, str, float]] = {}
         """One-time pairing code -> (session id, owner pid, expiry)."""
         self._links: dict[str, int] = {}
