@@ -6,7 +6,7 @@
     .venv/bin/python bench/capacity.py --profile-at 400 --profile-out var/capacity.txt   # + py-spy
     .venv/bin/python bench/capacity.py --relay-dir OLD --compare NEW   # two relays, measured in turn
     .venv/bin/python bench/capacity.py --nodes 2   # two relay nodes on PostgreSQL + Redis (bench/nodes.py)
-    .venv/bin/python bench/capacity.py --pin       # the relay alone on CPU 0, the load on the others
+    .venv/bin/python bench/capacity.py --no-pin    # the relay shares the CPUs with the load
 
 One relay (``python -m server``) on a free loopback port with a temp var dir,
 the per-connection rate limits lifted (messages and binary frames: the load is
@@ -50,8 +50,10 @@ steps.
 normal priority (the load processes are ``nice`` 5), that does nothing else:
 its latency, printed apart, is the relay's at that load without the delays of
 a load process serving hundreds of sessions (real browsers have machines of
-their own). ``--pin`` puts the relay alone on CPU 0 and the clients on the
-other CPUs.
+their own). The relay runs alone on CPU 0 and the clients on the other CPUs
+(``--pin``, the default where it can be: Linux, two CPUs or more, one relay
+process), so that its CPU is "per core" and its latency is not the time it
+waits for the load to leave its core; ``--no-pin`` lets them share.
 
 With ``--nodes N`` the relay is N relay nodes in cluster mode on one
 PostgreSQL and one Redis behind HAProxy (bench/nodes.py); session k of a load
@@ -1021,9 +1023,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="sessions (of the n at each step) run by one more client process of normal priority "
                              "that does nothing else: the latency through the relay without the load's own delays "
                              "(0: none)")
-    parser.add_argument("--pin", action="store_true",
-                        help="the relay alone on CPU 0, this script and the load processes on the other CPUs "
-                             "(Linux; one relay process): its core is its own, and no load waits for it")
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
+                        help="the relay alone on CPU 0, this script and the load processes on the other CPUs: its "
+                             "core is its own, and no load waits for it (default: on where it can be: Linux, two "
+                             "CPUs or more, one relay process; --no-pin: the relay shares the CPUs with the load)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the relay and the load on the way out
     if args.quick:
@@ -1032,8 +1035,11 @@ def main(argv: list[str] | None = None) -> int:
     args.steps = [int(x) for x in str(args.steps).split(",") if x.strip()]
     if args.nodes and (args.compare or args.relay_dir):
         parser.error("--nodes runs this checkout's relay: no --compare or --relay-dir with it")
-    if args.pin and (args.nodes or args.compare or (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity")):
+    can_pin = not (args.nodes or args.compare or (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity"))
+    if args.pin and not can_pin:
         parser.error("--pin needs one relay (no --nodes or --compare), two CPUs or more, and Linux")
+    if args.pin is None:
+        args.pin = can_pin
     if args.probe < 0 or (args.probe and min(args.steps) <= args.probe):
         parser.error("--probe is 0 or fewer sessions than the smallest step")
     if not 1 <= args.per_rep <= 50:

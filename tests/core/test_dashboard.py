@@ -1,6 +1,7 @@
 """The supervisor dashboard (server/core/dashboard.py): who may watch it, what
 it shows, and that it is pushed when, and only when, it changes."""
 
+import pickle
 import random
 
 import pytest
@@ -273,3 +274,19 @@ def test_the_rows_kept_between_pushes_match_a_dashboard_made_from_scratch(h):
             pushed += 1
     assert pushed > 100
     assert len({s.state for s in fresh.sessions}) > 1
+
+
+def test_a_snapshot_of_the_desk_leaves_the_kept_rows_out_and_the_next_push_makes_them_again(h):
+    """A cluster node's snapshot pickles the desk: the rows kept for the
+    dashboard are not in it, and the node that loads it still pushes every session."""
+    rita = h.rep(1, "Rita", max_customers=1)
+    watching(h)
+    h.enter("billing", "Ann")
+    h.send(rita, "accept_next")
+    assert boards(h)[-1].sessions
+    assert h.desk.watchers._rows
+    copy = pickle.loads(pickle.dumps(h.desk.watchers))
+    assert copy._rows == {} and copy.accounts == {9}
+    h.desk.watchers = copy
+    h.enter("billing", "Bob")
+    assert [s.customers for s in boards(h)[-1].sessions] == [["Ann"], ["Bob"]]
