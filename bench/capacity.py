@@ -102,6 +102,7 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from churn import Churn, Supervisor  # noqa: E402
 from nodes import Backends, Nodes, cpu_seconds, rss_bytes, runqueue_seconds  # noqa: E402
 from relay import (  # noqa: E402
     ADMIN_PASSWORD,
@@ -110,6 +111,7 @@ from relay import (  # noqa: E402
     RelayProcess,
     finish,
     raise_fd_limit,
+    wait,
 )
 
 from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
@@ -200,6 +202,8 @@ class Link:
         self.seq = 0
         self.waiters: list[tuple] = []
         self.closed = False
+        self.leaving = False  # it ends on purpose (`churn.Churn`): not counted as closed by the relay
+        self.on_text = None  # called with every text message (`churn.Supervisor`)
         self.token = ""
         self.welcome: dict = {}
         self.reader = asyncio.create_task(self._read())
@@ -225,6 +229,8 @@ class Link:
                 w.on_frame(msg)
             return None
         w.texts_rx += 1
+        if self.on_text is not None:
+            self.on_text(msg)
         if self.waiters or '"type":"error"' in msg:
             data = json.loads(msg)
             self._on_text(data)
@@ -233,7 +239,7 @@ class Link:
 
     def ended(self) -> None:
         self.closed = True
-        if not self.worker.stopping:
+        if not (self.worker.stopping or self.leaving):
             self.worker.closed += 1
         for _, fut in self.waiters:
             if not fut.done():
@@ -282,13 +288,6 @@ class Session:
         """Set at every counted frame, for a sender that keeps a window in flight (bench/cluster.py)."""
 
 
-async def wait(fut: asyncio.Future, what: str, timeout: float = 60.0):
-    try:
-        return await asyncio.wait_for(fut, timeout)
-    except TimeoutError:
-        raise BenchError(f"no {what} within {timeout:.0f} s") from None
-
-
 class Worker:
     """One load process's sessions. With several relay nodes (``ws_urls``)
     session k's customer connects to node k mod N and its rep to the next
@@ -309,6 +308,8 @@ class Worker:
         self.random = random.Random(index)
         self.pad = os.urandom(CUSTOMER_FRAME)
         self.lags: list[float] | None = None  # this loop's lateness (ms) while a window is measured
+        self.churn: Churn | None = None
+        self.supervisor: Supervisor | None = None
 
     def note(self, what: str) -> None:
         if len(self.notes) < 20:
@@ -451,6 +452,9 @@ class Worker:
             s.c0, s.c1, s.got, s.lat = s.sent, None, 0, []
         self.lags = []
         self.tasks.append(asyncio.create_task(self.watch_loop(self.lags)))
+        for part in (self.churn, self.supervisor):
+            if part is not None:
+                part.window()
 
     async def watch_loop(self, lags: list[float]) -> None:
         """How late this load process's loop runs a timer, every 10 ms of a
@@ -483,8 +487,21 @@ class Worker:
         out = {"cpu_s": cpu, "wall_s": wall, "frames_rx": frames, "texts_rx": texts, "sent": sent,
                "got": got, "latencies_ms": lat, "loop_lags_ms": lags, "errors": self.errors, "closed": self.closed,
                "notes": dict(self.notes)}
+        if self.churn is not None:
+            out["churn"], out["churn_ms"] = self.churn.window()
+        if self.supervisor is not None:
+            out["boards"], out["board_bytes"] = self.supervisor.window()
         self.notes.clear()
         return out
+
+    async def contact(self, rate: float, churn_token: str | None, supervisor_token: str | None) -> None:
+        """A contact center's comings and goings beside the load (bench/churn.py)."""
+        if churn_token:
+            self.churn = Churn(self, rate, churn_token)
+            await self.churn.start()
+        if supervisor_token:
+            self.supervisor = Supervisor(self, supervisor_token)
+            await self.supervisor.start()
 
     def close(self) -> None:
         """Stop the load and drop every connection without a goodbye."""
@@ -500,7 +517,10 @@ class Worker:
             cmd, *rest = await loop.run_in_executor(None, conn.recv)
             try:
                 if cmd == "pause":
-                    reply = self.running.clear()
+                    self.running.clear()
+                    reply = await self.churn.pause() if self.churn is not None else None
+                elif cmd == "contact":
+                    reply = await self.contact(*rest)
                 elif cmd == "resume":
                     reply = self.running.set()
                 elif cmd == "grow":
@@ -771,6 +791,13 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
            "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in loads], "loadavg": load,
            "cpu_wait_ms_per_s": cpu_wait * 1000 / wall,
            "clients_lag_p99_ms": pct(client_lags, 0.99), "idle_lag_p99_ms": pct(idle_lags, 0.99)}
+    contact = parts[0]
+    if "churn" in contact:
+        row.update(churn_per_s=contact["churn"] / wall, churn_p50_ms=pct(contact["churn_ms"], 0.50),
+                   churn_p99_ms=pct(contact["churn_ms"], 0.99))
+    if "boards" in contact:
+        row.update(dashboards_per_s=contact["boards"] / wall,
+                   kB_per_dashboard=contact["board_bytes"] / contact["boards"] / 1000 if contact["boards"] else 0.0)
     if probe_part:
         (p,) = probe_part
         row.update(probe_p50_ms=pct(p["latencies_ms"], 0.50), probe_p99_ms=pct(p["latencies_ms"], 0.99),
@@ -831,6 +858,11 @@ class Side:
             pin(self.relay.pids, {0})
             pin([os.getpid(), *(p.pid for p in self.pool.procs)], set(range(1, os.cpu_count())))
         self.reps = [0] * len(self.pool.procs)
+        if args.churn or args.watching:  # the first load process runs them (bench/churn.py)
+            churn_rep = self.admin.rep(self.queues[0]) if args.churn else None
+            supervisor = self.admin.auth["Authorization"].split()[1] if args.watching else None
+            self.pool.ask([("contact", args.churn, churn_rep, supervisor)]
+                          + [("contact", 0, None, None)] * (len(self.pool.procs) - 1))
         time.sleep(0.5)
         self.rss0 = self.relay.rss()
 
@@ -894,6 +926,7 @@ def run(args) -> dict:
     results: dict = {"command": " ".join(["bench/capacity.py", *sys.argv[1:]]), "cpus": os.cpu_count(),
                      "python": sys.version.split()[0], "loadavg_start": loadavg(), "per_rep": args.per_rep,
                      "workers": args.workers, "window_s": args.window, "nodes": args.nodes, "pinned": args.pin,
+                     "churn_per_s": args.churn, "watching": args.watching,
                      "entry": args.entry if args.nodes else None, "relays": {}}
     dirs = {"A": args.relay_dir}
     ws = {"A": args.ws, "B": args.compare_ws or args.ws}
@@ -943,7 +976,7 @@ def run(args) -> dict:
 
 
 COLUMNS = ("relay", "sessions", "relay CPU %", "in kernel %", "backends CPU %", "RSS MiB", "kB/session", "kB/added", "msgs/s", "µs/frame", "p50 ms", "p99 ms",
-           "probe p50/p99 ms", "loop lag p50/p99 ms", "GC ms/s", "CPU wait ms/s", "clients' lag p99", "idle lag p99", "drops", "clients CPU %", "setup s", "load")
+           "probe p50/p99 ms", "churn/s (p50/p99 ms)", "dashboards/s (kB)", "loop lag p50/p99 ms", "GC ms/s", "CPU wait ms/s", "clients' lag p99", "idle lag p99", "drops", "clients CPU %", "setup s", "load")
 
 
 def print_row(r: dict, first: bool, label: bool = False) -> None:
@@ -953,6 +986,8 @@ def print_row(r: dict, first: bool, label: bool = False) -> None:
              f"{r['kB_per_added_session']:.0f}" if "kB_per_added_session" in r else "-", f"{r['msgs_per_s']:,.0f}", f"{r['us_per_frame']:.0f}",
              f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
              f"{r['probe_p50_ms']:.2f} / {r['probe_p99_ms']:.2f}" if "probe_p99_ms" in r else "-",
+             f"{r['churn_per_s']:.1f} ({r['churn_p50_ms']:.0f}/{r['churn_p99_ms']:.0f})" if "churn_per_s" in r else "-",
+             f"{r['dashboards_per_s']:.2f} ({r['kB_per_dashboard']:.0f})" if "dashboards_per_s" in r else "-",
              f"≤{r['loop_lag_p50_ms']:g} / ≤{r['loop_lag_p99_ms']:g}" if "loop_lag_p99_ms" in r else "-",
              f"{r['gc_ms_per_s']:.1f}" if "gc_ms_per_s" in r else "-",
              f"{r['cpu_wait_ms_per_s']:.0f}",
@@ -979,6 +1014,10 @@ def print_summary(r: dict) -> None:
                     + ("through HAProxy)" if r["entry"] == "haproxy" else "on the nodes directly, rooms across nodes)"))
         print(f"{name}: sessions per core at 80 % CPU: {f'{n80:,.0f}' if n80 else 'n/a'}; stopped: {x['stopped']}")
     pinned = "; the relay alone on CPU 0, the clients on the others" if r["pinned"] else ""
+    if r["churn_per_s"]:
+        pinned += f"; {r['churn_per_s']:g} sessions a second began and ended beside the load"
+    if r["watching"]:
+        pinned += "; a supervisor watched the dashboard"
     print(f"{r['elapsed_s']:.0f} s; {r['workers']} load processes, {r['per_rep']} sessions per rep{pinned}; "
           f"{r['cpus']} CPUs, python {r['python']}; "
           f"load average {r['loadavg_start']} at start, {r['loadavg_end']} at the end")
@@ -1023,6 +1062,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="sessions (of the n at each step) run by one more client process of normal priority "
                              "that does nothing else: the latency through the relay without the load's own delays "
                              "(0: none)")
+    parser.add_argument("--churn", type=float, default=0.0,
+                        help="sessions a second that begin and end beside the load, one after the other, through "
+                             "the real API (bench/churn.py; default 0: none)")
+    parser.add_argument("--watching", action="store_true",
+                        help="a supervisor (the admin) watches the dashboard; the pushes are counted")
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
                         help="the relay alone on CPU 0, this script and the load processes on the other CPUs: its "
                              "core is its own, and no load waits for it (default: on where it can be: Linux, two "
@@ -1044,6 +1088,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--probe is 0 or fewer sessions than the smallest step")
     if not 1 <= args.per_rep <= 50:
         parser.error("--per-rep is between 1 and 50 (a rep's maximum simultaneous customers)")
+    if not 0 <= args.churn <= 50:
+        parser.error("--churn is between 0 and 50 sessions a second")
+    if args.churn and args.per_rep < 2:
+        parser.error("--churn needs --per-rep 2 or more (its rep takes the next customer before ending the last)")
     return finish(lambda: run(args), args, print_summary)
 
 

@@ -210,6 +210,14 @@ def ws_options(args: argparse.Namespace, **extra) -> dict:
             "ping_interval": None, "open_timeout": 20, "close_timeout": 2, **extra}
 
 
+async def wait(fut: asyncio.Future, what: str, timeout: float = 60.0):
+    """``fut``'s result; a `BenchError` naming ``what`` after ``timeout`` seconds."""
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    except TimeoutError:
+        raise BenchError(f"no {what} within {timeout:.0f} s") from None
+
+
 async def expect(ws: ClientConnection, type_: str, timeout: float = 10.0, **match) -> dict:
     """The next text message of ``type_`` (matching ``match``), skipping others."""
     deadline = time.monotonic() + timeout
