@@ -16,13 +16,21 @@ for everyone who never signs in, access is a signed token:
 
 Each purpose signs with its own salt, so a token of one kind is never
 accepted as another. Tokens are signed, not encrypted: never put secrets in them.
+
+A password's hash or check costs argon2's work (64 MiB, three passes: 50 to
+160 ms of a CPU here). The relay's requests do it off the event loop
+(`hash_password_off_loop`, `verify_password_off_loop`), in two threads at
+most (argon2 releases the GIL): on the loop, every rep signing in would hold
+up every session's frames for that long.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
@@ -32,6 +40,9 @@ from itsdangerous import BadData, SignatureExpired, Signer, URLSafeTimedSerializ
 INVITEES = ("customer", "rep")
 
 _hasher = PasswordHasher()
+_password_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tandem-argon2")
+"""Where requests hash and check passwords: two at a time bounds argon2's
+memory (64 MiB each) and its share of the CPUs when many sign in at once."""
 
 # no 0/O, 1/l/I: easy to read out over the phone and type from a printout
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -69,6 +80,17 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """`hash_password` in a password thread: the event loop goes on meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(_password_threads, hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str, password: str) -> bool:
+    """`verify_password` in a password thread: the event loop goes on meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(_password_threads, verify_password, password_hash,
+                                                            password)
 
 
 def needs_rehash(password_hash: str) -> bool:

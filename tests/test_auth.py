@@ -1,10 +1,12 @@
 """Passwords and signed tokens (server/auth.py)."""
 
+import threading
 import time
 
 import pytest
 from itsdangerous import TimestampSigner
 
+from server import auth
 from server.auth import (
     BadToken,
     TokenExpired,
@@ -14,6 +16,7 @@ from server.auth import (
     needs_rehash,
     verify_password,
 )
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
 
 @pytest.fixture
@@ -57,6 +60,39 @@ def test_a_weaker_hash_needs_rehash():
     assert verify_password(weak, "pw")
     assert needs_rehash(weak)
     assert needs_rehash("garbage")
+
+
+@pytest.mark.parametrize("who", ["the admin", "nobody"])
+def test_the_relay_answers_others_while_it_checks_a_password(client, monkeypatch, who):
+    """argon2 takes 50-160 ms of CPU per sign-in. The relay checks the
+    password in a thread of its own: while one is being checked (held here
+    until the test lets it go), the relay answers other requests, so no
+    session's frames wait for a rep signing in, whether the account exists or not."""
+    checking, release = threading.Event(), threading.Event()
+    checked = []
+
+    def held(password_hash, password):
+        checking.set()
+        release.wait(10)  # past 10 s the check goes on, and the test fails below
+        checked.append(threading.current_thread().name)
+        return verify_password(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", held)
+    email = ADMIN_EMAIL if who == "the admin" else "nobody@example.com"
+    done = {}
+    signing_in = threading.Thread(target=lambda: done.setdefault(
+        "r", client.post("/api/signin", json={"email": email, "password": ADMIN_PASSWORD})))
+    signing_in.start()
+    try:
+        assert checking.wait(10)
+        assert client.get("/healthz").text == "ok"
+        assert signing_in.is_alive() and "r" not in done  # answered while the password was still being checked
+    finally:
+        release.set()
+        signing_in.join(10)
+    assert done["r"].status_code == (200 if who == "the admin" else 401)
+    assert checked and checked[0].startswith("tandem-argon2")
+
 
 
 def test_generated_passwords_are_readable_and_random():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..auth import generate_password, hash_password
+from ..auth import generate_password, hash_password_off_loop
 from ..relay import Relay
 from ..store import Account, Queue
 from .signin import revoke_tokens
@@ -27,7 +27,7 @@ async def create_rep(relay: Relay, by: int, *, email: str, name: str, password: 
     """Create a rep; returns the account and the password if one was generated."""
     generated = None if password else generate_password()
     account = await relay.store.create_account(email.strip().lower(), name.strip() or email,
-                                               hash_password(password or generated), **fields)
+                                               await hash_password_off_loop(password or generated), **fields)
     await relay.store.audit("account.created", actor=f"rep:{by}",
                             data={"account_id": account.id, "email": account.email, **_plain(fields)})
     await relay.configure_rep(account)
@@ -38,7 +38,7 @@ async def create_rep(relay: Relay, by: int, *, email: str, name: str, password: 
 async def update_rep(relay: Relay, by: int, account_id: int, *, password: str | None = None,
                      **fields: Any) -> Account:
     if password:
-        fields["password_hash"] = hash_password(password)
+        fields["password_hash"] = await hash_password_off_loop(password)
     account = await relay.store.update_account(account_id, **fields)
     if password or fields.get("active") is False:
         account = await revoke_tokens(relay, account_id)  # old tokens refused, open sockets closed

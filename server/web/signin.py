@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 
-from ..auth import BadToken, hash_password, needs_rehash, verify_password
+from ..auth import BadToken, hash_password, hash_password_off_loop, needs_rehash, verify_password_off_loop
 from ..relay import Relay
 from ..store import Account
 from .origins import cookie_may_authenticate
@@ -38,14 +38,14 @@ async def sign_in(relay: Relay, email: str, password: str, address: str) -> tupl
         await relay.store.audit("signin.limited", actor=address, data={"email": email})
         raise SignInError(f"too many sign-in attempts; try again in {int(wait) + 1} s", wait)
     account = await relay.store.get_account_by_email(email)
-    if account is None:
-        verify_password(_DUMMY_HASH, password)  # same cost whether or not the account exists
-    if account is None or not account.active or not verify_password(account.password_hash, password):
+    # the same cost whether or not the account exists
+    matches = await verify_password_off_loop(_DUMMY_HASH if account is None else account.password_hash, password)
+    if account is None or not account.active or not matches:
         await relay.signin_failed(pair)
         await relay.store.audit("signin.failed", actor=address, data={"email": email})
         raise SignInError("wrong email or password")
     if needs_rehash(account.password_hash):
-        account = await relay.store.update_account(account.id, password_hash=hash_password(password))
+        account = await relay.store.update_account(account.id, password_hash=await hash_password_off_loop(password))
     await relay.signin_succeeded(pair)
     await relay.store.audit("signin", actor=f"rep:{account.id}", data={"address": address})
     return account, relay.tokens.rep(account.id, account.token_version)
