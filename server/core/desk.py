@@ -65,11 +65,8 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         """Sessions with something to deliver or record but no change (chat, notes, signals)."""
         self._board_dirty = True
         """Queues, offers or rep seats may have changed: recompute the boards."""
-        self._routes: dict[tuple[Actor, int, int], list[str]] = {}
-        """route_frame answers, valid until the next change (cleared by _flush)."""
-        self.routes_version = 0
-        """Changes when any frame's route may have (`route_frame`'s cache is cleared):
-        a connection may keep the route of its last frame while this stays."""
+        self._routes: dict[str, dict[tuple[Actor, int, int], list[str]]] = {}
+        """route_frame answers by session, valid until the session changes (`_flush`)."""
         self._pairings: dict[str, tuple[str, str, float]] = {}
         """One-time pairing code -> (session id, owner pid, expiry)."""
         self._links: dict[str, int] = {}
@@ -324,13 +321,21 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
     def route_frame(self, actor: Actor, kind: int, stream: int) -> list[str]:
         """Channels a binary frame of ``kind`` on ``stream`` goes to, checked
         against the live activity and its grant. Raises NotAllowed otherwise.
-        Cheap: called for every frame, and cached until the next change."""
+        Cheap: called for every frame, and cached until the stream's session
+        changes (a change elsewhere leaves it)."""
         key = (actor, kind, stream)
-        cached = self._routes.get(key)
+        routes = self._routes.get(self._streams.get(stream))
+        cached = routes.get(key) if routes else None
         if cached is not None:
             return cached
-        self._routes[key] = targets = self._route(actor, kind, stream)
+        targets = self._route(actor, kind, stream)  # raises unless the stream is live
+        self._routes.setdefault(self._streams[stream], {})[key] = targets
         return targets
+
+    def stream_session(self, stream: int) -> Session | None:
+        """The live session a stream belongs to: a connection keeps a route
+        while its ``routes_version`` stays."""
+        return self.sessions.get(self._streams.get(stream, ""))
 
     def _route(self, actor: Actor, kind: int, stream: int) -> list[str]:
         s = self.sessions.get(self._streams.get(stream, ""))
@@ -441,9 +446,6 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
     def _flush(self, now: float | None) -> None:
         """Tell everyone what changed: session states, and (only when queues
         may have changed) offers, places in line and queue boards."""
-        if self._dirty:  # only a change of state changes who a frame may go to (not chat, not a tick)
-            self._routes.clear()
-            self.routes_version += 1
         changed = bool(self._dirty) or self._board_dirty
         for sid in self._dirty:
             s = self.sessions.get(sid)
@@ -465,6 +467,9 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
             s.notices.clear()
             if sid not in self._dirty:
                 continue
+            # only a change of state changes who its frames may go to (not chat, not a tick)
+            s.routes_version += 1
+            self._routes.pop(sid, None)
             for act_id in s.activities:
                 self._streams[act_id] = s.id
             if s.state is not State.ENDED:

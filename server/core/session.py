@@ -101,6 +101,9 @@ class Session:
     records: list[Record] = field(default_factory=list)
     notices: list[tuple[str, p.Message]] = field(default_factory=list)
     """(pid, message) pairs to deliver besides the session state."""
+    routes_version: int = 0
+    """Moves on at every change of the session (`Desk._flush`): who its frames
+    may go to is checked again, and no other session's routes are."""
 
     # --- queries -----------------------------------------------------------
 

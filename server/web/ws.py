@@ -215,9 +215,10 @@ class Connection:
         self.console = True  # False for a rep's dashboard page: no console, so no presence
         self.counters = relay.counters
         self._task: asyncio.Task | None = None
-        self.route: tuple = (-1, -1, -1, None)
-        """The desk's routes version, kind, stream and targets of the last frame
-        relayed: checked again only when the desk changed or the frame differs."""
+        self.route: tuple = (None, -1, -1, -1, None)
+        """The session, its routes version, the kind, stream and targets of the
+        last frame relayed: checked again only when that session changed or
+        the frame's kind or stream differs."""
 
     async def run(self) -> None:
         """Read until the client goes. When the outbox overflows (the client
@@ -459,8 +460,8 @@ class Connection:
             return None
         self.resume.client_seq = seq
         relay = self.relay
-        version, last_kind, last_stream, targets = self.route
-        if version != relay.desk.routes_version or last_kind != kind or last_stream != stream:
+        session, version, last_kind, last_stream, targets = self.route
+        if session is None or session.routes_version != version or last_kind != kind or last_stream != stream:
             try:
                 targets = relay.frame_targets(self.actor, kind, stream)
             except CoreError as exc:
@@ -470,8 +471,9 @@ class Connection:
                 return self._binary_on_node(data, kind, stream, seq, None, exc)
             if relay.node is not None:
                 return self._binary_on_node(data, kind, stream, seq, targets, None)
-            if kind != _RECORD:  # a recording's frames are the recorder's to check, every one
-                self.route = (relay.desk.routes_version, kind, stream, targets)
+            session = relay.desk.stream_session(stream)
+            if kind != _RECORD and session is not None:  # a recording's frames are the recorder's to check
+                self.route = (session, session.routes_version, kind, stream, targets)
         relay.recorder.frame(kind, stream, data)
         relay.relay_frame(targets, data)
         counters = self.counters

@@ -435,3 +435,28 @@ def test_customer_cannot_act_in_another_session(h):
     h.join(s2, "Bob")
     with pytest.raises(NotAllowed):
         h.send(c1, "chat", session=s2.id, text="hi")
+
+
+def test_a_change_in_one_session_keeps_the_routes_of_the_others(h):
+    """Who a frame may go to is checked again when its own session changes
+    (here: control revoked), not when another session does (a customer
+    entering a queue, a rep taking them), which in a large contact center
+    happens several times a second."""
+    r, s, c = h.active_session()
+    h.send(r, "request_grant", session=s.id, kind="control")
+    g = grant_ids(s)[0]
+    h.send(c, "decide_grant", session=s.id, grant=g, approve=True)
+    stream = next(iter(s.activities))
+    route = h.desk.route_frame(r, 2, stream)
+    version = h.desk.stream_session(stream).routes_version
+
+    bert = h.rep(2, "Bert")
+    h.enter("billing", "Carl")
+    h.send(bert, "accept_next")
+    assert h.desk.stream_session(stream).routes_version == version
+    assert h.desk.route_frame(r, 2, stream) is route  # not checked again
+
+    h.send(c, "revoke_grant", session=s.id, grant=g)
+    assert s.routes_version > version
+    with pytest.raises(NotAllowed):
+        h.desk.route_frame(r, 2, stream)
