@@ -70,11 +70,8 @@ machine.
 The load runs in ``--workers`` processes (multiprocessing, spawn), each with
 its own event loop, its own sessions and WebSocket clients on picows (frames
 parsed and written in C, as the relay's `/ws`: the load should cost the
-machine little beside the relay it times), and one pacer task per process
-that sends what is due every 2 ms, each frame stamped as it leaves (a timer
-and a task per session and direction cost the load more than its frames);
-everything is loopback, bounded in time, and the relay and the workers are
-stopped by this script.
+machine little beside the relay it times); everything is loopback, bounded in
+time, and the relay and the workers are stopped by this script.
 """
 
 from __future__ import annotations
@@ -127,8 +124,6 @@ CHAT_PERIOD = 5.0  # customer: a chat line every 5 s
 CONTROL_PERIOD = 0.2  # rep: 5 control frames a second
 STAMP = struct.Struct("!qII")  # monotonic ns, session index, frame counter (start of each body)
 LAG_TICK = 0.01  # how often the load processes and the idle probe check how late they wake
-PACE = 0.002  # the load's pacer sends what is due every 2 ms (`Worker.pace`)
-WHEEL = round(CONTROL_PERIOD / PACE)  # its slots: one rep period (a customer's frames fall twice in it)
 
 
 def loadavg() -> str:
@@ -276,23 +271,12 @@ class Link:
         self.seq += 1
         await self.send(FRAME_HEADER.pack(kind, stream, self.seq) + body)
 
-    def frame_now(self, kind: int, stream: int, body: bytes) -> None:
-        """`frame` for the pacer: the picows socket writes at once, nothing to await."""
-        self.seq += 1
-        self.ws.ws.send(WSMsgType.BINARY, FRAME_HEADER.pack(kind, stream, self.seq) + body)
-
-    def text_now(self, msg: dict) -> None:
-        self.seq += 1
-        msg["seq"] = self.seq
-        self.ws.ws.send(WSMsgType.TEXT, json.dumps(msg).encode())
-
     async def send(self, payload: bytes | str) -> None:
         await self.ws.send(payload)
 
 
 class Session:
-    __slots__ = ("idx", "customer", "rep", "id", "view", "control", "sent", "c0", "c1", "got", "lat", "wake",
-                 "chat_in")
+    __slots__ = ("idx", "customer", "rep", "id", "view", "control", "sent", "c0", "c1", "got", "lat", "wake")
 
     def __init__(self, idx: int) -> None:
         self.idx = idx
@@ -302,7 +286,6 @@ class Session:
         self.lat: list[int] = []
         self.wake: asyncio.Event | None = None
         """Set at every counted frame, for a sender that keeps a window in flight (bench/cluster.py)."""
-        self.chat_in = 0  # the customer's frames before their next chat line
 
 
 class Worker:
@@ -327,9 +310,6 @@ class Worker:
         self.lags: list[float] | None = None  # this loop's lateness (ms) while a window is measured
         self.churn: Churn | None = None
         self.supervisor: Supervisor | None = None
-        self.wheel: list[list[tuple[bool, Session]]] = [[] for _ in range(WHEEL)]
-        """The pacer's slots: (customer's frame?, session) entries due at each."""
-        self.pacer: asyncio.Task | None = None
 
     def note(self, what: str) -> None:
         if len(self.notes) < 20:
@@ -418,54 +398,40 @@ class Worker:
         s.customer, s.rep = cust, rep
         self.sessions[idx] = s
         if load:
-            # the customer's frames at two slots half a wheel apart, the rep's at one, each at a random phase
-            phase, half = self.random.randrange(WHEEL), WHEEL // 2
-            for slot in (phase, (phase + half) % WHEEL):
-                self.wheel[slot].append((True, s))
-            self.wheel[self.random.randrange(WHEEL)].append((False, s))
-            s.chat_in = self.random.randrange(round(CHAT_PERIOD / FRAME_PERIOD))
-            if self.pacer is None:
-                self.pacer = asyncio.create_task(self.pace())
-                self.tasks.append(self.pacer)
+            self.tasks.append(asyncio.create_task(self.customer_load(s)))
+            self.tasks.append(asyncio.create_task(self.rep_load(s)))
         return s
 
-    async def pace(self) -> None:
-        """Every session's load, from one task: every `PACE` seconds the slots
-        whose time has come send their frames (a timer and a task step per
-        frame cost the load process more than the frame itself). Each frame
-        is stamped as it leaves. Behind by more than a wheel, it skips ahead:
-        no burst."""
-        clock = time.monotonic  # not the loop's: uvloop's counts whole milliseconds
-        pad = self.pad[:CUSTOMER_FRAME - FRAME_HEADER.size - STAMP.size]
-        body = bytes(CONTROL_FRAME - FRAME_HEADER.size)
-        chats = round(CHAT_PERIOD / FRAME_PERIOD)
-        text = "Hello, I still cannot find the invoice for March."
-        cobrowse, control, now_ns = StreamKind.COBROWSE, StreamKind.CONTROL, time.monotonic_ns
-        done = None  # the last slot sent, as a count of PACE since `start`
-        while not self.stopping:
+    async def customer_load(self, s: Session) -> None:
+        loop = asyncio.get_running_loop()
+        link, pad = s.customer, self.pad[:CUSTOMER_FRAME - FRAME_HEADER.size - STAMP.size]
+        due = loop.time() + self.random.uniform(0, FRAME_PERIOD)
+        chat_due = due + self.random.uniform(0, CHAT_PERIOD)
+        chat = {"type": "chat", "session": s.id, "text": "Hello, I still cannot find the invoice for March."}
+        while not link.closed:
+            await asyncio.sleep(max(0.0, due - loop.time()))
             if not self.running.is_set():
                 await self.running.wait()
-                done = None
-            if done is None:
-                start, done = clock(), -1
-            due = int((clock() - start) / PACE)
-            done = max(done, due - WHEEL)
-            while done < due:
-                done += 1
-                for customer, s in self.wheel[done % WHEEL]:
-                    if customer:
-                        link = s.customer
-                        if link.closed:
-                            continue
-                        s.sent += 1
-                        link.frame_now(cobrowse, s.view, STAMP.pack(now_ns(), s.idx, s.sent) + pad)
-                        s.chat_in -= 1
-                        if s.chat_in < 0:
-                            s.chat_in = chats - 1
-                            link.text_now({"type": "chat", "session": s.id, "text": text})
-                    elif not s.rep.closed:
-                        s.rep.frame_now(control, s.control, body)
-            await asyncio.sleep(PACE)  # what falls due meanwhile is sent at the next turn
+                due = loop.time()
+            s.sent += 1
+            await link.frame(StreamKind.COBROWSE, s.view, STAMP.pack(time.monotonic_ns(), s.idx, s.sent) + pad)
+            if due >= chat_due:
+                chat_due += CHAT_PERIOD
+                await link.text(dict(chat))
+            due = max(due + FRAME_PERIOD, loop.time() - 1.0)  # behind by more than a second: no burst
+
+    async def rep_load(self, s: Session) -> None:
+        loop = asyncio.get_running_loop()
+        link = s.rep
+        body = bytes(CONTROL_FRAME - FRAME_HEADER.size)
+        due = loop.time() + self.random.uniform(0, CONTROL_PERIOD)
+        while not link.closed:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            if not self.running.is_set():
+                await self.running.wait()
+                due = loop.time()
+            await link.frame(StreamKind.CONTROL, s.control, body)
+            due = max(due + CONTROL_PERIOD, loop.time() - 1.0)
 
     # --- commands from the main process
 
