@@ -94,6 +94,22 @@ def test_the_relay_answers_others_while_it_checks_a_password(client, monkeypatch
     assert checked and checked[0].startswith("tandem-argon2")
 
 
+def test_the_password_threads_yield_to_the_event_loop():
+    """Where the relay has one CPU, a sign-in's argon2 must not take turns
+    with the event loop as an equal: its thread runs at a lower priority.
+    (Linux, where threads have priorities of their own and where this file
+    runs; .github/workflows/platforms.yml runs tests/core elsewhere.)"""
+    import os
+
+    def niceness():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    theirs = auth._password_threads.submit(niceness).result(10)
+    assert theirs == min(19, mine + auth.PASSWORD_THREAD_NICENESS)
+
+
+
 
 def test_generated_passwords_are_readable_and_random():
     passwords = {generate_password() for _ in range(200)}
