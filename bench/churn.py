@@ -120,7 +120,6 @@ class Supervisor:
         self.link = None
         self.boards = 0
         self.bytes = 0
-        self.sessions = 0
 
     async def start(self) -> None:
         w = self.worker

@@ -192,3 +192,26 @@ def test_old_tokens_expire(tokens, later):
 def test_a_secret_key_is_required():
     with pytest.raises(ValueError):
         Tokens("")
+
+
+def test_an_admin_creating_or_changing_a_rep_hashes_the_password_off_the_event_loop(client, monkeypatch):
+    """Creating a rep and giving them a new password cost argon2's work too:
+    both run in a password thread, not on the loop every session waits for."""
+    from tests.conftest import bearer, signin
+
+    hashed_in = []
+
+    def recorded(password):
+        hashed_in.append(threading.current_thread().name)
+        return hash_password(password)
+
+    admin = bearer(signin(client))
+    monkeypatch.setattr(auth, "hash_password", recorded)
+    r = client.post("/api/admin/reps", headers=admin, json={"email": "rita@example.com", "name": "Rita",
+                                                            "password": "rita-password-1"})
+    assert r.status_code == 201, r.text
+    r = client.patch(f"/api/admin/reps/{r.json()['account']['id']}", headers=admin,
+                     json={"password": "rita-password-2"})
+    assert r.status_code == 200, r.text
+    assert len(hashed_in) == 2 and all(name.startswith("tandem-argon2") for name in hashed_in)
+    assert signin(client, "rita@example.com", "rita-password-2")

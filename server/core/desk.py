@@ -338,7 +338,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         return self.sessions.get(self._streams.get(stream, ""))
 
     def _route(self, actor: Actor, kind: int, stream: int) -> list[str]:
-        s = self.sessions.get(self._streams.get(stream, ""))
+        s = self.stream_session(stream)
         act = s.activities.get(stream) if s else None
         if act is None:
             self._streams.pop(stream, None)
