@@ -4,6 +4,7 @@ frames checked against grants, and the Origin check."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -343,6 +344,39 @@ def test_a_burst_is_rate_limited_and_later_messages_work(limited_client, frozen_
         c.seq = seq - 1  # resend the refused message: it was not processed
         c.send("set_availability", available=True)
         assert c.expect("queue_state")["available"] is True
+
+
+# --- closing a connection ----------------------------------------------------------
+
+
+def test_a_connection_told_to_stop_closes_even_when_a_library_swallowed_the_cancel(client, live, monkeypatch):
+    """The broker lost payloads of the customer's stream (a Redis node fell
+    behind its history) just as a call of the relay's answered: Python 3.11's
+    asyncio.wait_for then returns the answer and drops the cancellation. The
+    customer is closed as a slow receiver all the same, and resumes."""
+    relay = client.app.state.relay
+    receive = relay.receive
+
+    async def answered_as_the_stream_was_lost(actor, msg, text=None, resume=None):
+        if msg.type == "chat" and msg.text == "lost":
+            conn = next(c for c in relay.connections if c.actor == actor)
+            answer = asyncio.get_running_loop().create_future()
+
+            def same_turn():
+                answer.set_result(None)
+                conn.outbox.drop()  # what the Redis broker calls (`lost`): this cancels the connection's task
+
+            asyncio.get_running_loop().call_soon(same_turn)
+            await asyncio.wait_for(answer, 10)
+        await receive(actor, msg, text, resume)
+
+    monkeypatch.setattr(relay, "receive", answered_as_the_stream_was_lost)
+    live.cus.send("chat", session=live.sid, text="lost")
+    with pytest.raises(WebSocketDisconnect) as closed:
+        for _ in range(50):
+            live.cus.next()
+    assert closed.value.code == server.web.ws.CLOSE_SLOW
+    assert relay.counters.slow_receivers == 1
 
 
 # --- resends ---------------------------------------------------------------------

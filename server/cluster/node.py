@@ -204,15 +204,19 @@ class Node:
         self._requests += 1
         request = self._requests
         future = self._waiting[request] = asyncio.get_running_loop().create_future()
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+        # cancellation that lands as the answer comes (a connection closed as
+        # a slow receiver would go on reading)
         try:
-            await asyncio.wait_for(self._batch.call(self._scripts["SUBMIT"], [INBOX, RESUME + resume if resume else ""],
-                                                    [kind, body, self.id, request, seq, INBOX_MAXLEN]),
-                                   SUBMIT_TIMEOUT)
+            async with asyncio.timeout(SUBMIT_TIMEOUT):
+                await self._batch.call(self._scripts["SUBMIT"], [INBOX, RESUME + resume if resume else ""],
+                                       [kind, body, self.id, request, seq, INBOX_MAXLEN])
         except Exception as exc:
             self._waiting.pop(request, None)
             raise Unavailable(f"the relay cannot reach Redis: {exc}") from None
         try:
-            return await asyncio.wait_for(future, SUBMIT_TIMEOUT)
+            async with asyncio.timeout(SUBMIT_TIMEOUT):
+                return await future
         finally:
             self._waiting.pop(request, None)
 
@@ -223,7 +227,8 @@ class Node:
             call.close()
             raise Unavailable("this relay node cannot reach Redis")
         try:
-            return await asyncio.wait_for(call, ALIVE_TIMEOUT)
+            async with asyncio.timeout(ALIVE_TIMEOUT):
+                return await call
         except Exception as exc:
             raise Unavailable(f"the relay cannot reach Redis: {exc!r}") from None
 
@@ -240,7 +245,8 @@ class Node:
             return
         future = asyncio.get_running_loop().create_future()
         self._synced.append((target, future))
-        await asyncio.wait_for(future, SUBMIT_TIMEOUT)
+        async with asyncio.timeout(SUBMIT_TIMEOUT):
+            await future
 
     async def publish_frame(self, channels: list[str], data: bytes, resume: str | None, seq: int) -> None:
         broker = self.relay.broker

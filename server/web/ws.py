@@ -389,10 +389,17 @@ class Connection:
     async def _read(self) -> None:
         settings = self.relay.settings
         receive, take = self.socket.receive, self.socket.take
+        # A cancellation (overflow, revocation, lost broker) may be swallowed
+        # on its way: asyncio.wait_for on Python 3.11 returns its result when
+        # the awaited call finished in the same turn. It is raised again after
+        # the message, or the connection would stay open, its stream gone.
+        cancelling = self._task.cancelling
         if self.relay.node is None:
             # one relay process relays a frame without an await: the socket may hand
             # frames straight to `frame` while this task waits for a message
             self.socket.frames = self.frame
+        if cancelling():
+            raise asyncio.CancelledError  # swallowed during the hello
         while True:
             raw = take()
             if raw is EMPTY:
@@ -411,8 +418,11 @@ class Connection:
                 await self._text(raw)
             else:
                 pending = self.frame(raw)
-                if pending is not None:
-                    await pending
+                if pending is None:
+                    continue
+                await pending
+            if cancelling():
+                raise asyncio.CancelledError
 
     def frame(self, data: bytes):
         """A binary frame read: its rate and size limits, then `_binary`."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import time
 
 import pytest
 from redis import Redis
+from websockets.exceptions import ConnectionClosed
 
 from server import protocol as p
 from tests.cluster.test_backends import api, frames_both_ways, next_frame, send_frame
@@ -23,6 +25,7 @@ from tests.test_resume import OPEN, WsPeer, chats, close_peers, present, sign_in
 pytestmark = pytest.mark.anyio
 
 REP_PASSWORD = "rep-password-1"
+CLOSE_SLOW = 4008
 
 
 async def team(base: str, *reps: str, routing: str = "manual") -> str:
@@ -364,3 +367,35 @@ async def test_a_node_started_again_catches_up_with_the_live_sessions(cluster):
     await again.expect("session_state", session=sid, state="active")
     await cus.send("chat", session=sid, text="both consoles")
     await read_until(again, is_chat("both consoles"))
+
+
+@pytest.mark.parametrize("cluster", [{"nodes": 2, "TANDEM_HISTORY_MESSAGES": "8"}], indirect=True)
+async def test_a_node_that_fell_behind_the_history_closes_its_client_which_resyncs(cluster):
+    """Node 1 stalls (SIGSTOP: a long GC pause, a starved core) while the rep
+    on node 0 sends more than a channel's history keeps to the customer on
+    node 1. Once node 1 runs again it finds the hole: the customer is closed
+    as a slow receiver, not left connected to a stream that no longer reaches
+    it, and resuming is told to resync and gets what comes next."""
+    c = cluster
+    cus, sid, cus_token, rep = await session_taken(c, 1, 0)
+    await rep.send("chat", session=sid, text="before")
+    await read_until(cus, is_chat("before"))
+
+    stalled = c.nodes[1].proc
+    stalled.send_signal(signal.SIGSTOP)
+    try:
+        for i in range(20):
+            await rep.send("chat", session=sid, text=f"r{i}")
+        await read_until(rep, is_chat("r19"))  # all published while node 1 stood still
+    finally:
+        stalled.send_signal(signal.SIGCONT)
+
+    with pytest.raises(ConnectionClosed) as closed:
+        await read_until(cus, lambda m: False)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == CLOSE_SLOW
+
+    back = await reopen(c.node_ws(1), cus_token, cus)
+    told = await read_until(back, lambda m: isinstance(m, dict) and m["type"] == "error")
+    assert told[-1]["code"] == "resync"
+    await rep.send("chat", session=sid, text="after")
+    await read_until(back, is_chat("after"))
