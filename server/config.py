@@ -135,6 +135,11 @@ class Settings:
     histories are most of the relay's memory (BENCHMARKS.md, Capacity)."""
     history_live_seconds: float = 10.5
     """...and for at most this long (a 10-second network drop is replayed)."""
+    history_grace: float = 2.0
+    """Seconds a payload stays in Redis past the history's bounds, up to
+    ``send_queue_bytes`` in the channel (server/broker/redis.py): a node that
+    fell behind for less than that (a long collection, a busy core) still
+    reads it, and its clients' streams go on."""
 
     # published files (server/web/files.py)
     files_dir: Path | None = None
@@ -217,6 +222,8 @@ class Settings:
         if s.history_seconds < s.resume_window:
             raise ValueError(f"TANDEM_HISTORY_SECONDS is {s.history_seconds:g}; a client may resume for "
                              f"TANDEM_RESUME_WINDOW ({s.resume_window:g}) seconds, so keep messages at least that long")
+        if not s.history_grace >= 0:
+            raise ValueError(f"TANDEM_HISTORY_GRACE is {s.history_grace:g}; give seconds, or 0 for none")
         if not s.ping_interval > 0:
             raise ValueError(f"TANDEM_PING_INTERVAL is {s.ping_interval:g}; give a positive number of seconds")
         if not s.heap_trim_interval >= 0:

@@ -83,7 +83,8 @@ class Relay:
         self.broker = open_broker(settings.broker_url, history_messages=settings.history_messages,
                                   history_bytes=settings.history_bytes, history_seconds=settings.history_seconds,
                                   live_bytes=settings.history_live_bytes,
-                                  live_seconds=settings.history_live_seconds)
+                                  live_seconds=settings.history_live_seconds,
+                                  delivery_grace=settings.history_grace, delivery_bytes=settings.send_queue_bytes)
         self._publish_now = getattr(self.broker, "publish_nowait", None)  # memory://: see relay_frame
         self.tokens = Tokens(settings.secret_key)
         self.clock = time.time

@@ -6,6 +6,7 @@ bounded history."""
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
@@ -42,10 +43,13 @@ class Inbox:
 
 @pytest.fixture
 async def brokers(broker_url):
-    """Open brokers on `broker_url` (keyword arguments as `open_broker`'s)."""
+    """Open brokers on `broker_url` (keyword arguments as `open_broker`'s).
+    Redis trims to the history's bounds at once here; its grace for unread
+    payloads has tests of its own."""
     opened = []
 
     async def make(**kw):
+        kw.setdefault("delivery_grace", 0)
         broker = open_broker(broker_url, **kw)
         await broker.connect()
         opened.append(broker)
@@ -278,7 +282,8 @@ async def test_a_process_that_fell_behind_the_history_makes_its_subscribers_resy
     the subscriber is told (`lost`) and gets nothing past the hole; a new
     subscription from its last seq gets `Gap`."""
     url = redis_server.fresh_url()
-    here, there = open_broker(url, history_messages=3), open_broker(url, history_messages=3)
+    here, there = (open_broker(url, history_messages=3, delivery_grace=0),
+                   open_broker(url, history_messages=3, delivery_grace=0))
     await here.connect()
     await there.connect()
     try:
@@ -301,6 +306,66 @@ async def test_a_process_that_fell_behind_the_history_makes_its_subscribers_resy
     finally:
         await here.disconnect()
         await there.disconnect()
+
+
+
+async def stalled_then_read(redis_server, during, **kw) -> tuple[Inbox, list]:
+    """Another node publishes (`during(there)`) while this process does not
+    read; then it reads again: what it got, and whether it was told `lost`."""
+    url = redis_server.fresh_url()
+    here, there = open_broker(url, **kw), open_broker(url, **kw)
+    await here.connect()
+    await there.connect()
+    try:
+        inbox, lost = Inbox(), []
+        await here.subscribe("cus:x", None, inbox, lost=lambda: lost.append(True))
+        await here._stop_reading()
+        await during(there)
+        here._start_reading()
+        await fence(there, "cus:x")
+        await asyncio.sleep(0.1)  # the fence came through another subscription: let this one's turn end
+        return inbox, lost
+    finally:
+        await here.disconnect()
+        await there.disconnect()
+
+
+async def test_a_process_behind_for_less_than_the_grace_gets_a_burst_past_the_history(redis_server):
+    """A file transfer keeps 4 MiB in flight, four times the history: a node
+    whose loop stood still a moment still reads all of it."""
+    chunk = os.urandom(256 * 1024)
+
+    async def burst(there):
+        for _ in range(16):
+            await there.publish("cus:x", chunk)
+
+    inbox, lost = await stalled_then_read(redis_server, burst, history_bytes=1 << 20, delivery_grace=5.0)
+    assert not lost
+    assert inbox.seqs == list(range(1, 18)) and all(p == chunk for _, p in inbox.got[:16])
+
+
+async def test_past_the_grace_the_next_publish_trims_to_the_history_and_the_reader_resyncs(redis_server):
+    async def slow_burst(there):
+        for _ in range(10):
+            await there.publish("cus:x", b"x" * 400)
+        await asyncio.sleep(0.3)  # longer than the grace
+        await there.publish("cus:x", b"late")
+        assert sum(len(p) for _, p in await history(there, "cus:x")) <= 1000
+
+    inbox, lost = await stalled_then_read(redis_server, slow_burst, history_bytes=1000, delivery_grace=0.2)
+    assert lost == [True] and inbox.got == []
+
+
+async def test_within_the_grace_a_channel_still_stops_at_its_cap(redis_server):
+    async def flood(there):
+        for _ in range(40):
+            await there.publish("cus:x", b"y" * 1000)
+        kept = await history(there, "cus:x")
+        assert 5000 < sum(len(p) for _, p in kept) <= 10_000
+
+    inbox, lost = await stalled_then_read(redis_server, flood, history_bytes=1000, delivery_grace=60.0,
+                                          delivery_bytes=10_000)
+    assert lost == [True]
 
 
 # --- live frames: the memory broker's shorter history (cobrowse, input) ---------

@@ -62,7 +62,8 @@ class Broker(Protocol):
         says so.
 
         Should payloads be trimmed before this process read them (Redis: it
-        fell more than the whole history behind), the subscription ends and
+        fell more than the whole history behind, for longer than the grace
+        that keeps unread payloads), the subscription ends and
         ``lost()`` is called instead of delivering past the hole: the
         subscriber resyncs (subscribes again; `Gap` tells it what it missed
         is gone). The memory broker never loses one."""
@@ -74,7 +75,10 @@ class Broker(Protocol):
 
 
 def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20,
-                history_seconds: float = 150.0, live_bytes: int = 16 * 1024, live_seconds: float = 10.5) -> Broker:
+                history_seconds: float = 150.0, live_bytes: int = 16 * 1024, live_seconds: float = 10.5,
+                delivery_grace: float = 2.0, delivery_bytes: int = 8 << 20) -> Broker:
+    """``delivery_grace`` and ``delivery_bytes`` are Redis's (server/broker/redis.py);
+    the memory broker delivers inside `publish`, before any trim."""
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         from .memory import MemoryBroker
@@ -84,5 +88,6 @@ def open_broker(url: str, *, history_messages: int = 512, history_bytes: int = 1
     if scheme in ("redis", "rediss"):
         from .redis import RedisBroker
 
-        return RedisBroker(url, history_messages=history_messages, history_bytes=history_bytes)
+        return RedisBroker(url, history_messages=history_messages, history_bytes=history_bytes,
+                           delivery_grace=delivery_grace, delivery_bytes=delivery_bytes)
     raise ValueError(f"no broker backend for {scheme!r} URLs (supported: memory://, redis://, rediss://)")

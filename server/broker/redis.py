@@ -10,11 +10,19 @@ Keys, per channel (the braces put both in one Redis Cluster slot):
   and ``bytes`` (the size of the history kept).
 
 `publish` is one Lua script, atomic in Redis: the next seq, ``XADD`` with that
-id, then trimming the oldest entries until at most ``history_messages`` and
-``history_bytes`` are kept (exactly, as the memory broker does, so `Gap` is
-raised exactly when a resume asks for what is gone). Both keys expire after
-``idle_expiry`` seconds without a publish; a seq restarts from 1 only then,
-long after any resume window.
+id and the time (field ``t``, ms), then trimming the oldest entries until at
+most ``history_messages`` and ``history_bytes`` are kept, as the memory broker
+does. Both keys expire after ``idle_expiry`` seconds without a publish; a seq
+restarts from 1 only then, long after any resume window.
+
+Other nodes read a channel a moment after it was published, and a node whose
+loop stood still (a long collection, a busy core) reads later still. So an
+entry younger than ``delivery_grace`` seconds is not trimmed for the history's
+bounds unless the channel passes ``delivery_bytes`` or eight times
+``history_messages``: a burst (a file transfer keeps 4 MiB in flight, against
+a history of 1 MiB) reaches a node that fell behind for less than that,
+instead of ending its clients' streams. The next publish after the grace
+trims the channel back to its history.
 
 Reading: one task per broker runs ``XREAD BLOCK`` over every channel this
 process has a subscriber for, each from the last seq it delivered, and
@@ -43,25 +51,30 @@ CONNECT_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 10.0
 
 PUBLISH_FUNCTION = """
-local function publish(key, meta, kind, body, max_n, max_bytes, expiry)
+local function publish(key, meta, kind, body, max_n, max_bytes, expiry, grace_ms, cap_bytes)
   local seq = redis.call('HINCRBY', meta, 'seq', 1)
-  redis.call('XADD', key, '0-' .. seq, 'k', kind, 'p', body)
+  local now = redis.call('TIME')
+  local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  redis.call('XADD', key, '0-' .. seq, 'k', kind, 'p', body, 't', ms)
   local size = redis.call('HINCRBY', meta, 'bytes', string.len(body))
   local n = redis.call('XLEN', key)
   if n > max_n or size > max_bytes then
     -- read as few entries as the trim needs: usually the one oldest
     local start, cut, count = '-', nil, math.max(1, n - max_n)
-    while n > max_n or size > max_bytes do
+    local young, cap_n, kept = ms - grace_ms, max_n * 8, false
+    while not kept and (n > max_n or size > max_bytes) do
       local batch = redis.call('XRANGE', key, start, '+', 'COUNT', count)
       count = math.min(count * 2, 256)
       if #batch == 0 then size = 0; break end
       for _, entry in ipairs(batch) do
         if n <= max_n and size <= max_bytes then break end
+        -- not yet read, perhaps: kept for the grace, within the caps
+        if size <= cap_bytes and n <= cap_n and tonumber(entry[2][6] or 0) > young then kept = true; break end
         size = size - string.len(entry[2][4])
         n = n - 1
         cut = entry[1]
       end
-      start = '(' .. cut
+      if cut then start = '(' .. cut end
     end
     if cut then redis.call('XTRIM', key, 'MINID', '0-' .. (tonumber(string.sub(cut, 3)) + 1)) end
     redis.call('HSET', meta, 'bytes', size)
@@ -76,7 +89,8 @@ cluster's scripts (server/cluster/scripts.py), which publish several payloads
 in one atomic step, share it."""
 
 PUBLISH = PUBLISH_FUNCTION + """
-return publish(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
+return publish(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5],
+               tonumber(ARGV[6]), tonumber(ARGV[7]))
 """
 
 
@@ -120,10 +134,12 @@ class _Sub:
 
 class RedisBroker:
     def __init__(self, url: str, *, history_messages: int = 512, history_bytes: int = 1 << 20,
-                 idle_expiry: float = 24 * 3600) -> None:
+                 idle_expiry: float = 24 * 3600, delivery_grace: float = 2.0, delivery_bytes: int = 8 << 20) -> None:
         self.url = url
         self.history_messages = history_messages
         self.history_bytes = history_bytes
+        self.grace_ms = int(delivery_grace * 1000)
+        self.delivery_bytes = max(delivery_bytes, history_bytes)
         self.idle_expiry_ms = int(idle_expiry * 1000)
         self._redis = None
         self._reader = None
@@ -200,7 +216,11 @@ class RedisBroker:
         key, meta = self._keys(channel)
         kind, body = (b"t", payload.encode()) if isinstance(payload, str) else (b"b", payload)
         return int(await self._publish(keys=[key, meta], args=[
-            kind, body, self.history_messages, self.history_bytes, self.idle_expiry_ms]))
+            kind, body, self.history_messages, self.history_bytes, self.idle_expiry_ms, *self.bounds()]))
+
+    def bounds(self) -> tuple[int, int]:
+        """The Lua `publish`'s last two arguments: the grace (ms) and the cap (bytes)."""
+        return self.grace_ms, self.delivery_bytes
 
     async def last_seq(self, channel: str) -> int:
         return int(await self._client().hget(self._keys(channel)[1], "seq") or 0)

@@ -255,7 +255,8 @@ class Node:
             keys.extend(broker._keys(channel))
         try:
             await self._batch.call(self._scripts["PUBLISH_FRAME"], keys,
-                                   [seq, broker.history_messages, broker.history_bytes, broker.idle_expiry_ms, data])
+                                   [seq, broker.history_messages, broker.history_bytes, broker.idle_expiry_ms,
+                                    *broker.bounds(), data])
         except Exception as exc:
             raise Unavailable(f"the relay cannot reach Redis: {exc}") from None
 
@@ -394,7 +395,8 @@ class Node:
             t0 = time.perf_counter()
             try:
                 await self._scripts["PUBLISH_BATCH"](keys=keys, args=[
-                    self.token, last, broker.history_messages, broker.history_bytes, broker.idle_expiry_ms, *args])
+                    self.token, last, broker.history_messages, broker.history_bytes, broker.idle_expiry_ms,
+                    *broker.bounds(), *args])
             except ResponseError as exc:
                 if "NOTOWNER" not in str(exc):
                     raise

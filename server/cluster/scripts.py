@@ -27,14 +27,15 @@ node is told exactly what the cluster has taken."""
 
 PUBLISH_BATCH = PUBLISH_FUNCTION + """
 -- KEYS: owner, published, then a stream key and its meta key per payload
--- ARGV: fence token, last entry id, max n, max bytes, expiry, then kind and body per payload
+-- ARGV: fence token, last entry id, max n, max bytes, expiry, grace ms, cap bytes, then kind and body per payload
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('NOTOWNER this node no longer holds the lease')
 end
 local max_n, max_bytes, expiry = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local grace_ms, cap_bytes = tonumber(ARGV[6]), tonumber(ARGV[7])
 local k = 3
-for i = 6, #ARGV, 2 do
-  publish(KEYS[k], KEYS[k + 1], ARGV[i], ARGV[i + 1], max_n, max_bytes, expiry)
+for i = 8, #ARGV, 2 do
+  publish(KEYS[k], KEYS[k + 1], ARGV[i], ARGV[i + 1], max_n, max_bytes, expiry, grace_ms, cap_bytes)
   k = k + 2
 end
 redis.call('SET', KEYS[2], ARGV[2])
@@ -46,13 +47,14 @@ off from Redis for a while, can never publish after its successor)."""
 
 PUBLISH_FRAME = PUBLISH_FUNCTION + """
 -- KEYS: resume key, then a stream key and its meta key per receiver
--- ARGV: client seq, max n, max bytes, expiry, body
+-- ARGV: client seq, max n, max bytes, expiry, grace ms, cap bytes, body
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'seq', ARGV[1])
 end
 local max_n, max_bytes, expiry = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local grace_ms, cap_bytes = tonumber(ARGV[5]), tonumber(ARGV[6])
 for k = 2, #KEYS, 2 do
-  publish(KEYS[k], KEYS[k + 1], 'b', ARGV[5], max_n, max_bytes, expiry)
+  publish(KEYS[k], KEYS[k + 1], 'b', ARGV[7], max_n, max_bytes, expiry, grace_ms, cap_bytes)
 end
 return 1
 """

@@ -369,31 +369,44 @@ async def test_a_node_started_again_catches_up_with_the_live_sessions(cluster):
     await read_until(again, is_chat("both consoles"))
 
 
-@pytest.mark.parametrize("cluster", [{"nodes": 2, "TANDEM_HISTORY_MESSAGES": "8"}], indirect=True)
-async def test_a_node_that_fell_behind_the_history_closes_its_client_which_resyncs(cluster):
-    """Node 1 stalls (SIGSTOP: a long GC pause, a starved core) while the rep
-    on node 0 sends more than a channel's history keeps to the customer on
-    node 1. Once node 1 runs again it finds the hole: the customer is closed
-    as a slow receiver, not left connected to a stream that no longer reaches
-    it, and resuming is told to resync and gets what comes next."""
+GRACE = 3.0
+
+
+@pytest.mark.parametrize("cluster", [{"nodes": 2, "TANDEM_HISTORY_MESSAGES": "8", "TANDEM_HISTORY_GRACE": str(GRACE)}],
+                         indirect=True)
+async def test_a_node_that_stood_still_catches_up_or_closes_its_client_which_resyncs(cluster):
+    """Node 1 stands still (SIGSTOP: a long collection, a starved core) while
+    the rep on node 0 sends the customer on node 1 more than a channel's
+    history keeps. Back within the grace, node 1 delivers all of it. Back
+    after it, node 1 finds the hole: the customer is closed as a slow
+    receiver, not left connected to a stream that no longer reaches it, and
+    resuming is told to resync and gets what comes next."""
     c = cluster
     cus, sid, cus_token, rep = await session_taken(c, 1, 0)
-    await rep.send("chat", session=sid, text="before")
-    await read_until(cus, is_chat("before"))
-
     stalled = c.nodes[1].proc
-    stalled.send_signal(signal.SIGSTOP)
-    try:
-        for i in range(20):
-            await rep.send("chat", session=sid, text=f"r{i}")
-        await read_until(rep, is_chat("r19"))  # all published while node 1 stood still
-    finally:
-        stalled.send_signal(signal.SIGCONT)
 
+    async def while_stalled(lines: list[str], longer_than_the_grace: bool) -> None:
+        stalled.send_signal(signal.SIGSTOP)
+        try:
+            for text in lines:
+                await rep.send("chat", session=sid, text=text)
+            await read_until(rep, is_chat(lines[-1]))  # published while node 1 stood still
+            if longer_than_the_grace:
+                await asyncio.sleep(GRACE + 0.5)
+                await rep.send("chat", session=sid, text="late")  # its publish trims to the history
+                await read_until(rep, is_chat("late"))
+        finally:
+            stalled.send_signal(signal.SIGCONT)
+
+    lines = [f"a{i}" for i in range(20)]
+    await while_stalled(lines, False)
+    got = await read_until(cus, is_chat("a19"))
+    assert chats(got) == lines and not [m for m in got if isinstance(m, dict) and m["type"] == "error"]
+
+    await while_stalled([f"b{i}" for i in range(20)], True)
     with pytest.raises(ConnectionClosed) as closed:
         await read_until(cus, lambda m: False)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == CLOSE_SLOW
-
     back = await reopen(c.node_ws(1), cus_token, cus)
     told = await read_until(back, lambda m: isinstance(m, dict) and m["type"] == "error")
     assert told[-1]["code"] == "resync"
