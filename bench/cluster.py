@@ -71,11 +71,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from capacity import STAMP, Admin, Link, OneRelay, Session, Worker, loadavg  # noqa: E402
-from nodes import Backends, Nodes  # noqa: E402
+from load import STAMP, Admin, Link, Session, Worker  # noqa: E402
+from nodes import Backends, Nodes, OneRelay  # noqa: E402
 from relay import BenchError, finish, raise_fd_limit  # noqa: E402
 
-from bench.common import pct, print_columns  # noqa: E402
+from bench.common import loadavg, pct, print_columns  # noqa: E402
 from server.protocol import FRAME_HEADER, StreamKind  # noqa: E402
 
 FRAME = 100  # bytes on the wire, header included

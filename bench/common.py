@@ -98,6 +98,12 @@ def print_columns(head: tuple, body: list[tuple]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def loadavg() -> str:
+    """The machine's load averages (1, 5 and 15 minutes), as /proc/loadavg gives them."""
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def pct(values: list[float], q: float) -> float:
     """The q-th percentile (nearest rank); NaN when there are no values."""
     if not values:

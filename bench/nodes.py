@@ -12,13 +12,14 @@ logs its id at start).
 
 from __future__ import annotations
 
+import argparse
 import re
 import time
 from pathlib import Path
 
 import psutil
 import redis
-from peers.relays import ADMIN_PASSWORD, UNLIMITED, BenchError
+from peers.relays import ADMIN_PASSWORD, UNLIMITED, BenchError, RelayProcess
 
 from tests.backends import PostgresServer, RedisServer
 from tests.cluster.harness import Cluster
@@ -185,3 +186,43 @@ class Nodes:
     def stop(self) -> None:
         self.cluster.stop()
 
+
+class OneRelay:
+    """The relay process of a run without ``--nodes``, seen as `nodes.Nodes` is."""
+
+    def __init__(self, var: Path, relay_dir: Path | None, ws: str | None) -> None:
+        self.relay = RelayProcess("tandem", var, argparse.Namespace(relay_dir=relay_dir, ws=ws))
+        self.base, self.ws_urls = self.relay.base, [self.relay.ws_url]
+
+    def start(self) -> OneRelay:
+        self.relay.wait_ready()
+        return self
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.relay.proc.pid]
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pids)
+
+    def kernel_cpu(self) -> float:
+        return cpu_seconds(self.pids, parts=("system",))
+
+    def rss(self) -> int:
+        return rss_bytes(self.pids)
+
+    @property
+    def metrics_bases(self) -> list[str]:
+        return [self.base]
+
+    def cpu_wait(self) -> float:
+        return runqueue_seconds(self.pids)
+
+    def backend_cpu(self) -> float:
+        return 0.0
+
+    def logs(self) -> str:
+        return self.relay.log.read_text()[-3000:]
+
+    def stop(self) -> None:
+        self.relay.stop()
