@@ -27,7 +27,8 @@ from picows.picows import WSProtocol  # what picows.ws_create_server makes per c
 from ..protocol import FRAME_HEADER
 from .http_limits import header_timeout_protocol
 from .origins import websocket_origin_allowed
-from .ws import EMPTY, Connection, frame_head, on_the_wire
+from .wire import EMPTY, frame_head, on_the_wire
+from .ws import Connection
 
 log = logging.getLogger(__name__)
 
