@@ -129,6 +129,7 @@ bench: $(VENV)/.stamp-dev extension system-tools
 	$(BENCH_RUN) bench/records.py
 	$(BENCH_RUN) bench/frame_memory.py
 	$(BENCH_RUN) bench/cluster.py
+	$(BENCH_RUN) bench/broker.py
 	$(BENCH_RUN) bench/cobrowse.py
 	$(BENCH_RUN) bench/files.py
 	$(BENCH_RUN) bench/desktop.py

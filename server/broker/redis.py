@@ -59,8 +59,9 @@ local function publish(key, meta, kind, body, max_n, max_bytes, expiry, grace_ms
   local size = redis.call('HINCRBY', meta, 'bytes', string.len(body))
   local n = redis.call('XLEN', key)
   if n > max_n or size > max_bytes then
-    -- read as few entries as the trim needs: usually the one oldest
-    local start, cut, count = '-', nil, math.max(1, n - max_n)
+    -- read as few entries as the trim needs: usually the one oldest, which
+    -- also says whether the grace keeps them all
+    local start, cut, count = '-', nil, 1
     local young, cap_n, kept = ms - grace_ms, max_n * 8, false
     while not kept and (n > max_n or size > max_bytes) do
       local batch = redis.call('XRANGE', key, start, '+', 'COUNT', count)
