@@ -322,8 +322,10 @@ async def stalled_then_read(redis_server, during, **kw) -> tuple[Inbox, list]:
         await here._stop_reading()
         await during(there)
         here._start_reading()
-        await fence(there, "cus:x")
-        await asyncio.sleep(0.1)  # the fence came through another subscription: let this one's turn end
+        await there.publish("cus:x", "fence")
+        async with asyncio.timeout(WAIT):  # until this subscriber read everything, or was told it cannot
+            while not lost and "fence" not in [p for _, p in inbox.got]:
+                await asyncio.sleep(0.01)
         return inbox, lost
     finally:
         await here.disconnect()
