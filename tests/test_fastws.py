@@ -185,14 +185,13 @@ async def test_a_page_gone_silent_is_shown_away_and_resumes_when_back(live_relay
 
 
 
-@pytest.mark.parametrize("size", [FRAME_HEADER.size, 125, 126, 1536, 65535, 65536, 70000])
+@pytest.mark.parametrize("size", [FRAME_HEADER.size, 125, 126, 1536, 4095, 4096, 65535, 65536, 70000])
 async def test_a_binary_frame_is_written_as_the_rfc_says_at_every_length(size):
     from server.web.fastws import _wire
 
     payload = FRAME_HEADER.pack(StreamKind.COBROWSE, 7, 1) + bytes(range(256)) * (size // 256 + 1)
     payload = payload[:size]
-    head, body = _wire(70000, payload)
-    wire = bytes(head) + bytes(body)
+    wire = b"".join(_wire(70000, payload))
     first, second = wire[0], wire[1]
     assert first == 0x82 and not second & 0x80  # FIN, binary, unmasked
     n, at = second, 2
@@ -202,6 +201,22 @@ async def test_a_binary_frame_is_written_as_the_rfc_says_at_every_length(size):
         n, at = int.from_bytes(wire[2:10], "big"), 10
     assert (n, len(wire) - at) == (size, size)
     assert wire[at:] == FRAME_HEADER.pack(StreamKind.COBROWSE, 7, 70000) + payload[FRAME_HEADER.size:]
+
+
+@pytest.mark.parametrize("size", [20, 125, 126, 4095, 4096, 70000])
+async def test_a_text_message_is_written_as_the_rfc_says_with_the_receivers_seq(size):
+    from server.web.fastws import _wire
+
+    text = '{"type":"chat","text":"' + "é" * size + '"}'
+    wire = b"".join(_wire(42, text))
+    assert wire[0] == 0x81  # FIN, text
+    n, at = wire[1], 2
+    if n == 126:
+        n, at = int.from_bytes(wire[2:4], "big"), 4
+    elif n == 127:
+        n, at = int.from_bytes(wire[2:10], "big"), 10
+    assert n == len(wire) - at
+    assert json.loads(wire[at:].decode()) == {"seq": 42, "type": "chat", "text": "é" * size}
 
 
 def rss_kb(pid: int) -> float:

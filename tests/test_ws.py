@@ -463,6 +463,37 @@ def test_control_frames_need_a_live_control_grant(live):
     assert frames(live.cus.fence()) == []
 
 
+@pytest.mark.parametrize("routes_kept", [1, 16])
+def test_a_rep_controls_two_customers_in_turn_and_a_revoke_stops_only_its_own(client, admin, monkeypatch,
+                                                                               routes_kept):
+    """A rep's connection sends on the streams of all their sessions in turn; it
+    keeps a route per stream (at most `MAX_ROUTES`), and a revoke in one session
+    refuses that stream's next frame while the other's go on."""
+    monkeypatch.setattr(server.web.ws, "MAX_ROUTES", routes_kept)
+    with client.websocket_connect("/ws") as r, client.websocket_connect("/ws") as c1, \
+            client.websocket_connect("/ws") as c2:
+        rep = Client(r, admin)
+        one, two = Live(client, rep, c1), Live(client, rep, c2)
+        gid, s1 = one.grant("control")
+        _, s2 = two.grant("control")
+        for i in range(3):
+            rep.frame(StreamKind.CONTROL, s1, b"one %d" % i)
+            rep.frame(StreamKind.CONTROL, s2, b"two %d" % i)
+        assert errors(rep.fence()) == []
+        assert [g[FRAME_HEADER.size:] for g in frames(one.cus.fence())] == [b"one 0", b"one 1", b"one 2"]
+        assert [g[FRAME_HEADER.size:] for g in frames(two.cus.fence())] == [b"two 0", b"two 1", b"two 2"]
+
+        one.cus.send("revoke_grant", session=one.sid, grant=gid)
+        rep.expect("session_state", where=lambda m: m["session"] == one.sid
+                   and not any(a["kind"] == "control" for a in m["activities"]))
+        seq = rep.frame(StreamKind.CONTROL, s1, b"one late")
+        assert rep.error("not_allowed")["ref"] == seq
+        rep.frame(StreamKind.CONTROL, s2, b"two late")
+        assert errors(rep.fence()) == []
+        assert frames(one.cus.fence()) == []
+        assert [g[FRAME_HEADER.size:] for g in frames(two.cus.fence())] == [b"two late"]
+
+
 def test_a_short_binary_frame_is_a_bad_message(live):
     live.cus.ws.send_bytes(b"\x01\x00")
     live.cus.error("bad_message")

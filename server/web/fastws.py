@@ -47,9 +47,13 @@ _TEXT, _BINARY, _CONTINUATION, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgT
 _HEAD16, _HEAD64 = struct.Struct("!BBH"), struct.Struct("!BBQ")
 _FIN_TEXT, _FIN_BINARY = 0x81, 0x82  # a whole message, as a server sends it: unmasked
 _SEQ_AT = FRAME_HEADER.size - 4  # a frame header's kind and stream, then its seq (u32)
+_BINARY7 = struct.Struct(f"!BB{_SEQ_AT}sI")
 _BINARY16 = struct.Struct(f"!BBH{_SEQ_AT}sI")
-"""The heads of most binary frames (126 to 65,535 bytes) in one go: the WebSocket
-header, then the frame header's kind and stream with the receiver's seq."""
+"""The heads of binary frames under 65,536 bytes in one go: the WebSocket
+header (its length in 7 bits below 126 bytes, in 16 bits from there), then
+the frame header's kind and stream with the receiver's seq."""
+COPY_BELOW = 4096
+"""A payload shorter than this leaves in one piece with its header (`_wire`)."""
 
 
 def _ws_header(first: int, n: int) -> bytes:
@@ -59,15 +63,21 @@ def _ws_header(first: int, n: int) -> bytes:
     return _HEAD16.pack(first, 126, n) if n < 65536 else _HEAD64.pack(first, 127, n)
 
 
-def _wire(seq: int | None, payload: str | bytes) -> tuple[bytes, bytes | memoryview]:
-    """What a client is sent for a payload of its stream (`ws.on_the_wire`),
-    in two parts: the WebSocket header with a binary frame's own header, then
-    the rest of the payload as it is kept, not copied."""
+def _wire(seq: int | None, payload: str | bytes) -> tuple[bytes] | tuple[bytes, bytes | memoryview]:
+    """What a client is sent for a payload of its stream (`ws.on_the_wire`):
+    one bytes object for a small payload, whose copy costs less than keeping
+    its parts apart; else two parts, the WebSocket header with a binary frame's
+    own header, then the rest of the payload as it is kept, not copied."""
     if isinstance(payload, str):
         data = on_the_wire(seq, payload).encode()
-        return _ws_header(_FIN_TEXT, len(data)), data
+        head = _ws_header(_FIN_TEXT, len(data))
+        return (head + data,) if len(data) < COPY_BELOW else (head, data)
     n = len(payload)
-    if 126 <= n < 65536:
+    if n < 126:
+        return (_BINARY7.pack(_FIN_BINARY, n, payload[:_SEQ_AT], seq) + payload[FRAME_HEADER.size:],)
+    if n < COPY_BELOW:
+        return (_BINARY16.pack(_FIN_BINARY, 126, n, payload[:_SEQ_AT], seq) + payload[FRAME_HEADER.size:],)
+    if n < 65536:
         head = _BINARY16.pack(_FIN_BINARY, 126, n, payload[:_SEQ_AT], seq)
     else:
         head = _ws_header(_FIN_BINARY, n) + frame_head(seq, payload)
@@ -300,7 +310,11 @@ class FastSocket(WSListener):
         if not pending or self.gone or self.transport.is_close_frame_sent or self.out.is_closing():
             return  # closed, or closing after its last words
         if len(pending) == 2:
-            self.out.writelines(_wire(*pending))
+            parts = _wire(*pending)
+            if len(parts) == 1:
+                self.out.write(parts[0])
+            else:
+                self.out.writelines(parts)
             return
         parts = []
         for i in range(0, len(pending), 2):

@@ -42,6 +42,9 @@ CLOSE_SERVICE_RESTART = 1012
 HELLO_TIMEOUT = 10.0
 _HEADER = p.FRAME_HEADER
 _RECORD = int(p.StreamKind.RECORD)
+MAX_ROUTES = 16
+"""Routes a connection keeps (`Connection.routes`): more than a rep's streams
+at once, few enough that the ended sessions they hold on to stay few."""
 
 
 class TokenBucket:
@@ -84,7 +87,7 @@ async def ws_endpoint(websocket: WebSocket) -> None:
 
 class Connection:
     __slots__ = ("socket", "relay", "outbox", "bucket", "frame_bucket", "actor", "resume", "sub", "revocations",
-                 "token_version", "revoked", "gone_unavailable", "kind", "console", "counters", "_task", "route")
+                 "token_version", "revoked", "gone_unavailable", "kind", "console", "counters", "_task", "routes")
 
     def __init__(self, socket, relay: Relay) -> None:
         self.socket = socket  # AsgiSocket, or fastws.FastSocket
@@ -104,10 +107,12 @@ class Connection:
         self.console = True  # False for a rep's dashboard page: no console, so no presence
         self.counters = relay.counters
         self._task: asyncio.Task | None = None
-        self.route: tuple = (None, -1, -1, -1, None)
-        """The session, its routes version, the kind, stream and targets of the
-        last frame relayed: checked again only when that session changed or
-        the frame's kind or stream differs."""
+        self.routes: dict[int, tuple] = {}
+        """By a frame's kind and stream (``kind << 32 | stream``): the session, its routes
+        version and the targets of the frames relayed on it, checked again only
+        when that session changed. A rep's connection sends on the streams of
+        each of their sessions in turn (control), so one route would be
+        looked up again at nearly every frame."""
 
     async def run(self) -> None:
         """Read until the client goes. When the outbox overflows (the client
@@ -359,8 +364,11 @@ class Connection:
             return None
         self.resume.client_seq = seq
         relay = self.relay
-        session, version, last_kind, last_stream, targets = self.route
-        if session is None or session.routes_version != version or last_kind != kind or last_stream != stream:
+        key = kind << 32 | stream
+        route = self.routes.get(key)
+        if route is not None and route[0].routes_version == route[1]:
+            targets = route[2]
+        else:
             try:
                 targets = relay.frame_targets(self.actor, kind, stream)
             except CoreError as exc:
@@ -372,7 +380,12 @@ class Connection:
                 return self._binary_on_node(data, kind, stream, seq, targets, None)
             session = relay.desk.stream_session(stream)
             if kind != _RECORD and session is not None:  # a recording's frames are the recorder's to check
-                self.route = (session, session.routes_version, kind, stream, targets)
+                routes = self.routes
+                if len(routes) >= MAX_ROUTES:  # keep none of a session that changed or ended
+                    routes = self.routes = {k: r for k, r in routes.items() if r[0].routes_version == r[1]}
+                    if len(routes) >= MAX_ROUTES:
+                        routes.clear()
+                routes[key] = (session, session.routes_version, targets)
         relay.recorder.frame(kind, stream, data)
         relay.relay_frame(targets, data)
         counters = self.counters
