@@ -270,7 +270,7 @@ class FastSocket(WSListener):
         while not inbox:
             if self.gone:
                 return None
-            self.waiter = asyncio.get_running_loop().create_future()
+            self.waiter = self.keepalive.loop.create_future()
             try:
                 await self.waiter
             finally:
@@ -297,7 +297,9 @@ class FastSocket(WSListener):
         if pending is None:
             self.pending = [seq, payload]
             if not _corked:
-                asyncio.get_running_loop().call_soon(_uncork)
+                # the socket's loop as kept: asyncio.get_running_loop() costs a
+                # getpid() system call on Python 3.11, once per turn of the loop
+                self.keepalive.loop.call_soon(_uncork)
             _corked.append(self)
         else:
             pending += (seq, payload)
