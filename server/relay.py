@@ -489,7 +489,8 @@ class Relay:
     async def take_resume(self, key: str) -> Resume | None:
         """The resume id a reconnecting client shows (good once)."""
         if self.node is None:
-            return self.resumes.pop(key, None)
+            resume = self.resumes.pop(key, None)
+            return resume if resume is not None and resume.expires >= time.time() else None
         got = await self.node.take_resume(key)
         return Resume(got[0], got[1], float("inf"), key) if got else None
 
@@ -563,14 +564,21 @@ class Relay:
             return
         await self._write_records()
 
+    RESUME_SWEEP = 5.0
+    """Seconds between two sweeps of the resume ids past their window: they
+    only hold memory, since `take_resume` refuses one past its window."""
+
     async def _tick_loop(self) -> None:
+        swept = time.time()
         while True:
             await asyncio.sleep(0.25)
             try:
                 self.desk.tick(self.clock())
                 await self.flush()
-                now = self.clock()
-                for key in [k for k, r in self.resumes.items() if r.expires < now]:
-                    del self.resumes[key]
+                now = time.time()  # the resume ids' clock (`release_resume`)
+                if now >= swept + self.RESUME_SWEEP:
+                    swept = now
+                    for key in [k for k, r in self.resumes.items() if r.expires < now]:
+                        del self.resumes[key]
             except Exception:
                 log.exception("tick failed")

@@ -380,6 +380,24 @@ async def test_a_rep_back_after_many_changes_of_a_session_gets_every_line_and_it
     assert present(missed[0], s.cus_pid) is True and missed[0]["state"] == "active"
 
 
+@pytest.mark.parametrize("live_relay", [{"TANDEM_RESUME_WINDOW": "1"}], indirect=True)
+async def test_a_resume_id_shown_after_the_resume_window_starts_afresh(live_relay):
+    """A resume id is good for TANDEM_RESUME_WINDOW seconds after its
+    connection closed, to the moment: not until the relay next sweeps old ids.
+    A rep back later starts afresh (the session's state), not resumed."""
+    token = await sign_in(live_relay.base)
+    rep = await WsPeer.open(live_relay.ws_url, token)
+    await rep.send("start_session")
+    await rep.expect("session_state", state="open")
+    resume = rep.welcome["resume"]
+    rep.cut()
+    await anyio.sleep(1.5)
+    back = await WsPeer.open(live_relay.ws_url, token, resume=resume, last_seq=rep.last_seq)
+    assert back.welcome["resumed"] is False
+    await back.send("start_session")
+    await back.expect("session_state", state="open")
+
+
 @pytest.mark.parametrize("live_relay", [{"TANDEM_HISTORY_SECONDS": "2", "TANDEM_RESUME_WINDOW": "2"}],
                          indirect=True)
 async def test_a_page_loaded_after_the_history_window_gets_the_session_afresh(live_relay):

@@ -70,6 +70,7 @@ def ask(s: Session, account_id: int, name: str, now: float, timeout: float,
         raise Conflict("you have asked already: the primary has not answered yet")
     req = AssistRequest(next_id(), account_id, name, now, now + timeout)
     s.assist_requests[req.id] = req
+    s.due = min(s.due, req.deadline)
     s.records.append(Record("assist.requested", s.id, f"rep:{account_id}", now,
                             {"request": req.id, "account_id": account_id, "name": name}))
     s.notices.append((s.primary, p.SessionNotice(session=s.id, event="assist_requested", name=name)))

@@ -364,7 +364,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         """Deny grants nobody decided in time; move expired offers on; queued
         customers who never connected leave."""
         self._expire_unconnected(now)
-        for s in list(self.sessions.values()):
+        for s in [s for s in self.sessions.values() if s.due <= now]:
             if s.expire_grants(now):
                 self._dirty.add(s.id)
             for req in assisting.expire(s, now):
@@ -381,6 +381,7 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
                     self._board.boards.pop(rid, None)
                 self._record(s, "offer.expired", seat, now)
                 self._send(rep_channel(rid), p.OfferWithdrawn(session=s.id, reason="timeout"))
+            s.due = s.deadline()
         self._flush(now)
 
     def next_deadline(self) -> float | None:

@@ -179,6 +179,7 @@ class QueueDesk:
                 if seat is None:
                     continue  # maybe every rep declined this one, not those behind
                 s.offer = (seat.account_id, now + q.offer_timeout)
+                s.due = min(s.due, s.offer[1])
                 busy.add(seat.account_id)
                 self._record(s, "offer.made", seat, now)
                 self._send_offer(s, seat.account_id, now)

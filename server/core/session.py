@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -101,6 +102,11 @@ class Session:
     records: list[Record] = field(default_factory=list)
     notices: list[tuple[str, p.Message]] = field(default_factory=list)
     """(pid, message) pairs to deliver besides the session state."""
+    due: float = 0.0
+    """When `Desk.tick` looks at this session next: no later than its earliest
+    pending grant, assist request or offer deadline (`deadline`), lowered as
+    each is made; 0 is at the next tick. The tick passes every other session
+    by, so its cost follows what is pending, not how many sessions are live."""
     routes_version: int = 0
     """Moves on at every change of the session (`Desk._flush`): who its frames
     may go to is checked again, and no other session's routes are."""
@@ -315,6 +321,7 @@ class Session:
             device = agent.pid
         grant = Grant(self.next_id(), kind, scope, direction, pid, self.selected, at + timeout, device=device)
         self.grants[grant.id] = grant
+        self.due = min(self.due, grant.deadline)
         self._record_grant(grant, pid, at)
         return grant
 
@@ -352,6 +359,15 @@ class Session:
                 and self.participants[pid].owner != grant.grantor:
             raise NotAllowed("only the participants of a grant can revoke it")
         self._close_grant(grant, GrantState.REVOKED, at, pid)
+
+    def deadline(self) -> float:
+        """The earliest deadline pending: a grant nobody decided, an assist
+        request the primary did not answer, an offer the rep did not take."""
+        times = [g.deadline for g in self.grants.values() if g.state is GrantState.PENDING]
+        times += [r.deadline for r in self.assist_requests.values()]
+        if self.offer:
+            times.append(self.offer[1])
+        return min(times, default=math.inf)
 
     def expire_grants(self, now: float) -> bool:
         """Deny every pending grant whose deadline has passed."""

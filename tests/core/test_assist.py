@@ -132,6 +132,20 @@ def test_only_the_primary_decides(h, asked):
     assert h.pid(s, sam) is None
 
 
+def test_a_request_made_after_quiet_ticks_still_expires(h):
+    """The tick passes a session with nothing pending by; a request made
+    later still expires when nobody answers it."""
+    h.desk.set_policies({"assist_approval": True, "grant_timeout": 60})
+    r1, s, c = h.active_session()
+    h.later(1)
+    sam = h.rep(2, "Sam")
+    h.send(sam, "assist_session", number=s.number)
+    assert s.assist_requests
+    h.later(61)
+    assert s.assist_requests == {}
+    assert "assist.expired" in [a for a, _, _ in actions(h)]
+
+
 def test_asking_twice_or_when_already_in_is_a_conflict(h, asked):
     r1, sam, s, c = asked
     with pytest.raises(Conflict, match="asked already"):

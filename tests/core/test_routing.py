@@ -226,6 +226,19 @@ def test_expired_offer_with_nobody_else_leaves_customer_waiting(h):
     assert h.desk.sessions[ann.session_id].state is State.ACTIVE
 
 
+def test_an_offer_made_after_quiet_ticks_still_expires(h):
+    """A customer waits with nobody to offer them to (the tick then passes
+    their session by); the offer made when a rep comes still times out."""
+    ann = h.enter("auto")
+    h.later(5)
+    r1 = h.rep(1)
+    h.available(r1)
+    out = h.desk.data_to_send()
+    assert offers(out, 1) == [("offer", ann.session_id, None)]
+    h.later(31)
+    assert offers(h.desk.data_to_send(), 1) == [("offer_withdrawn", ann.session_id, "timeout")]
+
+
 def test_declined_offer_moves_on_to_next_rep(h):
     r1, r2 = h.rep(1), h.rep(2)
     h.available(r1)

@@ -1,5 +1,7 @@
 """One test per session rule of docs/architecture.md, driving the bare core (no sockets)."""
 
+import math
+
 import pytest
 from pydantic import ValidationError
 
@@ -182,6 +184,22 @@ def test_grant_denied_on_timeout(h):
     assert s.grants[g].state is GrantState.EXPIRED
     with pytest.raises(Conflict):
         h.send(c, "decide_grant", session=s.id, grant=g, approve=True)
+
+
+def test_a_grant_asked_for_after_quiet_ticks_still_expires(h):
+    """The tick passes by a session with nothing pending; a grant asked for
+    later brings it back in time for its deadline, and once it is decided
+    the session is passed by again."""
+    r, s, c = h.active_session()
+    h.later(1)
+    assert s.due == math.inf  # nothing pending: later ticks pass it by
+    h.send(r, "request_grant", session=s.id, kind="view")
+    g = grant_ids(s)[0]
+    h.later(59)
+    assert s.grants[g].state is GrantState.PENDING
+    h.later(2)
+    assert s.grants[g].state is GrantState.EXPIRED
+    assert s.due == math.inf
 
 
 def test_control_frames_only_from_controller_to_sharer(h):
