@@ -19,7 +19,9 @@ and records taken after each as the relay does:
   rep's board changes);
 * **accept**: a rep takes the longest-waiting customer ("Accept next");
 * **chat**: a chat line in a live session;
-* **end**: a rep ends a session.
+* **end**: a rep ends a session;
+* **tick**: the relay's tick (every 0.25 s) with nothing due: it holds the
+  loop, and every session's frames, four times a second.
 
 The desk's clock moves 10 ms per event (a busy contact center: 100 events a
 second) and it ticks every 0.25 s of that clock, as the relay's tick loop does.
@@ -53,7 +55,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from relay import BenchError, finish  # noqa: E402
 
-EVENTS = ("enter", "accept", "chat", "end")
+EVENTS = ("enter", "accept", "chat", "end", "tick")
 QUEUE = "support"
 EVENT_GAP = 0.01  # seconds of the desk's clock per event
 TICK = 0.25  # the relay's tick loop
@@ -150,6 +152,13 @@ class Center:
         boards[0].model_dump_json()
         self.desk.records_to_store()
 
+    def tick(self) -> None:
+        """The next tick, with nothing due."""
+        self.now = self.next_tick
+        self.next_tick += TICK
+        self.desk.tick(self.now)
+        self.drain()
+
     def end(self) -> None:
         session, _, aid = self.sessions.pop()
         self.send(aid, "end_session", session=session)
@@ -177,6 +186,8 @@ def measure(center: Center, ops: int) -> dict[str, float]:
     out["accept"] = sum(timed(lambda a=a: center.accept(a)) for a in waiting) / ops
     out["chat"] = sum(timed(lambda k=k: center.chat(k)) for k in range(ops)) / ops
     out["end"] = sum(timed(center.end) for _ in range(ops)) / ops
+    center.tick()  # what the events above left pending is done with
+    out["tick"] = sum(timed(center.tick) for _ in range(ops)) / ops
     if center.watched:
         push = 0.0
         for _ in range(ops):
