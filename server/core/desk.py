@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,6 @@ from . import assisting, dashboard
 from .actors import Actor, CustomerActor, RepActor, clean_name, customer_channel, rep_channel
 from .connections import ConnectionsDesk
 from .errors import Conflict, CoreError, Invalid, NotAllowed, NotFound
-from .grants import GrantState
 from .intake import JOIN_FORM, Answers
 from .pairing import PairingDesk
 from .queueing import QueueDesk
@@ -385,12 +385,12 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
         self._flush(now)
 
     def next_deadline(self) -> float | None:
-        times = [g.deadline for s in self.sessions.values() for g in s.grants.values()
-                 if g.state is GrantState.PENDING]
-        times += [s.offer[1] for s in self.sessions.values() if s.offer]
-        times += [r.deadline for s in self.sessions.values() for r in s.assist_requests.values()]
+        """The earliest deadline of any session (`Session.deadline`) or of a
+        customer who has not connected yet; None when nothing is pending."""
+        times = [s.deadline() for s in self.sessions.values()]
         times += [deadline for _, deadline in self._awaiting.values()]
-        return min(times, default=None)
+        first = min(times, default=math.inf)
+        return None if first == math.inf else first
 
     # --- internals ----------------------------------------------------------
 
