@@ -127,14 +127,16 @@ class Settings:
     (a queue board, the dashboard, one session's state) is kept only in its newest copy."""
     history_live_bytes: int = 16 * 1024
     """Cobrowse and input frames a channel keeps for a resume, apart from its
-    messages (server/broker/memory.py); older ones are skipped, and a viewer
+    messages (server/broker/memory.py: once past it, the oldest go until three
+    quarters of it are left); older ones are skipped, and a viewer
     resuming past them starts from a fresh snapshot. A customer's input of
     10 s (5 frames a second) takes 3 KiB; a rep's cobrowse frames of several
     customers pass 16 KiB within a second under a busy page, and a snapshot
     after a drop costs less than keeping them: with thousands of sessions these
     histories are most of the relay's memory (BENCHMARKS.md, Capacity)."""
     history_live_seconds: float = 10.5
-    """...and for at most this long (a 10-second network drop is replayed)."""
+    """...and for at least this long, while the bytes allow (a 10-second network
+    drop is replayed); frames past it go half a second later at most."""
     history_grace: float = 2.0
     """Seconds a payload stays in Redis past the history's bounds, up to
     ``send_queue_bytes`` in the channel (server/broker/redis.py): a node that

@@ -373,20 +373,43 @@ async def test_within_the_grace_a_channel_still_stops_at_its_cap(redis_server):
 # --- live frames: the memory broker's shorter history (cobrowse, input) ---------
 
 async def test_a_resume_gets_messages_and_the_live_frames_still_kept_in_order_and_is_told_what_was_skipped():
-    broker = MemoryBroker(live_bytes=30)
+    broker = MemoryBroker(live_bytes=40)
     for i in range(1, 9):  # frames of 10 bytes with a chat line every fourth
         if i % 4 == 0:
             await broker.publish("rep", f"chat {i}")
         else:
-            await broker.publish("rep", b"frame %03d" % i, live=True)
+            await broker.publish("rep", b"frame %04d" % i, live=True)
     inbox = Inbox()
     sub = await broker.subscribe("rep", 1, inbox)
-    # every message after 1, and the three newest frames (30 bytes): 2 and 3 are gone
-    assert inbox.got == [(4, "chat 4"), (5, b"frame 005"), (6, b"frame 006"), (7, b"frame 007"), (8, "chat 8")]
+    # every message after 1; the frames past 40 bytes went down to 30 (frame 6 came): 1 and 2 are gone
+    assert inbox.got == [(3, b"frame 0003"), (4, "chat 4"), (5, b"frame 0005"), (6, b"frame 0006"),
+                         (7, b"frame 0007"), (8, "chat 8")]
     assert sub.skipped
     resumed = Inbox()
-    sub = await broker.subscribe("rep", 3, resumed)  # nothing gone after 3
-    assert resumed.seqs == [4, 5, 6, 7, 8] and not sub.skipped
+    sub = await broker.subscribe("rep", 2, resumed)  # nothing gone after 2
+    assert resumed.seqs == [3, 4, 5, 6, 7, 8] and not sub.skipped
+
+
+async def test_live_frames_are_trimmed_in_steps_within_their_bounds():
+    broker = MemoryBroker(live_bytes=1000, history_messages=40)
+    trims, dropped = 0, 0
+    for i in range(1, 2_001):
+        await broker.publish("rep", b"%099d" % i if i % 3 else b"%029d" % i, live=True)
+        live = broker._channels["rep"].live
+        kept = live.after(0)
+        assert live.size == sum(len(p) for _, p in kept) <= 1000 and len(kept) <= 40
+        assert [s for s, _ in kept] == list(range(live.dropped + 1, i + 1))  # the newest, none missing
+        if i > 20:
+            assert live.size > 750 - 100  # a trim goes down to three quarters of the bound, no further
+        trims += live.dropped != dropped
+        dropped = live.dropped
+    assert trims < 2_000 // 2  # a trim drops several frames: most frames pass with none
+
+    by_count = MemoryBroker(live_bytes=1 << 20, history_messages=40)
+    for _ in range(200):
+        await by_count.publish("rep", b"x", live=True)
+        assert len(by_count._channels["rep"].live) <= 40
+    assert len(by_count._channels["rep"].live) >= 30  # down to three quarters of 40, no further
 
 
 async def test_with_the_relays_defaults_a_customers_input_of_a_10_second_drop_is_replayed_whole():
