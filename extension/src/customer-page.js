@@ -1,4 +1,4 @@
-// The customer's live session page: speaks server/protocol.py over one WebSocket.
+// The customer's live session page: speaks server/protocol/ over one WebSocket.
 //
 // Delivery is connection.js's: every message this page sends carries the
 // page's own `seq` and stays in an outbox until a `welcome` confirms it

@@ -40,7 +40,7 @@ def support_manager_build(tmp_path_factory) -> Path:
     from, else `make agent-dist` (which installs PyInstaller) into a temp folder."""
     name = _build_script().target_name()
     built = ROOT / "dist" / name
-    sources = [*ROOT.glob("agent/**/*.py"), *ROOT.glob("packaging/*.py"), ROOT / "server" / "protocol.py"]
+    sources = [*ROOT.glob("agent/**/*.py"), *ROOT.glob("packaging/*.py"), *ROOT.glob("server/protocol/*.py")]
     if built.is_file() and built.stat().st_mtime > max(p.stat().st_mtime for p in sources):
         return built
     out = tmp_path_factory.mktemp("agent-dist")

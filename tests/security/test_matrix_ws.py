@@ -1,5 +1,5 @@
 """The role × action matrix over the WebSocket: every client message type of
-server/protocol.py, sent by each of the nine roles (tests/security/roles.py)
+server/protocol/client.py, sent by each of the nine roles (tests/security/roles.py)
 in a live session, against the outcome this table expects: ``ok`` (no error)
 or the error code. A message type the table does not name fails the test,
 so a new one is covered as soon as it exists.

@@ -1,4 +1,4 @@
-// One connection to the relay (server/protocol.py) that survives drops: the
+// One connection to the relay (server/protocol/) that survives drops: the
 // transport shared by the customer page, the rep console and, bundled by
 // esbuild, the extension. No DOM and no globals of its own: the page hands in
 // the URL and wires its own events (see `reconnectNow`).
@@ -49,7 +49,7 @@ const SILENCE_MS = 50000; // no answer to two pings: the socket is dead
 const BACKOFF_MAX_MS = 15000;
 const OUTBOX_MAX = 200;
 const OPEN = 1; // WebSocket.OPEN
-const FRAME_HEADER = 9; // server/protocol.py FRAME_HEADER "!BII"
+const FRAME_HEADER = 9; // server/protocol/frames.py FRAME_HEADER "!BII"
 
 export function createConnection({
   url,
@@ -108,7 +108,7 @@ export function createConnection({
     return entry.msg.seq;
   }
 
-  // Binary frames (server/protocol.py FRAME_HEADER "!BII": kind, stream, seq)
+  // Binary frames (server/protocol/frames.py FRAME_HEADER "!BII": kind, stream, seq)
   // share the client seq with messages. They are a live stream, so they are
   // not queued for resending: whoever sends them resyncs after a drop (rrweb
   // takes a fresh full snapshot).

@@ -1,4 +1,4 @@
-// Binary stream frames (server/protocol.py FRAME_HEADER, "!BII"): kind (u8),
+// Binary stream frames (server/protocol/frames.py FRAME_HEADER, "!BII"): kind (u8),
 // stream (u32, the activity id), seq (u32), then an opaque body. Client to
 // relay, seq is the client's message counter (shared with its JSON messages);
 // relay to client, it is the receiver's stream position.

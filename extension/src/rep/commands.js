@@ -1,4 +1,4 @@
-// One function per message a rep sends (server/protocol.py), named for it.
+// One function per message a rep sends (server/protocol/client.py), named for it.
 import { CLIENT_TYPES } from '../generated/protocol.js';
 
 export function createCommands(sendRaw) {

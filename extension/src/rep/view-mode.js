@@ -1,4 +1,4 @@
-// The session's view mode for shared screens (server/protocol.py SetViewMode):
+// The session's view mode for shared screens (server/protocol/client.py SetViewMode):
 // Standard (best image) or Screen sampling (fastest). It belongs to the
 // session, not to a viewer: the primary picks it in the Session tab, the relay
 // carries it in every session_state, and the sharing Support Manager sends
