@@ -208,16 +208,15 @@ class Node:
         # cancellation that lands as the answer comes (a connection closed as
         # a slow receiver would go on reading)
         try:
-            async with asyncio.timeout(SUBMIT_TIMEOUT):
-                await self._batch.call(self._scripts["SUBMIT"], [INBOX, RESUME + resume if resume else ""],
-                                       [kind, body, self.id, request, seq, INBOX_MAXLEN])
-        except Exception as exc:
-            self._waiting.pop(request, None)
-            raise Unavailable(f"the relay cannot reach Redis: {exc}") from None
-        try:
+            try:
+                async with asyncio.timeout(SUBMIT_TIMEOUT):
+                    await self._batch.call(self._scripts["SUBMIT"], [INBOX, RESUME + resume if resume else ""],
+                                           [kind, body, self.id, request, seq, INBOX_MAXLEN])
+            except Exception as exc:
+                raise Unavailable(f"the relay cannot reach Redis: {exc}") from None
             async with asyncio.timeout(SUBMIT_TIMEOUT):
                 return await future
-        finally:
+        finally:  # answered, failed or cancelled (a connection closed): nothing waits for it now
             self._waiting.pop(request, None)
 
     async def ask(self, call: Awaitable[Any]) -> Any:

@@ -118,6 +118,71 @@ def test_nodes_that_stopped_leave_no_connection_open_on_redis(cluster_settings, 
     assert left == []
 
 
+class _HeldSubmit:
+    """One `Node.submit` in a task of its own, held where the test says: its
+    call to Redis waits for `go` (when given), and the node's replica does not
+    answer it (the test does)."""
+
+    def __init__(self, node, go: asyncio.Event | None = None) -> None:
+        self.node, self.go = node, go
+        self.sent = asyncio.Event()  # the call to Redis came back: the task waits for its answer
+        self.request = None
+        held = self
+        batch = node._batch
+
+        class Waiting(dict):
+            def __setitem__(self, request, future):
+                if asyncio.current_task() is held.task:  # not the node's own ticks
+                    held.request = request
+                super().__setitem__(request, future)
+
+            def get(self, request, default=None):
+                return default if request == held.request else super().get(request, default)
+
+        class Batch:
+            async def call(self, *args):
+                if asyncio.current_task() is held.task and held.go is not None:
+                    await held.go.wait()
+                result = await batch.call(*args)
+                if asyncio.current_task() is held.task:
+                    held.sent.set()
+                return result
+
+        node._waiting, node._batch = Waiting(node._waiting), Batch()
+        self.task = asyncio.create_task(node.submit("tick", {}))
+
+    async def outcome(self) -> tuple[bool, bool]:
+        """Whether the task was cancelled, and whether its request is still kept."""
+        await asyncio.wait([self.task], timeout=10)
+        return self.task.done() and self.task.cancelled(), self.request in self.node._waiting
+
+
+def test_a_submit_cancelled_as_its_answer_comes_stops_and_leaves_nothing(cluster_settings):
+    """A connection closed (its task cancelled) just as the desk answers its
+    message stops there: `asyncio.wait_for` on Python 3.11 returned the answer
+    instead, and a connection closed as a slow receiver went on reading. One
+    cancelled before Redis answered leaves no request behind."""
+    with TestClient(create_app(cluster_settings)) as client:
+        node = client.app.state.relay.node
+
+        async def cancelled_as_answered():
+            held = _HeldSubmit(node)
+            await held.sent.wait()
+            node._waiting[held.request].set_result(None)  # the answer and the
+            held.task.cancel()  # cancellation, before the task runs again
+            return await held.outcome()
+
+        async def cancelled_before_redis_answered():
+            held = _HeldSubmit(node, go=asyncio.Event())
+            await asyncio.sleep(0)
+            assert held.request is not None
+            held.task.cancel()
+            return await held.outcome()
+
+        assert client.portal.call(cancelled_as_answered) == (True, False)
+        assert client.portal.call(cancelled_before_redis_answered) == (True, False)
+
+
 def test_a_frame_sent_before_the_recording_started_is_not_in_it(cluster_settings):
     """The relay routes a frame with the desk as it is, then publishes it
     (a Redis round trip in a cluster), and only then hands it to the
