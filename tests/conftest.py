@@ -234,7 +234,7 @@ def database_at(path: Path, revision: str, *rows: str) -> str:
     from alembic.config import Config
     from sqlalchemy import create_engine, text
 
-    from server.store.sql import MIGRATIONS
+    from server.store.engine import MIGRATIONS
 
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:

@@ -1,36 +1,25 @@
 """`SqlStore`: the store on SQLAlchemy's asyncio engine, SQLite (the
-default, aiosqlite) or PostgreSQL (asyncpg).
+default, aiosqlite) or PostgreSQL (asyncpg); `server.store.engine` opens it
+(pragmas, WAL, schema upgrades).
 
-`open()` brings the schema to the newest alembic revision, so a fresh file
-gets every table and an old one is upgraded in place; on PostgreSQL the
-upgrade holds an advisory lock, so relays starting together migrate once.
-SQLite runs in WAL mode with foreign keys on, and with real transactions
-(SQLAlchemy's documented recipe for the sqlite drivers): every write takes the
-write lock up front (``BEGIN IMMEDIATE``), so a write never fails half-way on
-a busy database, and every read sees one consistent snapshot. On PostgreSQL
-reads run in REPEATABLE READ for the same snapshot.
+Every write is one transaction that takes SQLite's write lock up front, and
+every read sees one consistent snapshot; on PostgreSQL reads run in
+REPEATABLE READ for the same snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
-import functools
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import delete, event, func, insert, select, update
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.core.intake import IntakeForm
 from server.core.records import Record
@@ -48,88 +37,9 @@ from server.store.base import (
     check_queue_fields,
     check_queue_name,
 )
+from server.store.engine import open_engine
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS = Path(__file__).with_name("migrations")
-MIGRATION_LOCK = 0x74616E64656D  # "tandem": the advisory lock key of schema upgrades on PostgreSQL
-CONNECT_TIMEOUT = 10.0
-"""Seconds to wait for a PostgreSQL server before `open()` gives up."""
-
-
-def _json_default(value: Any) -> Any:
-    # records may carry enums, sets or tuples; the audit log must never refuse one
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return str(value)
-
-
-_dumps = functools.partial(json.dumps, default=_json_default, separators=(",", ":"), ensure_ascii=False)
-
-
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # take over transaction control from the driver, see _on_begin
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL (`_use_wal`), much faster
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-async def _use_wal(engine: AsyncEngine) -> None:
-    """Put a SQLite file in WAL mode, which it keeps. The switch needs the
-    file to itself, and SQLite refuses it at once (no busy wait) while another
-    relay starting on the same file holds a write lock: try again until that
-    one is done, as its migration is waited for (`SqlStore.open`)."""
-    deadline = time.monotonic() + CONNECT_TIMEOUT
-    while True:
-        try:
-            async with engine.connect() as conn:
-                await conn.run_sync(_pragma, "PRAGMA journal_mode=WAL")
-            return
-        except (OperationalError, sqlite3.OperationalError) as exc:  # wrapped or not, as the driver raised it
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.05)
-
-
-def _on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("tandem_write") else "BEGIN")
-
-
-def _pragma(sync_conn: Connection, sql: str) -> None:
-    # through the driver's own cursor: Connection.execute would open a transaction,
-    # and SQLite ignores `PRAGMA foreign_keys` inside one
-    cursor = sync_conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql)
-    finally:
-        cursor.close()
-
-
-def _upgrade(sync_conn: Connection) -> None:
-    """Run ``alembic upgrade head`` on `sync_conn`, in one transaction."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
-    cfg.attributes["connection"] = sync_conn
-    sqlite = sync_conn.dialect.name == "sqlite"
-    if sqlite:
-        # revisions may rebuild tables (batch mode); with foreign keys on, dropping
-        # the old `sessions` table would cascade-delete every session's rows
-        _pragma(sync_conn, "PRAGMA foreign_keys=OFF")
-    try:
-        with sync_conn.begin():
-            if sync_conn.dialect.name == "postgresql":
-                sync_conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-            command.upgrade(cfg, "head")
-            if sqlite and sync_conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                raise RuntimeError("migration left rows that break foreign keys")
-    finally:
-        if sqlite:
-            _pragma(sync_conn, "PRAGMA foreign_keys=ON")
 
 
 def _account(row: Any) -> Account:
@@ -201,34 +111,11 @@ class SqlStore(Store):
 
     async def open(self) -> None:
         """Connect, create the parent folder of a SQLite file, and upgrade the
-        schema to the newest revision. Calling it again does nothing."""
+        schema to the newest revision (`open_engine`). Calling it again does nothing."""
         if self._engine is not None:
             return
-        options: dict[str, Any] = {"json_serializer": _dumps}
+        engine = await open_engine(self.url)
         sqlite = self.url.get_backend_name() == "sqlite"
-        if sqlite:
-            database = self.url.database or ""
-            if database in ("", ":memory:") or self.url.query.get("mode") == "memory":
-                options["poolclass"] = StaticPool  # one connection, or each sees its own empty db
-            elif not database.startswith("file:"):
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-        elif self.url.get_backend_name() == "postgresql":
-            options["connect_args"] = {"timeout": CONNECT_TIMEOUT}
-            options["pool_pre_ping"] = True  # a restarted server leaves dead connections in the pool
-        engine = create_async_engine(self.url, **options)
-        if sqlite:
-            event.listen(engine.sync_engine, "connect", _on_connect)
-            event.listen(engine.sync_engine, "begin", _on_begin)
-        try:
-            if sqlite and options.get("poolclass") is not StaticPool:
-                await _use_wal(engine)
-            # as a writer: on SQLite the upgrade takes the write lock up front, so
-            # relays starting together on one file wait for each other
-            async with engine.execution_options(tandem_write=True).connect() as conn:
-                await conn.run_sync(_upgrade)
-        except BaseException:
-            await engine.dispose()
-            raise
         self._engine = engine
         self._reader = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
         self._writer = engine.execution_options(tandem_write=True)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.store import open_store
-from server.store.sql import MIGRATIONS
+from server.store.engine import MIGRATIONS
 
 pytestmark = pytest.mark.anyio
 

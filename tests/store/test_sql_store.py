@@ -351,7 +351,7 @@ def _head() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from server.store.sql import MIGRATIONS
+    from server.store.engine import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
