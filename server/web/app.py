@@ -20,7 +20,7 @@ from ..config import Settings
 from ..recording import playback
 from ..relay import Relay
 from ..reports import pages as reports
-from . import admin_pages, api, canned, console, files, health, metrics, pages, ratings
+from . import admin_api, admin_pages, api, canned, console, files, health, metrics, pages, ratings
 from .dashboard_page import routes as dashboard_routes
 from .fastws import RELAY
 from .http_limits import BodyLimit
@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     static = SERVER_DIR / "static"
     app = Starlette(
-        routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *files.routes, *canned.routes, *ratings.routes,
+        routes=[WebSocketRoute("/ws", ws_endpoint), Route("/tandem.js", snippet), *api.routes, *admin_api.routes, *files.routes, *canned.routes, *ratings.routes,
                 *metrics.routes, *health.routes,
                 *reports.routes, *playback.routes, *pages.routes, *admin_pages.routes,
                 *outbox_routes, *console.routes, *dashboard_routes,

@@ -22,7 +22,7 @@ from ..i18n import translator
 from ..relay import Relay
 from ..store import Account, CannedReply, NotFound
 from .api import Body, api, relay_of
-from .openapi import Api, ApiError
+from .openapi import ApiError
 from .pages import admin_only, csrf_checked, language, render, see_other
 
 TITLE_MAX, TEXT_MAX = 80, 4000
@@ -138,14 +138,8 @@ async def canned_delete(request: Request, data) -> Response:
     return see_other("/admin/canned")
 
 
-def _api_routes() -> list[Route]:
-    mine = Api(api.title, api.version)
-    mine.endpoints = [e for e in api.endpoints if e.handler.__module__ == __name__]
-    return mine.routes()
-
-
 routes = [
-    *_api_routes(),
+    *api.routes(__name__),
     Route("/admin/canned", canned_page, methods=["GET"]),
     Route("/admin/canned", canned_create, methods=["POST"]),
     Route("/admin/canned/{reply:int}", canned_update, methods=["POST"]),

@@ -35,13 +35,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import FileResponse
-from starlette.routing import Route
 
 from ..core.actors import RepActor
 from ..relay import Relay
 from .api import api, caller, relay_of
 from .http_limits import allow_body
-from .openapi import Api, ApiError
+from .openapi import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +183,4 @@ async def download_file(request: Request, session: str, file: str):
                                  "ETag": f'"{meta["sha256"]}"', "Cache-Control": "private, no-store"})
 
 
-def _routes() -> list[Route]:
-    """The endpoints above (declared on the main `api`, so they are in the
-    OpenAPI document) as Starlette routes."""
-    mine = Api(api.title, api.version)
-    mine.endpoints = [e for e in api.endpoints if e.handler.__module__ == __name__]
-    return mine.routes()
-
-
-routes = _routes()
+routes = api.routes(__name__)  # declared on the main `api`: they are in the OpenAPI document

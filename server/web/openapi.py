@@ -61,10 +61,13 @@ class Api:
             return fn
         return register
 
-    def routes(self) -> list[Route]:
+    def routes(self, module: str | None = None) -> list[Route]:
+        """The routes of the endpoints registered so far, or of those whose
+        handlers are in `module` (each module of the API serves its own)."""
         by_path: dict[str, list[Endpoint]] = {}
         for e in self.endpoints:
-            by_path.setdefault(e.path, []).append(e)
+            if module is None or e.handler.__module__ == module:
+                by_path.setdefault(e.path, []).append(e)
         return [Route(path, self._dispatch(eps), methods=[e.method for e in eps])
                 for path, eps in by_path.items()]
 

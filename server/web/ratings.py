@@ -14,12 +14,11 @@ from typing import Annotated
 
 from pydantic import Field
 from starlette.requests import Request
-from starlette.routing import Route
 
 from ..auth import BadToken
 from ..store import NotFound
 from .api import Body, api, relay_of
-from .openapi import Api, ApiError
+from .openapi import ApiError
 
 RATING_WINDOW = 7 * 24 * 3600.0
 COMMENT_MAX = 1000
@@ -61,10 +60,4 @@ async def rate_session(request: Request, session: str, body: RatingIn):
     return RatingOut(session=session, score=body.score, comment=comment)
 
 
-def _routes() -> list[Route]:
-    mine = Api(api.title, api.version)
-    mine.endpoints = [e for e in api.endpoints if e.handler.__module__ == __name__]
-    return mine.routes()
-
-
-routes = _routes()
+routes = api.routes(__name__)  # declared on the main `api`: they are in the OpenAPI document
