@@ -1,4 +1,4 @@
-"""Redis broker benchmark: what one publish costs, and what a channel keeps.
+"""Broker benchmark: what one publish costs, and what a channel keeps.
 
     .venv/bin/python bench/broker.py                  # this checkout
     .venv/bin/python bench/broker.py --quick          # a smoke run
@@ -18,6 +18,13 @@ channel afterwards (``INFO memory``). Then a burst: 16 chunks of 256 KiB (the
 4 MiB a file transfer keeps in flight) published at once to a fresh channel,
 and how much of it the channel still holds (a reader that stood still for a
 moment can read what is held).
+
+Then the in-process broker of one relay process (``memory://``,
+server/broker/memory.py), which every relayed frame goes through: the CPU of
+one `MemoryBroker.publish_nowait` of a live frame (cobrowse, input: the short
+live history) of 100 B and of 1,536 B, and of a 1,536 B message (the long
+history), round-robin to ``--channels`` channels whose histories are full, with
+no subscriber (delivery is the receiving connection's cost).
 
 ``--compare DIR`` runs the same in a second process importing DIR's
 ``server`` package, against the same redis-server (flushed between runs),
@@ -87,10 +94,35 @@ async def one_run(url: str, redis_pid: int, channels: int, fill: float) -> dict:
         await broker.disconnect()
 
 
+MEMORY_CASES = (("memory_live_100_ns", 100, True), ("memory_live_1536_ns", PAYLOAD, True),
+                ("memory_message_1536_ns", PAYLOAD, False))
+
+
+def memory_run(channels: int, publishes: int) -> dict:
+    """CPU nanoseconds per publish of the in-process broker, each case on full histories."""
+    from server.broker.memory import MemoryBroker
+
+    out = {}
+    names = [f"rep:bench{i}" for i in range(channels)]
+    for key, size, live in MEMORY_CASES:
+        broker = MemoryBroker()
+        publish, body = broker.publish_nowait, os.urandom(size)
+        for _ in range(600):  # past every bound of both histories (512 messages, 16 KiB of frames)
+            for name in names:
+                publish(name, body, live)
+        rounds = max(1, publishes // channels)
+        t0 = time.process_time()
+        for _ in range(rounds):
+            for name in names:
+                publish(name, body, live)
+        out[key] = (time.process_time() - t0) / (rounds * channels) * 1e9
+    return out
+
+
 def side_process(args, server_dir: Path | None, url: str, redis_pid: int) -> dict:
     """One run in a process of its own, on ``server_dir``'s package (or this checkout's)."""
     cmd = [sys.executable, __file__, "--json", "--channels", str(args.channels), "--fill", str(args.fill),
-           "--redis-url", url, "--redis-pid", str(redis_pid)]
+           "--publishes", str(args.publishes), "--redis-url", url, "--redis-pid", str(redis_pid)]
     if server_dir is not None:
         cmd += ["--server-dir", str(server_dir.resolve())]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
@@ -108,7 +140,7 @@ def run(args) -> dict:
         import server
 
         out = asyncio.run(one_run(args.redis_url, args.redis_pid, args.channels, args.fill))
-        return {**out, "server": str(Path(server.__file__).parent.parent)}
+        return {**out, **memory_run(args.channels, args.publishes), "server": str(Path(server.__file__).parent.parent)}
     redis_server = RedisServer().start()
     try:
         dirs = [None] + ([args.compare] if args.compare else [])
@@ -122,14 +154,18 @@ def run(args) -> dict:
         sides = [{"server": rs[0]["server"], **{k: statistics.median(x[k] for x in rs) for k in FIGURES}}
                  for rs in runs]
         return {"channels": args.channels, "fill": args.fill, "rounds": args.rounds, "sides": sides,
+                "publishes": args.publishes,
                 "redis": subprocess.run([redis_server.exe, "--version"], capture_output=True, text=True).stdout.split()[2]}
     finally:
         redis_server.stop()
 
 
-FIGURES = ("publishes", "publish_us", "redis_cpu_us", "kb_per_channel", "burst_kept_kib")
+FIGURES = ("publishes", "publish_us", "redis_cpu_us", "kb_per_channel", "burst_kept_kib",
+           *(key for key, _, _ in MEMORY_CASES))
 LABELS = {"publish_us": "µs / publish", "redis_cpu_us": "Redis CPU µs / publish",
-          "kb_per_channel": "Redis kB / channel", "burst_kept_kib": "4 MiB burst: KiB kept"}
+          "kb_per_channel": "Redis kB / channel", "burst_kept_kib": "4 MiB burst: KiB kept",
+          "memory_live_100_ns": "memory: ns / live 100 B", "memory_live_1536_ns": "memory: ns / live 1,536 B",
+          "memory_message_1536_ns": "memory: ns / message 1,536 B"}
 
 
 def show(results: dict) -> None:
@@ -150,6 +186,8 @@ def show(results: dict) -> None:
     print(f"{results['channels']} channels, each filled {results['fill']:g} times past its history "
           f"({int(sides[0]['publishes']):,} publishes of {PAYLOAD:,} B); median of {results['rounds']} rounds; "
           f"redis-server {results['redis']}")
+    print(f"memory: {results['publishes']:,} publishes per figure to the same channels, full histories, "
+          f"no subscriber; CPU of the bench process")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--channels", type=int, default=100, help="channels published to, round-robin")
     parser.add_argument("--fill", type=float, default=2.0, help="times each channel's history is filled")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each side (the median is printed)")
+    parser.add_argument("--publishes", type=int, default=300_000, help="publishes per memory broker figure")
     parser.add_argument("--compare", type=Path, default=None,
                         help="a directory holding another `server` package (B), run side by side")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds one run may take")
@@ -167,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-dir", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
-        args.channels, args.fill, args.rounds = 10, 1.5, 1
-    if args.channels < 1 or args.fill <= 0 or args.rounds < 1:
-        parser.error("--channels and --rounds are at least 1, --fill above 0")
+        args.channels, args.fill, args.rounds, args.publishes = 10, 1.5, 1, 20_000
+    if args.channels < 1 or args.fill <= 0 or args.rounds < 1 or args.publishes < 1:
+        parser.error("--channels, --rounds and --publishes are at least 1, --fill above 0")
     return finish(lambda: run(args), args, show)
 
 
