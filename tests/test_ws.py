@@ -205,6 +205,12 @@ def test_first_message_must_be_hello(client, admin, first):
         assert_refused(ws)
 
 
+def test_a_socket_that_never_says_hello_is_refused_and_closed(client, monkeypatch):
+    monkeypatch.setattr("server.web.ws.HELLO_TIMEOUT", 0.3)
+    with client.websocket_connect("/ws") as ws:
+        assert_refused(ws)  # without a word from the client
+
+
 def test_second_hello_is_refused_but_connection_stays(client, admin):
     with client.websocket_connect("/ws") as ws:
         c = Client(ws, admin)

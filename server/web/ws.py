@@ -165,8 +165,9 @@ class Connection:
     # --- hello --------------------------------------------------------------
 
     async def _hello(self) -> bool:
-        try:
-            raw = await asyncio.wait_for(self.socket.receive(), HELLO_TIMEOUT)
+        try:  # asyncio.timeout, not wait_for: no task of its own, and a cancellation is never swallowed
+            async with asyncio.timeout(HELLO_TIMEOUT):
+                raw = await self.socket.receive()
         except TimeoutError:
             return await self._refuse("say hello first")
         if raw is None:
