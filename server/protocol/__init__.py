@@ -1,7 +1,7 @@
 """Every message on the wire: the one schema of Tandem.
 
 Text frames carry JSON objects with a ``type``; each type is a strict pydantic
-model below (unknown types and unknown fields are rejected). Client messages
+model (unknown types and unknown fields are rejected). Client messages
 carry ``seq``, the client's own counter, so that a client which reconnects can
 resend what the relay did not process. Relay messages carry ``seq`` too: the
 position in the receiver's stream, which the client names as ``last_seq`` in

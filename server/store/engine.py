@@ -62,7 +62,7 @@ async def _use_wal(engine: AsyncEngine) -> None:
     """Put a SQLite file in WAL mode, which it keeps. The switch needs the
     file to itself, and SQLite refuses it at once (no busy wait) while another
     relay starting on the same file holds a write lock: try again until that
-    one is done, as its migration is waited for (`SqlStore.open`)."""
+    one is done, as its migration is waited for (`open_engine`)."""
     deadline = time.monotonic() + CONNECT_TIMEOUT
     while True:
         try:
