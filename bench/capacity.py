@@ -6,6 +6,7 @@
     .venv/bin/python bench/capacity.py --profile-at 400 --profile-out var/capacity.txt   # + py-spy
     .venv/bin/python bench/capacity.py --relay-dir OLD --compare NEW   # two relays, measured in turn
     .venv/bin/python bench/capacity.py --nodes 2   # two relay nodes on PostgreSQL + Redis (bench/nodes.py)
+    .venv/bin/python bench/capacity.py --peer node --per-rep 1   # beside Node's ws room relay, in turn
     .venv/bin/python bench/capacity.py --no-pin    # the relay shares the CPUs with the load
 
 One relay (``python -m server``) on a free loopback port with a temp var dir,
@@ -51,9 +52,19 @@ normal priority (the load processes are ``nice`` 5), that does nothing else:
 its latency, printed apart, is the relay's at that load without the delays of
 a load process serving hundreds of sessions (real browsers have machines of
 their own). The relay runs alone on CPU 0 and the clients on the other CPUs
-(``--pin``, the default where it can be: Linux, two CPUs or more, one relay
-process), so that its CPU is "per core" and its latency is not the time it
-waits for the load to leave its core; ``--no-pin`` lets them share.
+(``--pin``, the default where it can be: Linux, two CPUs or more, no
+``--nodes``; with ``--compare`` or ``--peer`` both relays are on CPU 0, each
+measured while the other idles), so that its CPU is "per core" and its
+latency is not the time it waits for the load to leave its core;
+``--no-pin`` lets them share.
+
+With ``--peer node`` (or ``picows``, ``bare``) a bare room relay of
+bench/peers runs beside relay A, measured in turn with it as ``--compare``
+does (below), under the same profile (bench/load.py `RoomWorker`: a room per
+session, which its customer and a rep connection join): Tandem's CPU per
+relayed frame and sessions per core over the peer's, the floor of a relay
+that only passes messages on, in the same hour. Use ``--per-rep 1`` for a
+like-for-like ratio (the peer's reps hold one session per connection).
 
 With ``--nodes N`` the relay is N relay nodes in cluster mode on one
 PostgreSQL and one Redis behind HAProxy (bench/nodes.py); session k of a load
@@ -95,6 +106,7 @@ sys.path.insert(0, str(ROOT))
 
 from load import LAG_TICK, Admin, Pool, reps_for  # noqa: E402
 from nodes import Backends, Nodes, OneRelay  # noqa: E402
+from peers.relays import prepare, ws_stack  # noqa: E402
 from relay import (  # noqa: E402
     UNLIMITED,
     BenchError,
@@ -103,6 +115,8 @@ from relay import (  # noqa: E402
 )
 
 from bench.common import loadavg, pct  # noqa: E402
+
+PEERS = ("node", "picows", "bare")  # bare room relays of bench/peers (--peer)
 
 # --- the main process ---------------------------------------------------------------
 
@@ -262,10 +276,14 @@ class Side:
     """One relay under test, with its admin, its load processes and its rows."""
 
     def __init__(self, label: str, relay_dir: Path | None, var: Path, args, ws: str | None,
-                 backends: Backends | None) -> None:
+                 backends: Backends | None, peer: str | None = None) -> None:
         self.label = label
+        self.peer = peer  # a bare room relay of bench/peers: no API, no sessions, the same load
         var.mkdir()
-        self.relay = Nodes(backends, var, args.nodes) if backends else OneRelay(var, relay_dir, ws)
+        if backends:
+            self.relay = Nodes(backends, var, args.nodes)
+        else:
+            self.relay = OneRelay(var, relay_dir, ws, side=peer or "tandem")
         self.pool: Pool | None = None
         self.rows: list[dict] = []
         self.stopped: str | None = None
@@ -273,15 +291,17 @@ class Side:
 
     def start(self, args) -> None:
         self.relay.start()
-        self.admin = Admin(self.relay.base, args.per_rep)
-        self.queues = [self.admin.queue(f"capacity-{i}") for i in range(args.workers + bool(args.probe))]
+        processes = args.workers + bool(args.probe)
+        self.admin = None if self.peer else Admin(self.relay.base, args.per_rep)
+        self.queues = [self.admin.queue(f"capacity-{i}") if self.admin else "" for i in range(processes)]
         self.ws_urls = [self.relay.ws_url] if args.nodes and args.entry == "haproxy" else self.relay.ws_urls
-        self.pool = Pool(args.workers, self.relay.base, self.ws_urls, self.queues, args.per_rep, bool(args.probe))
+        self.pool = Pool(args.workers, self.relay.base, self.ws_urls, self.queues, args.per_rep, bool(args.probe),
+                         rooms=bool(self.peer))
         if args.pin:
             pin(self.relay.pids, {0})
             pin([os.getpid(), *(p.pid for p in self.pool.procs)], set(range(1, os.cpu_count())))
         self.reps = [0] * len(self.pool.procs)
-        if args.churn or args.watching:  # the first load process runs them (bench/churn.py)
+        if (args.churn or args.watching) and not self.peer:  # the first load process runs them (bench/churn.py)
             churn_rep = self.admin.rep(self.queues[0]) if args.churn else None
             supervisor = self.admin.auth["Authorization"].split()[1] if args.watching else None
             self.pool.ask([("contact", args.churn, churn_rep, supervisor)]
@@ -299,7 +319,7 @@ class Side:
         self.pool.all("pause")  # setting up under full load would take minutes; the load waits
         grow = []
         for i, target in enumerate(targets):
-            need = max(0, reps_for(i, target, len(self.ws_urls), args.per_rep) - self.reps[i])
+            need = 0 if self.peer else max(0, reps_for(i, target, len(self.ws_urls), args.per_rep) - self.reps[i])
             grow.append(("grow", target, [self.admin.rep(self.queues[i]) for _ in range(need)]))
             self.reps[i] += need
         self.pool.ask(grow, timeout=args.budget + 120)
@@ -308,7 +328,7 @@ class Side:
     def step(self, n: int, setup: float, args, alone: bool) -> dict:
         self.pool.all("resume")
         row = measure(self.relay, self.pool, n, args, self.rss0, self.admin)
-        if args.profile_at and n >= args.profile_at and self.profile is None:
+        if args.profile_at and n >= args.profile_at and self.profile is None and not self.peer:
             self.profile = {"sessions": n, "file": str(self.profile_out(args)),
                             "own_time": py_spy(self.relay.pids[0], args.window, self.profile_out(args))}
         if not alone:
@@ -344,24 +364,29 @@ class Side:
 def run(args) -> dict:
     # the rep sign-ins are many from one address: lift that limit as the message limits
     os.environ["TANDEM_SIGNIN_ATTEMPTS"] = UNLIMITED
-    raise_fd_limit((2 if args.compare else 1) * 2 * max(args.steps) + 1000)
+    raise_fd_limit((1 + bool(args.compare) + bool(args.peer)) * 2 * max(args.steps) + 1000)
     started = time.monotonic()
     results: dict = {"command": " ".join(["bench/capacity.py", *sys.argv[1:]]), "cpus": os.cpu_count(),
                      "python": sys.version.split()[0], "loadavg_start": loadavg(), "per_rep": args.per_rep,
                      "workers": args.workers, "window_s": args.window, "nodes": args.nodes, "pinned": args.pin,
                      "churn_per_s": args.churn, "watching": args.watching,
-                     "entry": args.entry if args.nodes else None, "relays": {}}
+                     "entry": args.entry if args.nodes else None, "peer": args.peer, "relays": {}}
+    if args.peer:
+        prepare([args.peer], None)
     dirs = {"A": args.relay_dir}
-    ws = {"A": args.ws, "B": args.compare_ws or args.ws}
+    ws = {"A": args.ws, "B": args.compare_ws or args.ws, args.peer: None}
     if args.compare:
         dirs["B"] = args.compare
+    if args.peer:
+        dirs[args.peer] = None
     backends = Backends() if args.nodes else None
     with tempfile.TemporaryDirectory(prefix="tandem-capacity-") as tmp:
         sides = []
         try:
             if backends:
                 backends.start()
-            sides += [Side(label, d, Path(tmp) / label, args, ws[label], backends) for label, d in dirs.items()]
+            sides += [Side(label, d, Path(tmp) / label, args, ws[label], backends,
+                           peer=label if label == args.peer else None) for label, d in dirs.items()]
             for side in sides:
                 side.start(args)
             for k, n in enumerate(args.steps):
@@ -389,7 +414,9 @@ def run(args) -> dict:
             if backends:
                 backends.stop()
     for side, (label, d) in zip(sides, dirs.items(), strict=True):
-        results["relays"][label] = {"relay_dir": str(d or "this checkout"), "ws": ws[label] or "as python -m server",
+        where = f"the {ws_stack(label, argparse.Namespace(ws=None))} room relay of bench/peers" if side.peer else str(d or "this checkout")
+        results["relays"][label] = {"relay_dir": where, "ws": ws_stack(label, argparse.Namespace(ws=None)) if side.peer
+                                    else ws[label] or "as python -m server",
                                     "rows": side.rows,
                                     "stopped": side.stopped, "rss_before_MiB": side.rss0 / 2**20,
                                     "sessions_per_core_at_80pct": per_core(side.rows), "profile": side.profile}
@@ -418,13 +445,31 @@ def print_row(r: dict, first: bool, label: bool = False) -> None:
              f"{r['idle_lag_p99_ms']:.1f}" if "idle_lag_p99_ms" in r else "-",
              f"{r['drops']}" + (f" ({r['closed']} closed, {r['errors']} errors)" if r["closed"] or r["errors"] else ""),
              " + ".join(f"{c:.0f}" for c in r["client_cpu_pct"]), f"{r['setup_s']:.0f}", r["loadavg"])
-    widths = [5, *(max(len(h), 9) for h in COLUMNS[1:])]
+    widths = [6, *(max(len(h), 9) for h in COLUMNS[1:])]
     skip = 0 if label else 1
     if first:
         print("  ".join(h.rjust(w) for h, w in zip(COLUMNS[skip:], widths[skip:], strict=True)), flush=True)
     print("  ".join(str(c).rjust(w) for c, w in zip(cells[skip:], widths[skip:], strict=True)), flush=True)
     for note, count in r.get("notes", {}).items():
         print(f"    {count}x {note}", flush=True)
+
+
+def peer_ratios(r: dict) -> list[str]:
+    """Tandem (relay A) against the bare peer of ``--peer``, step by step: CPU
+    per relayed frame, and sessions per core at 80 %."""
+    peer = r.get("peer")
+    if not peer:
+        return []
+    a, b = r["relays"]["A"], r["relays"][peer]
+    theirs = {row["sessions"]: row for row in b["rows"]}
+    out = [f"relay A / {peer}: CPU per relayed frame at {row['sessions']:,} sessions: "
+           f"{row['us_per_frame']:.0f} / {theirs[row['sessions']]['us_per_frame']:.0f} µs = "
+           f"{row['us_per_frame'] / theirs[row['sessions']]['us_per_frame']:.2f}x"
+           for row in a["rows"] if row["sessions"] in theirs]
+    na, nb = a["sessions_per_core_at_80pct"], b["sessions_per_core_at_80pct"]
+    if na and nb:
+        out.append(f"relay A / {peer}: sessions per core at 80 % CPU: {na:,.0f} / {nb:,.0f} = {na / nb:.2f}x")
+    return out
 
 
 def print_summary(r: dict) -> None:
@@ -436,6 +481,8 @@ def print_summary(r: dict) -> None:
             name = (f"{r['nodes']} relay node{'s' * (r['nodes'] > 1)} on PostgreSQL + Redis (clients "
                     + ("through HAProxy)" if r["entry"] == "haproxy" else "on the nodes directly, rooms across nodes)"))
         print(f"{name}: sessions per core at 80 % CPU: {f'{n80:,.0f}' if n80 else 'n/a'}; stopped: {x['stopped']}")
+    for line in peer_ratios(r):
+        print(line)
     pinned = "; the relay alone on CPU 0, the clients on the others" if r["pinned"] else ""
     if r["churn_per_s"]:
         pinned += f"; {r['churn_per_s']:g} sessions a second began and ended beside the load"
@@ -469,6 +516,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, default=None,
                         help="a second `server` package directory (relay B), measured step by step in turn "
                              "with relay A (--relay-dir), so both see the same machine load")
+    parser.add_argument("--peer", choices=PEERS, default=None,
+                        help="a bare room relay of bench/peers beside relay A, measured step by step in turn with "
+                             "it under the same load (one room per session, so use --per-rep 1 for a like-for-like "
+                             "ratio): node (Node's ws), picows, or bare (Starlette on uvicorn)")
     parser.add_argument("--ws", default=None, help="uvicorn WebSocket implementation (default: as `python -m server`)")
     parser.add_argument("--compare-ws", default=None, help="relay B's uvicorn WebSocket implementation (default: --ws)")
     parser.add_argument("--nodes", type=int, default=0,
@@ -493,18 +544,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
                         help="the relay alone on CPU 0, this script and the load processes on the other CPUs: its "
                              "core is its own, and no load waits for it (default: on where it can be: Linux, two "
-                             "CPUs or more, one relay process; --no-pin: the relay shares the CPUs with the load)")
+                             "CPUs or more, no --nodes; two relays (--compare, --peer) share CPU 0, measured in "
+                             "turn; --no-pin: the relay shares the CPUs with the load)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the relay and the load on the way out
     if args.quick:
         args.steps, args.window, args.settle, args.budget = "20,60,120", 3.0, 1.0, 60.0
         args.probe = min(args.probe, 5)
     args.steps = [int(x) for x in str(args.steps).split(",") if x.strip()]
-    if args.nodes and (args.compare or args.relay_dir):
-        parser.error("--nodes runs this checkout's relay: no --compare or --relay-dir with it")
-    can_pin = not (args.nodes or args.compare or (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity"))
+    if args.nodes and (args.compare or args.relay_dir or args.peer):
+        parser.error("--nodes runs this checkout's relay: no --compare, --relay-dir or --peer with it")
+    if args.peer and (args.churn or args.watching):
+        parser.error("--peer has no API for --churn or --watching")
+    can_pin = not (args.nodes or (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity"))
     if args.pin and not can_pin:
-        parser.error("--pin needs one relay (no --nodes or --compare), two CPUs or more, and Linux")
+        parser.error("--pin needs relays on one process each (no --nodes), two CPUs or more, and Linux")
     if args.pin is None:
         args.pin = can_pin
     if args.probe < 0 or (args.probe and min(args.steps) <= args.probe):

@@ -311,6 +311,38 @@ class Worker:
                 conn.send(("ok", reply))
 
 
+class RoomWorker(Worker):
+    """A load process on a bare room relay of bench/peers (``capacity.py
+    --peer``), which knows no sessions, reps or grants: each session is a room
+    of its own that the customer and a rep connection join by its name (the
+    first text message), and its load is the same frames and chat lines, which
+    the peer passes on to the room's other member as they are. A rep holds one
+    session per connection here (Tandem's ``--per-rep 1``)."""
+
+    async def add_session(self, http: httpx.AsyncClient, idx: int, where: tuple[str, str] | None = None,
+                          load: bool = True) -> Session:
+        s = Session(idx)
+        s.id, s.view, s.control = f"capacity-{idx}", 1, 2
+        rep, cust = await self.connect(self.ws_urls[0]), await self.connect(self.ws_urls[0])
+        await rep.send(s.id)
+        await cust.send(s.id)
+        # both are in the room once the rep hears the customer; a room keeps
+        # nothing for a member not in yet, so the customer says it until then
+        joined = rep.expect(lambda m: m.get("type") == "joined")
+        for _ in range(200):
+            await cust.text({"type": "joined"})
+            if (await asyncio.wait([joined], timeout=0.05))[0]:
+                break
+        else:
+            raise BenchError(f"the rep of room {s.id} never heard its customer through the peer")
+        s.customer, s.rep = cust, rep
+        self.sessions[idx] = s
+        if load:
+            self.tasks.append(asyncio.create_task(self.customer_load(s)))
+            self.tasks.append(asyncio.create_task(self.rep_load(s)))
+        return s
+
+
 def rep_node(worker: int, k: int, nodes: int) -> int:
     """The node of the rep of a load process's k-th session: the one after its customer's."""
     return (k + worker + 1) % nodes
@@ -322,12 +354,13 @@ def reps_for(worker: int, sessions: int, nodes: int, per_rep: int) -> int:
     return sum(math.ceil(c / per_rep) for c in on.values())
 
 
-def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int, nice: int) -> None:
+def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per_rep: int, nice: int,
+                rooms: bool) -> None:
     import resource
     os.nice(nice)  # the load (5): when it and the relay want the same core, the relay's latency is what is measured
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    worker = Worker(index, base, ws_urls, queue, per_rep)
+    worker = (RoomWorker if rooms else Worker)(index, base, ws_urls, queue, per_rep)
     try:
         import uvloop
         uvloop.run(worker.main(conn))
@@ -338,15 +371,16 @@ def worker_main(conn, index: int, base: str, ws_urls: list[str], queue: str, per
 class Pool:
     """The load processes, and with ``probe`` one more, last: a few sessions of
     the same profile in a process of normal priority that does little else, as
-    a customer's browser and a rep's are on machines of their own."""
+    a customer's browser and a rep's are on machines of their own. With
+    ``rooms`` the processes load a bare room relay (`RoomWorker`)."""
 
     def __init__(self, n: int, base: str, ws_urls: list[str], queues: list[str], per_rep: int,
-                 probe: bool = False) -> None:
+                 probe: bool = False, rooms: bool = False) -> None:
         ctx = mp.get_context("spawn")
         self.conns, self.procs = [], []
         for i in range(n + probe):
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=worker_main, args=(child, i, base, ws_urls, queues[i], per_rep, 0 if i == n else 5),
+            p = ctx.Process(target=worker_main, args=(child, i, base, ws_urls, queues[i], per_rep, 0 if i == n else 5, rooms),
                             daemon=True)
             p.start()
             self.conns.append(parent)

@@ -188,10 +188,12 @@ class Nodes:
 
 
 class OneRelay:
-    """The relay process of a run without ``--nodes``, seen as `nodes.Nodes` is."""
+    """The relay process of a run without ``--nodes``, seen as `nodes.Nodes` is:
+    Tandem's, or a bare room relay of bench/peers (``side``: ``node``, ``picows``
+    or ``bare``), which has no `/metrics`."""
 
-    def __init__(self, var: Path, relay_dir: Path | None, ws: str | None) -> None:
-        self.relay = RelayProcess("tandem", var, argparse.Namespace(relay_dir=relay_dir, ws=ws))
+    def __init__(self, var: Path, relay_dir: Path | None, ws: str | None, side: str = "tandem") -> None:
+        self.relay = RelayProcess(side, var, argparse.Namespace(relay_dir=relay_dir, ws=ws))
         self.base, self.ws_urls = self.relay.base, [self.relay.ws_url]
 
     def start(self) -> OneRelay:
@@ -213,7 +215,7 @@ class OneRelay:
 
     @property
     def metrics_bases(self) -> list[str]:
-        return [self.base]
+        return [self.base] if self.relay.kind == "tandem" else []
 
     def cpu_wait(self) -> float:
         return runqueue_seconds(self.pids)
