@@ -196,33 +196,37 @@ class IdleProbe(threading.Thread):
 def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin: Admin) -> dict:
     """One window at ``n`` sessions; with several nodes the relay's CPU and RSS are their sum."""
     time.sleep(args.settle)
+    # the relay's `/metrics` is read outside the clients' window: a saturated
+    # relay takes seconds to answer, and the window would count their frames
+    loop0, loop_t0 = loop_figures(admin, relay.metrics_bases), time.perf_counter()
     pool.all("start")
     probe = IdleProbe()
     probe.start()
-    loop0 = loop_figures(admin, relay.metrics_bases)
     cpu0, kernel0, back0, wall0 = relay.cpu(), relay.kernel_cpu(), relay.backend_cpu(), time.perf_counter()
     wait0 = relay.cpu_wait()
     time.sleep(args.window)
     idle_lags = probe.stop()
     cpu, wall = relay.cpu() - cpu0, time.perf_counter() - wall0
     cpu_wait = relay.cpu_wait() - wait0
-    loop1 = loop_figures(admin, relay.metrics_bases) if loop0 else None
     kernel = relay.kernel_cpu() - kernel0
     backends = relay.backend_cpu() - back0
     mem = relay.rss()
     load = loadavg()
     parts = pool.all("stop", 2.0)
+    loop_t1 = time.perf_counter()
+    loop1 = loop_figures(admin, relay.metrics_bases) if loop0 else None
     loads, probe_part = parts[:args.workers], parts[args.workers:]
     lat = [x for p in loads for x in p["latencies_ms"]]
     client_lags = [x for p in loads for x in p["loop_lags_ms"]]
-    frames = sum(p["frames_rx"] for p in parts)
-    texts = sum(p["texts_rx"] for p in parts)
+    # rates over each client's own window (from its start to its stop), CPU over this one's
+    frames = sum(p["frames_rx"] / p["wall_s"] for p in parts)
+    texts = sum(p["texts_rx"] / p["wall_s"] for p in parts)
     sent, got = sum(p["sent"] for p in parts), sum(p["got"] for p in parts)
     row = {"sessions": n, "relay_cpu_pct": 100 * cpu / wall, "kernel_cpu_pct": 100 * kernel / wall,
            "backends_cpu_pct": 100 * backends / wall,
            "rss_MiB": mem / 2**20,
-           "kB_per_session": (mem - rss0) / n / 1000, "msgs_per_s": (frames + texts) / wall,
-           "frames_per_s": frames / wall, "us_per_frame": cpu / frames * 1e6 if frames else float("nan"),
+           "kB_per_session": (mem - rss0) / n / 1000, "msgs_per_s": frames + texts,
+           "frames_per_s": frames, "us_per_frame": cpu / wall / frames * 1e6 if frames else float("nan"),
            "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "drops": sent - got,
            "errors": sum(p["errors"] for p in parts), "closed": sum(p["closed"] for p in parts),
            "client_cpu_pct": [round(100 * p["cpu_s"] / p["wall_s"], 1) for p in loads], "loadavg": load,
@@ -230,10 +234,10 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
            "clients_lag_p99_ms": pct(client_lags, 99), "idle_lag_p99_ms": pct(idle_lags, 99)}
     contact = parts[0]
     if "churn" in contact:
-        row.update(churn_per_s=contact["churn"] / wall, churn_p50_ms=pct(contact["churn_ms"], 50),
+        row.update(churn_per_s=contact["churn"] / contact["wall_s"], churn_p50_ms=pct(contact["churn_ms"], 50),
                    churn_p99_ms=pct(contact["churn_ms"], 99))
     if "boards" in contact:
-        row.update(dashboards_per_s=contact["boards"] / wall,
+        row.update(dashboards_per_s=contact["boards"] / contact["wall_s"],
                    kB_per_dashboard=contact["board_bytes"] / contact["boards"] / 1000 if contact["boards"] else 0.0)
     if probe_part:
         (p,) = probe_part
@@ -241,7 +245,7 @@ def measure(relay: OneRelay | Nodes, pool: Pool, n: int, args, rss0: int, admin:
                    probe_frames=len(p["latencies_ms"]), probe_cpu_pct=100 * p["cpu_s"] / p["wall_s"])
     if loop0 and loop1:  # the latency the relay's own loop adds, apart from the clients' scheduling
         row.update(loop_lag_p50_ms=lag_quantile(loop0, loop1, 0.50), loop_lag_p99_ms=lag_quantile(loop0, loop1, 0.99),
-                   gc_ms_per_s=(loop1["gc"] - loop0["gc"]) * 1000 / wall)
+                   gc_ms_per_s=(loop1["gc"] - loop0["gc"]) * 1000 / (loop_t1 - loop_t0))
     notes = Counter()
     for p in parts:
         notes.update(p["notes"])
