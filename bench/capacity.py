@@ -121,15 +121,18 @@ PEERS = ("node", "picows", "bare")  # bare room relays of bench/peers (--peer)
 # --- the main process ---------------------------------------------------------------
 
 
-def py_spy(pid: int, seconds: float, out: Path) -> list[tuple[str, float]]:
-    """Sample the relay with py-spy for ``seconds``; the raw (collapsed) stacks
-    go to ``out``; returns the functions with the most own time (share of samples)."""
+def py_spy(pid: int, seconds: float, out: Path, native: bool = False) -> list[tuple[str, float]]:
+    """Sample the relay with py-spy for ``seconds`` (with ``native``, C frames
+    too: the event loop, picows, system calls); the raw (collapsed) stacks go
+    to ``out``; returns the functions with the most own time (share of samples)."""
     exe = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if exe is None:
         raise BenchError("py-spy is not installed: .venv/bin/pip install py-spy")
     out.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([exe, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", "250",
-                    "--format", "raw", "--nonblocking", "--output", str(out)], check=True,
+                    "--format", "raw", "--output", str(out),
+                    # native stacks need the relay stopped at each sample (no --nonblocking): it slows down a little
+                    *(["--native"] if native else ["--nonblocking"])], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60)
     own: Counter[str] = Counter()
     total = 0
@@ -334,7 +337,8 @@ class Side:
         row = measure(self.relay, self.pool, n, args, self.rss0, self.admin)
         if args.profile_at and n >= args.profile_at and self.profile is None and not self.peer:
             self.profile = {"sessions": n, "file": str(self.profile_out(args)),
-                            "own_time": py_spy(self.relay.pids[0], args.window, self.profile_out(args))}
+                            "own_time": py_spy(self.relay.pids[0], args.window, self.profile_out(args),
+                                                   args.profile_native)}
         if not alone:
             self.pool.all("pause")  # the other relay's window: this one idles
         row.update(relay=self.label, setup_s=setup, nodes=args.nodes)
@@ -536,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="after the first step with at least this many sessions, sample the relay with py-spy")
     parser.add_argument("--profile-out", type=Path, default=Path("var/capacity-profile.txt"),
                         help="where py-spy's raw stacks go")
+    parser.add_argument("--profile-native", action="store_true",
+                        help="py-spy --native: C frames too (the event loop, picows, system calls), not only "
+                             "Python's; py-spy stops the relay at each sample for them, which slows it a little")
     parser.add_argument("--probe", type=int, default=10,
                         help="sessions (of the n at each step) run by one more client process of normal priority "
                              "that does nothing else: the latency through the relay without the load's own delays "

@@ -165,8 +165,12 @@ class Worker:
         await cust.text({"type": "decide_grant", "session": s.id, "grant": grant, "approve": True})
         granted = await wait(granted, "control grant")
         s.control = next(a["stream"] for a in granted["activities"] if a["kind"] == "control")
-        s.customer, s.rep = cust, rep
-        self.sessions[idx] = s
+        return self.begin(s, cust, rep, load)
+
+    def begin(self, s: Session, customer: Link, rep: Link, load: bool) -> Session:
+        """A session set up: kept, and with ``load`` its customer's and rep's sends begin."""
+        s.customer, s.rep = customer, rep
+        self.sessions[s.idx] = s
         if load:
             self.tasks.append(asyncio.create_task(self.customer_load(s)))
             self.tasks.append(asyncio.create_task(self.rep_load(s)))
@@ -335,12 +339,7 @@ class RoomWorker(Worker):
                 break
         else:
             raise BenchError(f"the rep of room {s.id} never heard its customer through the peer")
-        s.customer, s.rep = cust, rep
-        self.sessions[idx] = s
-        if load:
-            self.tasks.append(asyncio.create_task(self.customer_load(s)))
-            self.tasks.append(asyncio.create_task(self.rep_load(s)))
-        return s
+        return self.begin(s, cust, rep, load)
 
 
 def rep_node(worker: int, k: int, nodes: int) -> int:
