@@ -58,8 +58,8 @@ measured while the other idles), so that its CPU is "per core" and its
 latency is not the time it waits for the load to leave its core;
 ``--no-pin`` lets them share.
 
-With ``--peer node`` (or ``picows``, ``bare``) a bare room relay of
-bench/peers runs beside relay A, measured in turn with it as ``--compare``
+With ``--peer node`` (or ``picows``, ``bare``) a bare room relay
+(bench/peers/relays.py) runs beside relay A, measured in turn with it as ``--compare``
 does (below), under the same profile (bench/load.py `RoomWorker`: a room per
 session, which its customer and a rep connection join): Tandem's CPU per
 relayed frame and sessions per core over the peer's, the floor of a relay
@@ -116,7 +116,7 @@ from relay import (  # noqa: E402
 
 from bench.common import loadavg, pct  # noqa: E402
 
-PEERS = ("node", "picows", "bare")  # bare room relays of bench/peers (--peer)
+PEERS = ("node", "picows", "bare")  # the bare room relays of bench/peers/relays.py (--peer)
 
 # --- the main process ---------------------------------------------------------------
 
@@ -285,7 +285,7 @@ class Side:
     def __init__(self, label: str, relay_dir: Path | None, var: Path, args, ws: str | None,
                  backends: Backends | None, peer: str | None = None) -> None:
         self.label = label
-        self.peer = peer  # a bare room relay of bench/peers: no API, no sessions, the same load
+        self.peer = peer  # a bare room relay (bench/peers/relays.py): no API, no sessions, the same load
         var.mkdir()
         if backends:
             self.relay = Nodes(backends, var, args.nodes)
@@ -382,11 +382,11 @@ def run(args) -> dict:
     if args.peer:
         prepare([args.peer], None)
     dirs = {"A": args.relay_dir}
-    ws = {"A": args.ws, "B": args.compare_ws or args.ws, args.peer: None}
+    ws = {"A": args.ws, "B": args.compare_ws or args.ws}
     if args.compare:
         dirs["B"] = args.compare
     if args.peer:
-        dirs[args.peer] = None
+        dirs[args.peer], ws[args.peer] = None, None
     backends = Backends() if args.nodes else None
     with tempfile.TemporaryDirectory(prefix="tandem-capacity-") as tmp:
         sides = []
@@ -422,9 +422,11 @@ def run(args) -> dict:
             if backends:
                 backends.stop()
     for side, (label, d) in zip(sides, dirs.items(), strict=True):
-        where = f"the {ws_stack(label, argparse.Namespace(ws=None))} room relay of bench/peers" if side.peer else str(d or "this checkout")
-        results["relays"][label] = {"relay_dir": where, "ws": ws_stack(label, argparse.Namespace(ws=None)) if side.peer
-                                    else ws[label] or "as python -m server",
+        if side.peer:
+            where, stack = "a bare room relay (bench/peers/relays.py)", ws_stack(label, argparse.Namespace(ws=None))
+        else:
+            where, stack = str(d or "this checkout"), ws[label] or "as python -m server"
+        results["relays"][label] = {"relay_dir": where, "ws": stack,
                                     "rows": side.rows,
                                     "stopped": side.stopped, "rss_before_MiB": side.rss0 / 2**20,
                                     "sessions_per_core_at_80pct": per_core(side.rows), "profile": side.profile}
@@ -525,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a second `server` package directory (relay B), measured step by step in turn "
                              "with relay A (--relay-dir), so both see the same machine load")
     parser.add_argument("--peer", choices=PEERS, default=None,
-                        help="a bare room relay of bench/peers beside relay A, measured step by step in turn with "
+                        help="a bare room relay (bench/peers/relays.py) beside relay A, measured step by step in turn with "
                              "it under the same load (one room per session, so use --per-rep 1 for a like-for-like "
                              "ratio): node (Node's ws), picows, or bare (Starlette on uvicorn)")
     parser.add_argument("--ws", default=None, help="uvicorn WebSocket implementation (default: as `python -m server`)")

@@ -316,7 +316,7 @@ class Worker:
 
 
 class RoomWorker(Worker):
-    """A load process on a bare room relay of bench/peers (``capacity.py
+    """A load process on a bare room relay (bench/peers/relays.py, ``capacity.py
     --peer``), which knows no sessions, reps or grants: each session is a room
     of its own that the customer and a rep connection join by its name (the
     first text message), and its load is the same frames and chat lines, which

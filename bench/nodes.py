@@ -189,8 +189,8 @@ class Nodes:
 
 class OneRelay:
     """The relay process of a run without ``--nodes``, seen as `nodes.Nodes` is:
-    Tandem's, or a bare room relay of bench/peers (``side``: ``node``, ``picows``
-    or ``bare``), which has no `/metrics`."""
+    Tandem's, or a bare room relay of bench/peers/relays.py (``side``:
+    ``node``, ``picows`` or ``bare``), which has no `/metrics`."""
 
     def __init__(self, var: Path, relay_dir: Path | None, ws: str | None, side: str = "tandem") -> None:
         self.relay = RelayProcess(side, var, argparse.Namespace(relay_dir=relay_dir, ws=ws))
