@@ -423,7 +423,7 @@ def run(args) -> dict:
                 backends.stop()
     for side, (label, d) in zip(sides, dirs.items(), strict=True):
         if side.peer:
-            where, stack = "a bare room relay (bench/peers/relays.py)", ws_stack(label, argparse.Namespace(ws=None))
+            where, stack = "bench/peers/relays.py", ws_stack(label, argparse.Namespace(ws=None))
         else:
             where, stack = str(d or "this checkout"), ws[label] or "as python -m server"
         results["relays"][label] = {"relay_dir": where, "ws": stack,
