@@ -5,8 +5,8 @@
     .venv/bin/python bench/records.py --json     # the same figures as JSON
 
 One relay process writes its records (chat lines, grants, state changes) in
-batches, one transaction each (`Relay._record_loop`, every
-``Relay.RECORD_INTERVAL`` seconds at most while records keep coming). This
+batches, one transaction each (`RecordWriter.run`, every
+``RecordWriter.INTERVAL`` seconds at most while records keep coming). This
 bench writes chat lines of 200 live sessions through the real store
 (`server.store.SqlStore` on SQLite in a temp folder, as ``python -m server``
 opens it) in batches of growing size and prints the process's CPU (all
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from relay import finish  # noqa: E402
 
 from server.core.records import Record  # noqa: E402
-from server.relay import Relay  # noqa: E402
+from server.record_writer import RecordWriter  # noqa: E402
 from server.store import open_store  # noqa: E402
 
 SESSIONS = 200
@@ -77,7 +77,7 @@ def run(args) -> dict:
     sizes = [1, 10, 40] if args.quick else [1, 5, 10, 20, 40, 80]
     rows = asyncio.run(measure(sizes, 20 if args.quick else args.batches))
     return {"command": " ".join(["bench/records.py", *sys.argv[1:]]), "sessions": SESSIONS,
-            "record_interval_s": Relay.RECORD_INTERVAL, "rows": rows}
+            "record_interval_s": RecordWriter.INTERVAL, "rows": rows}
 
 
 def show(results: dict) -> None:

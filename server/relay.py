@@ -1,9 +1,9 @@
 """The relay node: the core `Desk` wired to the store, the broker and the clock.
 
 Every input goes through `Relay` methods; each one calls the desk and then
-`flush()`, which publishes what the desk wants sent and queues its records
-for the store. Records are written by one task, in order, in batches, so a
-slow disk never stalls message delivery and nothing is dropped.
+`flush()`, which publishes what the desk wants sent and hands its records
+to the store's writer (`server.record_writer`). Resume ids are kept by
+`server.resumes`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import asyncio
 import logging
 import secrets
 import time
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import protocol as p
@@ -28,7 +27,9 @@ from .counters import Counters
 from .heap_trim import HeapTrim
 from .loop_watch import LoopWatch
 from .ratelimit import Backoff, RateLimiter
+from .record_writer import RecordWriter
 from .recording.recorder import RECORDED_KINDS, Recorder
+from .resumes import Resume, Resumes
 from .store import Account, open_store
 
 log = logging.getLogger(__name__)
@@ -65,17 +66,6 @@ def replaced_by(msg: p.Message) -> str | None:
     return kind if kind in WHOLE_STATES else None
 
 
-@dataclass(slots=True)
-class Resume:
-    """What a reconnecting client needs: its channel and its last processed seq."""
-
-    channel: str
-    client_seq: int
-    expires: float
-    key: str = ""
-    """The resume id the client was given (in a cluster, its Redis key)."""
-
-
 class Relay:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -95,14 +85,10 @@ class Relay:
         self.join_by_address = RateLimiter(settings.join_attempts, settings.join_window)
         # assisting by number is limited per rep account as joining is per address
         self.desk.assist_door = AssistDoor(settings.join_attempts, settings.join_window)
-        self.resumes: dict[str, Resume] = {}
         self.counters = Counters()
         self.loop_watch = LoopWatch(self.counters)
         self.heap_trim = HeapTrim(self.counters, settings.heap_trim_interval)
         self._links: dict[str, str] = {}
-        self._records: list = []
-        self._records_ready = asyncio.Event()
-        self._writing = asyncio.Lock()
         self._gone_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task] = []
         self.recorder = Recorder(self)
@@ -114,6 +100,8 @@ class Relay:
             from .cluster.node import Node
 
             self.node = Node(self)
+        self.records = RecordWriter(self.store, self.counters, self.node)
+        self.resumes = Resumes(settings.resume_window, self.node)
 
     # --- life cycle ---------------------------------------------------------
 
@@ -123,11 +111,11 @@ class Relay:
         if self.node is not None:
             await self.node.connect()
             await self.node.start(self._restore)
-            self._tasks = [asyncio.create_task(self._record_loop(), name="records")]
+            self._tasks = [asyncio.create_task(self.records.run(), name="records")]
         else:
             await self._restore()
             self._tasks = [asyncio.create_task(self._tick_loop(), name="tick"),
-                           asyncio.create_task(self._record_loop(), name="records")]
+                           asyncio.create_task(self.records.run(), name="records")]
         await self.recorder.start()
         self.loop_watch.start()
         self.heap_trim.start()
@@ -162,7 +150,7 @@ class Relay:
                     await self.recorder.close()
                 finally:
                     await self.node.stop()
-            await self._write_records()
+            await self.records.write()
             if self.node is None:
                 await self.recorder.close()
         finally:  # whatever failed above, the connections are closed
@@ -437,8 +425,7 @@ class Relay:
             observe(clock() - t0)
             self._published(channel, msg)
         if records:
-            self._records.extend(records)
-            self._records_ready.set()
+            self.records.add(records)
             self.forget_links(records)
 
     def _published(self, channel: str, msg: p.Message) -> None:
@@ -458,15 +445,6 @@ class Relay:
             if r.action == "session.state" and r.data.get("state") == "ended":
                 self._links.pop(r.session_id, None)
 
-    def records_ready(self) -> None:
-        self._records_ready.set()
-
-    async def store_records(self, pairs: list) -> None:
-        """Records with their inbox entries (a cluster's owner)."""
-        t0 = time.perf_counter()
-        await self.store.record_entries(pairs)
-        self.counters.store_seconds.observe(time.perf_counter() - t0)
-
     def took_over(self) -> None:
         """This node now owns the desk (another one died or lost Redis): it
         writes the recordings in progress from now on."""
@@ -484,101 +462,16 @@ class Relay:
             for conn in list(self.connections):
                 conn.unavailable()
 
-    # --- resume ids -------------------------------------------------------------
-
-    async def take_resume(self, key: str) -> Resume | None:
-        """The resume id a reconnecting client shows (good once)."""
-        if self.node is None:
-            resume = self.resumes.pop(key, None)
-            return resume if resume is not None and resume.expires >= time.time() else None
-        got = await self.node.take_resume(key)
-        return Resume(got[0], got[1], float("inf"), key) if got else None
-
-    RESUME_OPEN_TTL = 86400.0
-
-    async def save_resume(self, resume: Resume) -> None:
-        if self.node is None:
-            self.resumes[resume.key] = resume
-        else:
-            await self.node.save_resume(resume.key, resume.channel, resume.client_seq, self.RESUME_OPEN_TTL)
-
-    async def release_resume(self, resume: Resume) -> None:
-        """The connection closed: its resume id is good for the resume window."""
-        resume.expires = time.time() + self.settings.resume_window
-        if self.node is not None:
-            try:
-                await self.node.expire_resume(resume.key, self.settings.resume_window)
-            except Exception as exc:  # Redis gone: the id lives out its longer time
-                log.warning("could not shorten a resume id's life: %s", exc)
-
-    RECORD_INTERVAL = 0.2
-    """Seconds at least between two record writes while records keep coming:
-    under load (chat lines of hundreds of sessions) one transaction then takes
-    every record of the interval. A transaction costs ~2.5 ms of CPU however
-    little it holds (its statements go to SQLite's thread and back one by
-    one), a chat line in it ~0.1 ms (bench/records.py): with 1,000 sessions'
-    chat, 20 batches of 10 lines a second took 6 % of a core, 5 of 40 take 2 %.
-    After a quiet spell the next record is written at once. Code that reads
-    what was just recorded calls `drain()`; a relay that stops writes what it
-    holds, one that is killed loses at most this interval's records."""
-
-    async def _record_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        last = float("-inf")
-        while True:
-            await self._records_ready.wait()
-            wait = last + self.RECORD_INTERVAL - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._records_ready.clear()
-            await self._write_records()
-            last = loop.time()
-
-    async def _write_records(self) -> None:
-        if self.node is not None:
-            if self.node.owner:
-                try:
-                    await self.node.write_records()
-                except Exception:
-                    log.exception("could not store the desk's records; retrying")
-                    await asyncio.sleep(1.0)
-                    self._records_ready.set()
-            return
-        # One writer at a time: a drain() waits for a batch already on its way.
-        async with self._writing:
-            while self._records:
-                batch, self._records = self._records, []
-                try:
-                    t0 = time.perf_counter()
-                    await self.store.record(batch)
-                    self.counters.store_seconds.observe(time.perf_counter() - t0)
-                except Exception:
-                    log.exception("could not store %d records; retrying", len(batch))
-                    self._records[:0] = batch
-                    await asyncio.sleep(1.0)
-
     async def drain(self) -> None:
         """Wait until every record so far is in the store (reports, shutdown)."""
-        if self.node is not None:
-            await self.node.drain()
-            return
-        await self._write_records()
-
-    RESUME_SWEEP = 5.0
-    """Seconds between two sweeps of the resume ids past their window: they
-    only hold memory, since `take_resume` refuses one past its window."""
+        await self.records.drain()
 
     async def _tick_loop(self) -> None:
-        swept = time.time()
         while True:
             await asyncio.sleep(0.25)
             try:
                 self.desk.tick(self.clock())
                 await self.flush()
-                now = time.time()  # the resume ids' clock (`release_resume`)
-                if now >= swept + self.RESUME_SWEEP:
-                    swept = now
-                    for key in [k for k, r in self.resumes.items() if r.expires < now]:
-                        del self.resumes[key]
+                self.resumes.sweep()
             except Exception:
                 log.exception("tick failed")

@@ -346,7 +346,7 @@ class Node:
             await self._take_over()
         if self.token is not None:
             await self._publish()
-            self.relay.records_ready()
+            self.relay.records.ready()
             now = time.monotonic()
             if now - self._last_snapshot >= SNAPSHOT_EVERY and self.position != self._snapshot_position:
                 await self._snapshot()
@@ -415,7 +415,7 @@ class Node:
                 batch = list(self.unstored)
                 last = batch[-1][0]
                 pairs = [(entry_key(entry_id), r) for entry_id, records in batch for r in records]
-                await self.relay.store_records(pairs)
+                await self.relay.records.store_entries(pairs)
                 _trim(self.unstored, last)
                 if self.token is not None:
                     await self._redis.set(STORED, last)

@@ -28,7 +28,8 @@ from ..cluster import Unavailable
 from ..core.desk import Actor, CustomerActor, RepActor, customer_channel, rep_channel
 from ..core.errors import CoreError
 from ..ice import ice_servers_for
-from ..relay import Relay, Resume
+from ..relay import Relay
+from ..resumes import Resume
 from .origins import websocket_origin_allowed
 from .signin import revocation_channel
 from .wire import EMPTY, AsgiSocket, Outbox, on_the_wire
@@ -233,11 +234,11 @@ class Connection:
                 return None
             self.actor = RepActor(account.id)
             channel = rep_channel(account.id)
-        old = await relay.take_resume(hello.resume) if hello.resume else None
+        old = await relay.resumes.take(hello.resume) if hello.resume else None
         resumed = old is not None and old.channel == channel
         key = secrets.token_urlsafe(12)
         self.resume = Resume(channel, old.client_seq if resumed else 0, float("inf"), key)
-        await relay.save_resume(self.resume)
+        await relay.resumes.save(self.resume)
         return p.Welcome(
             role="rep" if account else relay.desk.participant_kind(self.actor.session_id, self.actor.pid),
             pid=self.actor.pid if isinstance(self.actor, CustomerActor) else None,
@@ -459,7 +460,7 @@ class Connection:
             self.revocations.close()
         self.relay.connections.discard(self)
         if self.resume is not None:
-            await self.relay.release_resume(self.resume)
+            await self.relay.resumes.release(self.resume)
         if self.actor is not None and self.sub is not None:
             try:
                 await self.relay.offline(self.actor, self.console)
