@@ -23,11 +23,13 @@ from .actors import Actor, CustomerActor, RepActor, clean_name, customer_channel
 from .connections import ConnectionsDesk
 from .errors import Conflict, CoreError, Invalid, NotAllowed, NotFound
 from .intake import JOIN_FORM, Answers
+from .messages import SessionMessagesDesk
 from .pairing import PairingDesk
 from .queueing import QueueDesk
 from .records import Record
 from .routing import QueueBoard, QueueConfig, RepSeat, capacity_problem, load, primary_sessions
 from .session import LIVE, Participant, Session, State, format_number, parse_number
+from .streams import StreamsDesk
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ _QUEUE_ACTIONS = frozenset({"session.created", "session.state", "participant.joi
 """Records after which lines, offers and boards must be recomputed."""
 
 
-class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
+class Desk(QueueDesk, PairingDesk, ConnectionsDesk, SessionMessagesDesk, StreamsDesk):
     DASHBOARD_INTERVAL = 1.0
     """Seconds between two pushes of a changed dashboard: it shows every live
     session, so making it costs milliseconds per thousand sessions, and a
@@ -262,101 +264,6 @@ class Desk(QueueDesk, PairingDesk, ConnectionsDesk):
             assisting.arrived(s, joined, pid, now)
         self._send(rep_channel(req.account_id), p.AssistAnswer(
             number=format_number(s.number), state="approved" if joined else "denied", session=s.id if joined else None))
-
-    def _select(self, actor, msg: p.SelectCustomer, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.select_customer(pid, msg.pid, now)
-
-    def _request_grant(self, actor, msg: p.RequestGrant, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.request_grant(pid, msg.kind, msg.scope, msg.direction, now, float(self.policies["grant_timeout"]))
-
-    def _decide_grant(self, actor, msg: p.DecideGrant, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.decide_grant(pid, msg.grant, msg.approve, now)
-
-    def _revoke_grant(self, actor, msg: p.RevokeGrant, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.revoke_grant(pid, msg.grant, now)
-
-    def _start_activity(self, actor, msg: p.StartActivity, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.start_activity(pid, msg.kind, now)
-
-    def _stop_activity(self, actor, msg: p.StopActivity, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.stop_activity(pid, msg.activity, now)
-
-    def _set_view_mode(self, actor, msg: p.SetViewMode, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.set_view_mode(pid, msg.mode, now)
-
-    def _transfer_control(self, actor, msg: p.TransferControl, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.transfer_control(pid, msg.to, now)
-        s.ensure_recording(now)
-
-    def _end(self, actor, msg: p.EndSession, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.end(pid, now)
-
-    def _leave(self, actor, msg: p.LeaveSession, now) -> None:
-        s, pid = self._in_session(actor, msg.session)
-        s.leave(pid, now)
-
-    def _chat(self, actor, msg: p.Chat, now) -> None:
-        s, pid = self._in_session(actor, msg.session, changes=False)
-        s.chat(pid, msg.text, msg.reps_only, now)
-
-    def _note(self, actor, msg: p.Note, now) -> None:
-        s, pid = self._in_session(actor, msg.session, changes=False)
-        s.note(pid, msg.text, now)
-
-    def _signal(self, actor, msg: p.Signal, now) -> None:
-        s, pid = self._in_session(actor, msg.session, changes=False)
-        s.signal(pid, msg.to, msg.data)
-
-    # --- binary frames ------------------------------------------------------
-
-    def route_frame(self, actor: Actor, kind: int, stream: int) -> list[str]:
-        """Channels a binary frame of ``kind`` on ``stream`` goes to, checked
-        against the live activity and its grant. Raises NotAllowed otherwise.
-        Cheap: called for every frame, and cached until the stream's session
-        changes (a change elsewhere leaves it)."""
-        key = (actor, kind, stream)
-        routes = self._routes.get(self._streams.get(stream))
-        cached = routes.get(key) if routes else None
-        if cached is not None:
-            return cached
-        targets = self._route(actor, kind, stream)  # raises unless the stream is live
-        self._routes.setdefault(self._streams[stream], {})[key] = targets
-        return targets
-
-    def stream_session(self, stream: int) -> Session | None:
-        """The live session a stream belongs to: a connection keeps a route
-        while its ``routes_version`` stays."""
-        return self.sessions.get(self._streams.get(stream, ""))
-
-    def _route(self, actor: Actor, kind: int, stream: int) -> list[str]:
-        s = self.stream_session(stream)
-        act = s.activities.get(stream) if s else None
-        if act is None:
-            self._streams.pop(stream, None)
-            raise NotAllowed(f"stream {stream} is not live")
-        pid = self.participant(actor, s.id)[1].pid
-        if kind == p.StreamKind.CONTROL:
-            if act.kind != "control" or pid != act.peer:
-                raise NotAllowed("no control grant for this stream")
-            targets = (act.sharer,)
-        elif kind == p.StreamKind.FILE:
-            if act.kind != "files" or pid not in (act.sharer, act.peer):
-                raise NotAllowed("no file grant for this stream")
-            targets = (act.peer if pid == act.sharer else act.sharer,)
-        else:
-            if act.kind not in ("view", "control") or pid != act.sharer:
-                raise NotAllowed("only the sharer sends on this stream")
-            targets = tuple(x.pid for x in s.participants.values() if x.pid != pid and x.kind != "agent")
-        return [self._channels[t] for t in targets if t in s.participants]
 
     # --- time ---------------------------------------------------------------
 
