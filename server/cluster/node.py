@@ -26,25 +26,19 @@ from ..core.actors import Actor
 from ..core.errors import CoreError
 from . import Unavailable, scripts
 from .batch import Batcher
+from .lease import ALIVE, ALIVE_TIMEOUT, FENCE, LEASE_MS, OWNER, LeaseHolder
 from .limits import SharedBackoff, SharedWindow
 from .replica import Replica, Signer, actor_data, entry_after, entry_key
 
 log = logging.getLogger(__name__)
 
 INBOX = "tandem:inbox"
-OWNER = "tandem:owner"
-FENCE = "tandem:fence"
 PUBLISHED = "tandem:published"
 STORED = "tandem:stored"
 SNAPSHOT = "tandem:snapshot"
 RESUME = "tandem:resume:"
-ALIVE = "tandem:alive:"
 NODES = "tandem:nodes"
 
-LEASE_MS = 3000
-"""A dead owner's sessions stall at most this long before a node takes over."""
-RENEW_EVERY = 0.75
-TICK_EVERY = 0.25
 READ_BLOCK_MS = 250
 READ_COUNT = 512
 BATCH_PAYLOADS = 256
@@ -57,11 +51,9 @@ CURSORS_EVERY = 1.0
 SUBMIT_TIMEOUT = 10.0
 STOP_WAIT = 1.0
 POOL_SIZE = 64
-ALIVE_TIMEOUT = 1.5
-"""A node whose 'alive' mark takes longer than this to write has lost Redis."""
 
 
-class Node:
+class Node(LeaseHolder):
     def __init__(self, relay) -> None:
         self.relay = relay
         """The `server.relay.Relay` this node runs (which imports this module)."""
@@ -443,73 +435,6 @@ class Node:
         ms = int(self.position.partition("-")[0]) - INBOX_KEEP_MS
         if ms > 0:
             await self._redis.xtrim(INBOX, minid=f"{ms}-0", approximate=True)
-
-    # --- lease and clock ------------------------------------------------------------
-
-    async def _lease_loop(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._redis.set(ALIVE + self.id, 1, px=LEASE_MS), ALIVE_TIMEOUT)
-                if not self.healthy:
-                    log.warning("node %s: Redis is back; taking work again", self.id)
-                    self._healthy(True)
-                if self.token is not None:
-                    await self._bury_dead_nodes()
-                if self.token is not None:
-                    if not await self._scripts["RENEW_LEASE"](keys=[OWNER], args=[self.token, LEASE_MS]):
-                        log.warning("node %s: the lease was lost", self.id)
-                        self._lost_lease()
-                elif self._taken is None:
-                    token = await self._scripts["TAKE_LEASE"](keys=[OWNER, FENCE], args=[self.id, LEASE_MS])
-                    if token is not None:
-                        self._taken = token.decode()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis unreachable: the lease runs out by itself, fencing keeps us safe
-                if asyncio.current_task().cancelling():
-                    raise asyncio.CancelledError from None
-                if self.healthy:
-                    log.error("node %s: lost Redis at %s (%s); taking no new work until it is back",
-                              self.id, shown(self.url), exc or type(exc).__name__)
-                    self._healthy(False)
-            await asyncio.sleep(RENEW_EVERY)
-
-    async def _bury_dead_nodes(self) -> None:
-        """The owner closes the connections of nodes that stopped saying they
-        are alive (killed, or cut off from Redis)."""
-        others = [n for n in self.replica.links if n != self.id and n not in self._burying]
-        if not others:
-            return
-        alive = await self._redis.mget([ALIVE + n for n in others])
-        for node, mark in zip(others, alive, strict=True):
-            if mark is None:
-                log.warning("node %s: node %s is gone; closing its connections", self.id, node)
-                self._burying.add(node)
-                try:
-                    await self.submit("node_gone", {"node": node})
-                finally:
-                    self._burying.discard(node)
-
-    async def _tick_loop(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_EVERY)
-            if self.token is None:
-                continue
-            try:
-                await self.submit("tick", {})
-            except Exception as exc:
-                if asyncio.current_task().cancelling():
-                    raise asyncio.CancelledError from None
-                log.debug("node %s: tick not applied: %s", self.id, exc)
-
-    def _lost_lease(self) -> None:
-        if self.token is not None:
-            self.token = None
-            self.relay.lost_lease()
-
-    def _healthy(self, healthy: bool) -> None:
-        self.healthy = healthy
-        self.relay.backend_state(healthy)
 
 
 def _trim(queue: deque[tuple[str, list]], through: str) -> None:
