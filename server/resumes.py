@@ -46,9 +46,6 @@ class Resumes:
         self._kept: dict[str, Resume] = {}
         self._swept = time.time()
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
     async def take(self, key: str) -> Resume | None:
         """The resume id a reconnecting client shows (good once)."""
         if self.node is None:
